@@ -1,0 +1,1 @@
+"""Credits Bot: the application (config, services, scheduler, app factory, CLI)."""

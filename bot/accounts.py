@@ -1,0 +1,276 @@
+"""Accounts: one per Slack team; its settings, who may buy credits, and its payment method."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import list_currencies
+from sqlalchemy import Engine
+
+from bot.clock import Clock
+from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
+from storage import accounts as accounts_db
+from storage.db import read_session, write_transaction
+from storage.models import Account
+from storage.units import from_micros, to_micros
+
+BILLING_TYPES = {
+    "mosa": "Microsoft Online Subscription Agreement",
+    "ea": "Enterprise Agreement",
+    "mca": "Microsoft Customer Agreement (post-paid)",
+    "csp": "Cloud Solution Provider (reseller)",
+}
+CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
+_TERRITORIES = {str(code) for code in Locale("en").territories
+                if len(str(code)) == 2 and str(code).isalpha()}
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    """What we keep of a payment method: never a full card number."""
+
+    kind: str  # card | invoice
+    brand: str | None = None
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+    po: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "invoice":
+            return f"invoice (PO {self.po})"
+        return f"{(self.brand or 'card').title()} ending {self.last4}, expires {self.expiry_text}"
+
+    @property
+    def expiry_text(self) -> str:
+        return f"{self.exp_month:02d}/{self.exp_year}" if self.exp_month else "?"
+
+    def expired(self, now: datetime) -> bool:
+        """True from the first day after the expiry month (cards work through their month)."""
+        if self.kind != "card" or not self.exp_year or not self.exp_month:
+            return False
+        return (now.year, now.month) > (self.exp_year, self.exp_month)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A read-only snapshot of an account for rendering and rules."""
+
+    id: int
+    team_id: str
+    name: str
+    currency: str
+    timezone: str
+    region: str
+    billing_region: str
+    billing_type: str
+    balance: Decimal
+    version: int
+    suspended: bool
+    suspended_at: datetime | None
+    autorecharge_enabled: bool
+    autorecharge_amount: Decimal | None
+    autorecharge_below: Decimal | None
+    alert_channel: str | None
+    payment: PaymentMethod | None
+
+
+def view(account: Account) -> AccountView:
+    """Snapshot a stored account."""
+    payment = None
+    if account.payment_kind == "card":
+        payment = PaymentMethod("card", account.card_brand, account.card_last4,
+                                account.card_exp_month, account.card_exp_year)
+    elif account.payment_kind == "invoice":
+        payment = PaymentMethod("invoice", po=account.invoice_po)
+    return AccountView(
+        id=account.id or 0, team_id=account.team_id, name=account.name,
+        currency=account.currency, timezone=account.timezone, region=account.region,
+        billing_region=account.billing_region, billing_type=account.billing_type,
+        balance=from_micros(account.balance_micros), version=account.version,
+        suspended=account.suspended, suspended_at=account.suspended_at,
+        autorecharge_enabled=account.autorecharge_enabled,
+        autorecharge_amount=_maybe(account.autorecharge_amount_micros),
+        autorecharge_below=_maybe(account.autorecharge_below_micros),
+        alert_channel=account.alert_channel, payment=payment)
+
+
+def _maybe(micros: int | None) -> Decimal | None:
+    return None if micros is None else from_micros(micros)
+
+
+def purchase_refusal(account: AccountView) -> str | None:
+    """Why this account may not buy credits itself (Microsoft's rules), or None."""
+    if account.billing_type == "csp":
+        return ("This account is billed through a reseller (CSP): your partner buys "
+                "Communications Credits for you. Ask them to fund the account.")
+    if account.billing_type == "mca":
+        return ("This account is billed post-paid (Microsoft Customer Agreement), which cannot buy "
+                "prepaid credits. Open a support request in the admin center to change billing.")
+    if account.region != account.billing_region:
+        return (f"The account's region ({account.region}) differs from its billing region "
+                f"({account.billing_region}): credits can only be bought in the billing region. "
+                "Open a support request in the admin center.")
+    return None
+
+
+def check_country(code: str, what: str) -> str:
+    upper = code.strip().upper()
+    if upper not in _TERRITORIES:
+        raise CreditsError(f"{what} must be a two-letter country code such as US or DE, "
+                           f"not {code!r}.")
+    return upper
+
+
+class Accounts:
+    """Reads and changes account settings; each change is its own short transaction."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def ensure(self, team_id: str, *, name: str = "") -> AccountView:
+        """Return the team's account, creating an empty one on first contact."""
+        with read_session(self.engine) as session:
+            found = accounts_db.get_account(session=session, team_id=team_id)
+            if found is not None:
+                return view(found)
+        with write_transaction(self.engine) as session:
+            found = accounts_db.get_account(session=session, team_id=team_id)
+            if found is None:
+                found = accounts_db.create_account(session=session, team_id=team_id, name=name,
+                                                   now=self.clock.now())
+            return view(found)
+
+    def get(self, team_id: str) -> AccountView:
+        with read_session(self.engine) as session:
+            found = accounts_db.get_account(session=session, team_id=team_id)
+            if found is None:
+                raise AccountNotFound(f"There is no credits account for team {team_id}.")
+            return view(found)
+
+    def resolve(self, team_id: str | None) -> AccountView:
+        """The named team's account, or the only account there is when no team is named."""
+        if team_id:
+            return self.get(team_id)
+        with read_session(self.engine) as session:
+            accounts = accounts_db.list_accounts(session=session)
+        if len(accounts) == 1:
+            return view(accounts[0])
+        if not accounts:
+            raise AccountNotFound("There is no account yet. It is created when a workspace first "
+                                  "uses the bot, or by `credits-bot account set --team T…`.")
+        teams = ", ".join(a.team_id for a in accounts)
+        raise AccountNotFound(f"There are several accounts ({teams}): name one with --team.")
+
+    def list(self) -> list[AccountView]:
+        with read_session(self.engine) as session:
+            return [view(a) for a in accounts_db.list_accounts(session=session)]
+
+    @contextmanager
+    def _change(self, team_id: str) -> Iterator[Account]:
+        """Edit one account (created on first contact) in a locked transaction."""
+        with write_transaction(self.engine) as session:
+            found = accounts_db.get_account(session=session, team_id=team_id)
+            if found is None:
+                found = accounts_db.create_account(session=session, team_id=team_id,
+                                                   now=self.clock.now())
+            account = accounts_db.lock_account(session=session, account_id=found.id or 0)
+            yield account
+            session.add(account)
+            session.flush()
+
+    def update(self, team_id: str, *, region: str | None = None, billing_region: str | None = None,
+               billing_type: str | None = None, currency: str | None = None,
+               timezone: str | None = None, name: str | None = None) -> AccountView:
+        """Change an account's settings; all checked before anything is written."""
+        changes: dict[str, object] = {}
+        if region is not None:
+            changes["region"] = check_country(region, "--region")
+        if billing_region is not None:
+            changes["billing_region"] = check_country(billing_region, "--billing-region")
+        if billing_type is not None:
+            if billing_type.lower() not in BILLING_TYPES:
+                raise CreditsError("--billing-type is one of " + ", ".join(BILLING_TYPES) + ".")
+            changes["billing_type"] = billing_type.lower()
+        if currency is not None:
+            code = currency.strip().upper()
+            if code not in list_currencies():
+                raise CreditsError(f"{currency!r} is not an ISO 4217 currency code.")
+            changes["currency"] = code
+        if timezone is not None:
+            changes["timezone"] = _check_timezone(timezone)
+        if name is not None:
+            changes["name"] = name
+        with self._change(team_id) as account:
+            if ("currency" in changes and changes["currency"] != account.currency
+                    and account.version > 0):
+                raise CreditsError("The currency cannot change once the ledger has entries.")
+            for key, value in changes.items():
+                setattr(account, key, value)
+            return view(account)
+
+    def set_card(self, team_id: str, *, brand: str, last4: str, exp_month: int,
+                 exp_year: int) -> AccountView:
+        """Keep a card's brand, last 4 digits and expiry (a full number is never accepted)."""
+        brand = brand.strip().lower()
+        if brand not in CARD_BRANDS:
+            raise CreditsError("--brand is one of " + ", ".join(CARD_BRANDS) + ".")
+        if len(last4) != 4 or not last4.isdigit():
+            raise CreditsError("--last4 takes exactly the last 4 digits of the card, never more.")
+        if not 1 <= exp_month <= 12 or not 2000 <= exp_year <= 2100:
+            raise CreditsError("--expires takes the card's expiry as YYYY-MM, e.g. 2027-08.")
+        with self._change(team_id) as account:
+            account.payment_kind, account.card_brand, account.card_last4 = "card", brand, last4
+            account.card_exp_month, account.card_exp_year = exp_month, exp_year
+            account.invoice_po = None
+            account.payment_updated_at = self.clock.now()
+            return view(account)
+
+    def set_invoice(self, team_id: str, *, po: str) -> AccountView:
+        po = po.strip()
+        if not po or len(po) > 64:
+            raise CreditsError("--po takes the invoice or purchase order number, e.g. PO-123.")
+        with self._change(team_id) as account:
+            account.payment_kind, account.invoice_po = "invoice", po
+            account.card_brand = account.card_last4 = None
+            account.card_exp_month = account.card_exp_year = None
+            account.payment_updated_at = self.clock.now()
+            return view(account)
+
+    def set_autorecharge(self, team_id: str, *, enabled: bool, amount: Decimal | None = None,
+                         below: Decimal | None = None) -> AccountView:
+        with self._change(team_id) as account:
+            account.autorecharge_enabled = enabled
+            if enabled:
+                if amount is None or below is None:
+                    raise CreditsError("Auto-recharge needs an amount and a trigger.")
+                account.autorecharge_amount_micros = to_micros(amount)
+                account.autorecharge_below_micros = to_micros(below)
+            return view(account)
+
+    def set_alert_channel(self, team_id: str, channel: str | None) -> AccountView:
+        with self._change(team_id) as account:
+            account.alert_channel = channel
+            return view(account)
+
+    def require_purchase_allowed(self, account: AccountView) -> None:
+        reason = purchase_refusal(account)
+        if reason:
+            raise PurchaseNotAllowed(reason)
+
+
+def _check_timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CreditsError(f"{name!r} is not a time zone name such as UTC or Europe/Berlin.")\
+            from None
+    return name

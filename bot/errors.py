@@ -1,0 +1,34 @@
+"""Domain errors: each says, in words an admin can act on, what went wrong."""
+
+
+class CreditsError(Exception):
+    """Base of every error the bot explains to its user instead of apologising for."""
+
+
+class InvalidAmount(CreditsError):
+    """An amount a user typed cannot be money."""
+
+
+class InsufficientRights(CreditsError):
+    """The user may not run an admin subcommand."""
+
+
+class PurchaseNotAllowed(CreditsError):
+    """The account may not buy credits (region, billing type, bounds, no payment method)."""
+
+
+class AccountNotFound(CreditsError):
+    """No account exists for the team."""
+
+
+class IdempotencyConflict(CreditsError):
+    """An idempotency key was reused for a different money change."""
+
+
+class PaymentFailed(CreditsError):
+    """The payment gateway refused or could not complete a payment."""
+
+    def __init__(self, reason: str, *, code: str = "failed") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code

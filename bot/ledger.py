@@ -1,0 +1,268 @@
+"""The ledger: every change of a balance is one immutable entry, applied once per key.
+
+Rules (DESIGN §4):
+- `balance == sum(entries)`; the account row keeps the balance and a version bumped per entry.
+- Deposits, recharges and positive adjustments are lots that expire 12 months after purchase;
+  charges, negative adjustments and expiries draw on lots first-in, first-out. What the lots
+  still hold always equals the balance when it is positive, and nothing when it is not.
+- A charge is never refused (the calls already happened): the balance may go below zero.
+- At zero or below the account is suspended; a change that brings it above zero lifts that.
+- The same idempotency key again applies nothing and returns the first result.
+
+Every function here runs inside the caller's `write_transaction` and locks the account first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock, add_months
+from bot.errors import IdempotencyConflict
+from storage import ledger as entries_db
+from storage.accounts import list_accounts, lock_account
+from storage.db import write_transaction
+from storage.models import Account, LedgerEntry, Lot
+from storage.units import from_micros, to_micros
+
+KINDS = ("deposit", "recharge", "charge", "expiry", "adjustment")
+PURCHASE_KINDS = ("deposit", "recharge")
+LOT_LIFETIME_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Posting:
+    """The outcome of one money change (or, on a repeated key, of its first application)."""
+
+    entry_id: int
+    account_id: int
+    kind: str
+    amount: Decimal
+    balance_before: Decimal
+    balance_after: Decimal
+    account_version: int
+    idempotency_key: str
+    created_at: datetime
+    applied: bool  # False: the key was seen before and this is the first result again
+
+    @property
+    def suspended(self) -> bool:
+        return self.balance_after <= 0
+
+    @property
+    def suspended_now(self) -> bool:
+        return self.applied and self.balance_before > 0 >= self.balance_after
+
+    @property
+    def resumed_now(self) -> bool:
+        return self.applied and self.balance_before <= 0 < self.balance_after
+
+
+def deposit(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
+            now: datetime, memo: str | None = None, reference: str | None = None,
+            kind: str = "deposit") -> Posting:
+    """Add purchased credits (a deposit or a recharge) as a new lot."""
+    if kind not in PURCHASE_KINDS:
+        raise ValueError(f"not a purchase: {kind}")
+    _require_positive(amount)
+    return _post(session, account_id=account_id, kind=kind, amount=amount, key=key, actor=actor,
+                 now=now, memo=memo, reference=reference)
+
+
+def charge(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
+           now: datetime, memo: str | None = None, reference: str | None = None) -> Posting:
+    """Take the cost of calls that already happened; never refused, may go below zero."""
+    if amount < 0:
+        raise ValueError("a charge is a cost, not a refund: use an adjustment")
+    return _post(session, account_id=account_id, kind="charge", amount=-amount, key=key,
+                 actor=actor, now=now, memo=memo, reference=reference)
+
+
+def adjust(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
+           now: datetime, memo: str | None = None) -> Posting:
+    """Correct a balance by a signed amount (a positive one is a lot like a purchase)."""
+    if amount == 0:
+        raise ValueError("an adjustment of zero changes nothing")
+    return _post(session, account_id=account_id, kind="adjustment", amount=amount, key=key,
+                 actor=actor, now=now, memo=memo, reference=None)
+
+
+def expire_lots(session: Session, *, account_id: int, now: datetime) -> list[Posting]:
+    """Write an `expiry` entry for what each lot past its 12 months still holds."""
+    lock_account(session=session, account_id=account_id)
+    postings = []
+    for lot in entries_db.lots_expired_by(session=session, account_id=account_id, now=now):
+        left = from_micros(lot.remaining_micros)
+        postings.append(_post(
+            session, account_id=account_id, kind="expiry", amount=-left,
+            key=f"expiry:lot:{lot.id}", actor="system", now=now,
+            memo=f"credits bought {lot.purchased_at:%Y-%m-%d} expired", reference=f"lot:{lot.id}",
+            expiring_lot=lot))
+    return postings
+
+
+def _require_positive(amount: Decimal) -> None:
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("amount must be positive")
+
+
+def _post(session: Session, *, account_id: int, kind: str, amount: Decimal, key: str, actor: str,
+          now: datetime, memo: str | None, reference: str | None,
+          expiring_lot: Lot | None = None) -> Posting:
+    micros = to_micros(amount)
+    if from_micros(micros) != amount:
+        raise ValueError("money is kept to the micro-unit; that amount is finer")
+    account = lock_account(session=session, account_id=account_id)
+    first = entries_db.find_entry(session=session, idempotency_key=key)
+    if first is not None:
+        if (first.account_id, first.kind, first.amount_micros) != (account_id, kind, micros):
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was used for a different change")
+        return _posting(first, applied=False)
+
+    before = account.balance_micros
+    after = before + micros
+    account.balance_micros = after
+    account.version += 1
+    _set_suspension(account, after, now)
+    entry = entries_db.insert_entry(session=session, entry=LedgerEntry(
+        account_id=account_id, kind=kind, amount_micros=micros, balance_after_micros=after,
+        account_version=account.version, idempotency_key=key, actor=actor, memo=memo,
+        reference=reference, created_at=now))
+    _move_lots(session, account=account, entry=entry, before=before, after=after, now=now,
+               expiring_lot=expiring_lot)
+    session.add(account)
+    session.flush()
+    return _posting(entry, applied=True)
+
+
+def _move_lots(session: Session, *, account: Account, entry: LedgerEntry, before: int, after: int,
+               now: datetime, expiring_lot: Lot | None) -> None:
+    """Keep `sum(lot.remaining) == max(balance, 0)`."""
+    held_before, held_after = max(before, 0), max(after, 0)
+    if expiring_lot is not None:
+        expiring_lot.remaining_micros = 0
+        session.add(expiring_lot)
+        return
+    if held_after > held_before:
+        # Credit that first pays back any debt below zero; only the rest is a lot.
+        entries_db.insert_lot(session=session, lot=Lot(
+            account_id=account.id or 0, entry_id=entry.id or 0,
+            purchased_micros=entry.amount_micros,
+            remaining_micros=held_after - held_before, purchased_at=now,
+            expires_at=add_months(now, LOT_LIFETIME_MONTHS)))
+        return
+    to_draw = held_before - held_after
+    for lot in entries_db.open_lots(session=session, account_id=account.id or 0):
+        if to_draw <= 0:
+            break
+        taken = min(lot.remaining_micros, to_draw)
+        lot.remaining_micros -= taken
+        to_draw -= taken
+        session.add(lot)
+
+
+def _set_suspension(account: Account, balance: int, now: datetime) -> None:
+    if balance <= 0 and not account.suspended:
+        account.suspended, account.suspended_at = True, now
+    elif balance > 0 and account.suspended:
+        account.suspended, account.suspended_at = False, None
+
+
+def _posting(entry: LedgerEntry, *, applied: bool) -> Posting:
+    return Posting(
+        entry_id=entry.id or 0, account_id=entry.account_id, kind=entry.kind,
+        amount=from_micros(entry.amount_micros),
+        balance_before=from_micros(entry.balance_after_micros - entry.amount_micros),
+        balance_after=from_micros(entry.balance_after_micros),
+        account_version=entry.account_version, idempotency_key=entry.idempotency_key,
+        created_at=entry.created_at, applied=applied)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One account whose stored state disagrees with its entries."""
+
+    team_id: str
+    problem: str
+
+
+def check_balances(session: Session) -> tuple[int, list[Mismatch]]:
+    """Verify every account against its entries; return (accounts checked, mismatches)."""
+    totals = entries_db.ledger_totals(session=session)
+    lots = entries_db.lot_totals(session=session)
+    accounts = list_accounts(session=session)
+    problems: list[Mismatch] = []
+    for account in accounts:
+        total, count = totals.get(account.id or 0, (0, 0))
+        if total != account.balance_micros:
+            problems.append(Mismatch(account.team_id, (
+                f"balance {from_micros(account.balance_micros)} != sum of entries "
+                f"{from_micros(total)}")))
+        if count != account.version:
+            problems.append(Mismatch(account.team_id, (
+                f"version {account.version} != {count} entries")))
+        last = entries_db.last_entry(session=session, account_id=account.id or 0)
+        if last is not None and last.balance_after_micros != account.balance_micros:
+            problems.append(Mismatch(account.team_id, (
+                f"last entry says {from_micros(last.balance_after_micros)}, account says "
+                f"{from_micros(account.balance_micros)}")))
+        held = lots.get(account.id or 0, 0)
+        if held != max(account.balance_micros, 0):
+            problems.append(Mismatch(account.team_id, (
+                f"lots hold {from_micros(held)} but the positive balance is "
+                f"{from_micros(max(account.balance_micros, 0))}")))
+        if account.suspended != (account.balance_micros <= 0):
+            problems.append(Mismatch(account.team_id, "suspension flag disagrees with balance"))
+    return len(accounts), problems
+
+
+PostingHook = Callable[[Session, Posting], None]
+
+
+class Ledger:
+    """The ledger as a service: each call is one locked transaction (with an optional hook that
+    runs inside it, so that alerts and recharges can be written atomically with the change)."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, hooks: list[PostingHook] | None = None):
+        self.engine = engine
+        self.clock = clock
+        self.hooks: list[PostingHook] = list(hooks or [])
+
+    def _run(self, session: Session, posting: Posting) -> Posting:
+        if posting.applied:
+            for hook in self.hooks:
+                hook(session, posting)
+        return posting
+
+    def deposit(self, *, account_id: int, amount: Decimal, key: str, actor: str,
+                memo: str | None = None, reference: str | None = None,
+                kind: str = "deposit") -> Posting:
+        with write_transaction(self.engine) as session:
+            return self._run(session, deposit(
+                session, account_id=account_id, amount=amount, key=key, actor=actor,
+                now=self.clock.now(), memo=memo, reference=reference, kind=kind))
+
+    def charge(self, *, account_id: int, amount: Decimal, key: str, actor: str,
+               memo: str | None = None, reference: str | None = None) -> Posting:
+        with write_transaction(self.engine) as session:
+            return self._run(session, charge(
+                session, account_id=account_id, amount=amount, key=key, actor=actor,
+                now=self.clock.now(), memo=memo, reference=reference))
+
+    def adjust(self, *, account_id: int, amount: Decimal, key: str, actor: str,
+               memo: str | None = None) -> Posting:
+        with write_transaction(self.engine) as session:
+            return self._run(session, adjust(
+                session, account_id=account_id, amount=amount, key=key, actor=actor,
+                now=self.clock.now(), memo=memo))
+
+    def expire(self, *, account_id: int) -> list[Posting]:
+        with write_transaction(self.engine) as session:
+            postings = expire_lots(session, account_id=account_id, now=self.clock.now())
+            return [self._run(session, p) for p in postings]

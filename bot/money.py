@@ -1,0 +1,98 @@
+"""Money as exact `Decimal` values: parsing what people type, rounding and formatting.
+
+Floats never enter. Amounts are rounded half-up to cents only at the edges (display, and money
+that changes hands); internally they keep the micro-unit precision of the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_symbol
+
+from bot.errors import InvalidAmount
+
+CENT = Decimal("0.01")
+MICRO = Decimal("0.000001")
+# No organisation deposits a trillion of anything: larger numbers are typos or attacks.
+ABSURD = Decimal("1000000000")
+DEFAULT_CURRENCY = "USD"
+DEFAULT_LOCALE = "en_US"
+
+# Digits with optional thousands separators (groups of three) or none, then at most a fraction.
+_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_CURRENCY_SIGNS = "$€£"
+_MAX_TEXT = 40
+
+
+def parse_amount(text: str, *, max_decimals: int = 2) -> Decimal:
+    """Parse a positive amount of money as a user types it: `1000`, `1,000`, `$1,000.00`."""
+    raw = (text or "").strip()
+    if not raw:
+        raise InvalidAmount("Give an amount, for example `1000` or `$1,000.00`.")
+    if len(raw) > _MAX_TEXT:
+        raise InvalidAmount("That amount is too long to be money.")
+    body = raw
+    if body[0] in "-−":
+        raise InvalidAmount("An amount cannot be negative.")
+    if body[0] in _CURRENCY_SIGNS:
+        body = body[1:].strip()
+    if body[:1] in ("-", "−"):
+        raise InvalidAmount("An amount cannot be negative.")
+    if not _NUMBER.match(body):
+        raise InvalidAmount(
+            f"`{_shorten(raw)}` is not an amount. Write it like `1000`, `1,000` or `$1,000.00`."
+        )
+    try:
+        value = Decimal(body.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise InvalidAmount(f"`{_shorten(raw)}` is not an amount.") from None
+    if "." in body and len(body.split(".", 1)[1]) > max_decimals:
+        raise InvalidAmount(f"Use at most {max_decimals} decimals for money.")
+    if value == 0:
+        raise InvalidAmount("An amount must be more than zero.")
+    if value >= ABSURD:
+        raise InvalidAmount("That amount is too large.")
+    return value
+
+
+def _shorten(text: str) -> str:
+    clean = text.replace("`", "'")
+    return clean if len(clean) <= 20 else clean[:19] + "…"
+
+
+def round_cents(amount: Decimal) -> Decimal:
+    """Round half-up to cents: for display and for money that changes hands."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_up(amount: Decimal, places: int = 4) -> Decimal:
+    """Round a price up to `places` decimals (rated calls are never rounded in our favour down)."""
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING)
+
+
+def to_decimal(value: str | int | Decimal) -> Decimal:
+    """Build a Decimal from a string or int, refusing floats (their binary error is not money)."""
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    return Decimal(value)
+
+
+def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY,
+                 locale: str | None = None) -> str:
+    """Format an amount for people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
+    # Round half-up ourselves first: Babel would round half-even.
+    return format_currency(round_cents(amount), currency, locale=normalize_locale(locale))
+
+
+def currency_symbol(currency: str, locale: str | None = None) -> str:
+    """The symbol of a currency in a locale."""
+    return get_currency_symbol(currency, locale=normalize_locale(locale))
+
+
+def normalize_locale(locale: str | None) -> str:
+    """Turn Slack's `de-DE` (or nothing) into Babel's `de_DE`."""
+    if not locale:
+        return DEFAULT_LOCALE
+    return locale.replace("-", "_")

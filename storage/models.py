@@ -1,0 +1,294 @@
+"""The tables. Money columns end in `_micros` (integer micro-units); times are aware UTC.
+
+Shaped for the whole design: accounts and their settings, the ledger and its lots, licenses, the
+audit log, call records and the rate deck (usage), recharge attempts, the alert outbox and the
+scheduler lease (scheduler), and the dedupe tables of Slack deliveries and confirmations.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _money(*, nullable: bool = False, default: int | None = 0) -> Column:
+    return Column(BigInteger, nullable=nullable, default=default,
+                  server_default=None if default is None else str(default))
+
+
+def _time(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Account(SQLModel, table=True):
+    """One Slack workspace's credits account: settings, balance and its version."""
+
+    __tablename__ = "accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, unique=True))
+    name: str = ""
+    currency: str = Field(default="USD", max_length=3)
+    timezone: str = Field(default="UTC", max_length=64)
+    region: str = Field(default="US", max_length=2)
+    billing_region: str = Field(default="US", max_length=2)
+    billing_type: str = Field(default="mosa", max_length=8)  # mosa | ea | mca | csp
+    balance_micros: int = Field(default=0, sa_column=_money())
+    version: int = Field(default=0,
+                         sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    suspended: bool = False
+    suspended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    autorecharge_enabled: bool = False
+    autorecharge_amount_micros: int | None = Field(default=None, sa_column=_money(nullable=True,
+                                                                                 default=None))
+    autorecharge_below_micros: int | None = Field(default=None, sa_column=_money(nullable=True,
+                                                                                default=None))
+    alert_channel: str | None = Field(default=None, max_length=32)
+    payment_kind: str | None = Field(default=None, max_length=8)  # card | invoice
+    card_brand: str | None = Field(default=None, max_length=16)
+    card_last4: str | None = Field(default=None, max_length=4)
+    card_exp_month: int | None = None
+    card_exp_year: int | None = None
+    invoice_po: str | None = Field(default=None, max_length=64)
+    payment_updated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(sa_column=_time())
+
+
+class AlertThreshold(SQLModel, table=True):
+    """A low-balance level; `armed` is cleared when its alert fires and set again above it."""
+
+    __tablename__ = "alert_thresholds"
+    __table_args__ = (UniqueConstraint("account_id", "amount_micros"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", index=True)
+    amount_micros: int = Field(sa_column=_money(default=None))
+    armed: bool = True
+    created_at: datetime = Field(sa_column=_time())
+
+
+class LedgerEntry(SQLModel, table=True):
+    """An immutable change of a balance. `balance == sum(amount)` over an account's entries."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_account_created", "account_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    kind: str = Field(max_length=16)  # deposit | recharge | charge | expiry | adjustment
+    amount_micros: int = Field(sa_column=_money(default=None))
+    balance_after_micros: int = Field(sa_column=_money(default=None))
+    account_version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    idempotency_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    actor: str = Field(default="", max_length=64)
+    memo: str | None = Field(default=None, max_length=500)
+    reference: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_column=_time())
+
+
+class Lot(SQLModel, table=True):
+    """Purchased credits that expire 12 months after purchase; charges draw on them FIFO."""
+
+    __tablename__ = "lots"
+    __table_args__ = (Index("ix_lots_account_open", "account_id", "expires_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    entry_id: int = Field(foreign_key="ledger_entries.id")
+    purchased_micros: int = Field(sa_column=_money(default=None))
+    remaining_micros: int = Field(sa_column=_money(default=None))
+    purchased_at: datetime = Field(sa_column=_time())
+    expires_at: datetime = Field(sa_column=_time())
+    expiry_warned: bool = False
+
+
+class License(SQLModel, table=True):
+    """A Communications Credits license of one Slack user; removal keeps the row (history)."""
+
+    __tablename__ = "licenses"
+    __table_args__ = (
+        Index("uq_licenses_active", "account_id", "slack_user_id", unique=True,
+              sqlite_where=text("removed_at IS NULL"),
+              postgresql_where=text("removed_at IS NULL")),
+        Index("ix_licenses_email", "account_id", "email"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    slack_user_id: str = Field(max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    sku: str = Field(default="MCOPSTNPP", max_length=16)
+    assigned_by: str = Field(default="", max_length=64)
+    assigned_at: datetime = Field(sa_column=_time())
+    removed_by: str | None = Field(default=None, max_length=64)
+    removed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of who asked for what, with secrets redacted, and how it ended."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(default="", max_length=32, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    arguments: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    result: str = Field(max_length=16)  # ok | denied | error
+    detail: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_column=_time(index=True))
+
+
+class Rate(SQLModel, table=True):
+    """One row of the rate deck (DESIGN §5); the deck is replaced whole by `rates load`."""
+
+    __tablename__ = "rates"
+    __table_args__ = (Index("ix_rates_prefix", "prefix", "direction", "effective_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    prefix: str = Field(max_length=20)
+    destination: str = Field(max_length=120)
+    number_type: str = Field(max_length=20)
+    direction: str = Field(max_length=20)  # outbound | tollfree_inbound
+    rate_per_min_micros: int = Field(sa_column=_money(default=None))
+    connection_fee_micros: int = Field(sa_column=_money(default=None))
+    initial_increment: int
+    recurring_increment: int
+    currency: str = Field(max_length=3)
+    effective_from: date = Field(sa_column=Column(Date, nullable=False))
+
+
+class CallRecord(SQLModel, table=True):
+    """One call, keyed by its source id: importing it again charges nothing."""
+
+    __tablename__ = "call_records"
+    __table_args__ = (
+        UniqueConstraint("account_id", "record_key", name="uq_call_records_key"),
+        Index("ix_call_records_account_start", "account_id", "start_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    record_key: str = Field(max_length=200)
+    source: str = Field(max_length=16)  # teams | graph | cdr
+    call_id: str | None = Field(default=None, max_length=200)
+    user_upn: str | None = Field(default=None, max_length=254)
+    user_name: str | None = Field(default=None, max_length=200)
+    call_type: str | None = Field(default=None, max_length=40)
+    direction: str = Field(default="outbound", max_length=20)
+    destination_number: str | None = Field(default=None, max_length=40)
+    destination_name: str | None = Field(default=None, max_length=120)
+    country: str | None = Field(default=None, max_length=2)
+    start_at: datetime = Field(sa_column=_time())
+    duration_seconds: int
+    charge_micros: int = Field(sa_column=_money())
+    provider_charge_micros: int | None = Field(default=None,
+                                               sa_column=_money(nullable=True, default=None))
+    rated_micros: int | None = Field(default=None, sa_column=_money(nullable=True, default=None))
+    currency: str = Field(default="USD", max_length=3)
+    licensed: bool = True
+    ledger_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
+    imported_at: datetime = Field(sa_column=_time())
+
+
+class RechargeAttempt(SQLModel, table=True):
+    """An auto-recharge: created -> processing -> succeeded | failed; one open per account."""
+
+    __tablename__ = "recharge_attempts"
+    __table_args__ = (
+        Index("uq_recharge_attempts_open", "account_id", unique=True,
+              sqlite_where=text("status IN ('created', 'processing')"),
+              postgresql_where=text("status IN ('created', 'processing')")),
+        Index("ix_recharge_attempts_account_created", "account_id", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)  # also the gateway's idempotency key
+    account_id: int = Field(foreign_key="accounts.id")
+    status: str = Field(max_length=16)
+    amount_micros: int = Field(sa_column=_money(default=None))
+    tries: int = 0
+    reason: str | None = Field(default=None, max_length=300)
+    gateway_ref: str | None = Field(default=None, max_length=100)
+    next_try_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(sa_column=_time())
+    updated_at: datetime = Field(sa_column=_time())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An alert waiting for Slack, written in the transaction that caused it; sent once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    dedupe_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    kind: str = Field(max_length=32)
+    channel: str | None = Field(default=None, max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    blocks: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_time())
+    last_error: str | None = Field(default=None, max_length=300)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_column=_time())
+    sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the scheduled jobs: the holder renews it; a newer token fences out an old one."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=100)
+    token: int = Field(sa_column=Column(BigInteger, nullable=False))
+    heartbeat_at: datetime = Field(sa_column=_time())
+    expires_at: datetime = Field(sa_column=_time())
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A Slack event or confirmation already handled: Slack retries deliveries up to 4 times."""
+
+    __tablename__ = "processed_events"
+
+    key: str = Field(primary_key=True, max_length=200)
+    team_id: str = Field(default="", max_length=32)
+    created_at: datetime = Field(sa_column=_time(index=True))
+
+
+class PendingOperation(SQLModel, table=True):
+    """An action that waits for a confirmation button: done once, by an admin, before expiry."""
+
+    __tablename__ = "pending_operations"
+
+    id: str = Field(primary_key=True, max_length=36)
+    account_id: int = Field(foreign_key="accounts.id")
+    kind: str = Field(max_length=32)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)  # pending | done | cancelled | expired
+    result: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_time())
+    expires_at: datetime = Field(sa_column=_time())
+
+
+__all__ = [
+    "Account", "AlertThreshold", "AuditEvent", "CallRecord", "LedgerEntry", "License",
+    "Lot", "OutboxMessage", "PendingOperation", "ProcessedEvent", "Rate", "RechargeAttempt",
+    "SchedulerLease",
+]
