@@ -1,0 +1,5 @@
+"""`python -m bot` is `credits-bot`."""
+
+from bot.cli import main
+
+main()
