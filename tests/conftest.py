@@ -7,12 +7,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.app import create_app
 from bot.clock import ManualClock
+from bot.config import Settings
+from bot.local_slack import LocalSlack, SlackUser
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests import payloads
+from tests import slack as slack_ids
 from tests.dbs import postgres_schema_url
+from tests.slack import BoltHarness
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -54,3 +61,36 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def local_slack() -> Iterator[LocalSlack]:
+    """The local fake of the Slack Web API, with an admin, a member and a German member."""
+    slack = LocalSlack(team_id=payloads.TEAM).start()
+    slack.add_user(SlackUser(slack_ids.ADMIN, "alice", email="alice@contoso.example",
+                             is_admin=True))
+    slack.add_user(SlackUser(slack_ids.CREDITS_ADMIN, "carol", email="carol@contoso.example"))
+    slack.add_user(SlackUser(slack_ids.MEMBER, "bob", email="bob@contoso.example"))
+    slack.add_user(SlackUser(slack_ids.GERMAN, "dieter", email="dieter@contoso.example",
+                             locale="de-DE"))
+    yield slack
+    slack.stop()
+
+
+def make_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": "xoxb-test-token", "slack_signing_secret": payloads.SIGNING_SECRET,
+        "credits_admins": (slack_ids.CREDITS_ADMIN,), "database_url": "sqlite://",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def bolt(local_slack: LocalSlack, sqlite_engine: Engine, clock: ManualClock) -> BoltHarness:
+    """The real Bolt app on SQLite, talking to the local Slack."""
+    settings = make_settings(slack_api_url=local_slack.api_url)
+    client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
+    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock, gateway=None)
+    return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
+                       services=app.credits_context.services)

@@ -1,0 +1,69 @@
+"""The composition root: builds the services and the Bolt app from its arguments.
+
+No import-time side effects: tests build a fresh app per test, the CLI builds one per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine
+
+import handlers
+from bot.accounts import Accounts
+from bot.audit import AuditLog
+from bot.clock import Clock
+from bot.config import Settings
+from bot.ledger import Ledger
+from bot.services import Services
+from handlers.auth import Rights
+from handlers.context import HandlerContext
+from handlers.directory import Directory
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The Web API client on SLACK_API_URL, retrying on Slack's 429s."""
+    client = WebClient(token=Settings.secret(settings.slack_bot_token),
+                       base_url=settings.slack_api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any) -> Services:
+    """Wire the services to one engine, clock and payment gateway."""
+    return Services(settings=settings, engine=engine, clock=clock,
+                    accounts=Accounts(engine, clock), ledger=Ledger(engine, clock),
+                    audit=AuditLog(engine, clock), gateway=gateway)
+
+
+def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,
+               gateway: Any, services: Services | None = None) -> App:
+    """The Bolt app: every listener registered, answering within the ack."""
+    signing_secret = Settings.secret(settings.slack_signing_secret)
+    if not signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required: it verifies every request")
+    services = services or build_services(settings, engine=engine, clock=clock, gateway=gateway)
+    app = App(client=client, signing_secret=signing_secret, process_before_response=True,
+              token_verification_enabled=False, logger=log)
+    directory = Directory(client)
+    ctx = HandlerContext(services=services, client=client, directory=directory,
+                         rights=Rights(settings.credits_admins, directory, services.audit))
+    handlers.register(app, ctx)
+
+    @app.error
+    def apologise(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
+        log.exception("unexpected error while handling a Slack request", exc_info=error)
+        message = ":warning: Sorry, something went wrong on our side. It has been logged; "
+        message += "please try again in a minute."
+        if body.get("command") and respond is not None:
+            respond(text=message)
+        return None
+
+    app.credits_context = ctx  # type: ignore[attr-defined]  # for the console and tests
+    return app

@@ -1,0 +1,28 @@
+"""The services the Slack handlers and the scheduler call, built once by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.accounts import Accounts
+from bot.audit import AuditLog
+from bot.clock import Clock
+from bot.config import Settings
+from bot.ledger import Ledger
+
+
+@dataclass
+class Services:
+    """Everything with rules in it, wired to one engine, one clock and one payment gateway."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    accounts: Accounts
+    ledger: Ledger
+    audit: AuditLog
+    gateway: Any
+    extras: dict[str, Any] = field(default_factory=dict)

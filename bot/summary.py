@@ -1,0 +1,54 @@
+"""The account at a glance: what `/credits balance`, DMs and App Home all show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.accounts import AccountView
+from bot.services import Services
+from storage.accounts import list_thresholds
+from storage.db import read_session
+from storage.ledger import last_entry, list_entries
+from storage.licenses import count_active_licenses
+from storage.units import from_micros
+
+
+@dataclass(frozen=True)
+class Purchase:
+    kind: str
+    amount: Decimal
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    account: AccountView
+    last_recharge: Purchase | None
+    recent_purchases: tuple[Purchase, ...]
+    thresholds: tuple[Decimal, ...]
+    license_count: int
+    average_daily_spend: Decimal | None
+    run_out: date | None
+
+
+def account_summary(services: Services, team_id: str) -> AccountSummary:
+    """Gather the summary of a team's account (created on first contact)."""
+    account = services.accounts.ensure(team_id)
+    with read_session(services.engine) as session:
+        recharge = last_entry(session=session, account_id=account.id, kinds=["recharge"])
+        purchases = list_entries(session=session, account_id=account.id, limit=5,
+                                 kinds=["deposit", "recharge"])
+        thresholds = list_thresholds(session=session, account_id=account.id)
+        licenses = count_active_licenses(session=session, account_id=account.id)
+    forecast = services.extras.get("forecast")
+    average, run_out = forecast(account) if forecast else (None, None)
+    return AccountSummary(
+        account=account,
+        last_recharge=Purchase(recharge.kind, from_micros(recharge.amount_micros),
+                               recharge.created_at) if recharge else None,
+        recent_purchases=tuple(Purchase(p.kind, from_micros(p.amount_micros), p.created_at)
+                               for p in purchases),
+        thresholds=tuple(from_micros(t.amount_micros) for t in thresholds),
+        license_count=licenses, average_daily_spend=average, run_out=run_out)

@@ -1,0 +1,16 @@
+"""Slack I/O only: parse what Slack sends, call a service, render, answer."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, events, home
+from handlers.context import HandlerContext
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Attach every listener of the app."""
+    commands.register(app, ctx)
+    events.register(app, ctx)
+    actions.register(app, ctx)
+    home.register(app, ctx)

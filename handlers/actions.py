@@ -1,0 +1,11 @@
+"""Button clicks."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.context import HandlerContext
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Attach the action listeners."""

@@ -1,0 +1,39 @@
+"""Blocks of the balance answer."""
+
+from __future__ import annotations
+
+from bot.money import format_money
+from bot.summary import AccountSummary
+from handlers.blocks.common import context, fields, section
+from handlers.i18n import t
+from handlers.reply import Reply
+
+
+def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
+    account = summary.account
+    money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
+    balance = money(account.balance)
+    if account.suspended:
+        state = t("state_suspended", locale)
+        headline = t("balance_suspended", locale, balance=balance)
+    else:
+        state = t("state_active", locale)
+        headline = t("balance_is", locale, balance=balance)
+    if account.autorecharge_enabled and account.autorecharge_amount and account.autorecharge_below:
+        recharge = t("autorecharge_on", locale, amount=money(account.autorecharge_amount),
+                     below=money(account.autorecharge_below))
+    else:
+        recharge = t("autorecharge_off", locale)
+    last = (f"{money(summary.last_recharge.amount)} ({summary.last_recharge.at:%Y-%m-%d})"
+            if summary.last_recharge else t("none", locale))
+    spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
+             else t("no_data", locale))
+    run_out = summary.run_out.isoformat() if summary.run_out else t("no_forecast", locale)
+    pairs = [(t("label_state", locale), state), (t("label_autorecharge", locale), recharge),
+             (t("label_last_recharge", locale), last),
+             (t("label_daily_spend", locale), spend), (t("label_run_out", locale), run_out)]
+    text = headline + "\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
+    blocks = [section(headline), fields(pairs)]
+    if account.suspended:
+        blocks.append(context(t("suspended_hint", locale)))
+    return Reply(text=text, blocks=blocks)

@@ -1,0 +1,22 @@
+"""The `/credits` slash command: one module per subcommand, routed by its first word."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.commands import balance
+from handlers.commands.base import Subcommand
+from handlers.commands.help import help_reply
+from handlers.commands.router import Router
+from handlers.context import HandlerContext
+
+COMMAND = "/credits"
+SUBCOMMANDS: list[Subcommand] = [
+    balance.SUBCOMMAND,
+]
+
+
+def register(app: App, ctx: HandlerContext) -> Router:
+    router = Router(ctx, SUBCOMMANDS, help_reply)
+    app.command(COMMAND)(ack=router.ack_command, lazy=[router.finish_slow])
+    return router

@@ -1,0 +1,76 @@
+"""The shape of a `/credits` subcommand: what it receives and what it answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.errors import CreditsError
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+class UsageError(CreditsError):
+    """The subcommand was called with missing or malformed arguments."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/credits …` as Slack sent it."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    text: str
+    args: tuple[str, ...]
+    response_url: str | None = None
+    trigger_id: str | None = None
+
+    @classmethod
+    def from_payload(cls, command: dict[str, Any]) -> Invocation:
+        text = (command.get("text") or "").strip()
+        words = tuple(text.split())
+        return cls(team_id=command.get("team_id", ""), user_id=command.get("user_id", ""),
+                   channel_id=command.get("channel_id", ""), text=text, args=words[1:],
+                   response_url=command.get("response_url"), trigger_id=command.get("trigger_id"))
+
+
+Run = Callable[[HandlerContext, Invocation], Reply]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A subcommand: its name, usage line, whether it needs an admin, and its body."""
+
+    name: str
+    usage: str
+    summary: str
+    run: Run
+    admin: bool = False  # True: every call needs an admin; or a predicate on the arguments
+    admin_when: Callable[[tuple[str, ...]], bool] | None = None
+    slow: bool = False  # answered from a lazy listener after the ack (uploads, exports)
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def needs_admin(self, args: tuple[str, ...]) -> bool:
+        return self.admin or bool(self.admin_when and self.admin_when(args))
+
+
+def parse_user(token: str, usage: str) -> str:
+    """The user id of a Slack mention (`<@U123|alice>` or `<@U123>`)."""
+    match = MENTION.match(token)
+    if not match:
+        raise UsageError(f"`{token[:40]}` is not a user mention. Usage: `{usage}`")
+    return match[1]
+
+
+def parse_channel(token: str, usage: str) -> str:
+    """The channel id of a Slack channel reference (`<#C123|general>`)."""
+    match = CHANNEL.match(token)
+    if not match:
+        raise UsageError(f"`{token[:40]}` is not a channel. Usage: `{usage}`")
+    return match[1]

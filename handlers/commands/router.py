@@ -1,0 +1,91 @@
+"""`/credits <subcommand> …`: find the subcommand, check rights, run it, answer within the ack.
+
+Subcommands marked slow are acknowledged at once and answered from a lazy listener, so that no
+upload or import ever delays an ack (Slack gives up after 3 seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.errors import CreditsError, InsufficientRights
+from handlers.blocks.common import error_reply
+from handlers.commands.base import Invocation, Reply, Subcommand, UsageError
+from handlers.context import HandlerContext
+
+log = logging.getLogger(__name__)
+
+
+class Router:
+    def __init__(self, ctx: HandlerContext, subcommands: Sequence[Subcommand],
+                 help_reply: Callable[[Sequence[Subcommand]], Reply]) -> None:
+        self.ctx = ctx
+        self.subcommands = list(subcommands)
+        self.by_name = {name: sub for sub in subcommands for name in (sub.name, *sub.aliases)}
+        self.help_reply = help_reply
+
+    def find(self, invocation: Invocation) -> Subcommand | None:
+        first = invocation.text.split(maxsplit=1)[0].lower() if invocation.text else "help"
+        return self.by_name.get(first)
+
+    def answer(self, invocation: Invocation) -> Reply:
+        """Answer a fast subcommand completely (slow ones get a 'working on it' note)."""
+        if not invocation.text or invocation.text.split()[0].lower() == "help":
+            return self.help_reply(self.subcommands)
+        sub = self.find(invocation)
+        if sub is None:
+            word = invocation.text.split()[0][:30]
+            names = ", ".join(f"`{s.name}`" for s in self.subcommands)
+            return error_reply(f"There is no `/credits {word}`. Try one of: {names}, or "
+                               "`/credits help`.")
+        if sub.slow:
+            refusal = self._check_rights(sub, invocation)
+            return refusal or Reply(text=f"Working on `/credits {sub.name}`…")
+        return self.run(sub, invocation)
+
+    def run(self, sub: Subcommand, invocation: Invocation) -> Reply:
+        refusal = self._check_rights(sub, invocation)
+        if refusal is not None:
+            return refusal
+        audit = self.ctx.services.audit
+        try:
+            reply = sub.run(self.ctx, invocation)
+        except UsageError as exc:
+            return error_reply(str(exc), usage=sub.usage)
+        except CreditsError as exc:
+            if sub.needs_admin(invocation.args):
+                audit.record(team_id=invocation.team_id, actor=invocation.user_id,
+                             action=f"command.{sub.name}", result="error",
+                             arguments={"text": invocation.text}, detail=str(exc))
+            return error_reply(str(exc))
+        if sub.needs_admin(invocation.args):
+            audit.record(team_id=invocation.team_id, actor=invocation.user_id,
+                         action=f"command.{sub.name}", result="ok",
+                         arguments={"text": invocation.text})
+        return reply
+
+    def _check_rights(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
+        if not sub.needs_admin(invocation.args):
+            return None
+        try:
+            self.ctx.rights.require_admin(team_id=invocation.team_id, user_id=invocation.user_id,
+                                          action=f"command.{sub.name}",
+                                          arguments={"text": invocation.text})
+        except InsufficientRights as exc:
+            return error_reply(str(exc))
+        return None
+
+    # -- Bolt listeners -----------------------------------------------------------------------
+    def ack_command(self, ack: Callable[..., Any], command: dict[str, Any]) -> None:
+        ack(**self.answer(Invocation.from_payload(command)).as_message())
+
+    def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
+        invocation = Invocation.from_payload(command)
+        sub = self.find(invocation)
+        if sub is None or not sub.slow or sub.needs_admin(invocation.args) and \
+                not self.ctx.rights.is_admin(invocation.user_id):
+            return
+        reply = self.run(sub, invocation)
+        respond(**reply.as_message(), replace_original=False)
