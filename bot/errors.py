@@ -32,3 +32,27 @@ class PaymentFailed(CreditsError):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+
+
+class InvalidNumber(CreditsError):
+    """A phone number cannot be read, or is impossible for its country."""
+
+
+class UnknownDestination(CreditsError):
+    """A rate question names neither a phone number nor a country we know."""
+
+
+class NoRate(CreditsError):
+    """The rate deck has no rate for a destination."""
+
+
+class InvalidRateDeck(CreditsError):
+    """A rate deck file has bad rows; it is refused whole."""
+
+    def __init__(self, message: str, errors: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class InvalidPeriod(CreditsError):
+    """A report period cannot be read."""

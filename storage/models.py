@@ -11,12 +11,14 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     Index,
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -169,6 +171,15 @@ class Rate(SQLModel, table=True):
     recurring_increment: int
     currency: str = Field(max_length=3)
     effective_from: date = Field(sa_column=Column(Date, nullable=False))
+    # Which load a row came from: every row of one deck shares it, so a process can tell that
+    # another one replaced the deck; `sample` marks the bundled sample prices.
+    deck_id: str = Field(default="", sa_column=Column(String(32), nullable=False,
+                                                      server_default=""))
+    deck_source: str = Field(default="", sa_column=Column(String(200), nullable=False,
+                                                          server_default=""))
+    sample: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                         server_default=false()))
+    loaded_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
 
 class CallRecord(SQLModel, table=True):
