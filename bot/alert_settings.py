@@ -1,0 +1,98 @@
+"""Low-balance thresholds and the alert channel of an account (the settings, not the alerts).
+
+A threshold is `armed` when the balance is above it: only then can the balance cross it and
+alert. A threshold added at or above the current balance starts disarmed (it would otherwise
+alert at once about a level the admin just chose knowing the balance), and is armed again when
+the balance rises above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from bot.accounts import Accounts, AccountView
+from bot.clock import Clock
+from bot.errors import CreditsError
+from bot.money import round_cents
+from storage import accounts as accounts_db
+from storage.db import read_session, write_transaction
+from storage.units import from_micros, to_micros
+
+MAX_THRESHOLDS = 10
+
+
+class DuplicateThreshold(CreditsError):
+    """The account has that threshold already."""
+
+
+class UnknownThreshold(CreditsError):
+    """The account has no such threshold."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    amount: Decimal
+    armed: bool
+
+
+class AlertSettings:
+    """Adds, removes and lists thresholds; reads and sets the alert channel."""
+
+    def __init__(self, engine: Engine, clock: Clock, accounts: Accounts, *,
+                 default_channel: str | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.accounts = accounts
+        self.default_channel = default_channel
+
+    def thresholds(self, *, account_id: int) -> list[Threshold]:
+        """The thresholds, highest first."""
+        with read_session(self.engine) as session:
+            return [Threshold(from_micros(row.amount_micros), row.armed)
+                    for row in accounts_db.list_thresholds(session=session,
+                                                           account_id=account_id)]
+
+    def add_threshold(self, *, account_id: int, amount: Decimal) -> Threshold:
+        """Add a low-balance level, armed when the balance is above it now."""
+        _check(amount)
+        with write_transaction(self.engine) as session:
+            account = accounts_db.lock_account(session=session, account_id=account_id)
+            existing = accounts_db.list_thresholds(session=session, account_id=account_id)
+            micros = to_micros(amount)
+            if any(row.amount_micros == micros for row in existing):
+                raise DuplicateThreshold("That threshold is set already.")
+            if len(existing) >= MAX_THRESHOLDS:
+                raise CreditsError(f"An account can have at most {MAX_THRESHOLDS} thresholds: "
+                                   "remove one first.")
+            armed = account.balance_micros > micros
+            accounts_db.add_threshold(session=session, account_id=account_id,
+                                      amount_micros=micros, armed=armed, now=self.clock.now())
+            return Threshold(amount, armed)
+
+    def remove_threshold(self, *, account_id: int, amount: Decimal) -> None:
+        """Remove a low-balance level."""
+        _check(amount)
+        with write_transaction(self.engine) as session:
+            if not accounts_db.remove_threshold(session=session, account_id=account_id,
+                                                amount_micros=to_micros(amount)):
+                raise UnknownThreshold("There is no such threshold.")
+
+    def channel(self, account: AccountView) -> str | None:
+        """Where the account's alerts go: its own channel, or CREDITS_ALERT_CHANNEL."""
+        return account.alert_channel or self.default_channel
+
+    def set_channel(self, team_id: str, channel: str) -> AccountView:
+        """Send the account's alerts to this channel."""
+        if not channel or len(channel) > 32:
+            raise CreditsError("That is not a Slack channel id.")
+        return self.accounts.set_alert_channel(team_id, channel)
+
+
+def _check(amount: Decimal) -> None:
+    if not amount.is_finite() or amount <= 0:
+        raise CreditsError("A threshold must be a positive amount.")
+    if amount != round_cents(amount):
+        raise CreditsError("Use at most 2 decimals for money.")
