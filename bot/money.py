@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_symbol
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 from bot.errors import InvalidAmount
 
@@ -82,8 +82,11 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
 def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY,
                  locale: str | None = None) -> str:
     """Format an amount for people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
-    # Round half-up ourselves first: Babel would round half-even.
-    return format_currency(round_cents(amount), currency, locale=normalize_locale(locale))
+    # Round half-up ourselves first, to the currency's own digits (cents for most, none for
+    # JPY, three for KWD): Babel would round half-even.
+    unit = Decimal(1).scaleb(-get_currency_precision(currency))
+    rounded = amount.quantize(unit, rounding=ROUND_HALF_UP)
+    return format_currency(rounded, currency, locale=normalize_locale(locale))
 
 
 def currency_symbol(currency: str, locale: str | None = None) -> str:

@@ -1,0 +1,208 @@
+"""Account settings, who may buy credits, and what is kept of a payment method."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from bot.accounts import Accounts, PaymentMethod, purchase_refusal
+from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
+from bot.ledger import Ledger
+from tests.conftest import START
+from tests.factories import make_account
+
+
+def test_ensure_creates_the_account_once(engine, clock):
+    accounts = Accounts(engine, clock)
+    first = accounts.ensure("T1", name="Example")
+    again = accounts.ensure("T1", name="Renamed")
+    assert again.id == first.id and again.name == "Example"
+    assert [a.team_id for a in accounts.list()] == ["T1"]
+    assert (first.balance, first.version, first.currency, first.region, first.billing_type) == (
+        Decimal("0"), 0, "USD", "US", "mosa")
+    assert first.suspended and first.suspended_at == START
+    assert first.payment is None
+
+
+def test_get_unknown_team_is_account_not_found(engine, clock):
+    with pytest.raises(AccountNotFound, match="T404"):
+        Accounts(engine, clock).get("T404")
+
+
+def test_update_normalises_and_keeps_valid_settings(engine, clock):
+    accounts = Accounts(engine, clock)
+    accounts.ensure("T1")
+    updated = accounts.update("T1", region=" de ", billing_region="de", billing_type="EA",
+                              currency="eur", timezone="Europe/Berlin", name="ACME")
+    assert (updated.region, updated.billing_region, updated.billing_type, updated.currency,
+            updated.timezone, updated.name) == ("DE", "DE", "ea", "EUR", "Europe/Berlin", "ACME")
+    assert accounts.get("T1") == updated
+
+
+def test_update_creates_an_account_on_first_contact(engine, clock):
+    created = Accounts(engine, clock).update("T9", region="GB", billing_region="GB")
+    assert created.team_id == "T9" and created.region == "GB"
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("region", "Germany", "--region must be a two-letter country code"),
+    ("region", "XY", "--region must be a two-letter country code"),
+    ("billing_region", "U", "--billing-region must be a two-letter country code"),
+    ("billing_type", "retail", "--billing-type is one of mosa, ea, mca, csp"),
+    ("currency", "DOLLARS", "not an ISO 4217 currency code"),
+    ("currency", "XYZ", "not an ISO 4217 currency code"),
+    ("timezone", "Mars/Olympus", "not a time zone name"),
+    ("timezone", "../etc/passwd", "not a time zone name"),
+])
+def test_update_refuses_bad_settings_and_writes_nothing(engine, clock, field, value, message):
+    accounts = Accounts(engine, clock)
+    before = accounts.ensure("T1")
+    with pytest.raises(CreditsError, match=message):
+        # A valid change alongside the bad one must not be written either.
+        accounts.update("T1", name="changed", **{field: value})
+    assert accounts.get("T1") == before
+
+
+def test_currency_cannot_change_once_the_ledger_has_entries(engine, clock):
+    accounts = Accounts(engine, clock)
+    account = accounts.ensure("T1")
+    assert accounts.update("T1", currency="EUR").currency == "EUR"
+    Ledger(engine, clock).deposit(account_id=account.id, amount=Decimal("10"), key="d",
+                                  actor="U1")
+    with pytest.raises(CreditsError, match="currency cannot change"):
+        accounts.update("T1", currency="USD", region="DE")
+    after = accounts.get("T1")
+    assert after.currency == "EUR" and after.region == "US"
+    assert accounts.update("T1", currency="eur").currency == "EUR"  # the same one is fine
+
+
+def test_set_card_keeps_brand_last4_and_expiry(engine, clock):
+    accounts = Accounts(engine, clock)
+    accounts.ensure("T1")
+    card = accounts.set_card("T1", brand=" Visa ", last4="4242", exp_month=8, exp_year=2027)
+    assert card.payment == PaymentMethod("card", "visa", "4242", 8, 2027)
+    assert card.payment.describe() == "Visa ending 4242, expires 08/2027"
+    with engine.connect() as connection:
+        row = connection.execute(text(
+            "SELECT payment_kind, card_brand, card_last4, card_exp_month, card_exp_year, "
+            "invoice_po, payment_updated_at FROM accounts WHERE team_id = 'T1'")).one()
+    assert tuple(row)[:6] == ("card", "visa", "4242", 8, 2027, None)
+    assert row[6] is not None
+
+
+@pytest.mark.parametrize("last4", ["424", "42424", "4242424242424242", "42a2", "", "4 42"])
+def test_set_card_refuses_anything_but_four_digits(engine, clock, last4):
+    accounts = Accounts(engine, clock)
+    accounts.ensure("T1")
+    with pytest.raises(CreditsError, match="exactly the last 4 digits"):
+        accounts.set_card("T1", brand="visa", last4=last4, exp_month=8, exp_year=2027)
+    assert accounts.get("T1").payment is None
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT card_last4 FROM accounts")).scalar_one()
+    assert stored is None
+
+
+@pytest.mark.parametrize(("brand", "month", "year", "message"), [
+    ("diners", 8, 2027, "--brand is one of"),
+    ("visa", 13, 2027, "--expires"),
+    ("visa", 0, 2027, "--expires"),
+    ("visa", 8, 27, "--expires"),
+])
+def test_set_card_refuses_bad_brand_or_expiry(engine, clock, brand, month, year, message):
+    accounts = Accounts(engine, clock)
+    accounts.ensure("T1")
+    with pytest.raises(CreditsError, match=message):
+        accounts.set_card("T1", brand=brand, last4="4242", exp_month=month, exp_year=year)
+
+
+def test_set_invoice_replaces_the_card(engine, clock):
+    account = make_account(engine, clock)  # has a card
+    assert account.payment is not None and account.payment.kind == "card"
+    accounts = Accounts(engine, clock)
+    invoiced = accounts.set_invoice("T1", po="  PO-123 ")
+    assert invoiced.payment == PaymentMethod("invoice", po="PO-123")
+    assert invoiced.payment.describe() == "invoice (PO PO-123)"
+    with engine.connect() as connection:
+        row = connection.execute(text(
+            "SELECT card_brand, card_last4, card_exp_month, card_exp_year FROM accounts")).one()
+    assert tuple(row) == (None, None, None, None)
+    for bad in ("", "   ", "P" * 65):
+        with pytest.raises(CreditsError, match="--po"):
+            accounts.set_invoice("T1", po=bad)
+    assert accounts.get("T1").payment == PaymentMethod("invoice", po="PO-123")
+
+
+def test_card_expires_after_its_month():
+    card = PaymentMethod("card", "visa", "4242", 8, 2027)
+    assert not card.expired(datetime(2027, 8, 31, 23, 59, tzinfo=UTC))
+    assert card.expired(datetime(2027, 9, 1, tzinfo=UTC))
+    assert not PaymentMethod("invoice", po="PO-1").expired(datetime(2099, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("settings", "words"), [
+    ({"billing_type": "csp"}, "reseller"),
+    ({"billing_type": "mca"}, "post-paid"),
+    ({"region": "DE"}, "region (DE) differs from its billing region (US)"),
+])
+def test_purchase_refusal_follows_microsofts_rules(engine, clock, settings, words):
+    account = make_account(engine, clock, **settings)
+    reason = purchase_refusal(account)
+    assert reason is not None and words in reason
+    with pytest.raises(PurchaseNotAllowed, match=words.split(" ")[0]):
+        Accounts(engine, clock).require_purchase_allowed(account)
+
+
+@pytest.mark.parametrize("billing_type", ["mosa", "ea"])
+def test_a_normal_account_may_buy(engine, clock, billing_type):
+    account = make_account(engine, clock, billing_type=billing_type, region="DE",
+                           billing_region="DE")
+    assert purchase_refusal(account) is None
+    Accounts(engine, clock).require_purchase_allowed(account)
+
+
+def test_purchase_refusal_is_a_pure_rule_over_the_view(engine, clock):
+    account = make_account(engine, clock)
+    assert purchase_refusal(account) is None
+    assert purchase_refusal(replace(account, billing_region="GB")) is not None
+
+
+def test_resolve_with_no_account(engine, clock):
+    with pytest.raises(AccountNotFound, match="no account yet"):
+        Accounts(engine, clock).resolve(None)
+
+
+def test_resolve_with_one_account(engine, clock):
+    accounts = Accounts(engine, clock)
+    only = accounts.ensure("T1")
+    assert accounts.resolve(None) == only
+    assert accounts.resolve("") == only
+    assert accounts.resolve("T1") == only
+    with pytest.raises(AccountNotFound):
+        accounts.resolve("T2")
+
+
+def test_resolve_with_several_accounts_needs_a_team(engine, clock):
+    accounts = Accounts(engine, clock)
+    accounts.ensure("T1")
+    second = accounts.ensure("T2")
+    with pytest.raises(AccountNotFound, match=r"several accounts \(T1, T2\).*--team"):
+        accounts.resolve(None)
+    assert accounts.resolve("T2") == second
+
+
+def test_autorecharge_and_alert_channel_settings(engine, clock):
+    accounts = Accounts(engine, clock)
+    accounts.ensure("T1")
+    on = accounts.set_autorecharge("T1", enabled=True, amount=Decimal("500"),
+                                   below=Decimal("100.50"))
+    assert (on.autorecharge_enabled, on.autorecharge_amount, on.autorecharge_below) == (
+        True, Decimal("500"), Decimal("100.50"))
+    with pytest.raises(CreditsError, match="amount and a trigger"):
+        accounts.set_autorecharge("T1", enabled=True, amount=Decimal("500"))
+    assert accounts.get("T1").autorecharge_amount == Decimal("500")
+    assert accounts.set_autorecharge("T1", enabled=False).autorecharge_enabled is False
+    assert accounts.set_alert_channel("T1", "C123").alert_channel == "C123"

@@ -1,0 +1,258 @@
+"""Money as people type it and as they read it: exact parsing, half-up rounding, formatting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.errors import InvalidAmount
+from bot.money import (
+    currency_symbol,
+    format_money,
+    normalize_locale,
+    parse_amount,
+    round_cents,
+    round_up,
+    to_decimal,
+)
+from storage.units import MICROS_PER_UNIT, from_micros, to_micros
+
+GOOD = [
+    ("1000", Decimal("1000")),
+    ("1,000", Decimal("1000")),
+    ("$1,000.00", Decimal("1000.00")),
+    ("1000.5", Decimal("1000.5")),
+    (" 50 ", Decimal("50")),
+    ("$ 75", Decimal("75")),
+    ("1,234,567.89", Decimal("1234567.89")),
+    ("0.01", Decimal("0.01")),
+    ("999,999,999.99", Decimal("999999999.99")),
+    ("€20", Decimal("20")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GOOD)
+def test_parse_amount_accepts_what_people_type(text, expected):
+    value = parse_amount(text)
+    assert value == expected
+    # Exact, not merely equal: the digits typed are the digits kept.
+    assert value.as_tuple() == expected.as_tuple()
+
+
+# Each bad input with words its message must contain, so the user learns what to fix.
+USAGE = "`$1,000.00`"  # malformed input is answered with an example of the right form
+BAD = [
+    ("-5", "negative"),
+    ("\u22125", "negative"),  # the Unicode minus sign
+    ("$-5", "negative"),
+    ("$ -5", "negative"),
+    ("0", "more than zero"),
+    ("0.00", "more than zero"),
+    ("$0", "more than zero"),
+    ("NaN", USAGE),
+    ("nan", USAGE),
+    ("inf", USAGE),
+    ("Infinity", USAGE),
+    ("-Infinity", "negative"),
+    ("1e3", USAGE),
+    ("1E3", USAGE),
+    ("1,00", USAGE),
+    ("10,00,000", USAGE),
+    ("1000,000", USAGE),
+    ("1.234", "at most 2 decimals"),
+    ("0.001", "at most 2 decimals"),
+    ("1000000000", "too large"),
+    ("1,000,000,000", "too large"),
+    ("99999999999999", "too large"),
+    ("", USAGE),
+    ("   ", USAGE),
+    ("abc", USAGE),
+    ("12abc", USAGE),
+    ("1..2", USAGE),
+    ("0x10", USAGE),
+    ("1.", USAGE),
+    ("$$5", USAGE),
+    ("1 000", USAGE),
+    ("1" * 41, "too long"),
+    ("9" * 400, "too long"),
+]
+
+
+@pytest.mark.parametrize(("text", "hint"), BAD)
+def test_parse_amount_refuses_with_a_clear_message(text, hint):
+    with pytest.raises(InvalidAmount) as caught:
+        parse_amount(text)
+    assert hint in str(caught.value)
+
+
+def test_malformed_amount_message_shows_the_input_and_the_usage():
+    with pytest.raises(InvalidAmount) as caught:
+        parse_amount("12abc")
+    message = str(caught.value)
+    assert "12abc" in message
+    assert "`1,000`" in message and "`$1,000.00`" in message
+
+
+def test_malformed_amount_message_quotes_long_input_shortened():
+    text = "x" * 39
+    with pytest.raises(InvalidAmount) as caught:
+        parse_amount(text)
+    assert "x" * 19 + "…" in str(caught.value)
+    assert "x" * 20 not in str(caught.value)
+
+
+def test_none_is_treated_as_no_amount():
+    with pytest.raises(InvalidAmount, match="Give an amount"):
+        parse_amount(None)  # type: ignore[arg-type]
+
+
+def test_max_decimals_can_be_widened_for_prices():
+    assert parse_amount("0.0125", max_decimals=4) == Decimal("0.0125")
+    with pytest.raises(InvalidAmount, match="at most 4 decimals"):
+        parse_amount("0.00125", max_decimals=4)
+
+
+def _check_accepted(value: Decimal) -> None:
+    assert isinstance(value, Decimal)
+    assert value.is_finite()
+    assert Decimal(0) < value < Decimal("1e9")
+    assert value.as_tuple().exponent >= -2  # type: ignore[operator]
+
+
+@given(st.text())
+def test_parse_amount_never_raises_anything_else_on_any_text(text):
+    try:
+        value = parse_amount(text)
+    except InvalidAmount:
+        return
+    _check_accepted(value)
+
+
+@given(st.text(alphabet="0123456789,.$-eE+ naif", max_size=30))
+def test_parse_amount_on_number_like_text_yields_only_sane_money(text):
+    try:
+        value = parse_amount(text)
+    except InvalidAmount:
+        return
+    _check_accepted(value)
+    # What was accepted reads back the same once the sign and separators are dropped.
+    assert Decimal(text.strip().lstrip("$").strip().replace(",", "")) == value
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2))
+def test_every_cent_amount_formatted_en_us_parses_back(amount):
+    assert parse_amount(format_money(amount)) == amount
+
+
+# --- rounding -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("amount", "expected"), [
+    ("2.345", "2.35"),
+    ("-2.345", "-2.35"),
+    ("2.344999", "2.34"),
+    ("0.005", "0.01"),
+    ("-0.005", "-0.01"),
+    ("2.5", "2.50"),
+    ("2.355", "2.36"),  # half-even would give 2.36 too; 2.345 above is where they differ
+])
+def test_round_cents_is_half_up(amount, expected):
+    rounded = round_cents(Decimal(amount))
+    assert rounded == Decimal(expected)
+    assert rounded.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(("amount", "expected"), [
+    ("0.00001", "0.0001"),
+    ("1.2345", "1.2345"),
+    ("1.23451", "1.2346"),
+    ("0.000000001", "0.0001"),
+    ("2", "2.0000"),
+    ("-1.00009", "-1.0000"),  # up means toward +infinity: a credit is never inflated
+])
+def test_round_up_to_four_places(amount, expected):
+    rounded = round_up(Decimal(amount))
+    assert rounded == Decimal(expected)
+    assert rounded.as_tuple().exponent == -4
+
+
+def test_round_up_takes_other_places():
+    assert round_up(Decimal("1.001"), 2) == Decimal("1.01")
+    assert round_up(Decimal("1.001"), 0) == Decimal("2")
+
+
+def test_to_decimal_refuses_floats():
+    with pytest.raises(TypeError, match="float"):
+        to_decimal(0.1)  # type: ignore[arg-type]
+    assert to_decimal("0.1") == Decimal("0.1")
+    assert to_decimal(7) == Decimal(7)
+    assert to_decimal(Decimal("1.50")) == Decimal("1.50")
+
+
+# --- micro-units ----------------------------------------------------------------------------
+
+@given(st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=6))
+def test_micros_round_trip_exactly(amount):
+    micros = to_micros(amount)
+    assert isinstance(micros, int)
+    assert from_micros(micros) == amount
+    assert micros == amount * MICROS_PER_UNIT
+
+
+@given(st.integers(min_value=-(10**18), max_value=10**18))
+def test_micros_from_integers_round_trip(micros):
+    assert to_micros(from_micros(micros)) == micros
+
+
+def test_to_micros_rounds_finer_fractions_half_up_and_refuses_floats():
+    assert to_micros(Decimal("0.0000005")) == 1
+    assert to_micros(Decimal("0.0000004")) == 0
+    assert to_micros(Decimal("-0.0000005")) == -1
+    assert to_micros(Decimal("1.23")) == 1_230_000
+    with pytest.raises(TypeError):
+        to_micros(1.5)  # type: ignore[arg-type]
+
+
+def test_from_micros_keeps_six_places():
+    assert from_micros(1_230_000) == Decimal("1.23")
+    assert from_micros(1_230_000).as_tuple().exponent == -6
+    assert str(from_micros(-1)) == "-0.000001"
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("amount", "currency", "locale", "expected"), [
+    ("1000", "USD", "en-US", "$1,000.00"),
+    ("1000", "USD", "en_US", "$1,000.00"),
+    ("1000", "USD", "de-DE", "1.000,00\xa0$"),
+    ("1000", "USD", "de_DE", "1.000,00\xa0$"),
+    ("1000", "EUR", "de-DE", "1.000,00\xa0€"),
+    ("1000", "EUR", "en-US", "€1,000.00"),
+    ("1234567.891", "USD", "en-US", "$1,234,567.89"),
+    ("-1234.5", "USD", "en-US", "-$1,234.50"),
+    ("-1234.5", "USD", "de-DE", "-1.234,50\xa0$"),
+    ("0", "USD", "en-US", "$0.00"),
+    ("0.005", "USD", "en-US", "$0.01"),
+    ("0.025", "USD", "en-US", "$0.03"),  # half-even (Babel's own rounding) would say $0.02
+    ("-0.005", "USD", "en-US", "-$0.01"),
+    ("2.5", "JPY", "en-US", "¥3"),  # a currency without cents rounds half-up to units
+    ("0.1235", "KWD", "en-US", "KWD0.124"),  # and one with three decimals keeps them
+])
+def test_format_money(amount, currency, locale, expected):
+    assert format_money(Decimal(amount), currency, locale) == expected
+
+
+@pytest.mark.parametrize("locale", [None, ""])
+def test_format_money_without_locale_is_en_us(locale):
+    assert format_money(Decimal("1000"), "USD", locale) == "$1,000.00"
+    assert format_money(Decimal("1000")) == "$1,000.00"
+
+
+def test_normalize_locale_and_currency_symbol():
+    assert normalize_locale("de-DE") == "de_DE"
+    assert normalize_locale("de_DE") == "de_DE"
+    assert normalize_locale(None) == "en_US"
+    assert currency_symbol("EUR", "de-DE") == "€"
+    assert currency_symbol("USD") == "$"
