@@ -15,10 +15,15 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.accounts import Accounts
+from bot.alert_settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.confirmations import Confirmations
+from bot.deposits import Deposits
 from bot.ledger import Ledger
+from bot.licenses import Licenses
+from bot.payments import SimulatedGateway
 from bot.services import Services
 from handlers.auth import Rights
 from handlers.context import HandlerContext
@@ -36,10 +41,21 @@ def make_client(settings: Settings) -> WebClient:
 
 
 def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any) -> Services:
-    """Wire the services to one engine, clock and payment gateway."""
-    return Services(settings=settings, engine=engine, clock=clock,
-                    accounts=Accounts(engine, clock), ledger=Ledger(engine, clock),
-                    audit=AuditLog(engine, clock), gateway=gateway)
+    """Wire the services to one engine, clock and payment gateway (the card simulation when
+    none is given)."""
+    payments = gateway if gateway is not None else SimulatedGateway(clock)
+    accounts, ledger = Accounts(engine, clock), Ledger(engine, clock)
+    return Services(
+        settings=settings, engine=engine, clock=clock, accounts=accounts, ledger=ledger,
+        audit=AuditLog(engine, clock), gateway=payments,
+        deposits=Deposits(engine, clock, payments, ledger,
+                          min_deposit=settings.credits_min_deposit,
+                          max_deposit=settings.credits_max_deposit,
+                          confirm_above=settings.credits_confirm_above),
+        licenses=Licenses(engine, clock),
+        alert_settings=AlertSettings(engine, clock, accounts,
+                                     default_channel=settings.credits_alert_channel),
+        confirmations=Confirmations(engine, clock))
 
 
 def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,

@@ -8,10 +8,15 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.accounts import Accounts
+from bot.alert_settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.config import Settings
+from bot.confirmations import Confirmations
+from bot.deposits import Deposits
 from bot.ledger import Ledger
+from bot.licenses import Licenses
+from bot.payments import PaymentGateway
 
 
 @dataclass
@@ -24,5 +29,9 @@ class Services:
     accounts: Accounts
     ledger: Ledger
     audit: AuditLog
-    gateway: Any
+    gateway: PaymentGateway
+    deposits: Deposits
+    licenses: Licenses
+    alert_settings: AlertSettings
+    confirmations: Confirmations
     extras: dict[str, Any] = field(default_factory=dict)

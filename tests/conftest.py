@@ -14,6 +14,7 @@ from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.local_slack import LocalSlack, SlackUser
+from bot.payments import SimulatedGateway
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests import payloads
@@ -91,6 +92,7 @@ def bolt(local_slack: LocalSlack, sqlite_engine: Engine, clock: ManualClock) -> 
     """The real Bolt app on SQLite, talking to the local Slack."""
     settings = make_settings(slack_api_url=local_slack.api_url)
     client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
-    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock, gateway=None)
+    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock,
+                     gateway=SimulatedGateway(clock))
     return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
                        services=app.credits_context.services)
