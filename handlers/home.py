@@ -1,11 +1,28 @@
-"""App Home: the live dashboard."""
+"""App Home: the live dashboard, published whenever a user opens the Home tab."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
 
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.summary import account_summary
+from handlers.blocks.home import home_view
 from handlers.context import HandlerContext
+from handlers.dedupe import retry_on_error
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the App Home listener."""
+
+    @app.event("app_home_opened")
+    def publish_home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab needs no view
+        team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
+        with retry_on_error(ctx, body):
+            summary = account_summary(ctx.services, team_id)
+            view = home_view(summary, locale=ctx.directory.locale(event["user"]),
+                             now=ctx.services.clock.now())
+            client.views_publish(user_id=event["user"], view=view)

@@ -1,0 +1,37 @@
+"""The App Home dashboard: balance, state, auto-recharge, thresholds, purchases, licenses and
+forecast, as a `home` view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.money import format_money
+from bot.summary import AccountSummary
+from handlers.blocks.balance import balance_reply
+from handlers.blocks.common import context, divider, fields, header, section
+from handlers.i18n import t
+from handlers.sentences import say
+
+
+def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> dict[str, Any]:
+    """The App Home view of an account as of `now`."""
+    account = summary.account
+    money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
+    balance = balance_reply(summary, locale=locale)
+    thresholds = (", ".join(money(amount) for amount in summary.thresholds)
+                  or t("none", locale))
+    purchases = "\n".join(
+        f"{purchase.at:%Y-%m-%d}  {money(purchase.amount)}  "
+        f"{say('kind_' + purchase.kind, locale)}"
+        for purchase in summary.recent_purchases) or say("home_no_purchases", locale)
+    blocks = [
+        header(say("home_title", locale)),
+        *(balance.blocks or []),
+        fields([(say("home_thresholds", locale), thresholds),
+                (say("home_licenses", locale), str(summary.license_count))]),
+        divider(),
+        section(f"*{say('home_recent', locale)}*\n{purchases}"),
+        context(say("home_updated", locale, when=f"{now:%Y-%m-%d %H:%M} UTC")),
+    ]
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,75 @@
+"""The App Home builder, from a summary to the view."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from bot.accounts import AccountView, PaymentMethod
+from bot.summary import AccountSummary, Purchase
+from handlers.blocks.home import home_view
+
+NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
+def account(balance="1500", suspended=False, autorecharge=True):
+    return AccountView(
+        id=1, team_id="T1", name="Contoso", currency="USD", timezone="UTC", region="US",
+        billing_region="US", billing_type="mosa", balance=Decimal(balance), version=3,
+        suspended=suspended, suspended_at=None, autorecharge_enabled=autorecharge,
+        autorecharge_amount=Decimal("1000"), autorecharge_below=Decimal("200"),
+        alert_channel=None, payment=PaymentMethod("card", "visa", "4242", 8, 2027))
+
+
+def summary(**kwargs):
+    return AccountSummary(
+        account=account(**kwargs),
+        last_recharge=Purchase("recharge", Decimal("1000"), datetime(2026, 10, 20, tzinfo=UTC)),
+        recent_purchases=(Purchase("recharge", Decimal("1000"), datetime(2026, 10, 20, tzinfo=UTC)),
+                          Purchase("deposit", Decimal("500"), datetime(2026, 9, 1, tzinfo=UTC))),
+        thresholds=(Decimal("500"), Decimal("200")), license_count=42,
+        average_daily_spend=Decimal("12.3456"), run_out=date(2027, 1, 31))
+
+
+def texts(view):
+    found = []
+    for block in view["blocks"]:
+        if "text" in block:
+            found.append(block["text"]["text"])
+        found += [field["text"] for field in block.get("fields", [])]
+        found += [element["text"] for element in block.get("elements", [])]
+    return found
+
+
+def test_dashboard_shows_every_part():
+    view = home_view(summary(), locale="en-US", now=NOW)
+    assert view["type"] == "home"
+    assert [block["type"] for block in view["blocks"]] == [
+        "header", "section", "section", "section", "divider", "section", "context"]
+    assert texts(view) == [
+        "Communications Credits",
+        "Your Communications Credits balance is *$1,500.00*.",
+        "*State*\nactive",
+        "*Auto-recharge*\nadd $1,000.00 when below $200.00",
+        "*Last recharge*\n$1,000.00 (2026-10-20)",
+        "*Average daily spend*\n$12.35",
+        "*Forecast run-out*\n2027-01-31",
+        "*Low-balance alerts*\n$500.00, $200.00",
+        "*Licensed users*\n42",
+        "*Last recharges and deposits*\n2026-10-20  $1,000.00  auto-recharge\n"
+        "2026-09-01  $500.00  deposit",
+        "Updated 2026-11-02 09:30 UTC. `/credits help` lists every command.",
+    ]
+
+
+def test_suspended_account_says_so_plainly():
+    view = home_view(summary(balance="-3.20", suspended=True, autorecharge=False), locale=None,
+                     now=NOW)
+    shown = texts(view)
+    assert any("*suspended*" in text and "-$3.20" in text for text in shown)
+    assert "*Auto-recharge*\noff" in shown
+    assert any("/credits deposit" in text for text in shown)
+
+
+def test_german_dashboard():
+    shown = texts(home_view(summary(), locale="de-DE", now=NOW))
+    assert "*Lizenzierte Benutzer*\n42" in shown
+    assert any(text.startswith("Stand 2026-11-02 09:30 UTC") for text in shown)

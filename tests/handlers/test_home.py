@@ -1,0 +1,45 @@
+"""App Home: opening the Home tab publishes the dashboard of the user's workspace."""
+
+from decimal import Decimal
+
+from tests import payloads
+from tests.factories import make_account
+from tests.slack import GERMAN, MEMBER
+
+
+def home_opened(user, tab="home"):
+    return {"type": "app_home_opened", "user": user, "channel": "D0TEST", "tab": tab,
+            "event_ts": "1700000000.000300"}
+
+
+def published_text(call):
+    view = call.params["view"]
+    assert view["type"] == "home"
+    return "\n".join(str(block) for block in view["blocks"])
+
+
+def test_home_shows_balance_and_state(bolt, clock):
+    make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal("1000"))
+    assert bolt.event(home_opened(MEMBER)).status == 200
+    [call] = bolt.slack.calls_to("views.publish")
+    assert call.params["user_id"] == MEMBER
+    text = published_text(call)
+    assert "$1,000.00" in text and "active" in text and "deposit" in text
+
+
+def test_home_in_german_for_a_german_user(bolt, clock):
+    make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal("1000"))
+    bolt.event(home_opened(GERMAN))
+    text = published_text(bolt.slack.calls_to("views.publish")[0])
+    assert "1.000,00" in text and "Lizenzierte Benutzer" in text
+
+
+def test_home_of_a_new_account_says_suspended(bolt):
+    bolt.event(home_opened(MEMBER))
+    text = published_text(bolt.slack.calls_to("views.publish")[0])
+    assert "$0.00" in text and "*suspended*" in text
+
+
+def test_messages_tab_publishes_nothing(bolt):
+    assert bolt.event(home_opened(MEMBER, tab="messages")).status == 200
+    assert bolt.slack.calls_to("views.publish") == []
