@@ -66,6 +66,10 @@ class Account(SQLModel, table=True):
     card_exp_year: int | None = None
     invoice_po: str | None = Field(default=None, max_length=64)
     payment_updated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # Alert state (bot/alerts.py): a zero-balance alert went out for the current suspension;
+    # a run-out forecast alert went out for the current episode.
+    zero_alerted: bool = False
+    runout_alerted: bool = False
     created_at: datetime = Field(sa_column=_time())
 
 
@@ -256,6 +260,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_column=_time())
     last_error: str | None = Field(default=None, max_length=300)
     slack_ts: str | None = Field(default=None, max_length=32)
+    claim_token: str | None = Field(default=None, max_length=64)  # the relay sending it now
     created_at: datetime = Field(sa_column=_time())
     sent_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
 
