@@ -1,0 +1,643 @@
+"""The rate deck and pricing (DESIGN §5): parse and validate decks, rate calls, quote rates.
+
+A call is priced by the longest prefix of its E.164 digits that has a rate in force on the day
+the call started (UTC), in its direction (`outbound` or `tollfree_inbound`). Billed seconds come
+from the initial and recurring increments (61 s on 60/6 bills 66 s); the cost is
+billed_seconds / 60 * rate + connection fee, rounded up to 4 decimals; a 0-second call costs
+nothing. Pricing runs on integer micro-units precomputed per rate, because the importer prices
+millions of calls.
+
+The bundled deck (`bot/data/sample_rates.csv`) holds SAMPLE prices, not any carrier's: rows
+loaded from it are flagged `sample`, and every quote says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import threading
+import uuid
+import weakref
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import phonenumbers
+from babel.numbers import list_currencies
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from sqlalchemy import Engine
+
+from bot.clock import Clock
+from bot.countries import country_name, region_for_name
+from bot.errors import InvalidRateDeck, NoRate, UnknownDestination
+from bot.phone import normalize
+from storage import rates as rates_db
+from storage.db import read_session, write_transaction
+from storage.models import Rate
+
+OUTBOUND = "outbound"
+TOLLFREE_INBOUND = "tollfree_inbound"
+DIRECTIONS = (OUTBOUND, TOLLFREE_INBOUND)
+COLUMNS = ("prefix", "destination", "number_type", "direction", "rate_per_min", "connection_fee",
+           "initial_increment", "recurring_increment", "currency", "effective_from")
+SAMPLE_DECK = Path(__file__).parent / "data" / "sample_rates.csv"
+MAX_INCREMENT = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    """One rate of the deck; `prefix` is digits without `+`."""
+
+    prefix: str
+    destination: str
+    number_type: str
+    direction: str
+    rate_per_min: Decimal
+    connection_fee: Decimal
+    initial_increment: int
+    recurring_increment: int
+    currency: str
+    effective_from: date
+
+    @property
+    def display_prefix(self) -> str:
+        return "+" + self.prefix
+
+    @property
+    def increments(self) -> str:
+        """The billing increments as people write them: `60/6`."""
+        return f"{self.initial_increment}/{self.recurring_increment}"
+
+
+@dataclass(frozen=True, slots=True)
+class PricedCall:
+    """A call priced against the deck: the rate applied, billed seconds and the cost."""
+
+    rate: RateRow
+    duration_seconds: int
+    billed_seconds: int
+    cost_micros: int
+
+    @property
+    def cost(self) -> Decimal:
+        """The cost, 4 decimals (rounded up when priced)."""
+        return Decimal(self.cost_micros // 100).scaleb(-4)
+
+    @property
+    def prefix(self) -> str:
+        return self.rate.prefix
+
+    @property
+    def destination(self) -> str:
+        return self.rate.destination
+
+    @property
+    def currency(self) -> str:
+        return self.rate.currency
+
+
+@dataclass(frozen=True)
+class DeckError:
+    """A bad row of a deck file, by its line number (0: the file as a whole)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass(frozen=True)
+class RateQuote:
+    """The answer to "what does it cost to call X?": a main rate and, for a country, mobiles."""
+
+    query: str
+    kind: str  # number | country | tollfree
+    region: str | None
+    number: str | None  # the E.164 number asked about (masked digits as *)
+    main: RateRow
+    mobile: RateRow | None
+    others: tuple[RateRow, ...]
+    sample: bool
+    on: date
+
+    @property
+    def rates(self) -> tuple[RateRow, ...]:
+        """Every rate of the answer, main first."""
+        return (self.main, *((self.mobile,) if self.mobile else ()), *self.others)
+
+    def place(self, locale: str | None = None) -> str:
+        """What the question was about, in words: a number or a country's name."""
+        if self.kind == "number" and self.number:
+            return self.number
+        name = country_name(self.region, locale) if self.region else self.main.destination
+        if self.kind == "tollfree":
+            return f"{name} toll-free" if not (locale or "").startswith("de") \
+                else f"{name} gebührenfrei"
+        return name
+
+
+class _Tariff:
+    """A rate with what pricing needs precomputed in integers."""
+
+    __slots__ = ("fee60", "initial", "rate_micros", "recurring", "row")
+
+    def __init__(self, row: RateRow) -> None:
+        self.row = row
+        self.rate_micros = _micros(row.rate_per_min)
+        self.fee60 = 60 * _micros(row.connection_fee)
+        self.initial = row.initial_increment
+        self.recurring = row.recurring_increment
+
+    def price(self, duration: int) -> PricedCall:
+        if duration <= 0:
+            return PricedCall(self.row, duration, 0, 0)
+        billed = self.initial
+        if duration > billed:
+            billed += -(-(duration - billed) // self.recurring) * self.recurring
+        # billed/60 * rate + fee in units of 1e-4, rounded up: exact integer arithmetic.
+        cost_e4 = -(-(billed * self.rate_micros + self.fee60) // 6000)
+        return PricedCall(self.row, duration, billed, cost_e4 * 100)
+
+
+# Per prefix: the effective dates (ordinals, ascending) and the tariffs in force from each.
+_Dated = tuple[tuple[int, ...], tuple[_Tariff, ...]]
+
+
+class RateDeck:
+    """An immutable deck in memory: prefixes by direction, probed from the longest."""
+
+    def __init__(self, rows: Iterable[RateRow], *, sample: bool = False, source: str = "",
+                 deck_id: str = "") -> None:
+        self.rows = tuple(sorted(rows, key=lambda r: (r.direction, r.prefix, r.effective_from)))
+        self.sample = sample
+        self.source = source
+        self.deck_id = deck_id
+        self.currency = self.rows[0].currency if self.rows else None
+        grouped: dict[str, dict[str, list[RateRow]]] = {}
+        for row in self.rows:
+            grouped.setdefault(row.direction, {}).setdefault(row.prefix, []).append(row)
+        self._tables: dict[str, tuple[dict[str, _Dated], tuple[int, ...]]] = {}
+        for direction, by_prefix in grouped.items():
+            table: dict[str, _Dated] = {
+                prefix: (tuple(r.effective_from.toordinal() for r in dated),
+                         tuple(_Tariff(r) for r in dated))
+                for prefix, dated in by_prefix.items()}
+            lengths = tuple(sorted({len(p) for p in table}, reverse=True))
+            self._tables[direction] = (table, lengths)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _find(self, digits: str, ordinal: int, direction: str) -> _Tariff | None:
+        found = self._tables.get(direction)
+        if found is None:
+            return None
+        table, lengths = found
+        size_of_number = len(digits)
+        for size in lengths:
+            if size > size_of_number:
+                continue
+            dated = table.get(digits[:size])
+            if dated is None:
+                continue
+            days, tariffs = dated
+            if len(days) == 1:
+                if days[0] <= ordinal:
+                    return tariffs[0]
+                continue
+            index = bisect_right(days, ordinal)
+            if index:
+                return tariffs[index - 1]
+            # No rate of this prefix was in force yet: a shorter prefix may have one.
+        return None
+
+    def match(self, digits: str, on: date, direction: str = OUTBOUND) -> RateRow | None:
+        """The rate for E.164 digits in force on a day, by longest prefix."""
+        tariff = self._find(digits, on.toordinal(), direction)
+        return None if tariff is None else tariff.row
+
+    def price_e164_digits(self, digits: str, start: datetime, duration_seconds: int,
+                          direction: str = OUTBOUND) -> PricedCall | None:
+        """Price a call to E.164 digits (no `+`); None when no prefix matches (the fast path)."""
+        if duration_seconds < 0:
+            raise ValueError("a call cannot last a negative number of seconds")
+        tariff = self._find(digits, _utc_ordinal(start), direction)
+        return None if tariff is None else tariff.price(duration_seconds)
+
+    def price(self, number_or_e164: str, start: datetime, duration_seconds: int,
+              direction: str = OUTBOUND, *, region: str | None = None) -> PricedCall | None:
+        """Price a call to a number as written (raises InvalidNumber); None when no rate."""
+        destination = normalize(number_or_e164, region)
+        return self.price_e164_digits(destination.digits, start, duration_seconds, direction)
+
+    def quote(self, query: str, *, region: str | None = "US", on: date) -> RateQuote:
+        """Answer `/credits rate`: a number, a country (English, German, ISO) or "toll-free X"."""
+        text = query.strip().strip("?!.").strip().strip("\"'`").strip()
+        if not text:
+            raise UnknownDestination(_QUOTE_USAGE)
+        if not self.rows:
+            raise NoRate("No rate deck is loaded yet: an operator loads one with "
+                         "`credits-bot rates load FILE`.")
+        tollfree = _tollfree_country(text)
+        if tollfree is not None:
+            target = region_for_name(tollfree) if tollfree else (region or None)
+            if not target:
+                raise UnknownDestination(f"I know no country called `{tollfree}`. "
+                                         + _QUOTE_USAGE)
+            return self._tollfree_quote(query, target, on)
+        code = re.fullmatch(r"\+(\d{1,3})", text)
+        if code and int(code[1]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            main_region = phonenumbers.region_code_for_country_code(int(code[1]))
+            if main_region != "001":
+                return self._country_quote(query, main_region, on)
+        if any(ch.isdigit() for ch in text):
+            return self._number_quote(query, text, region, on)
+        target = region_for_name(text)
+        if target is None:
+            raise UnknownDestination(f"I know no country or number `{_show(text)}`. "
+                                     + _QUOTE_USAGE)
+        return self._country_quote(query, target, on)
+
+    def _number_quote(self, query: str, text: str, region: str | None, on: date) -> RateQuote:
+        destination = normalize(text, region)
+        row = self.match(destination.digits, on)
+        if row is None:
+            raise NoRate(f"The deck has no rate for {destination.e164}.")
+        return RateQuote(query=query, kind="number", region=destination.region,
+                         number=destination.e164, main=row, mobile=None, others=(),
+                         sample=self.sample, on=on)
+
+    def _country_quote(self, query: str, target: str, on: date) -> RateQuote:
+        code = phonenumbers.country_code_for_region(target)
+        main: RateRow | None
+        if phonenumbers.region_code_for_country_code(code) == target:
+            main = self.match(str(code), on)
+        else:
+            # A region sharing its calling code (Canada, Jersey …): rate one of its numbers.
+            main = self.match(_example_digits(target, PhoneNumberType.FIXED_LINE) or str(code),
+                              on)
+        if main is None:
+            raise NoRate(f"The deck has no rate for {country_name(target)} (+{code}).")
+        mobile_digits = _example_digits(target, PhoneNumberType.MOBILE)
+        mobile = self.match(mobile_digits, on) if mobile_digits else None
+        if mobile is not None and mobile.prefix == main.prefix:
+            mobile = None
+        return RateQuote(query=query, kind="country", region=target, number=None, main=main,
+                         mobile=mobile, others=(), sample=self.sample, on=on)
+
+    def _tollfree_quote(self, query: str, target: str, on: date) -> RateQuote:
+        code = str(phonenumbers.country_code_for_region(target))
+        found = self._tables.get(TOLLFREE_INBOUND)
+        rows: list[RateRow] = []
+        if found is not None and code != "0":
+            table, _ = found
+            ordinal = on.toordinal()
+            for prefix in sorted(table):
+                if not prefix.startswith(code):
+                    continue
+                days, tariffs = table[prefix]
+                index = bisect_right(days, ordinal)
+                if index:
+                    rows.append(tariffs[index - 1].row)
+        if not rows:
+            raise NoRate(f"The deck has no toll-free rate for {country_name(target)}.")
+        return RateQuote(query=query, kind="tollfree", region=target, number=None, main=rows[0],
+                         mobile=None, others=tuple(rows[1:]), sample=self.sample, on=on)
+
+
+_QUOTE_USAGE = ("Ask for a number (`+44 20 7946 0000`, `0049301234567`), a country (`Germany`, "
+                "`DE`) or toll-free (`toll-free US`).")
+_TOLLFREE_WORDS = r"(?:toll[\s-]?free|freephone|geb(?:ü|ue)hren\s*frei|kostenlos|kostenfrei)"
+_TOLLFREE_FIRST = re.compile(rf"{_TOLLFREE_WORDS}(?:\s+(?:in|for|nach|in\s+den)\s+|\s+|$)(.*)",
+                             re.IGNORECASE)
+_TOLLFREE_LAST = re.compile(rf"(.+?)\s+{_TOLLFREE_WORDS}", re.IGNORECASE)
+
+
+def _tollfree_country(text: str) -> str | None:
+    """The country part of a toll-free question ("" for none), or None if it is not one."""
+    first = _TOLLFREE_FIRST.fullmatch(text)
+    if first:
+        return first[1].strip()
+    last = _TOLLFREE_LAST.fullmatch(text)
+    return last[1].strip() if last else None
+
+
+@cache
+def _example_digits(region: str, kind: int) -> str | None:
+    example = phonenumbers.example_number_for_type(region, kind)
+    if example is None:
+        return None
+    return phonenumbers.format_number(example, PhoneNumberFormat.E164)[1:]
+
+
+def _utc_ordinal(start: datetime) -> int:
+    tz = start.tzinfo
+    if tz is None or tz is UTC:
+        return start.toordinal()
+    return start.astimezone(UTC).toordinal()
+
+
+def _micros(amount: Decimal) -> int:
+    return int(amount.scaleb(6))
+
+
+def _show(text: str) -> str:
+    clean = text.replace("`", "'")
+    return clean if len(clean) <= 30 else clean[:29] + "…"
+
+
+# --- parsing deck files -------------------------------------------------------------------------
+
+_PREFIX = re.compile(r"\+?([1-9]\d{0,14})")
+_AMOUNT = re.compile(r"\d{1,6}(?:\.\d{1,6})?")
+_INCREMENT = re.compile(r"\d{1,5}")
+_NUMBER_TYPE = re.compile(r"[a-z][a-z0-9_-]{0,19}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_deck(text: str) -> tuple[list[RateRow], list[DeckError]]:
+    """Read a deck CSV; every bad row is reported by its line number.
+
+    Lines whose first cell starts with `#` are comments. Columns may come in any order; extra
+    columns are ignored.
+    """
+    reader = csv.reader(io.StringIO(text))
+    errors: list[DeckError] = []
+    rows: list[RateRow] = []
+    header: list[str] | None = None
+    positions: list[int] = []
+    seen: dict[tuple[str, str, date], int] = {}
+    currency: str | None = None
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells) or cells[0].lstrip().startswith("#"):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in cells]
+                missing = [name for name in COLUMNS if name not in header]
+                if missing:
+                    return [], [DeckError(line, "the header lacks " + ", ".join(missing)
+                                          + "; it needs " + ",".join(COLUMNS))]
+                positions = [header.index(name) for name in COLUMNS]
+                continue
+            if len(cells) != len(header):
+                errors.append(DeckError(line, f"{len(cells)} fields where the header has "
+                                              f"{len(header)}"))
+                continue
+            values = {name: cells[at].strip() for name, at in zip(COLUMNS, positions, strict=True)}
+            row, problems = _row(values)
+            if row is not None:
+                currency = currency or row.currency
+                if row.currency != currency:
+                    problems.append(f"currency {row.currency} differs from the deck's {currency}"
+                                    " (one currency per deck)")
+                key = (row.prefix, row.direction, row.effective_from)
+                if key in seen:
+                    problems.append(f"+{row.prefix} {row.direction} from {row.effective_from} "
+                                    f"repeats line {seen[key]}")
+                else:
+                    seen[key] = line
+            if problems:
+                errors.append(DeckError(line, "; ".join(problems)))
+            elif row is not None:
+                rows.append(row)
+    except csv.Error as exc:
+        errors.append(DeckError(reader.line_num, f"unreadable CSV: {exc}"))
+    if header is None:
+        errors.append(DeckError(0, "the file has no header and no rates"))
+    elif not rows and not errors:
+        errors.append(DeckError(0, "the deck has no rates"))
+    return rows, errors
+
+
+def _row(values: dict[str, str]) -> tuple[RateRow | None, list[str]]:
+    problems: list[str] = []
+    prefix = _PREFIX.fullmatch(values["prefix"])
+    if prefix is None:
+        problems.append(f"prefix {values['prefix']!r} is not digits such as +49 or 4930")
+    elif not _has_country_code(prefix[1]):
+        problems.append(f"prefix +{prefix[1]} does not begin with a country calling code")
+    destination = values["destination"]
+    if not destination or len(destination) > 120:
+        problems.append("destination must be a name of 1 to 120 characters")
+    number_type = values["number_type"].lower()
+    if not _NUMBER_TYPE.fullmatch(number_type):
+        problems.append(f"number_type {values['number_type']!r} is not a word such as "
+                        "landline, mobile or tollfree")
+    direction = values["direction"].lower()
+    if direction not in DIRECTIONS:
+        problems.append(f"direction {values['direction']!r} is not outbound or tollfree_inbound")
+    amounts = {}
+    for name in ("rate_per_min", "connection_fee"):
+        if _AMOUNT.fullmatch(values[name]):
+            amounts[name] = Decimal(values[name])
+        else:
+            problems.append(f"{name} {values[name]!r} is not an amount such as 0.0250 "
+                            "(not negative, at most 6 decimals)")
+    increments = {}
+    for name in ("initial_increment", "recurring_increment"):
+        raw = values[name]
+        if _INCREMENT.fullmatch(raw) and 1 <= int(raw) <= MAX_INCREMENT:
+            increments[name] = int(raw)
+        else:
+            problems.append(f"{name} {raw!r} is not a whole number of seconds from 1 to "
+                            f"{MAX_INCREMENT}")
+    currency = values["currency"].upper()
+    if len(currency) != 3 or currency not in _currencies():
+        problems.append(f"currency {values['currency']!r} is not an ISO 4217 code such as USD")
+    effective: date | None = None
+    if _ISO_DATE.fullmatch(values["effective_from"]):
+        try:
+            effective = date.fromisoformat(values["effective_from"])
+        except ValueError:
+            effective = None
+    if effective is None:
+        problems.append(f"effective_from {values['effective_from']!r} is not a date YYYY-MM-DD")
+    if problems or prefix is None or effective is None:
+        return None, problems
+    return RateRow(prefix=prefix[1], destination=destination, number_type=number_type,
+                   direction=direction, rate_per_min=amounts["rate_per_min"],
+                   connection_fee=amounts["connection_fee"],
+                   initial_increment=increments["initial_increment"],
+                   recurring_increment=increments["recurring_increment"], currency=currency,
+                   effective_from=effective), problems
+
+
+def _has_country_code(digits: str) -> bool:
+    return any(int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+               for size in (1, 2, 3) if len(digits) >= size)
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def load_deck_file(path: Path | str) -> tuple[list[RateRow], list[DeckError]]:
+    """Read and validate a deck file (UTF-8, with or without a byte-order mark)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return [], [DeckError(0, f"cannot read {path}: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return [], [DeckError(line, "is not UTF-8 text")]
+    return parse_deck(text)
+
+
+def is_sample_file(path: Path | str) -> bool:
+    """True when the file holds the bundled sample prices (by content, wherever it lies)."""
+    try:
+        return _digest(Path(path).read_bytes()) == _digest(SAMPLE_DECK.read_bytes())
+    except OSError:
+        return False
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the deck in the database -------------------------------------------------------------------
+
+_decks: weakref.WeakKeyDictionary[Engine, RateDeck] = weakref.WeakKeyDictionary()
+_decks_lock = threading.Lock()
+
+
+def current_deck(engine: Engine) -> RateDeck:
+    """The database's deck in memory, rebuilt only when a load replaced it (any process)."""
+    with read_session(engine) as session:
+        identity = rates_db.deck_identity(session=session)
+        with _decks_lock:
+            cached = _decks.get(engine)
+        if identity is None:
+            return RateDeck(())
+        if cached is not None and cached.deck_id == identity[0]:
+            return cached
+        stored = rates_db.list_rates(session=session)
+    deck = RateDeck((_from_model(rate) for rate in stored), deck_id=identity[0],
+                    source=identity[1], sample=identity[2])
+    with _decks_lock:
+        _decks[engine] = deck
+    return deck
+
+
+def replace_deck(engine: Engine, rows: Sequence[RateRow], *, source: str, sample: bool,
+                 now: datetime) -> int:
+    """Replace the whole deck atomically; returns the number of rates."""
+    if not rows:
+        raise InvalidRateDeck("A deck needs at least one rate.")
+    models = _to_models(rows, source=source, sample=sample, now=now)
+    with write_transaction(engine) as session:
+        count = rates_db.replace_rates(session=session, rows=models)
+    forget_deck(engine)
+    return count
+
+
+def ensure_sample_deck(engine: Engine, path: Path | str | None = None, *,
+                       now: datetime) -> bool:
+    """Load the bundled sample (or `path`, e.g. CREDITS_RATES_FILE) when no deck is loaded."""
+    with read_session(engine) as session:
+        if rates_db.count_rates(session=session):
+            return False
+    source = Path(path) if path is not None else SAMPLE_DECK
+    rows, errors = load_deck_file(source)
+    if errors:
+        raise InvalidRateDeck(f"The rate deck {source} has {len(errors)} bad row(s): "
+                              + "; ".join(str(e) for e in errors[:5]), tuple(errors))
+    models = _to_models(rows, source=source.name, sample=is_sample_file(source), now=now)
+    with write_transaction(engine) as session:
+        rates_db.lock_rates(session=session)
+        if rates_db.count_rates(session=session):
+            return False  # another process loaded one first
+        rates_db.replace_rates(session=session, rows=models)
+    forget_deck(engine)
+    return True
+
+
+def forget_deck(engine: Engine) -> None:
+    """Drop this process's cached deck of an engine."""
+    with _decks_lock:
+        _decks.pop(engine, None)
+
+
+def _to_models(rows: Sequence[RateRow], *, source: str, sample: bool, now: datetime) -> list[Rate]:
+    deck_id = uuid.uuid4().hex
+    return [Rate(prefix=row.prefix, destination=row.destination, number_type=row.number_type,
+                 direction=row.direction, rate_per_min_micros=_micros(row.rate_per_min),
+                 connection_fee_micros=_micros(row.connection_fee),
+                 initial_increment=row.initial_increment,
+                 recurring_increment=row.recurring_increment, currency=row.currency,
+                 effective_from=row.effective_from, deck_id=deck_id, deck_source=source[:200],
+                 sample=sample, loaded_at=now)
+            for row in rows]
+
+
+def _from_model(rate: Rate) -> RateRow:
+    return RateRow(prefix=rate.prefix, destination=rate.destination,
+                   number_type=rate.number_type, direction=rate.direction,
+                   rate_per_min=_amount(rate.rate_per_min_micros),
+                   connection_fee=_amount(rate.connection_fee_micros),
+                   initial_increment=rate.initial_increment,
+                   recurring_increment=rate.recurring_increment, currency=rate.currency,
+                   effective_from=rate.effective_from)
+
+
+def _amount(micros: int) -> Decimal:
+    """Micro-units as a Decimal of 4 decimals, or 6 where the rate needs them."""
+    return Decimal(micros).scaleb(-6).quantize(Decimal("0.0001") if micros % 100 == 0
+                                               else Decimal("0.000001"))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What `rates load` did."""
+
+    count: int
+    source: str
+    sample: bool
+
+
+class Rates:
+    """The rate deck service: loads, replaces, quotes and prices against the database's deck."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, rates_file: Path | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.rates_file = rates_file
+
+    def deck(self) -> RateDeck:
+        """The deck in force; the sample (or CREDITS_RATES_FILE) is loaded if none is yet."""
+        deck = current_deck(self.engine)
+        if not len(deck) and ensure_sample_deck(self.engine, self.rates_file,
+                                                now=self.clock.now()):
+            deck = current_deck(self.engine)
+        return deck
+
+    def ensure_loaded(self) -> bool:
+        """Load the configured or sample deck into an empty table (start-up)."""
+        return ensure_sample_deck(self.engine, self.rates_file, now=self.clock.now())
+
+    def load_file(self, path: Path | str) -> LoadResult:
+        """Validate a deck file and replace the deck with it; a bad file changes nothing."""
+        rows, errors = load_deck_file(path)
+        if errors:
+            raise InvalidRateDeck(f"{Path(path).name} has {len(errors)} bad row(s); the deck "
+                                  "was not changed.", tuple(errors))
+        sample = is_sample_file(path)
+        count = replace_deck(self.engine, rows, source=Path(path).name, sample=sample,
+                             now=self.clock.now())
+        return LoadResult(count=count, source=Path(path).name, sample=sample)
+
+    def quote(self, query: str, *, region: str | None = "US") -> RateQuote:
+        """Quote a number, country or toll-free question on today's (UTC) deck."""
+        return self.deck().quote(query, region=region, on=self.clock.now().date())
