@@ -220,7 +220,8 @@ class CallRecord(SQLModel, table=True):
 
 
 class RechargeAttempt(SQLModel, table=True):
-    """An auto-recharge: created -> processing -> succeeded | failed; one open per account."""
+    """An auto-recharge: created -> processing -> succeeded | failed (or cancelled before any
+    payment); one open per account. A retry after a failure is a new attempt (a new key)."""
 
     __tablename__ = "recharge_attempts"
     __table_args__ = (
@@ -238,6 +239,10 @@ class RechargeAttempt(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=300)
     gateway_ref: str | None = Field(default=None, max_length=100)
     next_try_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # The account's version when the attempt was created: which crossing of the trigger it is
+    # for (a later ledger entry at or above the trigger ends that crossing).
+    account_version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                             server_default="0"))
     created_at: datetime = Field(sa_column=_time())
     updated_at: datetime = Field(sa_column=_time())
 

@@ -20,6 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # -- recharges: the crossing of the trigger an attempt is for --------------------------
+    with op.batch_alter_table("recharge_attempts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("account_version", sa.BigInteger(), nullable=False,
+                                      server_default="0"))
     # -- alerts and outbox: alert state on the account, the relay's claim token -------------
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("zero_alerted", sa.Boolean(), nullable=False,
@@ -33,6 +37,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # -- recharges --------------------------------------------------------------------------
+    with op.batch_alter_table("recharge_attempts", schema=None) as batch_op:
+        batch_op.drop_column("account_version")
     # -- alerts and outbox ------------------------------------------------------------------
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("claim_token")
