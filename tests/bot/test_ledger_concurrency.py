@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -73,9 +73,6 @@ def run_workers(url: str, account_id: int, folder: Path) -> list[list[dict]]:
 
 def check_books(url: str, account_id: int, results: list[list[dict]]) -> None:
     tried = [record for worker in results for record in worker]
-    errors = [f"{r['key']}: {r['error']}" for r in tried if r["error"]]
-    assert errors == [], f"{len(errors)} operations failed, e.g. {errors[:5]}"
-
     by_key: dict[str, list[dict]] = defaultdict(list)
     workers_of: dict[str, set[int]] = defaultdict(set)
     for worker, records in enumerate(results):
@@ -93,11 +90,6 @@ def check_books(url: str, account_id: int, results: list[list[dict]]) -> None:
     assert len(raced) >= 50 and all(key.startswith("shared-") for key in raced)
     assert len(tried) - len(by_key) >= 300
 
-    # Each key applied exactly once; every other attempt got the first result back.
-    for key, records in by_key.items():
-        assert sum(r["applied"] for r in records) == 1, f"{key} applied {records}"
-        assert len({(r["entry_id"], r["balance_after"]) for r in records}) == 1, key
-
     engine = make_engine(url)
     try:
         with read_session(engine) as session:
@@ -105,15 +97,28 @@ def check_books(url: str, account_id: int, results: list[list[dict]]) -> None:
             assert account is not None
             entries = session.exec(select(LedgerEntry).where(
                 LedgerEntry.account_id == account_id)
-                .order_by(col(LedgerEntry.account_version))).all()
+                .order_by(col(LedgerEntry.account_version), col(LedgerEntry.id))).all()
             checked, problems = check_balances(session)
     finally:
         engine.dispose()
+    balance = from_micros(account.balance_micros)
+    total = sum((from_micros(entry.amount_micros) for entry in entries), Decimal(0))
+
+    # The whole picture first, so that a broken lock shows every way it broke at once.
+    errors = Counter(str(r["error"]).split(" [SQL")[0] for r in tried if r["error"])
+    summary = (f"failed operations: {sum(errors.values())} {dict(errors.most_common(3))}; "
+               f"balance {balance}, sum of entries {total}, expected {expected}; "
+               f"version {account.version}, entries {len(entries)}; "
+               f"check_balances {[p.problem for p in problems]}")
+    assert not errors and balance == total == expected, summary
+    assert account.version == len(entries) and (checked, problems) == (1, []), summary
+
+    # Each key applied exactly once; every other attempt got the first result back.
+    for key, records in by_key.items():
+        assert sum(r["applied"] for r in records) == 1, f"{key} applied {records}"
+        assert len({(r["entry_id"], r["balance_after"]) for r in records}) == 1, key
     keys = [entry.idempotency_key for entry in entries]
     assert len(keys) == len(set(keys)) and set(keys) == set(by_key)
-    total = sum((from_micros(entry.amount_micros) for entry in entries), Decimal(0))
-    assert from_micros(account.balance_micros) == total == expected
-    assert account.version == len(entries)
     # One unbroken chain: versions 1..n, each balance the previous one plus its amount.
     running = 0
     for version, entry in enumerate(entries, start=1):
@@ -124,7 +129,6 @@ def check_books(url: str, account_id: int, results: list[list[dict]]) -> None:
     # own keys would change hands only WORKERS - 1 times.
     owners = [key.split("-")[0] for key in keys if key.startswith("w")]
     assert sum(a != b for a, b in zip(owners, owners[1:], strict=False)) >= 2 * WORKERS
-    assert (checked, problems) == (1, [])
 
     cli = subprocess.run(
         [sys.executable, "-m", "bot", "ledger", "check"], cwd=ROOT, capture_output=True,
