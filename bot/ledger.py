@@ -77,7 +77,7 @@ def deposit(session: Session, *, account_id: int, amount: Decimal, key: str, act
 def charge(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
            now: datetime, memo: str | None = None, reference: str | None = None) -> Posting:
     """Take the cost of calls that already happened; never refused, may go below zero."""
-    if amount < 0:
+    if amount.is_finite() and amount < 0:  # NaN and infinities are refused by `_post`
         raise ValueError("a charge is a cost, not a refund: use an adjustment")
     return _post(session, account_id=account_id, kind="charge", amount=-amount, key=key,
                  actor=actor, now=now, memo=memo, reference=reference)
@@ -114,6 +114,8 @@ def _require_positive(amount: Decimal) -> None:
 def _post(session: Session, *, account_id: int, kind: str, amount: Decimal, key: str, actor: str,
           now: datetime, memo: str | None, reference: str | None,
           expiring_lot: Lot | None = None) -> Posting:
+    if not amount.is_finite():
+        raise ValueError("amount must be a finite number")
     micros = to_micros(amount)
     if from_micros(micros) != amount:
         raise ValueError("money is kept to the micro-unit; that amount is finer")

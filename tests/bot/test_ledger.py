@@ -302,6 +302,10 @@ def test_adjustments_add_a_lot_or_draw_on_lots(engine, clock):
     ("deposit", "10.0000004", "micro-unit"),
     ("charge", "1.0000005", "micro-unit"),
     ("adjust", "-0.0000001", "micro-unit"),
+    ("charge", "NaN", "finite"),
+    ("charge", "Infinity", "finite"),
+    ("adjust", "NaN", "finite"),
+    ("adjust", "-Infinity", "finite"),
 ])
 def test_refused_amounts_write_nothing(engine, clock, operation, amount, message):
     account = make_account(engine, clock, balance=D("10"))
