@@ -29,6 +29,195 @@ MESSAGES: dict[str, dict[str, str]] = {
     "suspended_hint": {
         "en": "An admin can add credits with `/credits deposit <amount>`.",
         "de": "Ein Admin kann mit `/credits deposit <Betrag>` Guthaben aufladen."},
+    # -- deposit ----------------------------------------------------------------------------
+    "deposit_done": {
+        "en": ":white_check_mark: Deposited *{amount}* ({method}). The balance is now "
+              "*{balance}*.",
+        "de": ":white_check_mark: *{amount}* eingezahlt ({method}). Das Guthaben beträgt jetzt "
+              "*{balance}*."},
+    "deposit_resumed": {
+        "en": ":large_green_circle: Toll-free numbers and dial-out work again.",
+        "de": ":large_green_circle: Gebührenfreie Nummern und Einwahl funktionieren wieder."},
+    "deposit_receipt": {"en": "Receipt {reference}", "de": "Beleg {reference}"},
+    "deposit_memo": {"en": "Memo: {memo}", "de": "Notiz: {memo}"},
+    "deposit_confirm_ask": {
+        "en": "Deposit *{amount}* through {method}? Deposits above {limit} need a "
+              "confirmation. The balance would be *{balance}*.",
+        "de": "*{amount}* über {method} einzahlen? Einzahlungen über {limit} müssen bestätigt "
+              "werden. Das Guthaben wäre dann *{balance}*."},
+    "deposit_confirm_expires": {
+        "en": "An admin can confirm until {time} UTC; nothing is deposited before.",
+        "de": "Ein Admin kann bis {time} UTC bestätigen; vorher wird nichts eingezahlt."},
+    "button_confirm": {"en": "Confirm", "de": "Bestätigen"},
+    "button_cancel": {"en": "Cancel", "de": "Abbrechen"},
+    "deposit_refused": {
+        "en": "The payment was refused: {reason} Nothing was deposited.",
+        "de": "Die Zahlung wurde abgelehnt: {reason} Es wurde nichts eingezahlt."},
+    "deposit_timeout": {
+        "en": ":hourglass: {reason} Click *Confirm* again in a minute: it checks the first "
+              "payment and never charges twice.",
+        "de": ":hourglass: {reason} Klicken Sie in einer Minute erneut auf *Bestätigen*: die "
+              "erste Zahlung wird geprüft, nie doppelt abgebucht."},
+    "deposit_cancelled": {
+        "en": "The deposit of {amount} was cancelled by <@{user}>. Nothing was deposited.",
+        "de": "Die Einzahlung von {amount} wurde von <@{user}> abgebrochen. Es wurde nichts "
+              "eingezahlt."},
+    "op_expired": {
+        "en": "This deposit request expired; nothing was deposited. Run `/credits deposit` "
+              "again.",
+        "de": "Diese Einzahlungsanfrage ist abgelaufen; es wurde nichts eingezahlt. Führen Sie "
+              "`/credits deposit` erneut aus."},
+    "op_cancelled": {
+        "en": "This deposit request was cancelled; nothing was deposited.",
+        "de": "Diese Einzahlungsanfrage wurde abgebrochen; es wurde nichts eingezahlt."},
+    "op_done": {
+        "en": "This deposit was confirmed already; it is not made twice.",
+        "de": "Diese Einzahlung wurde bereits bestätigt; sie wird nicht doppelt ausgeführt."},
+    "op_failed": {
+        "en": "This deposit request failed already; nothing was deposited. Run "
+              "`/credits deposit` again.",
+        "de": "Diese Einzahlungsanfrage ist bereits fehlgeschlagen; es wurde nichts "
+              "eingezahlt. Führen Sie `/credits deposit` erneut aus."},
+    "op_processing": {
+        "en": "This deposit is being carried out right now.",
+        "de": "Diese Einzahlung wird gerade ausgeführt."},
+    "op_unknown": {
+        "en": "This deposit request is unknown; nothing was deposited.",
+        "de": "Diese Einzahlungsanfrage ist unbekannt; es wurde nichts eingezahlt."},
+    # -- autorecharge -------------------------------------------------------------------------
+    "autorecharge_is_on": {
+        "en": "Auto-recharge is *on*: add *{amount}* when the balance is below *{below}*.",
+        "de": "Die automatische Aufladung ist *an*: *{amount}* aufladen, wenn das Guthaben "
+              "unter *{below}* fällt."},
+    "autorecharge_is_off": {"en": "Auto-recharge is *off*.",
+                            "de": "Die automatische Aufladung ist *aus*."},
+    "autorecharge_turned_on": {
+        "en": ":white_check_mark: Auto-recharge is now *on*: add *{amount}* when the balance "
+              "is below *{below}*, paid by {method}.",
+        "de": ":white_check_mark: Die automatische Aufladung ist jetzt *an*: *{amount}* "
+              "aufladen, wenn das Guthaben unter *{below}* fällt, bezahlt über {method}."},
+    "autorecharge_turned_off": {
+        "en": "Auto-recharge is now *off*. The balance is not topped up any more: keep an eye "
+              "on the alerts.",
+        "de": "Die automatische Aufladung ist jetzt *aus*. Das Guthaben wird nicht mehr "
+              "aufgefüllt: achten Sie auf die Warnungen."},
+    "autorecharge_below_now": {
+        "en": "The balance ({balance}) is below the trigger already: the first recharge runs "
+              "at the next check.",
+        "de": "Das Guthaben ({balance}) liegt schon unter dem Auslöser: die erste Aufladung "
+              "läuft bei der nächsten Prüfung."},
+    "autorecharge_hint": {
+        "en": "Admins: `/credits autorecharge on <amount> below <trigger>` or "
+              "`/credits autorecharge off`.",
+        "de": "Admins: `/credits autorecharge on <Betrag> below <Auslöser>` oder "
+              "`/credits autorecharge off`."},
+    # -- license ------------------------------------------------------------------------------
+    "license_assigned": {"en": ":white_check_mark: <@{user}> is licensed ({email}).",
+                         "de": ":white_check_mark: <@{user}> ist lizenziert ({email})."},
+    "license_assigned_no_email": {
+        "en": ":white_check_mark: <@{user}> is licensed. Slack gave no e-mail, so their calls "
+              "cannot be matched by UPN.",
+        "de": ":white_check_mark: <@{user}> ist lizenziert. Slack lieferte keine E-Mail, daher "
+              "können Anrufe nicht über den UPN zugeordnet werden."},
+    "license_already": {"en": ":information_source: <@{user}> has a license already.",
+                        "de": ":information_source: <@{user}> hat bereits eine Lizenz."},
+    "license_unknown_user": {
+        "en": ":warning: <@{user}> is not a user of this workspace: nothing assigned.",
+        "de": ":warning: <@{user}> ist kein Benutzer dieses Workspaces: nichts zugewiesen."},
+    "license_bot": {
+        "en": ":no_entry: <@{user}> is a bot: only people can hold a calling license.",
+        "de": ":no_entry: <@{user}> ist ein Bot: nur Personen können eine Lizenz haben."},
+    "license_removed": {"en": ":white_check_mark: <@{user}>'s license is removed.",
+                        "de": ":white_check_mark: Die Lizenz von <@{user}> ist entfernt."},
+    "license_none_to_remove": {
+        "en": ":information_source: <@{user}> has no license to remove.",
+        "de": ":information_source: <@{user}> hat keine Lizenz, die entfernt werden könnte."},
+    "license_count": {"en": "*{count}* licensed users.", "de": "*{count}* lizenzierte Benutzer."},
+    "license_count_one": {"en": "*1* licensed user.", "de": "*1* lizenzierter Benutzer."},
+    "license_list_empty": {
+        "en": "No one has a Communications Credits license yet. Admins: "
+              "`/credits license assign @user`.",
+        "de": "Noch niemand hat eine Communications-Credits-Lizenz. Admins: "
+              "`/credits license assign @Benutzer`."},
+    "license_since": {"en": "since {date}", "de": "seit {date}"},
+    "license_more": {"en": "…and {count} more.", "de": "…und {count} weitere."},
+    # -- alerts -------------------------------------------------------------------------------
+    "alerts_thresholds": {"en": "Low-balance alerts at: {levels}.",
+                          "de": "Warnungen bei niedrigem Guthaben bei: {levels}."},
+    "alerts_no_thresholds": {
+        "en": "No low-balance thresholds yet. Admins: `/credits alerts add <amount>`.",
+        "de": "Noch keine Warnschwellen. Admins: `/credits alerts add <Betrag>`."},
+    "alerts_armed": {"en": "armed", "de": "aktiv"},
+    "alerts_disarmed": {"en": "waits for the balance to rise above it",
+                        "de": "wartet, bis das Guthaben darüber steigt"},
+    "alerts_channel": {"en": "Alerts go to <#{channel}>.",
+                       "de": "Warnungen gehen an <#{channel}>."},
+    "alerts_no_channel": {
+        "en": "No alert channel is set, so alerts reach no one. Admins: "
+              "`/credits alerts channel #channel`.",
+        "de": "Kein Warnkanal gesetzt, Warnungen erreichen also niemanden. Admins: "
+              "`/credits alerts channel #Kanal`."},
+    "alerts_added_armed": {
+        "en": ":white_check_mark: Added a low-balance alert at *{amount}*: it fires when the "
+              "balance ({balance}) falls below it.",
+        "de": ":white_check_mark: Warnung bei *{amount}* hinzugefügt: sie wird ausgelöst, wenn "
+              "das Guthaben ({balance}) darunter fällt."},
+    "alerts_added_disarmed": {
+        "en": ":white_check_mark: Added a low-balance alert at *{amount}*. The balance "
+              "({balance}) is not above it now, so it fires after the balance has risen above "
+              "it and falls again.",
+        "de": ":white_check_mark: Warnung bei *{amount}* hinzugefügt. Das Guthaben ({balance}) "
+              "liegt nicht darüber, daher wird sie erst ausgelöst, wenn es darüber gestiegen "
+              "und wieder gefallen ist."},
+    "alerts_removed": {"en": ":white_check_mark: Removed the low-balance alert at *{amount}*.",
+                       "de": ":white_check_mark: Warnung bei *{amount}* entfernt."},
+    "alerts_duplicate": {
+        "en": "There is an alert at {amount} already: each level is alerted once per crossing.",
+        "de": "Bei {amount} gibt es bereits eine Warnung: jede Schwelle warnt einmal pro "
+              "Unterschreitung."},
+    "alerts_unknown": {
+        "en": "There is no alert at {amount}. The alerts are at: {levels}.",
+        "de": "Bei {amount} gibt es keine Warnung. Die Warnungen liegen bei: {levels}."},
+    "alerts_channel_set": {
+        "en": ":white_check_mark: Alerts now go to <#{channel}>. Invite me there "
+              "(`/invite @Credits Bot`) if I am not a member yet.",
+        "de": ":white_check_mark: Warnungen gehen jetzt an <#{channel}>. Laden Sie mich dort "
+              "ein (`/invite @Credits Bot`), falls ich noch kein Mitglied bin."},
+    # -- history ------------------------------------------------------------------------------
+    "history_title": {"en": "Last {count} ledger entries", "de": "Letzte {count} Buchungen"},
+    "history_title_one": {"en": "The last ledger entry", "de": "Die letzte Buchung"},
+    "history_empty": {"en": "The ledger has no entries yet.",
+                      "de": "Das Konto hat noch keine Buchungen."},
+    "history_balance": {"en": "balance {balance}", "de": "Saldo {balance}"},
+    "kind_deposit": {"en": "deposit", "de": "Einzahlung"},
+    "kind_recharge": {"en": "recharge", "de": "Aufladung"},
+    "kind_charge": {"en": "charge", "de": "Belastung"},
+    "kind_expiry": {"en": "expiry", "de": "Verfall"},
+    "kind_adjustment": {"en": "adjustment", "de": "Korrektur"},
+    # -- payment ------------------------------------------------------------------------------
+    "payment_card": {
+        "en": "Payment method: *{brand}* ending *{last4}*, expires *{expiry}*.",
+        "de": "Zahlungsmethode: *{brand}* mit Endziffern *{last4}*, gültig bis *{expiry}*."},
+    "payment_invoice": {
+        "en": "Payment method: *invoice*, purchase order *{po}*.",
+        "de": "Zahlungsmethode: *Rechnung*, Bestellnummer *{po}*."},
+    "payment_none": {"en": "There is no payment method on file.",
+                     "de": "Es ist keine Zahlungsmethode hinterlegt."},
+    "payment_expired": {
+        "en": ":red_circle: The card expired at the end of {expiry}: deposits and recharges "
+              "fail until it is updated.",
+        "de": ":red_circle: Die Karte ist Ende {expiry} abgelaufen: Einzahlungen und "
+              "Aufladungen schlagen fehl, bis sie erneuert ist."},
+    "payment_expiring": {
+        "en": ":warning: The card expires in {days} days (end of {expiry}): update it before "
+              "recharges fail.",
+        "de": ":warning: Die Karte läuft in {days} Tagen ab (Ende {expiry}): erneuern Sie sie, "
+              "bevor Aufladungen fehlschlagen."},
+    "payment_valid": {"en": "It does not expire within the next {days} days.",
+                      "de": "Sie läuft in den nächsten {days} Tagen nicht ab."},
+    "payment_update": {
+        "en": "An operator changes it with `credits-bot account set-payment-method`.",
+        "de": "Ein Operator ändert sie mit `credits-bot account set-payment-method`."},
 }
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
+from sqlmodel import select
 
 from bot.accounts import Accounts, AccountView
 from bot.clock import Clock
 from bot.ledger import Ledger
+from storage.accounts import get_account
+from storage.audit import list_audit_events
+from storage.db import read_session
+from storage.models import LedgerEntry
+from storage.units import from_micros
 
 
 def make_account(engine: Engine, clock: Clock, *, team_id: str = "T1",
@@ -27,3 +34,33 @@ def make_account(engine: Engine, clock: Clock, *, team_id: str = "T1",
         Ledger(engine, clock).deposit(account_id=account.id, amount=balance,
                                       key=f"seed:{team_id}", actor="test")
     return accounts.get(team_id)
+
+
+
+def ledger_state(engine: Engine, team_id: str) -> tuple[Decimal, int]:
+    """(balance, number of ledger entries) of a team: what must not move on a refusal."""
+    with read_session(engine) as session:
+        account = get_account(session=session, team_id=team_id)
+        if account is None:
+            return Decimal(0), 0
+        count = session.exec(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.account_id == account.id)).one()
+        return from_micros(account.balance_micros), int(count)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    actor: str
+    action: str
+    result: str
+    arguments: str
+    detail: str | None
+
+
+def audit_events(engine: Engine, team_id: str, *, result: str | None = None) -> list[AuditRow]:
+    """The team's audit events, oldest first, optionally only those with one result."""
+    with read_session(engine) as session:
+        rows = list_audit_events(session=session, team_id=team_id, limit=1000)
+        found = [AuditRow(r.actor, r.action, r.result, r.arguments, r.detail)
+                 for r in reversed(rows)]
+    return [row for row in found if result is None or row.result == result]

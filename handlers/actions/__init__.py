@@ -1,0 +1,13 @@
+"""Button clicks: one module per action family, each with its own `register`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers.actions import deposit_confirm
+from handlers.context import HandlerContext
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Attach the action listeners."""
+    deposit_confirm.register(app, ctx)

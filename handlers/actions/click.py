@@ -1,0 +1,50 @@
+"""What every button click carries, and the admin check every admin button makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import InsufficientRights
+from handlers.blocks.common import error_reply
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+
+
+@dataclass(frozen=True)
+class Click:
+    """One button click (a `block_actions` payload with one action)."""
+
+    team_id: str
+    user_id: str
+    action_id: str
+    value: str
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Click:
+        action = (body.get("actions") or [{}])[0]
+        team = body.get("team") or {}
+        user = body.get("user") or {}
+        return cls(team_id=team.get("id") or user.get("team_id") or "",
+                   user_id=user.get("id", ""), action_id=action.get("action_id", ""),
+                   value=str(action.get("value") or ""))
+
+
+def answer(respond: Callable[..., Any], reply: Reply, *, replace_original: bool) -> None:
+    """Answer a click through its response_url."""
+    respond(**reply.as_message(), replace_original=replace_original)
+
+
+def require_admin(ctx: HandlerContext, click: Click, respond: Callable[..., Any]) -> bool:
+    """True for an admin. A non-admin is told so (the message stays as it is) and the attempt
+    goes to the audit log: rights are checked on every click, not only when the button was
+    posted."""
+    try:
+        ctx.rights.require_admin(team_id=click.team_id, user_id=click.user_id,
+                                 action=f"action.{click.action_id}",
+                                 arguments={"value": click.value})
+    except InsufficientRights as exc:
+        answer(respond, error_reply(str(exc)), replace_original=False)
+        return False
+    return True
