@@ -1,0 +1,60 @@
+"""`/credits autorecharge [on <amount> below <trigger> | off]`: show or (admin) change it.
+
+"Add this amount when the balance is below" (Microsoft's words). A recharge is a purchase, so
+the amount obeys the deposit rules (bounds, who may buy, a payment method that works).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.errors import InvalidAmount
+from bot.money import parse_amount
+from handlers.blocks.autorecharge import (
+    autorecharge_off_reply,
+    autorecharge_on_reply,
+    autorecharge_reply,
+)
+from handlers.commands.base import Invocation, Subcommand, UsageError
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+
+USAGE = "autorecharge [on <amount> below <trigger> | off]"
+CHANGES = ("on", "off")
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    args = invocation.args
+    locale = ctx.directory.locale(invocation.user_id)
+    accounts = ctx.services.accounts
+    if not args:
+        return autorecharge_reply(accounts.ensure(invocation.team_id), locale=locale)
+    word = args[0].lower()
+    if word == "off" and len(args) == 1:
+        accounts.ensure(invocation.team_id)
+        accounts.set_autorecharge(invocation.team_id, enabled=False)
+        return autorecharge_off_reply(locale=locale)
+    if word != "on" or len(args) != 4 or args[2].lower() != "below":
+        raise UsageError("Write it as `autorecharge on 500 below 100`: add $500 when the "
+                         "balance is below $100. Or `autorecharge off`.")
+    amount, below = _amount(args[1], "recharge amount"), _amount(args[3], "trigger")
+    accounts.ensure(invocation.team_id)
+    quote = ctx.services.deposits.quote(invocation.team_id, amount)
+    account = accounts.set_autorecharge(invocation.team_id, enabled=True, amount=amount,
+                                        below=below)
+    return autorecharge_on_reply(account, method=quote.method, locale=locale)
+
+
+def _amount(text: str, which: str) -> Decimal:
+    try:
+        return parse_amount(text)
+    except InvalidAmount as exc:
+        raise UsageError(f"The {which}: {exc}") from exc
+
+
+def _changes(args: tuple[str, ...]) -> bool:
+    return bool(args) and args[0].lower() in CHANGES
+
+
+SUBCOMMAND = Subcommand(name="autorecharge", usage=USAGE, run=run, admin_when=_changes,
+                        summary="show auto-recharge; admins turn it on or off")

@@ -1,0 +1,111 @@
+"""`/credits autorecharge`: shown to everyone in their locale, changed by admins only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import audit_events, make_account
+from tests.payloads import TEAM
+from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
+
+USAGE = "Usage: `autorecharge [on <amount> below <trigger> | off]`"
+
+
+def setting(bolt):
+    account = bolt.services.accounts.get(TEAM)
+    return account.autorecharge_enabled, account.autorecharge_amount, account.autorecharge_below
+
+
+def test_show_when_off(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM)
+    text = bolt.command_text("autorecharge", user=MEMBER)
+    assert "Auto-recharge is *off*." in text and "autorecharge on <amount>" in text
+
+
+def test_admin_turns_it_on_and_everyone_sees_it(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(2000))
+    text = bolt.command_text("autorecharge on $1,000 below 250.50", user=CREDITS_ADMIN)
+    assert "now *on*: add *$1,000.00* when the balance is below *$250.50*" in text
+    assert "Visa ending 4242" in text and "below the trigger already" not in text
+    assert setting(bolt) == (True, Decimal(1000), Decimal("250.5"))
+    assert "add *$1,000.00* when the balance is below *$250.50*" in bolt.command_text(
+        "autorecharge", user=MEMBER)
+    german = bolt.command_text("autorecharge", user=GERMAN)
+    assert "*1.000,00\xa0$* aufladen, wenn das Guthaben unter *250,50\xa0$*" in german
+    assert audit_events(bolt.engine, TEAM)[-1].action == "command.autorecharge"
+
+
+def test_shown_in_the_accounts_currency(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, currency="EUR")
+    bolt.command_text("autorecharge on 500 below 100")
+    assert "add *€500.00* when the balance is below *€100.00*" in bolt.command_text(
+        "autorecharge", user=MEMBER)
+    assert "*500,00\xa0€* aufladen" in bolt.command_text("autorecharge", user=GERMAN)
+
+
+def test_turning_on_below_the_trigger_says_a_recharge_comes(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(80))
+    text = bolt.command_text("autorecharge on 500 below 100")
+    assert "The balance ($80.00) is below the trigger already" in text
+
+
+def test_admin_turns_it_off(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM)
+    bolt.command_text("autorecharge on 500 below 100")
+    assert "now *off*" in bolt.command_text("autorecharge OFF")
+    assert setting(bolt)[0] is False
+    assert "Auto-recharge is *off*." in bolt.command_text("autorecharge", user=MEMBER)
+
+
+@pytest.mark.parametrize("text", ["autorecharge on 500 below 100", "autorecharge off"])
+def test_member_cannot_change_it(bolt, clock, text):
+    make_account(bolt.engine, clock, team_id=TEAM)
+    assert "Only credits admins" in bolt.command_text(text, user=MEMBER)
+    assert setting(bolt) == (False, None, None)
+    (denied,) = audit_events(bolt.engine, TEAM, result="denied")
+    assert (denied.actor, denied.action) == (MEMBER, "command.autorecharge")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("autorecharge on", "autorecharge on 500 below 100"),
+    ("autorecharge on 500", "autorecharge on 500 below 100"),
+    ("autorecharge on 500 above 100", "autorecharge on 500 below 100"),
+    ("autorecharge on 500 below", "autorecharge on 500 below 100"),
+    ("autorecharge on 500 below 100 now", "autorecharge on 500 below 100"),
+    ("autorecharge off now", "autorecharge on 500 below 100"),
+    ("autorecharge maybe", "autorecharge on 500 below 100"),
+    ("autorecharge on -5 below 100", "The recharge amount: An amount cannot be negative"),
+    ("autorecharge on 0 below 100", "The recharge amount: An amount must be more than zero"),
+    ("autorecharge on 500 below 0", "The trigger: An amount must be more than zero"),
+    ("autorecharge on 500 below -1", "The trigger: An amount cannot be negative"),
+    ("autorecharge on 500 below 1e2", "The trigger: `1e2` is not an amount"),
+    ("autorecharge on 500.001 below 100", "at most 2 decimals"),
+    ("autorecharge on NaN below 100", "is not an amount")])
+def test_malformed_settings_show_the_usage(bolt, clock, text, words):
+    make_account(bolt.engine, clock, team_id=TEAM)
+    answer = bolt.command_text(text)
+    assert words in answer and USAGE in answer
+    assert setting(bolt) == (False, None, None)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("autorecharge on 49.99 below 10", "The smallest deposit is $50.00"),
+    ("autorecharge on 2000000 below 10", "at most $1,000,000.00")])
+def test_recharge_amount_obeys_the_deposit_bounds(bolt, clock, text, words):
+    make_account(bolt.engine, clock, team_id=TEAM)
+    assert words in bolt.command_text(text)
+    assert setting(bolt) == (False, None, None)
+
+
+def test_no_payment_method_refuses_to_turn_it_on(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, card_last4=None)
+    assert "set-payment-method" in bolt.command_text("autorecharge on 500 below 100")
+    assert setting(bolt) == (False, None, None)
+
+
+def test_reseller_account_cannot_turn_it_on(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, billing_type="csp")
+    assert "reseller" in bolt.command_text("autorecharge on 500 below 100")
+    assert setting(bolt) == (False, None, None)
