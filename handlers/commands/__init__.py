@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import autorecharge, balance, deposit
+from handlers.commands import autorecharge, balance, deposit, license
 from handlers.commands.base import Subcommand
 from handlers.commands.help import help_reply
 from handlers.commands.router import Router
@@ -15,6 +15,7 @@ SUBCOMMANDS: list[Subcommand] = [
     balance.SUBCOMMAND,
     deposit.SUBCOMMAND,
     autorecharge.SUBCOMMAND,
+    license.SUBCOMMAND,
 ]
 
 

@@ -1,0 +1,81 @@
+"""`/credits license assign|remove <@user…>` (admin) and `/credits license list`.
+
+A license goes to a person: the e-mail Slack's `users.info` gives is their UPN, which is how
+imported call records name them. Bots and users Slack does not know get none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.blocks.license import UserOutcome, license_changes_reply, license_list_reply
+from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+
+USAGE = "license assign <@user…> | remove <@user…> | list"
+CHANGES = ("assign", "remove")
+MAX_USERS = 50
+# A mention may hold a space after its pipe (`<@U1|Ann Lee>`): keep each `<…>` whole.
+_TOKENS = re.compile(r"<[^>]*>|\S+")
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    args = invocation.args
+    locale = ctx.directory.locale(invocation.user_id)
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    licenses = ctx.services.licenses
+    word = args[0].lower() if args else ""
+    if word == "list" and len(args) == 1:
+        return license_list_reply(licenses.list(account_id=account.id), locale=locale)
+    if word not in CHANGES:
+        raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
+                         "`license list`.")
+    users = mentioned_users(invocation.text)
+    outcomes = [(assign if word == "assign" else remove)(ctx, account.id, user, invocation)
+                for user in users]
+    return license_changes_reply(outcomes, count=licenses.count(account_id=account.id),
+                                 locale=locale)
+
+
+def mentioned_users(text: str) -> list[str]:
+    """The user ids mentioned after `license assign|remove`, each once, in order."""
+    parts = text.split(maxsplit=2)
+    tokens = _TOKENS.findall(parts[2]) if len(parts) > 2 else []
+    if not tokens:
+        raise UsageError("Mention at least one user, for example `license assign @alice`.")
+    users = list(dict.fromkeys(parse_user(token, USAGE) for token in tokens))
+    if len(users) > MAX_USERS:
+        raise UsageError(f"Mention at most {MAX_USERS} users at a time.")
+    return users
+
+
+def assign(ctx: HandlerContext, account_id: int, user_id: str,
+           invocation: Invocation) -> UserOutcome:
+    profile = ctx.directory.profile(user_id)
+    if profile is None:
+        return UserOutcome(user_id, "unknown")
+    if profile.is_bot:
+        return UserOutcome(user_id, "bot")
+    done = ctx.services.licenses.assign(account_id=account_id, slack_user_id=user_id,
+                                        email=profile.email, actor=invocation.user_id)
+    if done.outcome == "already":
+        return UserOutcome(user_id, "already", done.license.email)
+    return UserOutcome(user_id, "assigned" if done.license.email else "assigned_no_email",
+                       done.license.email)
+
+
+def remove(ctx: HandlerContext, account_id: int, user_id: str,
+           invocation: Invocation) -> UserOutcome:
+    # No users.info here: a user who left Slack must still be removable.
+    removed = ctx.services.licenses.remove(account_id=account_id, slack_user_id=user_id,
+                                           actor=invocation.user_id)
+    return UserOutcome(user_id, "removed" if removed else "none")
+
+
+def _changes(args: tuple[str, ...]) -> bool:
+    return bool(args) and args[0].lower() in CHANGES
+
+
+SUBCOMMAND = Subcommand(name="license", usage=USAGE, run=run, admin_when=_changes,
+                        summary="list licensed users; admins assign or remove licenses")
