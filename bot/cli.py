@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from bot.ledger import check_balances
 from bot.money import format_money
 from storage.db import read_session
 from storage.migrate import current_revision
+
+if TYPE_CHECKING:
+    from bot.server import BackgroundStart
 
 app = typer.Typer(help="Credits Bot: prepaid Communications Credits, run from Slack.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -143,6 +146,122 @@ def ledger_check() -> None:
     if problems:
         raise typer.Exit(1)
     out.print(f"OK: {checked} account(s), every balance equals the sum of its entries.")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    no_scheduler: Annotated[bool, typer.Option(
+        "--no-scheduler", help="Do not run the scheduled jobs in this process.")] = False,
+) -> None:
+    """Serve Slack over HTTP: /slack/events, /healthz and /metrics (uvicorn)."""
+    import logging
+
+    from bot import server
+    from bot.payments import SimulatedGateway
+
+    settings = cli_context.settings()
+    if not settings.slack_signing_secret:
+        raise fail("SLACK_SIGNING_SECRET is not set: `serve` verifies every request from Slack "
+                   "with it (Slack app settings > Basic Information > Signing Secret).")
+    if not settings.slack_bot_token:
+        raise fail("SLACK_BOT_TOKEN is not set: the bot answers through the Web API with it "
+                   "(Slack app settings > OAuth & Permissions > Bot User OAuth Token).")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    clock = cli_context.clock()
+    asgi = server.build_asgi(settings, engine=cli_context.engine(), clock=clock,
+                             gateway=SimulatedGateway(clock),
+                             background=_background(no_scheduler))
+    server.run_server(asgi, host=host, port=port)
+
+
+@app.command("socket")
+def socket(no_scheduler: Annotated[bool, typer.Option(
+        "--no-scheduler", help="Do not run the scheduled jobs in this process.")] = False,
+) -> None:
+    """Connect to Slack in Socket Mode (no public URL needed; for development)."""
+    import logging
+    import secrets
+
+    from pydantic import SecretStr
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app, make_client
+    from bot.config import Settings
+    from bot.payments import SimulatedGateway
+    from bot.server import prepare_database
+
+    settings = cli_context.settings()
+    app_token = Settings.secret(settings.slack_app_token)
+    if not app_token:
+        raise fail("SLACK_APP_TOKEN is not set: Socket Mode connects with an app-level token "
+                   "(xapp-…, Slack app settings > Basic Information > App-Level Tokens, "
+                   "scope connections:write).")
+    if not settings.slack_bot_token:
+        raise fail("SLACK_BOT_TOKEN is not set: the bot answers through the Web API with it.")
+    if not settings.slack_signing_secret:
+        # Socket Mode requests are not signed; the app factory still wants a secret.
+        settings = settings.model_copy(
+            update={"slack_signing_secret": SecretStr(secrets.token_hex(32))})
+    logging.basicConfig(level=logging.INFO)
+    clock, engine = cli_context.clock(), cli_context.engine()
+    prepare_database(settings, engine, clock)
+    client = make_client(settings)
+    bolt = create_app(settings, engine=engine, client=client, clock=clock,
+                      gateway=SimulatedGateway(clock))
+    start = _background(no_scheduler)
+    services = bolt.credits_context.services  # type: ignore[attr-defined]
+    started = start(services, client) if start else None
+    try:
+        SocketModeHandler(bolt, app_token).start()
+    finally:
+        if started is not None:
+            started.stop()
+
+
+@app.command("console")
+def console(
+    locale: Annotated[str, typer.Option(help="Your Slack locale in the console, e.g. de-DE.")]
+    = "en-US",
+    files_dir: Annotated[str, typer.Option(help="Where files the bot uploads are saved.")]
+    = "console-files",
+) -> None:
+    """Chat with the bot locally: slash commands and DMs, no Slack workspace needed."""
+    import sys
+    from pathlib import Path
+
+    from bot import console as local
+    from bot.payments import SimulatedGateway
+
+    settings, clock = cli_context.settings(), cli_context.clock()
+    screen = Console(soft_wrap=not sys.stdout.isatty())  # piped output: one line per line
+    run = local.start_console(settings, engine=cli_context.engine(), clock=clock,
+                              gateway=SimulatedGateway(clock), out=screen,
+                              files_dir=Path(files_dir), locale=locale,
+                              background=_background(False))
+    screen.print(local.banner(settings), highlight=False)
+    try:
+        if sys.stdin.isatty():
+            local.run_lines(run.session, local.prompt_lines(screen), echo=False)
+        else:
+            local.run_lines(run.session, sys.stdin, echo=True)
+    finally:
+        run.close()
+
+
+def _background(disabled: bool) -> BackgroundStart | None:
+    """The scheduler's start function, unless disabled or not built yet (said once)."""
+    from bot.server import scheduler_start
+
+    if disabled:
+        return None
+    start = scheduler_start()
+    if start is None:
+        err.print("note: no scheduler yet (bot.scheduler); alerts and auto-recharge sweeps "
+                  "do not run.", highlight=False)
+    return start
 
 
 def main() -> None:

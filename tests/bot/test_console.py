@@ -1,0 +1,101 @@
+"""The local console: lines in, the real app's answers out, on a demo account."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from slack_sdk import WebClient
+
+from bot.console import DEMO_DEPOSIT, TEAM_ID, run_lines, start_console
+from bot.payments import SimulatedGateway
+from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def console(sqlite_engine, clock, tmp_path):
+    screen = Console(record=True, width=200, color_system=None)
+    run = start_console(make_settings(), engine=sqlite_engine, clock=clock,
+                        gateway=SimulatedGateway(clock), out=screen, files_dir=tmp_path / "files")
+    yield run, screen
+    run.close()
+
+
+def say(console, *lines):
+    run, screen = console
+    screen.export_text()  # forget what was shown before
+    run_lines(run.session, lines, echo=True)
+    return screen.export_text()
+
+
+def balance(run):
+    return run.session.app.credits_context.services.accounts.get(TEAM_ID).balance
+
+
+def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engine, clock,
+                                                             tmp_path):
+    run, _ = console
+    account = run.session.app.credits_context.services.accounts.get(TEAM_ID)
+    assert account.balance == DEMO_DEPOSIT
+    assert account.payment.last4 == "4242" and not account.payment.expired(clock.now())
+    again = start_console(make_settings(), engine=sqlite_engine, clock=clock,
+                          gateway=SimulatedGateway(clock), out=Console(quiet=True),
+                          files_dir=tmp_path)
+    again.close()
+    assert balance(run) == DEMO_DEPOSIT
+
+
+def test_command_dm_and_home(console):
+    shown = say(console, "/credits balance", "what's our balance?", "home")
+    assert shown.count("$1,000.00") >= 3
+    assert "bot (only you can see this):" in shown  # the command's ephemeral ack
+    assert "App Home:" in shown and "Licensed users: 0" in shown
+
+
+def test_large_deposit_is_confirmed_by_a_click(console):
+    run, _ = console
+    shown = say(console, "/credits deposit 20000")
+    assert "click deposit_confirm" in shown
+    shown = say(console, "click deposit_confirm")
+    assert "you clicked Confirm" in shown and "$21,000.00" in shown
+    assert balance(run) == 21000
+
+
+def test_help_unknown_commands_and_exit(console):
+    shown = say(console, "help", "/foo", "click nothing", "exit", "/credits balance")
+    assert "click ACTION VALUE" in shown
+    assert "Only /credits is a command of this app (/foo)" in shown
+    assert "No button nothing was shown" in shown
+    assert "$1,000.00" not in shown  # nothing after exit
+
+
+def test_uploaded_files_are_saved_and_named(console, tmp_path):
+    run, screen = console
+    client = WebClient(token="xoxb-console-local", base_url=run.slack.api_url)
+    client.files_upload_v2(content=b"a,b\n1,2\n", filename="usage.csv", channel="D0CONSOLE",
+                           initial_comment="Your export")
+    shown = screen.export_text()
+    assert "bot uploaded a file: usage.csv (8 bytes)" in shown and "Your export" in shown
+    assert (tmp_path / "files" / "usage.csv").read_bytes() == b"a,b\n1,2\n"
+
+
+@pytest.mark.slow
+def test_piped_console_end_to_end(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+           "PYTHONPATH": str(ROOT)}
+    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREDITS_ADMINS"):
+        env.pop(name, None)
+    lines = "/credits balance\nwhat is our balance?\n/credits deposit 500\n/credits balance\n"
+    result = subprocess.run([sys.executable, "-m", "bot", "console", "--files-dir",
+                             str(tmp_path / "files")], input=lines, capture_output=True,
+                            text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Credits Bot local console: sample prices")
+    assert "you> what is our balance?" in out
+    assert out.count("balance is $1,000.00") == 2  # the command and the DM
+    assert "Deposited $500.00" in out and "balance is $1,500.00" in out
