@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import autorecharge, balance, deposit, license
+from handlers.commands import alerts, autorecharge, balance, deposit, license
 from handlers.commands.base import Subcommand
 from handlers.commands.help import help_reply
 from handlers.commands.router import Router
@@ -16,6 +16,7 @@ SUBCOMMANDS: list[Subcommand] = [
     deposit.SUBCOMMAND,
     autorecharge.SUBCOMMAND,
     license.SUBCOMMAND,
+    alerts.SUBCOMMAND,
 ]
 
 

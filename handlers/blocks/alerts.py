@@ -1,0 +1,69 @@
+"""Blocks of the alert settings: thresholds (highest first) and the alert channel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from bot.alert_settings import Threshold
+from bot.money import format_money
+from handlers.blocks.common import context, section
+from handlers.i18n import t
+from handlers.reply import Reply
+
+
+def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str | None,
+                states: bool = True) -> str:
+    """`$500.00 (armed), $100.00 (…)`; without states just the amounts."""
+    parts = []
+    for level in thresholds:
+        amount = format_money(level.amount, currency, locale)
+        state = t("alerts_armed" if level.armed else "alerts_disarmed", locale)
+        parts.append(f"{amount} ({state})" if states else amount)
+    return ", ".join(parts) if parts else t("none", locale)
+
+
+def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
+                   locale: str | None) -> list[str]:
+    if thresholds:
+        first = t("alerts_thresholds", locale,
+                  levels=levels_text(thresholds, currency, locale=locale))
+    else:
+        first = t("alerts_no_thresholds", locale)
+    where = (t("alerts_channel", locale, channel=channel) if channel
+             else t("alerts_no_channel", locale))
+    return [first, where]
+
+
+def alerts_reply(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
+                 locale: str | None) -> Reply:
+    """`/credits alerts`: the thresholds and where alerts go."""
+    lines = settings_lines(thresholds, channel, currency, locale=locale)
+    return Reply(text="\n".join(lines), blocks=[section(line) for line in lines])
+
+
+def threshold_added_reply(added: Threshold, *, balance: Decimal,
+                          thresholds: Sequence[Threshold], channel: str | None, currency: str,
+                          locale: str | None) -> Reply:
+    key = "alerts_added_armed" if added.armed else "alerts_added_disarmed"
+    head = t(key, locale, amount=format_money(added.amount, currency, locale),
+             balance=format_money(balance, currency, locale))
+    return _changed(head, thresholds, channel, currency, locale=locale)
+
+
+def threshold_removed_reply(amount: Decimal, *, thresholds: Sequence[Threshold],
+                            channel: str | None, currency: str, locale: str | None) -> Reply:
+    head = t("alerts_removed", locale, amount=format_money(amount, currency, locale))
+    return _changed(head, thresholds, channel, currency, locale=locale)
+
+
+def channel_set_reply(channel: str, *, locale: str | None) -> Reply:
+    text = t("alerts_channel_set", locale, channel=channel)
+    return Reply(text=text, blocks=[section(text)])
+
+
+def _changed(head: str, thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
+             locale: str | None) -> Reply:
+    lines = settings_lines(thresholds, channel, currency, locale=locale)
+    return Reply(text="\n".join([head, *lines]),
+                 blocks=[section(head), context("\n".join(lines))])
