@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.confirmations import Confirmations
 from bot.deposits import Deposits
+from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import SimulatedGateway
@@ -55,7 +56,7 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
         licenses=Licenses(engine, clock),
         alert_settings=AlertSettings(engine, clock, accounts,
                                      default_channel=settings.credits_alert_channel),
-        confirmations=Confirmations(engine, clock))
+        confirmations=Confirmations(engine, clock), history=History(engine))
 
 
 def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.confirmations import Confirmations
 from bot.deposits import Deposits
+from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import PaymentGateway
@@ -34,4 +35,5 @@ class Services:
     licenses: Licenses
     alert_settings: AlertSettings
     confirmations: Confirmations
+    history: History
     extras: dict[str, Any] = field(default_factory=dict)

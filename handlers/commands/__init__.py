@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import alerts, autorecharge, balance, deposit, license
+from handlers.commands import alerts, autorecharge, balance, deposit, history, license, payment
 from handlers.commands.base import Subcommand
 from handlers.commands.help import help_reply
 from handlers.commands.router import Router
@@ -17,6 +17,8 @@ SUBCOMMANDS: list[Subcommand] = [
     autorecharge.SUBCOMMAND,
     license.SUBCOMMAND,
     alerts.SUBCOMMAND,
+    history.SUBCOMMAND,
+    payment.SUBCOMMAND,
 ]
 
 

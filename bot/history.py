@@ -1,0 +1,46 @@
+"""The ledger's recent entries, as `/credits history` shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from storage.db import read_session
+from storage.ledger import list_entries
+from storage.units import from_micros
+
+DEFAULT_ENTRIES = 10
+MAX_ENTRIES = 50
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One ledger entry: what changed the balance, by how much, and what it left."""
+
+    kind: str  # deposit | recharge | charge | expiry | adjustment
+    amount: Decimal  # signed: credits in are positive
+    balance_after: Decimal
+    memo: str | None
+    actor: str
+    created_at: datetime
+
+
+class History:
+    """Reads an account's ledger, newest first."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def recent(self, *, account_id: int, limit: int = DEFAULT_ENTRIES) -> list[HistoryEntry]:
+        """The last `limit` entries (1 to MAX_ENTRIES), newest first."""
+        if not 1 <= limit <= MAX_ENTRIES:
+            raise ValueError(f"limit must be 1 to {MAX_ENTRIES}")
+        with read_session(self.engine) as session:
+            rows = list_entries(session=session, account_id=account_id, limit=limit)
+            return [HistoryEntry(kind=row.kind, amount=from_micros(row.amount_micros),
+                                 balance_after=from_micros(row.balance_after_micros),
+                                 memo=row.memo, actor=row.actor, created_at=row.created_at)
+                    for row in rows]

@@ -1,0 +1,50 @@
+"""Blocks of the ledger history: one line per entry, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from bot.history import HistoryEntry
+from bot.money import format_money
+from handlers.blocks.common import header, section
+from handlers.i18n import t
+from handlers.reply import Reply
+
+PER_SECTION = 20  # keeps each section well under Block Kit's 3,000 characters
+MEMO_CHARS = 80
+
+
+def signed_money(amount: Decimal, currency: str, locale: str | None) -> str:
+    """`+$500.00` for credits in, `-$12.30` for credits out."""
+    text = format_money(amount, currency, locale)
+    return text if amount < 0 else "+" + text
+
+
+def entry_line(entry: HistoryEntry, *, currency: str, timezone: str,
+               locale: str | None) -> str:
+    when = entry.created_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    kind = t(f"kind_{entry.kind}", locale)
+    line = (f"`{when}` {kind} *{signed_money(entry.amount, currency, locale)}* · "
+            + t("history_balance", locale,
+                balance=format_money(entry.balance_after, currency, locale)))
+    if entry.memo:
+        memo = entry.memo if len(entry.memo) <= MEMO_CHARS else entry.memo[:MEMO_CHARS - 1] + "…"
+        line += f" · _{memo}_"
+    return line
+
+
+def history_reply(entries: Sequence[HistoryEntry], *, currency: str, timezone: str,
+                  locale: str | None) -> Reply:
+    """`/credits history`: the entries, in the account's currency and time zone."""
+    if not entries:
+        text = t("history_empty", locale)
+        return Reply(text=text, blocks=[section(text)])
+    title = (t("history_title_one", locale) if len(entries) == 1
+             else t("history_title", locale, count=len(entries)))
+    lines = [entry_line(e, currency=currency, timezone=timezone, locale=locale)
+             for e in entries]
+    blocks = [header(title), *[section("\n".join(lines[i:i + PER_SECTION]))
+                               for i in range(0, len(lines), PER_SECTION)]]
+    return Reply(text="\n".join([title, *lines]), blocks=blocks)

@@ -1,0 +1,33 @@
+"""Blocks of the payment method on file: brand, last 4 digits and expiry, never more."""
+
+from __future__ import annotations
+
+from bot.accounts import PaymentMethod
+from bot.alerts import CARD_EXPIRED, CARD_EXPIRING
+from handlers.blocks.common import context, section
+from handlers.i18n import t
+from handlers.reply import Reply
+
+
+def payment_reply(method: PaymentMethod | None, *, state: tuple[str, int] | None,
+                  warn_days: int, how_to_set: str, locale: str | None) -> Reply:
+    """`/credits payment`; `state` is the card's (CARD_EXPIRED | CARD_EXPIRING, days left)."""
+    if method is None:
+        head = t("payment_none", locale)
+        return Reply(text=f"{head}\n{how_to_set}", blocks=[section(head), context(how_to_set)])
+    if method.kind == "invoice":
+        head = t("payment_invoice", locale, po=method.po or "—")
+        status = None
+    else:
+        head = t("payment_card", locale, brand=(method.brand or "card").title(),
+                 last4=method.last4 or "????", expiry=method.expiry_text)
+        if state is not None and state[0] == CARD_EXPIRED:
+            status = t("payment_expired", locale, expiry=method.expiry_text)
+        elif state is not None and state[0] == CARD_EXPIRING:
+            status = t("payment_expiring", locale, days=state[1], expiry=method.expiry_text)
+        else:
+            status = t("payment_valid", locale, days=warn_days)
+    lines = [head] + ([status] if status else [])
+    note = t("payment_update", locale)
+    return Reply(text="\n".join([*lines, note]),
+                 blocks=[section("\n".join(lines)), context(note)])

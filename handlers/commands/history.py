@@ -1,0 +1,36 @@
+"""`/credits history [n]`: the last n ledger entries (10 by default, at most 50)."""
+
+from __future__ import annotations
+
+from bot.history import DEFAULT_ENTRIES, MAX_ENTRIES
+from handlers.blocks.history import history_reply
+from handlers.commands.base import Invocation, Subcommand, UsageError
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+
+USAGE = "history [n]"
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    count = entries_wanted(invocation.args)
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    entries = ctx.services.history.recent(account_id=account.id, limit=count)
+    return history_reply(entries, currency=account.currency, timezone=account.timezone,
+                         locale=ctx.directory.locale(invocation.user_id))
+
+
+def entries_wanted(args: tuple[str, ...]) -> int:
+    """How many entries: none given is the default; a whole number from 1 to MAX_ENTRIES."""
+    if not args:
+        return DEFAULT_ENTRIES
+    if len(args) > 1 or not args[0].isascii() or not args[0].isdigit():
+        raise UsageError(f"Give how many entries as a whole number from 1 to {MAX_ENTRIES}.")
+    count = int(args[0])
+    if not 1 <= count <= MAX_ENTRIES:
+        raise UsageError(f"Ask for 1 to {MAX_ENTRIES} entries.")
+    return count
+
+
+SUBCOMMAND = Subcommand(name="history", usage=USAGE, run=run,
+                        summary=f"the last n ledger entries ({DEFAULT_ENTRIES} by default, "
+                                f"at most {MAX_ENTRIES})")
