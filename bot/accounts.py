@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from babel import Locale
+import phonenumbers
 from babel.numbers import list_currencies
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
@@ -26,8 +28,8 @@ BILLING_TYPES = {
     "csp": "Cloud Solution Provider (reseller)",
 }
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
-_TERRITORIES = {str(code) for code in Locale("en").territories
-                if len(str(code)) == 2 and str(code).isalpha()}
+# Countries that have telephone numbers (Babel's list also has pseudo-regions such as ZZ, EU).
+_TERRITORIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 @dataclass(frozen=True)
@@ -140,12 +142,17 @@ class Accounts:
             found = accounts_db.get_account(session=session, team_id=team_id)
             if found is not None:
                 return view(found)
-        with write_transaction(self.engine) as session:
-            found = accounts_db.get_account(session=session, team_id=team_id)
-            if found is None:
-                found = accounts_db.create_account(session=session, team_id=team_id, name=name,
-                                                   now=self.clock.now())
-            return view(found)
+        try:
+            with write_transaction(self.engine) as session:
+                found = accounts_db.get_account(session=session, team_id=team_id)
+                if found is None:
+                    found = accounts_db.create_account(session=session, team_id=team_id,
+                                                       name=name, now=self.clock.now())
+                return view(found)
+        except IntegrityError:
+            # Two first contacts raced on PostgreSQL (SQLite's IMMEDIATE lock serialises them):
+            # the other one created it.
+            return self.get(team_id)
 
     def get(self, team_id: str) -> AccountView:
         with read_session(self.engine) as session:
@@ -221,7 +228,7 @@ class Accounts:
         brand = brand.strip().lower()
         if brand not in CARD_BRANDS:
             raise CreditsError("--brand is one of " + ", ".join(CARD_BRANDS) + ".")
-        if len(last4) != 4 or not last4.isdigit():
+        if not re.fullmatch(r"[0-9]{4}", last4):
             raise CreditsError("--last4 takes exactly the last 4 digits of the card, never more.")
         if not 1 <= exp_month <= 12 or not 2000 <= exp_year <= 2100:
             raise CreditsError("--expires takes the card's expiry as YYYY-MM, e.g. 2027-08.")

@@ -21,7 +21,7 @@ DEFAULT_CURRENCY = "USD"
 DEFAULT_LOCALE = "en_US"
 
 # Digits with optional thousands separators (groups of three) or none, then at most a fraction.
-_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII)
 _CURRENCY_SIGNS = "$€£"
 _MAX_TEXT = 40
 

@@ -206,3 +206,29 @@ def test_autorecharge_and_alert_channel_settings(engine, clock):
     assert accounts.get("T1").autorecharge_amount == Decimal("500")
     assert accounts.set_autorecharge("T1", enabled=False).autorecharge_enabled is False
     assert accounts.set_alert_channel("T1", "C123").alert_channel == "C123"
+
+
+def test_non_ascii_digits_are_not_card_digits(sqlite_engine, clock):
+    from bot.accounts import Accounts
+    from bot.errors import CreditsError
+    accounts = Accounts(sqlite_engine, clock)
+    accounts.ensure("T1")
+    for last4 in ("²²²²", "４２４２"):
+        with pytest.raises(CreditsError):
+            accounts.set_card("T1", brand="visa", last4=last4, exp_month=1, exp_year=2030)
+
+
+@pytest.mark.parametrize("code", ["ZZ", "EU", "UN", "XA"])
+def test_pseudo_regions_are_not_countries(code):
+    from bot.accounts import check_country
+    from bot.errors import CreditsError
+    with pytest.raises(CreditsError):
+        check_country(code, "--region")
+
+
+def test_unicode_digits_are_not_amounts():
+    from bot.errors import InvalidAmount
+    from bot.money import parse_amount
+    for typed in ("١٠٠", "１０００"):
+        with pytest.raises(InvalidAmount):
+            parse_amount(typed)
