@@ -21,12 +21,16 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.confirmations import Confirmations
 from bot.deposits import Deposits
+from bot.forecast import Forecaster
 from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
+from bot.outbox import install_alerting
 from bot.payments import SimulatedGateway
+from bot.recommend import Recommender
 from bot.services import Services
 from handlers.auth import Rights
+from handlers.blocks.alert_messages import alert_blocks
 from handlers.context import HandlerContext
 from handlers.directory import Directory
 
@@ -46,7 +50,7 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
     none is given)."""
     payments = gateway if gateway is not None else SimulatedGateway(clock)
     accounts, ledger = Accounts(engine, clock), Ledger(engine, clock)
-    return Services(
+    services = Services(
         settings=settings, engine=engine, clock=clock, accounts=accounts, ledger=ledger,
         audit=AuditLog(engine, clock), gateway=payments,
         deposits=Deposits(engine, clock, payments, ledger,
@@ -56,7 +60,12 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
         licenses=Licenses(engine, clock),
         alert_settings=AlertSettings(engine, clock, accounts,
                                      default_channel=settings.credits_alert_channel),
-        confirmations=Confirmations(engine, clock), history=History(engine))
+        confirmations=Confirmations(engine, clock), history=History(engine),
+        forecaster=Forecaster(engine, clock),
+        recommender=Recommender(engine, clock, min_deposit=settings.credits_min_deposit))
+    # Alerts and auto-recharge hook into the ledger: see bot/outbox.install_alerting.
+    install_alerting(services, render=alert_blocks)
+    return services
 
 
 def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,

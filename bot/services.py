@@ -14,10 +14,12 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.confirmations import Confirmations
 from bot.deposits import Deposits
+from bot.forecast import Forecaster
 from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import PaymentGateway
+from bot.recommend import Recommender
 
 
 @dataclass
@@ -36,4 +38,6 @@ class Services:
     alert_settings: AlertSettings
     confirmations: Confirmations
     history: History
+    forecaster: Forecaster
+    recommender: Recommender
     extras: dict[str, Any] = field(default_factory=dict)

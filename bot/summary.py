@@ -29,8 +29,9 @@ class AccountSummary:
     recent_purchases: tuple[Purchase, ...]
     thresholds: tuple[Decimal, ...]
     license_count: int
-    average_daily_spend: Decimal | None
-    run_out: date | None
+    average_daily_spend: Decimal | None  # None: no spend yet
+    run_out: date | None  # None: no spend yet, or beyond the forecast's horizon
+    days_left: Decimal | None = None  # None: no spend yet; 0: the balance is used up
 
 
 def account_summary(services: Services, team_id: str) -> AccountSummary:
@@ -42,8 +43,8 @@ def account_summary(services: Services, team_id: str) -> AccountSummary:
                                  kinds=["deposit", "recharge"])
         thresholds = list_thresholds(session=session, account_id=account.id)
         licenses = count_active_licenses(session=session, account_id=account.id)
-    forecast = services.extras.get("forecast")
-    average, run_out = forecast(account) if forecast else (None, None)
+    forecast = services.forecaster.forecast(account.id)
+    spends = forecast.source != "none"  # without any spend there is nothing to forecast
     return AccountSummary(
         account=account,
         last_recharge=Purchase(recharge.kind, from_micros(recharge.amount_micros),
@@ -51,4 +52,7 @@ def account_summary(services: Services, team_id: str) -> AccountSummary:
         recent_purchases=tuple(Purchase(p.kind, from_micros(p.amount_micros), p.created_at)
                                for p in purchases),
         thresholds=tuple(from_micros(t.amount_micros) for t in thresholds),
-        license_count=licenses, average_daily_spend=average, run_out=run_out)
+        license_count=licenses,
+        average_daily_spend=forecast.average_daily_spend if spends else None,
+        run_out=forecast.run_out if spends else None,
+        days_left=forecast.days_left if spends else None)

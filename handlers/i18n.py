@@ -29,6 +29,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "suspended_hint": {
         "en": "An admin can add credits with `/credits deposit <amount>`.",
         "de": "Ein Admin kann mit `/credits deposit <Betrag>` Guthaben aufladen."},
+    "run_out_on": {"en": "{date} (in about {days} days)", "de": "{date} (in etwa {days} Tagen)"},
+    "run_out_within_day": {"en": "{date} (within a day)", "de": "{date} (innerhalb eines Tages)"},
+    "run_out_now": {"en": "now: the balance is used up",
+                    "de": "jetzt: das Guthaben ist aufgebraucht"},
+    "run_out_far": {"en": "not within 10 years at this rate",
+                    "de": "nicht innerhalb von 10 Jahren bei diesem Verbrauch"},
     # -- deposit ----------------------------------------------------------------------------
     "deposit_done": {
         "en": ":white_check_mark: Deposited *{amount}* ({method}). The balance is now "

@@ -28,7 +28,7 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
             if summary.last_recharge else t("none", locale))
     spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
              else t("no_data", locale))
-    run_out = summary.run_out.isoformat() if summary.run_out else t("no_forecast", locale)
+    run_out = run_out_text(summary, locale=locale)
     pairs = [(t("label_state", locale), state), (t("label_autorecharge", locale), recharge),
              (t("label_last_recharge", locale), last),
              (t("label_daily_spend", locale), spend), (t("label_run_out", locale), run_out)]
@@ -37,3 +37,19 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     if account.suspended:
         blocks.append(context(t("suspended_hint", locale)))
     return Reply(text=text, blocks=blocks)
+
+
+def run_out_text(summary: AccountSummary, *, locale: str | None) -> str:
+    """When the balance runs out at the recent average daily spend, in words."""
+    if summary.average_daily_spend is None:
+        return t("no_forecast", locale)
+    if summary.account.balance <= 0:
+        return t("run_out_now", locale)
+    if summary.run_out is None:
+        return t("run_out_far", locale)
+    if summary.days_left is None:
+        return summary.run_out.isoformat()
+    days = int(summary.days_left)
+    if days < 1:
+        return t("run_out_within_day", locale, date=summary.run_out.isoformat())
+    return t("run_out_on", locale, date=summary.run_out.isoformat(), days=f"{days:,}")
