@@ -189,6 +189,36 @@ MESSAGES: dict[str, dict[str, str]] = {
               "(`/invite @Credits Bot`) if I am not a member yet.",
         "de": ":white_check_mark: Warnungen gehen jetzt an <#{channel}>. Laden Sie mich dort "
               "ein (`/invite @Credits Bot`), falls ich noch kein Mitglied bin."},
+    # -- recommend ----------------------------------------------------------------------------
+    "recommend_title": {"en": "Recommended deposit and trigger",
+                        "de": "Empfohlene Einzahlung und Auslöser"},
+    "recommend_table": {
+        "en": "*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit of "
+              "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
+        "de": "*Microsofts Tabelle:* für *{users}* lizenzierte Benutzer ({row}) eine erste "
+              "Einzahlung von *{deposit}*{note} und ein Auslöser (niedrigstes Guthaben) von "
+              "*{trigger}*."},
+    "recommend_invoice_note": {"en": " (for invoice-billed customers)",
+                               "de": " (für Kunden mit Rechnungszahlung)"},
+    "recommend_no_row": {
+        "en": "*Microsoft's table* ends at {limit} licensed users; for *{users}* it has no row. "
+              "Size the deposit and trigger from your own spend.",
+        "de": "*Microsofts Tabelle* endet bei {limit} lizenzierten Benutzern; für *{users}* hat "
+              "sie keine Zeile. Bemessen Sie Einzahlung und Auslöser nach Ihren Ausgaben."},
+    "recommend_spend": {
+        "en": "*From your spend* over the last {days} days: a trigger of *{trigger}* covers "
+              "{cover} days at the {pct}th-percentile daily spend ({high}); a recharge of "
+              "*{amount}* buys about {supply} days at the average daily spend ({average}).",
+        "de": "*Nach Ihren Ausgaben* der letzten {days} Tage: ein Auslöser von *{trigger}* deckt "
+              "{cover} Tage beim {pct}. Perzentil der Tagesausgaben ({high}); eine Aufladung von "
+              "*{amount}* reicht etwa {supply} Tage bei durchschnittlichen Tagesausgaben "
+              "({average})."},
+    "recommend_no_spend": {
+        "en": "There was no spend in the last {days} days to base a recommendation on: start "
+              "from the table and adjust once calls come in.",
+        "de": "In den letzten {days} Tagen gab es keine Ausgaben für eine Empfehlung: beginnen "
+              "Sie mit der Tabelle und passen Sie an, sobald Anrufe anfallen."},
+    "recommend_apply": {"en": "To apply it: `{command}`", "de": "Zum Übernehmen: `{command}`"},
     # -- history ------------------------------------------------------------------------------
     "history_title": {"en": "Last {count} ledger entries", "de": "Letzte {count} Buchungen"},
     "history_title_one": {"en": "The last ledger entry", "de": "Die letzte Buchung"},

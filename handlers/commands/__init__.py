@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands import alerts, autorecharge, balance, deposit, history, license, payment
+from handlers.commands import (
+    alerts,
+    autorecharge,
+    balance,
+    deposit,
+    history,
+    license,
+    payment,
+    recommend,
+)
 from handlers.commands.base import Subcommand
 from handlers.commands.help import help_reply
 from handlers.commands.router import Router
@@ -16,6 +25,7 @@ SUBCOMMANDS: list[Subcommand] = [
     deposit.SUBCOMMAND,
     autorecharge.SUBCOMMAND,
     license.SUBCOMMAND,
+    recommend.SUBCOMMAND,
     alerts.SUBCOMMAND,
     history.SUBCOMMAND,
     payment.SUBCOMMAND,

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.blocks.deposit import CANCEL_ACTION, CONFIRM_ACTION
+from bot.deposits import DepositQuote
+from handlers.blocks.deposit import CANCEL_ACTION, CONFIRM_ACTION, deposit_confirm_reply
 from tests import payloads
 from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
@@ -247,3 +248,23 @@ def test_replayed_large_request_gives_the_same_operation(bolt, account):
     body = payloads.slash_command("deposit 20000", user_id=ADMIN)
     assert operation_id(ack_body(bolt.dispatch(body))) == operation_id(
         ack_body(bolt.dispatch(body)))
+
+
+def test_confirmation_builder_carries_the_operation_in_both_buttons():
+    quote = DepositQuote(account_id=1, team_id="T1", amount=Decimal(20_000), currency="USD",
+                         method="Visa ending 4242, expires 08/2027", balance=Decimal(5),
+                         balance_after=Decimal(20_005), needs_confirmation=True)
+    reply = deposit_confirm_reply(quote, operation_id="op-1", limit=Decimal(10_000),
+                                  expires_at_text="09:15", locale=None)
+    ask = ("Deposit *$20,000.00* through Visa ending 4242, expires 08/2027? Deposits above "
+           "$10,000.00 need a confirmation. The balance would be *$20,005.00*.")
+    note = "An admin can confirm until 09:15 UTC; nothing is deposited before."
+    assert reply.text == f"{ask}\n{note}"
+    assert reply.blocks == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": ask}},
+        {"type": "actions", "block_id": "deposit_confirmation", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "Confirm"},
+             "action_id": CONFIRM_ACTION, "value": "op-1", "style": "primary"},
+            {"type": "button", "text": {"type": "plain_text", "text": "Cancel"},
+             "action_id": CANCEL_ACTION, "value": "op-1", "style": "danger"}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]

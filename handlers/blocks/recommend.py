@@ -1,0 +1,72 @@
+"""Blocks of `/credits recommend`: Microsoft's table row and the spend-based recommendation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
+from bot.money import format_money, normalize_locale
+from bot.recommend import TABLE_CURRENCY, TABLE_LIMIT, Recommendation
+from handlers.blocks.common import context, header, section
+from handlers.i18n import t
+from handlers.reply import Reply
+
+
+def count(number: int, locale: str | None) -> str:
+    return format_decimal(number, locale=normalize_locale(locale))
+
+
+def table_text(rec: Recommendation, *, locale: str | None) -> str:
+    """The row of Microsoft's table (in US dollars, as Microsoft publishes it), or why none."""
+    users = count(rec.table.users, locale)
+    row = rec.table.row
+    if row is None:
+        return t("recommend_no_row", locale, limit=count(TABLE_LIMIT, locale), users=users)
+    label = (f"< {count(row.max_users, locale)}" if row.min_users == 0
+             else f"{count(row.min_users, locale)}-{count(row.max_users, locale)}")
+    return t("recommend_table", locale, users=users, row=label,
+             deposit=format_money(row.initial_deposit, TABLE_CURRENCY, locale),
+             note=t("recommend_invoice_note", locale) if row.note else "",
+             trigger=format_money(row.trigger, TABLE_CURRENCY, locale))
+
+
+def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> str:
+    """The recommendation from the account's own daily spend, or why there is none."""
+    spend = rec.spend
+    if spend is None:
+        return t("recommend_no_spend", locale, days=window_days)
+    money = lambda amount: format_money(amount, rec.currency, locale)  # noqa: E731
+    return t("recommend_spend", locale, days=spend.days, trigger=money(spend.trigger),
+             cover=spend.cover_days, pct=spend.percentile, high=money(spend.high_daily_spend),
+             amount=money(spend.recharge_amount), supply=spend.supply_days,
+             average=money(spend.average_daily_spend))
+
+
+def apply_command(rec: Recommendation) -> str | None:
+    """The auto-recharge command that applies the recommendation (the spend-based one first)."""
+    if rec.spend is not None:
+        amount, trigger = rec.spend.recharge_amount, rec.spend.trigger
+    elif rec.table.row is not None and rec.currency == TABLE_CURRENCY:
+        amount, trigger = rec.table.row.initial_deposit, rec.table.row.trigger
+    else:
+        return None
+    return f"/credits autorecharge on {_plain(amount)} below {_plain(trigger)}"
+
+
+def recommend_reply(rec: Recommendation, *, window_days: int, locale: str | None) -> Reply:
+    title = t("recommend_title", locale)
+    parts = [table_text(rec, locale=locale), spend_text(rec, window_days=window_days,
+                                                         locale=locale)]
+    command = apply_command(rec)
+    blocks = [header(title), *[section(part) for part in parts]]
+    if command:
+        hint = t("recommend_apply", locale, command=command)
+        parts.append(hint)
+        blocks.append(context(hint))
+    return Reply(text="\n".join([title, *parts]), blocks=blocks)
+
+
+def _plain(amount: Decimal) -> str:
+    """An amount as the slash command reads it back: `1000`, `1000.5`."""
+    return format(amount.normalize(), "f")
