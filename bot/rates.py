@@ -146,10 +146,11 @@ class RateQuote:
 class _Tariff:
     """A rate with what pricing needs precomputed in integers."""
 
-    __slots__ = ("fee60", "initial", "rate_micros", "recurring", "row")
+    __slots__ = ("fee60", "initial", "rate_micros", "recurring", "row", "since")
 
     def __init__(self, row: RateRow) -> None:
         self.row = row
+        self.since = row.effective_from.toordinal()
         self.rate_micros = _micros(row.rate_per_min)
         self.fee60 = 60 * _micros(row.connection_fee)
         self.initial = row.initial_increment
@@ -166,8 +167,10 @@ class _Tariff:
         return PricedCall(self.row, duration, billed, cost_e4 * 100)
 
 
-# Per prefix: the effective dates (ordinals, ascending) and the tariffs in force from each.
+# Per prefix: its one tariff (most prefixes), or the effective dates (ordinals, ascending) and
+# the tariffs in force from each.
 _Dated = tuple[tuple[int, ...], tuple[_Tariff, ...]]
+_Entry = _Tariff | _Dated
 
 
 class RateDeck:
@@ -183,11 +186,12 @@ class RateDeck:
         grouped: dict[str, dict[str, list[RateRow]]] = {}
         for row in self.rows:
             grouped.setdefault(row.direction, {}).setdefault(row.prefix, []).append(row)
-        self._tables: dict[str, tuple[dict[str, _Dated], tuple[int, ...]]] = {}
+        self._tables: dict[str, tuple[dict[str, _Entry], tuple[int, ...]]] = {}
         for direction, by_prefix in grouped.items():
-            table: dict[str, _Dated] = {
-                prefix: (tuple(r.effective_from.toordinal() for r in dated),
-                         tuple(_Tariff(r) for r in dated))
+            table: dict[str, _Entry] = {
+                prefix: _Tariff(dated[0]) if len(dated) == 1 else (
+                    tuple(r.effective_from.toordinal() for r in dated),
+                    tuple(_Tariff(r) for r in dated))
                 for prefix, dated in by_prefix.items()}
             lengths = tuple(sorted({len(p) for p in table}, reverse=True))
             self._tables[direction] = (table, lengths)
@@ -200,18 +204,18 @@ class RateDeck:
         if found is None:
             return None
         table, lengths = found
-        size_of_number = len(digits)
+        get = table.get
+        # Longest first. A length beyond the number's probes the whole number again, which
+        # is still a prefix of it: cheaper than testing the length every time.
         for size in lengths:
-            if size > size_of_number:
+            entry = get(digits[:size])
+            if entry is None:
                 continue
-            dated = table.get(digits[:size])
-            if dated is None:
+            if entry.__class__ is _Tariff:
+                if entry.since <= ordinal:
+                    return entry
                 continue
-            days, tariffs = dated
-            if len(days) == 1:
-                if days[0] <= ordinal:
-                    return tariffs[0]
-                continue
+            days, tariffs = entry  # type: ignore[misc]
             index = bisect_right(days, ordinal)
             if index:
                 return tariffs[index - 1]
@@ -300,12 +304,10 @@ class RateDeck:
             table, _ = found
             ordinal = on.toordinal()
             for prefix in sorted(table):
-                if not prefix.startswith(code):
-                    continue
-                days, tariffs = table[prefix]
-                index = bisect_right(days, ordinal)
-                if index:
-                    rows.append(tariffs[index - 1].row)
+                if prefix.startswith(code):
+                    tariff = self._find(prefix, ordinal, TOLLFREE_INBOUND)
+                    if tariff is not None and tariff.row.prefix == prefix:
+                        rows.append(tariff.row)
         if not rows:
             raise NoRate(f"The deck has no toll-free rate for {country_name(target)}.")
         return RateQuote(query=query, kind="tollfree", region=target, number=None, main=rows[0],
