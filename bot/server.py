@@ -143,7 +143,7 @@ def create_asgi(bolt: App, *, engine: Engine, metrics: Metrics | None = None,
               Route("/healthz", healthz, methods=["GET"]),
               Route("/metrics", prometheus, methods=["GET"])]
     asgi = Starlette(routes=routes, lifespan=_async_lifespan(lifespan) if lifespan else None)
-    asgi.state.metrics = metrics
+    asgi.state.metrics, asgi.state.bolt = metrics, bolt
     return asgi
 
 

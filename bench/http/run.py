@@ -1,0 +1,267 @@
+"""Throughput of the Slack request path: signed requests on /slack/events over loopback.
+
+Each variant runs in its own uvicorn process (one worker, as `credits-bot serve` runs), with a
+local Slack for the Web API; this process sends N signed requests from a pool of threads with
+keep-alive connections and times them. Variants:
+
+- floor-stock:   Bolt app that only acks, behind slack_bolt's stock Starlette adapter
+                 (`SlackRequestHandler.handle`: dispatch on the event loop).
+- floor:         the same ack-only app behind bot.server (dispatch in the thread pool, metrics).
+- help:          the real app (bot.app.create_app on SQLite), `/credits help`.
+- balance:       the real app, `/credits balance` (reads the account and the summary).
+- help-eager:    an experiment: the real app with the lazy listener of `/credits` removed, to
+                 show what Bolt's lazy-request copy costs each command (help needs no lazy work).
+
+Usage: .venv/bin/python bench/http/run.py [-n 2000] [-c 16] [--write]
+With --write, the table replaces the "Slack request path" section of bench/RESULTS.md (other
+sections are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-signing-secret"
+TEAM = "T0BENCH"
+USER = "U0BENCH"
+SECTION = "## Slack request path"
+VARIANTS = {"floor-stock": "help", "floor": "help", "help": "help", "balance": "balance",
+            "help-eager": "help"}
+
+
+# -- the server side (run in a child process) ------------------------------------------------
+
+def ack_only_app(api_url: str):  # type: ignore[no-untyped-def]
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    app = App(client=WebClient(token="xoxb-bench", base_url=api_url), signing_secret=SECRET,
+              process_before_response=True, token_verification_enabled=False)
+
+    @app.command("/credits")
+    def ack_only(ack):  # type: ignore[no-untyped-def]
+        ack()
+
+    return app
+
+
+def serve(variant: str, port: int, api_url: str, database: str) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from bot.clock import SystemClock
+    from bot.config import Settings
+    from bot.payments import SimulatedGateway
+    from bot.server import build_asgi, create_asgi
+    from storage.db import make_engine
+
+    engine = make_engine(database)
+    if variant == "floor-stock":
+        from slack_bolt.adapter.starlette import SlackRequestHandler
+
+        handler = SlackRequestHandler(ack_only_app(api_url))
+
+        async def events(request: Request):  # type: ignore[no-untyped-def]
+            return await handler.handle(request)
+
+        asgi = Starlette(routes=[Route("/slack/events", events, methods=["POST"])])
+    elif variant == "floor":
+        asgi = create_asgi(ack_only_app(api_url), engine=engine)
+    else:
+        clock = SystemClock()
+        settings = Settings(_env_file=None, slack_bot_token="xoxb-bench",  # type: ignore[call-arg]
+                            slack_signing_secret=SECRET, slack_api_url=api_url,
+                            database_url=database)
+        asgi = build_asgi(settings, engine=engine, clock=clock, gateway=SimulatedGateway(clock))
+        if variant == "help-eager":
+            for listener in asgi.state.bolt._listeners:
+                listener.lazy_functions = []
+    uvicorn.run(asgi, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- the load side ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def signed_command(text: str, response_url: str) -> tuple[bytes, dict[str, str]]:
+    from urllib.parse import urlencode
+
+    from slack_sdk.signature import SignatureVerifier
+
+    body = urlencode({"token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C1",
+                      "channel_name": "bench", "user_id": USER, "user_name": "bench",
+                      "command": "/credits", "text": text, "api_app_id": "A1",
+                      "response_url": response_url, "trigger_id": "1.2"})
+    timestamp = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
+    return body.encode(), {"content-type": "application/x-www-form-urlencoded",
+                           "x-slack-request-timestamp": timestamp,
+                           "x-slack-signature": str(signature)}
+
+
+def load(url: str, body: bytes, headers: dict[str, str], *, total: int,
+         concurrency: int) -> tuple[float, list[float], int]:
+    """Send `total` requests from `concurrency` threads; return (seconds, latencies, errors)."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        mine: list[float] = []
+        with httpx.Client(timeout=30) as client:
+            while True:
+                with lock:
+                    if next(counter, None) is None:
+                        break
+                start = time.perf_counter()
+                response = client.post(url, content=body, headers=headers)
+                mine.append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    with lock:
+                        errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start, latencies, errors[0]
+
+
+def run_variant(variant: str, *, total: int, concurrency: int) -> dict[str, float]:
+    import httpx
+
+    from bot.local_slack import LocalSlack, SlackUser
+
+    slack = LocalSlack(team_id=TEAM).start()
+    slack.add_user(SlackUser(USER, "bench", email="bench@example.invalid"))
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite:///{folder}/bench.db"
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", variant, "--port", str(port), "--api-url",
+             slack.api_url, "--database", database],
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        try:
+            url = f"http://127.0.0.1:{port}/slack/events"
+            body, headers = signed_command(VARIANTS[variant], slack.response_url())
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.post(url, content=body, headers=headers).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise RuntimeError(f"{variant}: the server did not come up")
+                time.sleep(0.1)
+            load(url, body, headers, total=min(200, total), concurrency=concurrency)  # warm up
+            seconds, latencies, errors = load(url, body, headers, total=total,
+                                              concurrency=concurrency)
+        finally:
+            child.terminate()
+            child.wait(timeout=30)
+            slack.stop()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {"requests": total, "seconds": seconds, "rps": total / seconds, "errors": errors,
+            "p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000}
+
+
+def table(results: dict[str, dict[str, float]], *, concurrency: int) -> str:
+    lines = [
+        SECTION, "",
+        f"`bench/http/run.py`: {int(next(iter(results.values()))['requests'])} signed slash "
+        f"commands per variant over loopback, {concurrency} client threads with keep-alive, "
+        "one uvicorn worker (h11, no uvloop/httptools: the project's plain `uvicorn` "
+        f"dependency), SQLite. Machine: {os.cpu_count()} CPU(s), Python "
+        f"{platform.python_version()}, {platform.system()}, load average "
+        f"{os.getloadavg()[0]:.1f} when measured; the load generator runs on the same CPUs, so "
+        "these are lower bounds of what one worker serves.", "",
+        "| variant | what answers | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    what = {"floor-stock": "ack-only Bolt app, stock `SlackRequestHandler` (dispatch on the "
+                           "event loop)",
+            "floor": "ack-only Bolt app behind `bot.server` (thread pool, metrics)",
+            "help": "the real app, `/credits help`",
+            "balance": "the real app, `/credits balance` (account and summary from SQLite)",
+            "help-eager": "experiment: the real app without the lazy listener, `/credits help`"}
+    for variant, result in results.items():
+        lines.append(f"| {variant} | {what[variant]} | {result['rps']:,.0f} | "
+                     f"{result['p50_ms']:.1f} | {result['p99_ms']:.1f} | "
+                     f"{int(result['errors'])} |")
+    floor, helped = results.get("floor"), results.get("help")
+    if floor and helped:
+        lines += ["", f"`/credits help` runs at {helped['rps'] / floor['rps']:.0%} of the "
+                  "ack-only floor on the same server path."]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    start = text.find(SECTION)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        following = text.find("\n## ", start + len(SECTION))
+        rest = text[following + 1:] if following != -1 else ""
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--requests", type=int, default=2000)
+    parser.add_argument("-c", "--concurrency", type=int, default=16)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.api_url, args.database)
+        return
+    results = {}
+    for variant in args.variants.split(","):
+        results[variant] = run_variant(variant, total=args.requests,
+                                       concurrency=args.concurrency)
+        print(f"{variant:12} {results[variant]['rps']:8,.0f} req/s  "
+              f"p50 {results[variant]['p50_ms']:6.1f} ms  p99 {results[variant]['p99_ms']:6.1f} ms"
+              f"  errors {int(results[variant]['errors'])}", flush=True)
+    section = table(results, concurrency=args.concurrency)
+    print()
+    print(section)
+    if args.write:
+        write_section(ROOT / "bench" / "RESULTS.md", section)
+
+
+if __name__ == "__main__":
+    main()
