@@ -13,8 +13,6 @@ from handlers.context import HandlerContext
 from handlers.intents import BALANCE, HELP, LICENSED, Intent, parse_intent
 from handlers.reply import Reply
 from handlers.sentences import say
-from storage.db import read_session
-from storage.licenses import active_license
 
 
 @dataclass(frozen=True)
@@ -41,14 +39,9 @@ def answer_balance(ctx: HandlerContext, question: Question) -> Reply:
 
 def answer_licensed(ctx: HandlerContext, question: Question) -> Reply:
     account = ctx.services.accounts.ensure(question.team_id)
-    with read_session(ctx.services.engine) as session:
-        found = active_license(session=session, account_id=account.id,
-                               slack_user_id=question.user_id)
-    if found is None:
-        text = say("licensed_no", question.locale)
-    else:
-        text = say("licensed_yes", question.locale, sku=found.sku,
-                   since=f"{found.assigned_at:%Y-%m-%d}")
+    licensed = ctx.services.licenses.is_licensed(account_id=account.id,
+                                                 slack_user_id=question.user_id)
+    text = say("licensed_yes" if licensed else "licensed_no", question.locale)
     return Reply(text=text, blocks=[section(text)])
 
 

@@ -19,10 +19,10 @@ SENTENCES: dict[str, dict[str, str]] = {
     "dm_not_understood": {"en": "Sorry, I did not understand that.",
                           "de": "Das habe ich leider nicht verstanden."},
     "licensed_yes": {
-        "en": ":white_check_mark: Yes: you have a Communications Credits license ({sku}), "
-              "assigned {since}.",
-        "de": ":white_check_mark: Ja: Sie haben eine Communications-Credits-Lizenz ({sku}), "
-              "zugewiesen am {since}."},
+        "en": ":white_check_mark: Yes: you have a Communications Credits license, so your "
+              "calls can use the credits.",
+        "de": ":white_check_mark: Ja: Sie haben eine Communications-Credits-Lizenz; Ihre "
+              "Anrufe können das Guthaben nutzen."},
     "licensed_no": {
         "en": "No: you have no Communications Credits license, so calls that need credits are "
               "flagged as unlicensed. A credits admin can assign one with "
