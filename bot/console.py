@@ -10,6 +10,7 @@ local Slack.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -348,6 +349,8 @@ def run_lines(session: ConsoleSession, lines: Iterable[str], *, echo: bool) -> N
 
 def prompt_lines(out: Console) -> Iterable[str]:
     """Lines typed at an interactive prompt, until Ctrl-D or Ctrl-C."""
+    with contextlib.suppress(ImportError):  # not on every platform
+        import readline  # noqa: F401 - line editing and history for input()
     while True:
         try:
             yield out.input("[bold blue]you>[/] ")
