@@ -168,6 +168,10 @@ def serve(
     if not settings.slack_bot_token:
         raise fail("SLACK_BOT_TOKEN is not set: the bot answers through the Web API with it "
                    "(Slack app settings > OAuth & Permissions > Bot User OAuth Token).")
+    if settings.oauth_enabled:
+        err.print("note: SLACK_CLIENT_ID/SECRET are set, but OAuth installs (/slack/install) "
+                  "are not built yet: serving the one workspace of SLACK_BOT_TOKEN.",
+                  highlight=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     clock = cli_context.clock()
