@@ -1,0 +1,127 @@
+"""`credits-bot import-usage FILE [--team T…]` (DESIGN §5, §9).
+
+Imports a Teams PSTN usage export (CSV or its zip), Graph getPstnCalls JSON or a CDR CSV, told
+apart by content, with a progress bar; prints what was charged, skipped and rejected, and exits 1
+when any row was rejected (the good rows are charged all the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot import cli_context
+from bot.errors import CreditsError
+from bot.ledger import PostingHook
+from bot.money import CENT, format_money
+from bot.rates import Rates
+from bot.usage.importer import ImportSummary, import_usage
+
+MAX_SHOWN = 50
+
+out = Console()
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `import-usage` to the `credits-bot` command."""
+    app.command("import-usage")(import_usage_command)
+
+
+def import_usage_command(
+    file: Annotated[Path, typer.Argument(help="Teams PSTN usage export (CSV or zip), Graph "
+                                              "getPstnCalls JSON, or a CDR CSV.",
+                                         exists=True, dir_okay=False, readable=True)],
+    team: Annotated[str | None, typer.Option("--team", help="Slack team id (T…); may be left "
+                                             "out while there is only one account.")] = None,
+) -> None:
+    """Import call records and charge them; exit 1 when any row was rejected."""
+    engine, clock = cli_context.engine(), cli_context.clock()
+    try:
+        account = cli_context.accounts().resolve(team)
+        deck = Rates(engine, clock, rates_file=cli_context.settings().credits_rates_file).deck()
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      transient=True) as bar:
+            task = bar.add_task(f"Importing {file.name}", total=None)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            summary = import_usage(engine, clock, source=file, account_id=account.id,
+                                   deck=deck, hooks=_ledger_hooks(), progress=progress,
+                                   actor="cli")
+    except CreditsError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    show_summary(summary)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _ledger_hooks() -> Sequence[PostingHook]:
+    """The ledger hooks of the composed services (alerts, auto-recharge), as the server runs."""
+    from bot.app import build_services  # the composition root; heavy, so only when importing
+
+    services = build_services(cli_context.settings(), engine=cli_context.engine(),
+                              clock=cli_context.clock(), gateway=None)
+    return services.ledger.hooks
+
+
+def show_summary(summary: ImportSummary) -> None:
+    """Print an import's summary: totals, then rejected rows, unlicensed users, differences."""
+    def money(amount: Decimal) -> str:
+        shown = format_money(amount, summary.currency)
+        exact = exact_amount(amount)
+        # Rated calls cost fractions of a cent: show the exact amount where rounding hides it.
+        return shown if exact == f"{amount.quantize(CENT)}" else f"{shown} ({exact})"
+
+    table = Table(title=f"Imported {summary.name} ({summary.format})", show_header=False)
+    table.add_row("Rows read", f"{summary.rows:,}")
+    table.add_row("New calls charged", f"{summary.new_calls:,}")
+    table.add_row("Charged", money(summary.charged))
+    table.add_row("Skipped as duplicates", f"{summary.duplicates:,}")
+    table.add_row("Rejected", f"{summary.rejected_count:,}")
+    table.add_row("Calls by unlicensed users", f"{summary.unlicensed_calls:,}")
+    table.add_row("Differences from the rate deck", f"{summary.difference_count:,}")
+    out.print(table)
+    if summary.rejected:
+        out.print(f"[red]Rejected rows[/red] ({summary.rejected_count:,}; fix them and import "
+                  "the file again: only what was not charged is charged):", highlight=False)
+        for error in summary.rejected[:MAX_SHOWN]:
+            out.print(f"  {error}", highlight=False, markup=False)
+        _more(summary.rejected_count, MAX_SHOWN)
+    if summary.unlicensed_users:
+        out.print("[yellow]Calls by users without a Communications Credits license:[/yellow]")
+        for upn, calls in summary.unlicensed_users[:MAX_SHOWN]:
+            out.print(f"  {upn or '(no user)'}: {calls:,} call(s)", highlight=False,
+                      markup=False)
+        _more(len(summary.unlicensed_users), MAX_SHOWN)
+    if summary.differences:
+        out.print(f"[yellow]Charges that differ from the rate deck[/yellow] (total difference "
+                  f"{money(summary.difference_total)}):", highlight=False)
+        unit = "record" if summary.format == "graph" else "line"
+        for difference in summary.differences[:MAX_SHOWN]:
+            out.print(f"  {unit} {difference.line}: {difference.destination_number or '?'}"
+                      f" {difference.duration_seconds}s charged {money(difference.charged)}, "
+                      f"deck {money(difference.deck_price)}", highlight=False, markup=False)
+        _more(summary.difference_count, MAX_SHOWN)
+
+
+def exact_amount(amount: Decimal) -> str:
+    """An amount with all its decimals, but at least two (`20.65`, `15.8693`)."""
+    text = f"{amount.normalize():f}"
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def _more(count: int, shown: int) -> None:
+    if count > shown:
+        out.print(f"  … and {count - shown:,} more", highlight=False)
