@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from bot.deposits import DepositQuote
+from bot.local_slack import SlackUser
 from handlers.blocks.deposit import CANCEL_ACTION, CONFIRM_ACTION, deposit_confirm_reply
 from tests import payloads
 from tests.factories import audit_events, ledger_state, make_account
@@ -233,15 +235,52 @@ def test_card_declined_at_confirmation_fails_once(bolt, clock):
     assert audit_events(bolt.engine, TEAM)[-1].result == "error"
 
 
-def test_gateway_timeout_lets_the_next_click_reconcile_without_charging_twice(bolt, account):
+def test_gateway_timeout_keeps_the_operation_for_the_next_click(bolt, account):
     op_id = operation_id(ack_body(bolt.command("deposit 20000")))
     gateway = bolt.services.gateway
-    gateway.time_out_next(2, after_charge=True)  # the charge and the lookup-less retry
+    gateway.time_out_next(1, after_charge=False)  # no answer, and nothing was charged
     bolt.click(CONFIRM_ACTION, op_id)
-    assert bolt.services.confirmations.get(op_id).status in ("pending", "done")
+    (waiting,) = responses(bolt)
+    assert "did not answer in time" in waiting["text"] and waiting["replace_original"] is False
+    assert bolt.services.confirmations.get(op_id).status == "pending"
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(0), 0) and not gateway.charges
     bolt.click(CONFIRM_ACTION, op_id)
     assert ledger_state(bolt.engine, TEAM) == (Decimal(20_000), 1)
     assert len(gateway.charges) == 1
+
+
+def test_lost_gateway_answer_is_reconciled_not_charged_twice(bolt, account):
+    op_id = operation_id(ack_body(bolt.command("deposit 20000")))
+    gateway = bolt.services.gateway
+    gateway.time_out_next(1, after_charge=True)  # charged, but the answer was lost
+    bolt.click(CONFIRM_ACTION, op_id)
+    bolt.click(CONFIRM_ACTION, op_id)
+    assert "Deposited *$20,000.00*" in responses(bolt)[0]["text"]
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(20_000), 1)
+    assert len(gateway.charges) == 1
+
+
+def test_simultaneous_clicks_deposit_once(bolt, account):
+    op_id = operation_id(ack_body(bolt.command("deposit 20000")))
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def click(user: str) -> None:
+        body = payloads.block_actions(CONFIRM_ACTION, op_id, user_id=user,
+                                      response_url=bolt.slack.response_url())
+        barrier.wait()
+        statuses.append(bolt.dispatch(body).status)
+
+    threads = [threading.Thread(target=click, args=(user,))
+               for user in (ADMIN, ADMIN, CREDITS_ADMIN, CREDITS_ADMIN)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 4
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(20_000), 1)
+    assert len(bolt.services.gateway.charges) == 1
+    assert sum("Deposited" in r["text"] for r in responses(bolt)) == 1
 
 
 def test_replayed_large_request_gives_the_same_operation(bolt, account):
@@ -268,3 +307,10 @@ def test_confirmation_builder_carries_the_operation_in_both_buttons():
             {"type": "button", "text": {"type": "plain_text", "text": "Cancel"},
              "action_id": CANCEL_ACTION, "value": "op-1", "style": "danger"}]},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+
+
+def test_workspace_owner_may_deposit(bolt, account):
+    bolt.slack.add_user(SlackUser("U0OWNER", "olga", email="olga@contoso.example",
+                                  is_owner=True))
+    bolt.command_text("deposit 60", user="U0OWNER")
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(60), 1)
