@@ -78,7 +78,9 @@ class LocalSlack:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
-        threading.Thread(target=server.serve_forever, name="local-slack", daemon=True).start()
+        # A short poll interval: shutdown() waits for it, and tests stop a server each.
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="local-slack", daemon=True).start()
         return self
 
     def stop(self) -> None:

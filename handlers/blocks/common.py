@@ -47,5 +47,5 @@ def error_reply(message: str, *, usage: str | None = None) -> Reply:
     """A short error, with the right usage when there is one."""
     text = f":warning: {message}"
     if usage and usage not in message:
-        text += f"\nUsage: `{usage}`"
+        text += f"\nUsage: `/credits {usage}`"
     return Reply(text=text, blocks=[section(text)])

@@ -64,7 +64,7 @@ def parse_user(token: str, usage: str) -> str:
     """The user id of a Slack mention (`<@U123|alice>` or `<@U123>`)."""
     match = MENTION.match(token)
     if not match:
-        raise UsageError(f"`{token[:40]}` is not a user mention. Usage: `{usage}`")
+        raise UsageError(f"`{token[:40]}` is not a user mention. Usage: `/credits {usage}`")
     return match[1]
 
 
@@ -72,5 +72,5 @@ def parse_channel(token: str, usage: str) -> str:
     """The channel id of a Slack channel reference (`<#C123|general>`)."""
     match = CHANNEL.match(token)
     if not match:
-        raise UsageError(f"`{token[:40]}` is not a channel. Usage: `{usage}`")
+        raise UsageError(f"`{token[:40]}` is not a channel. Usage: `/credits {usage}`")
     return match[1]

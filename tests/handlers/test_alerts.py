@@ -12,7 +12,7 @@ from tests.factories import audit_events, make_account
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
-USAGE = "Usage: `alerts [add <amount> | remove <amount> | channel <#channel>]`"
+USAGE = "Usage: `/credits alerts [add <amount> | remove <amount> | channel <#channel>]`"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from tests.factories import audit_events, make_account
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
-USAGE = "Usage: `autorecharge [on <amount> below <trigger> | off]`"
+USAGE = "Usage: `/credits autorecharge [on <amount> below <trigger> | off]`"
 
 
 def setting(bolt):

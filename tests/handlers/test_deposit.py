@@ -17,7 +17,7 @@ from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
-USAGE = "Usage: `deposit <amount> [memo]`"
+USAGE = "Usage: `/credits deposit <amount> [memo]`"
 
 
 @pytest.fixture

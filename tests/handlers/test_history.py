@@ -13,7 +13,7 @@ from tests.factories import make_account
 from tests.payloads import TEAM
 from tests.slack import GERMAN, MEMBER
 
-USAGE = "Usage: `history [n]`"
+USAGE = "Usage: `/credits history [n]`"
 
 
 def post(bolt, account, clock, count: int) -> None:

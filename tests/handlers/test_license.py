@@ -13,7 +13,7 @@ from tests.factories import audit_events, make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
-USAGE = "Usage: `license assign <@user…> | remove <@user…> | list`"
+USAGE = "Usage: `/credits license assign <@user…> | remove <@user…> | list`"
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_invoice_and_no_method(bolt, clock):
 def test_arguments_are_refused_with_the_usage(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM)
     text = bolt.command_text("payment 4242424242424242")
-    assert "takes no arguments" in text and "Usage: `payment`" in text
+    assert "takes no arguments" in text and "Usage: `/credits payment`" in text
 
 
 @pytest.mark.parametrize("locale", [None, "de-DE"])

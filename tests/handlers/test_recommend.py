@@ -70,7 +70,7 @@ def test_spend_line_when_there_is_spend(bolt, clock, account):
 
 def test_arguments_are_refused_with_the_usage(bolt, account):
     text = bolt.command_text("recommend 500")
-    assert "takes no arguments" in text and "Usage: `recommend`" in text
+    assert "takes no arguments" in text and "Usage: `/credits recommend`" in text
 
 
 def test_builder_for_an_account_in_another_currency():
