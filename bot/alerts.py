@@ -14,14 +14,33 @@ The rules are pure functions of the account's state and `now`.
 
 from __future__ import annotations
 
+import logging
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-from bot.accounts import AccountView, PaymentMethod
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.accounts import AccountView, PaymentMethod, view
+from bot.clock import Clock
+from bot.forecast import Forecaster
+from bot.ledger import Posting
 from bot.money import format_money
+from bot.recharge import RechargeCapped, RechargeFailed, RechargeOutcome, RechargeSucceeded
+from storage.accounts import list_thresholds, lock_account
+from storage.db import write_transaction
+from storage.ledger import lots_expiring_between
+from storage.models import Account
+from storage.units import from_micros
+
+if TYPE_CHECKING:  # the outbox imports Alert from here
+    from bot.outbox import OutboxWriter
+
+log = logging.getLogger(__name__)
 
 # Kinds (OutboxMessage.kind).
 LOW = "low_balance"
@@ -29,13 +48,14 @@ ZERO = "zero_balance"
 LIFTED = "service_resumed"
 RECHARGE_OK = "recharge_succeeded"
 RECHARGE_FAILED = "recharge_failed"
+RECHARGE_CAPPED = "recharge_capped"
 CARD_EXPIRING = "card_expiring"
 CARD_EXPIRED = "card_expired"
 FUNDS_EXPIRING = "funds_expiring"
 RUNOUT = "runout_forecast"
 SPIKE = "spend_spike"
-KINDS = (LOW, ZERO, LIFTED, RECHARGE_OK, RECHARGE_FAILED, CARD_EXPIRING, CARD_EXPIRED,
-         FUNDS_EXPIRING, RUNOUT, SPIKE)
+KINDS = (LOW, ZERO, LIFTED, RECHARGE_OK, RECHARGE_FAILED, RECHARGE_CAPPED, CARD_EXPIRING,
+         CARD_EXPIRED, FUNDS_EXPIRING, RUNOUT, SPIKE)
 
 # Buttons an alert may carry (handlers/actions/alert_buttons.py answers them).
 RECHARGE_NOW = "recharge_now"
@@ -45,6 +65,7 @@ SHOW_USAGE = "show_usage"
 CARD_WARN_DAYS = 30
 FUNDS_WARN_DAYS = 14
 RUNOUT_WARN_DAYS = 7
+RUNOUT_MIN_DAYS = 3  # a forecast from one or two days of spend is too noisy to alert on
 SPIKE_FACTOR = Decimal(3)
 SPIKE_FLOOR = Decimal(50)  # smaller days are never "fraud", whatever the ratio
 SPIKE_BASELINE_DAYS = 14
@@ -132,7 +153,8 @@ def card_expiry_end(method: PaymentMethod) -> datetime | None:
 
 def card_state(method: PaymentMethod | None, now: datetime,
                warn_days: int = CARD_WARN_DAYS) -> tuple[str, int] | None:
-    """(CARD_EXPIRED, 0) or (CARD_EXPIRING, whole days left) or None for a card in good time."""
+    """(CARD_EXPIRED, 0), (CARD_EXPIRING, days until its last day), or None while the card is
+    in good time."""
     if method is None:
         return None
     end = card_expiry_end(method)
@@ -140,9 +162,9 @@ def card_state(method: PaymentMethod | None, now: datetime,
         return None
     if method.expired(now):
         return CARD_EXPIRED, 0
-    left = end - now
-    if left <= timedelta(days=warn_days):
-        return CARD_EXPIRING, left.days
+    if end - now <= timedelta(days=warn_days):
+        last_day = (end - timedelta(days=1)).date()
+        return CARD_EXPIRING, (last_day - now.astimezone(UTC).date()).days
     return None
 
 
@@ -164,14 +186,15 @@ def lots_to_warn(lots: Sequence[LotState], now: datetime,
 
 
 def runout_due(*, balance: Decimal, days_left: Decimal | None, autorecharge: bool,
-               within: int = RUNOUT_WARN_DAYS) -> bool:
+               days_counted: int = RUNOUT_MIN_DAYS, within: int = RUNOUT_WARN_DAYS) -> bool:
     """True when the forecast says the balance runs out within `within` days.
 
-    Not at zero (the zero-balance alert says more) and not with auto-recharge on (it tops the
-    balance up before; a failed recharge alerts by itself).
+    Not at zero (the zero-balance alert says more), not with auto-recharge on (it tops the
+    balance up before; a failed recharge alerts by itself), and not from less than
+    RUNOUT_MIN_DAYS days of spend data.
     """
-    return (balance > 0 and not autorecharge and days_left is not None
-            and days_left <= within)
+    return (balance > 0 and not autorecharge and days_counted >= RUNOUT_MIN_DAYS
+            and days_left is not None and days_left <= within)
 
 
 @dataclass(frozen=True)
@@ -293,6 +316,19 @@ def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
                   buttons=(RECHARGE_NOW, SHOW_USAGE), severity="critical")
 
 
+def recharge_capped_alert(account: AccountView, *, key: str, limit: int,
+                          until: datetime) -> Alert:
+    """The runaway guard stopped auto-recharge: too many recharges in 24 hours."""
+    return _alert(account, kind=RECHARGE_CAPPED, key=key,
+                  headline=(f"Auto-recharge paused: it bought credits {limit} times in 24 hours, "
+                            f"the most it may. None more before {until:%Y-%m-%d %H:%M} UTC."),
+                  detail="Spend this fast can be toll fraud, or a trigger set too high.",
+                  next_step=(f"check the calls with `/credits usage last-7-days by destination`;"
+                             f" if the spend is real, {DEPOSIT_HINT} or raise the recharge "
+                             "amount."),
+                  buttons=(SHOW_USAGE, RECHARGE_NOW), severity="critical")
+
+
 def card_alert(account: AccountView, state: tuple[str, int]) -> Alert | None:
     """The card on file expires soon (or has expired), once per card and expiry month."""
     method = account.payment
@@ -361,3 +397,167 @@ def spike_alert(account: AccountView, spike: Spike) -> Alert:
 def _micros_key(amount: Decimal) -> str:
     # Keys stay stable whatever the Decimal's exponent: 200, 200.00 and 200.000000 are one.
     return str(int((amount * 1_000_000).to_integral_value(rounding=ROUND_HALF_UP)))
+
+
+# -- the monitor: rules applied to the database, alerts written with the change ----------------
+
+CARD_PROBLEMS = frozenset({"expired_card", "card_declined", "insufficient_funds",
+                           "no_payment_method"})
+
+
+@dataclass(frozen=True)
+class SpendFacts:
+    """What the forecast knows, read before the sweep locks the account."""
+
+    days_left: Decimal | None
+    run_out: date | None
+    average: Decimal
+    days_counted: int
+    daily: tuple[tuple[date, Decimal], ...]
+
+
+class AlertMonitor:
+    """Applies the rules: right after each ledger change (a Ledger hook), on each recharge outcome
+    (the Recharger's `on_outcome`), and for the sweep (`check_account`). Every alert is written
+    to the outbox in the same transaction as the state that makes it fire once."""
+
+    def __init__(self, engine: Engine, clock: Clock, writer: OutboxWriter, *,
+                 forecaster: Forecaster | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.writer = writer
+        self.forecaster = forecaster
+
+    # -- hooks, inside someone else's transaction -----------------------------------------------
+
+    def on_posting(self, session: Session, posting: Posting) -> None:
+        """Ledger hook: threshold and zero-balance alerts for the change just posted."""
+        self._guarded(session, posting.account_id, lambda account: self._balance_alerts(
+            session, account), what=f"ledger entry {posting.entry_id}")
+
+    def on_recharge(self, session: Session, outcome: RechargeOutcome) -> None:
+        """Recharger hook: the recharge succeeded, failed, or hit the runaway guard."""
+        self._guarded(session, outcome.account_id,
+                      lambda account: _recharge_alerts(view(account), outcome),
+                      what=f"recharge outcome {outcome.kind}")
+
+    def _guarded(self, session: Session, account_id: int,
+                 rule: Callable[[Account], list[Alert]], *, what: str) -> None:
+        # A savepoint: a failure here must not undo the money change it is alerting about.
+        # The state flags are left as they were, so the next sweep raises the alert instead.
+        try:
+            with session.begin_nested():
+                account = lock_account(session=session, account_id=account_id)
+                self._write(session, account, rule(account))
+        except Exception:
+            log.exception("alerts: evaluating %s failed; the sweep will catch up", what)
+
+    # -- the sweep's pass over one account --------------------------------------------------------
+
+    def check_account(self, account_id: int, *,
+                      fence: Callable[[Session], None] | None = None) -> list[Alert]:
+        """Every rule for one account, in one locked transaction; return the alerts written."""
+        facts = self._spend_facts(account_id)
+        now = self.clock.now()
+        with write_transaction(self.engine) as session:
+            if fence is not None:
+                fence(session)
+            account = lock_account(session=session, account_id=account_id)
+            alerts = self._balance_alerts(session, account)
+            snapshot = view(account)
+            state = card_state(snapshot.payment, now)
+            card = card_alert(snapshot, state) if state else None
+            if card is not None:
+                alerts.append(card)
+            alerts += self._funds_alerts(session, snapshot, now)
+            if facts is not None:
+                alerts += self._forecast_alerts(account, snapshot, facts, now)
+            return self._write(session, account, alerts)
+
+    def _spend_facts(self, account_id: int) -> SpendFacts | None:
+        if self.forecaster is None:
+            return None
+        forecast = self.forecaster.forecast(account_id)
+        series = self.forecaster.series(account_id, days=SPIKE_BASELINE_DAYS + 2)
+        return SpendFacts(days_left=forecast.days_left, run_out=forecast.run_out,
+                          average=forecast.average_daily_spend,
+                          days_counted=forecast.days_counted,
+                          daily=tuple((d.day, d.amount) for d in series.days))
+
+    # -- the rules against the rows -------------------------------------------------------------
+
+    def _balance_alerts(self, session: Session, account: Account) -> list[Alert]:
+        snapshot = view(account)
+        rows = list_thresholds(session=session, account_id=snapshot.id)
+        crossed, rearm = threshold_changes(snapshot.balance, [
+            ThresholdState(from_micros(row.amount_micros), row.armed) for row in rows])
+        for row in rows:
+            amount = from_micros(row.amount_micros)
+            if amount in crossed or amount in rearm:
+                row.armed = amount in rearm
+                session.add(row)
+        alerts = []
+        transition = zero_transition(snapshot, zero_alerted=account.zero_alerted)
+        if transition is not None:
+            account.zero_alerted = transition == ZERO
+            session.add(account)
+            episode = account.version
+            alerts.append(zero_balance_alert(snapshot, episode=episode) if transition == ZERO
+                          else lifted_alert(snapshot, episode=episode))
+        if crossed and transition != ZERO:
+            alerts.append(low_balance_alert(snapshot, crossed, episode=account.version))
+        return alerts
+
+    def _funds_alerts(self, session: Session, account: AccountView, now: datetime) -> list[Alert]:
+        lots = lots_expiring_between(session=session, account_id=account.id, start=now,
+                                     end=now + timedelta(days=FUNDS_WARN_DAYS))
+        states = {lot.id or 0: lot for lot in lots}
+        due = lots_to_warn([LotState(lot.id or 0, from_micros(lot.remaining_micros),
+                                     lot.purchased_at, lot.expires_at, lot.expiry_warned)
+                            for lot in lots], now)
+        for lot in due:
+            states[lot.id].expiry_warned = True
+            session.add(states[lot.id])
+        return [funds_expiring_alert(account, due)] if due else []
+
+    def _forecast_alerts(self, account: Account, snapshot: AccountView, facts: SpendFacts,
+                         now: datetime) -> list[Alert]:
+        alerts = []
+        today = now.astimezone(UTC).date()
+        due = runout_due(balance=snapshot.balance, days_left=facts.days_left,
+                         autorecharge=snapshot.autorecharge_enabled,
+                         days_counted=facts.days_counted)
+        if due and not account.runout_alerted and facts.days_left is not None:
+            alerts.append(runout_alert(snapshot, days_left=facts.days_left,
+                                       run_out=facts.run_out, average=facts.average,
+                                       today=today))
+        account.runout_alerted = due  # re-armed once the forecast is out of range again
+        for day in (today - timedelta(days=1), today):
+            spike = spend_spike(facts.daily, day)
+            if spike is not None:
+                alerts.append(spike_alert(snapshot, spike))
+        return alerts
+
+    def _write(self, session: Session, account: Account, alerts: list[Alert]) -> list[Alert]:
+        session.add(account)
+        now = self.clock.now()
+        written = [alert for alert in alerts
+                   if self.writer.write(session, alert, account_channel=account.alert_channel,
+                                        now=now)]
+        session.flush()
+        return written
+
+
+def _recharge_alerts(account: AccountView, outcome: RechargeOutcome) -> list[Alert]:
+    if isinstance(outcome, RechargeSucceeded):
+        return [recharge_succeeded_alert(account, attempt_id=outcome.attempt_id,
+                                         amount=outcome.amount, method=outcome.method)]
+    if isinstance(outcome, RechargeFailed):
+        return [recharge_failed_alert(
+            account, attempt_id=outcome.attempt_id, tries=outcome.tries, amount=outcome.amount,
+            reason=outcome.reason, next_try=outcome.next_try_at,
+            card_problem=outcome.code in CARD_PROBLEMS)]
+    if isinstance(outcome, RechargeCapped):
+        return [recharge_capped_alert(account, key=outcome.dedupe_key, limit=outcome.limit,
+                                      until=outcome.until)]
+    return []  # started, pending (reconciled next), cancelled: nothing an admin must do

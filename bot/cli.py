@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot import cli_context
+from bot import cli_context, cli_scheduler
 from bot.accounts import AccountView
 from bot.errors import CreditsError
 from bot.ledger import check_balances
@@ -29,6 +29,7 @@ ledger_app = typer.Typer(help="Verify the books.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(account_app, name="account")
 app.add_typer(ledger_app, name="ledger")
+cli_scheduler.register(app)
 
 out = Console()
 err = Console(stderr=True)

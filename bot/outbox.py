@@ -36,8 +36,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.alerts import Alert, alert_text
+from bot.alerts import Alert, AlertMonitor, alert_text
 from bot.clock import Clock
+from bot.recharge import Recharger
+from bot.services import Services
 from storage import outbox as outbox_db
 from storage.accounts import get_account_by_id
 from storage.db import read_session, write_transaction
@@ -315,3 +317,30 @@ def retry_delay(kind: str, attempts: int) -> timedelta:
         return timedelta(seconds=PERMANENT_RETRY_SECONDS)
     seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
     return timedelta(seconds=seconds)
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+def install_alerting(services: Services, *, render: Renderer | None = None) -> AlertMonitor:
+    """Wire alerts and auto-recharge into the services (the composition root calls this once):
+
+    - the Ledger hooks, which run inside every money change's transaction: threshold and
+      zero-balance alerts (written to the outbox with the change), and the recharge decision
+      (its attempt row), whose payment runs right after the commit;
+    - the Recharger's outcome hook, which writes recharge succeeded / failed alerts in the
+      transaction that records the outcome.
+
+    The monitor and the recharger are kept in `services.extras` ("alerts", "recharger") for the
+    scheduler's sweep and the alert buttons.
+    """
+    settings = services.settings
+    writer = OutboxWriter(admins=settings.credits_admins,
+                          default_channel=settings.credits_alert_channel, render=render)
+    monitor = AlertMonitor(services.engine, services.clock, writer,
+                           forecaster=services.forecaster)
+    recharger = Recharger(services.engine, services.clock, services.gateway,
+                          ledger=services.ledger, on_outcome=monitor.on_recharge)
+    services.ledger.hooks += [monitor.on_posting, recharger.on_posting]
+    services.extras["alerts"] = monitor
+    services.extras["recharger"] = recharger
+    return monitor

@@ -199,10 +199,11 @@ BackgroundStart = Callable[[Services, WebClient], Background]
 def scheduler_start() -> BackgroundStart | None:
     """The scheduler's start function for `serve`, `socket` and `console`.
 
-    None while `bot.scheduler` has none: wire its start function here, once, and every mode
-    runs it (alerts then reach the console as they fire, through the local Slack).
+    Every mode runs it (alerts then reach the console as they fire, through the local Slack).
     """
-    return None
+    from bot.scheduler import start_scheduler
+
+    return start_scheduler
 
 
 def build_asgi(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import deposit_confirm
+from handlers.actions import alert_buttons, deposit_confirm
 from handlers.context import HandlerContext
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the action listeners."""
     deposit_confirm.register(app, ctx)
+    alert_buttons.register(app, ctx)

@@ -1,0 +1,57 @@
+"""`credits-bot scheduler`: run the scheduled jobs alone, without serving Slack.
+
+For deployments that keep the jobs out of the web replicas (`serve --no-scheduler`), or run
+several of them: only the lease holder runs the jobs, a standby takes over when it dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from bot import cli_context
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `scheduler` command to the CLI."""
+    app.command("scheduler")(scheduler)
+
+
+def scheduler(
+    heartbeat: Annotated[float | None, typer.Option(
+        help="Seconds between lease heartbeats (default: CREDITS_OUTBOX_SECONDS, at most 5); "
+             "the lease lives three heartbeats.", min=0.1)] = None,
+    holder: Annotated[str | None, typer.Option(
+        help="Name of this process in the lease (default: host:pid:random).")] = None,
+) -> None:
+    """Run the sweep (alerts, expiries, auto-recharge) and the alert outbox until SIGTERM/SIGINT."""
+    from bot.app import build_services, make_client
+    from bot.payments import SimulatedGateway
+    from bot.scheduler import start_scheduler
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # cli_context.engine() migrates the schema first.
+    settings, engine, clock = cli_context.settings(), cli_context.engine(), cli_context.clock()
+    services = build_services(settings, engine=engine, clock=clock,
+                              gateway=SimulatedGateway(clock))
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        logging.getLogger(__name__).info("received %s: stopping the scheduler",
+                                         signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    handle = start_scheduler(services, make_client(settings), holder=holder,
+                             heartbeat_seconds=heartbeat)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        handle.shutdown()

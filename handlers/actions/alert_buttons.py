@@ -1,0 +1,176 @@
+"""The buttons of alert messages: Recharge now, Turn on auto-recharge, Show usage (admins only).
+
+A button's value is the alert's dedupe key. "Recharge now" buys under a key derived from it, so
+double clicks, Slack's replays and two admins clicking their own copies of the alert buy once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt import App
+
+from bot.accounts import AccountView, purchase_refusal
+from bot.confirmations import operation_id_for
+from bot.errors import CreditsError, IdempotencyConflict, PaymentFailed
+from bot.money import round_cents
+from bot.payments import GatewayTimeout
+from bot.recommend import GUIDANCE, guidance_for
+from bot.services import Services
+from bot.summary import account_summary
+from handlers.actions.click import Click, answer, require_admin
+from handlers.blocks.alert_messages import (
+    AUTORECHARGE_ON_ACTION,
+    RECHARGE_NOW_ACTION,
+    SHOW_USAGE_ACTION,
+    already_bought_reply,
+    autorecharge_already_reply,
+    autorecharge_on_reply,
+)
+from handlers.blocks.balance import balance_reply
+from handlers.blocks.common import error_reply
+from handlers.blocks.deposit import (
+    deposit_confirm_reply,
+    deposit_done_reply,
+    deposit_refused_reply,
+    deposit_timeout_reply,
+)
+from handlers.context import HandlerContext
+
+Respond = Callable[..., Any]
+MAX_VALUE = 150  # alert keys are short; anything longer is not one of ours
+MEMO = "Recharge now, from an alert"
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Attach the listeners of the alert buttons."""
+
+    def listener(run: Callable[[HandlerContext, Click, Respond], None]) -> Callable[..., None]:
+        def on_click(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            click = Click.from_body(body)
+            if not require_admin(ctx, click, respond):
+                return
+            if not click.value or len(click.value) > MAX_VALUE:
+                answer(respond, error_reply("That button is not from a Credits Bot alert."),
+                       replace_original=False)
+                return
+            run(ctx, click, respond)
+        return on_click
+
+    app.action(RECHARGE_NOW_ACTION)(listener(recharge_now))
+    app.action(AUTORECHARGE_ON_ACTION)(listener(autorecharge_on))
+    app.action(SHOW_USAGE_ACTION)(listener(show_usage))
+
+
+def recharge_key(alert_key: str) -> str:
+    """The ledger and gateway key of the purchase made from one alert."""
+    return f"deposit:alert:{alert_key}"
+
+
+def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
+    """Buy the auto-recharge amount (or the recommended one) once per alert."""
+    services = ctx.services
+    locale = ctx.directory.locale(click.user_id)
+    account = services.accounts.ensure(click.team_id)
+    amount = purchase_amount(services, account)
+    try:
+        if amount > services.deposits.confirm_above:
+            quote = services.deposits.quote(click.team_id, amount)
+            # A large amount waits for the deposit's own Confirm button, like /credits deposit.
+            op = services.confirmations.create(
+                account_id=account.id, kind="deposit",
+                payload={"amount": str(amount), "memo": MEMO}, requested_by=click.user_id,
+                operation_id=operation_id_for(click.team_id, "alert", click.value))
+            answer(respond, deposit_confirm_reply(
+                quote, operation_id=op.id, limit=services.deposits.confirm_above,
+                expires_at_text=f"{op.expires_at:%H:%M}", locale=locale),
+                replace_original=False)
+            return
+        result = services.deposits.deposit(click.team_id, amount, key=recharge_key(click.value),
+                                           actor=click.user_id, memo=MEMO)
+    except IdempotencyConflict:
+        # Bought from this alert before, with another amount (the setting changed since).
+        _audit(ctx, click, "ok", {"amount": str(amount)}, "bought before")
+        answer(respond, already_bought_reply(amount=amount, currency=account.currency),
+               replace_original=False)
+        return
+    except GatewayTimeout as exc:
+        _audit(ctx, click, "error", {"amount": str(amount)}, str(exc))
+        answer(respond, deposit_timeout_reply(str(exc), locale=locale), replace_original=False)
+        return
+    except PaymentFailed as exc:
+        _audit(ctx, click, "error", {"amount": str(amount)}, exc.reason)
+        answer(respond, deposit_refused_reply(exc.reason, locale=locale),
+               replace_original=False)
+        return
+    except CreditsError as exc:
+        _audit(ctx, click, "error", {"amount": str(amount)}, str(exc))
+        answer(respond, error_reply(str(exc)), replace_original=False)
+        return
+    _audit(ctx, click, "ok", {"amount": str(amount), "entry": result.entry_id},
+           None if result.applied else "bought before")
+    reply = (deposit_done_reply(result, memo=None, locale=locale) if result.applied
+             else already_bought_reply(amount=result.amount, currency=result.currency))
+    answer(respond, reply, replace_original=False)
+
+
+def purchase_amount(services: Services, account: AccountView) -> Decimal:
+    """The auto-recharge amount, else the recommendation from the spend, else the table's."""
+    if account.autorecharge_amount:
+        amount = account.autorecharge_amount
+    else:
+        amount, _, _ = recommended(services, account)
+    return max(round_cents(amount), services.settings.credits_min_deposit)
+
+
+def recommended(services: Services, account: AccountView) -> tuple[Decimal, Decimal, str]:
+    """(recharge amount, trigger, why) from bot/recommend.py: the spend, else the table."""
+    recommendation = services.recommender.recommend(account.id)
+    if recommendation.spend is not None:
+        spend = recommendation.spend
+        return spend.recharge_amount, spend.trigger, recommendation.spend_text
+    row = recommendation.table.row or guidance_for(recommendation.table.users) or GUIDANCE[-1]
+    return row.initial_deposit, row.trigger, recommendation.table.text
+
+
+def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond) -> None:
+    """Turn auto-recharge on with the recommended amount and trigger."""
+    services = ctx.services
+    account = services.accounts.ensure(click.team_id)
+    if account.autorecharge_enabled:
+        answer(respond, autorecharge_already_reply(
+            amount=account.autorecharge_amount, below=account.autorecharge_below,
+            currency=account.currency), replace_original=False)
+        return
+    refusal = purchase_refusal(account)
+    if refusal:
+        _audit(ctx, click, "error", {}, refusal)
+        answer(respond, error_reply(refusal), replace_original=False)
+        return
+    amount, below, basis = recommended(services, account)
+    amount = max(round_cents(amount), services.settings.credits_min_deposit)
+    services.accounts.set_autorecharge(click.team_id, enabled=True, amount=amount, below=below)
+    _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, None)
+    recharger = services.extras.get("recharger")
+    if recharger is not None:
+        recharger.evaluate(account.id)  # below the new trigger already: buy now, not later
+    answer(respond, autorecharge_on_reply(amount=amount, below=below, currency=account.currency,
+                                          basis=basis), replace_original=False)
+
+
+def show_usage(ctx: HandlerContext, click: Click, respond: Respond) -> None:
+    """Answer with the account at a glance: balance, state, spend and forecast."""
+    summary = account_summary(ctx.services, click.team_id)
+    _audit(ctx, click, "ok", {}, None)
+    answer(respond, balance_reply(summary, locale=ctx.directory.locale(click.user_id)),
+           replace_original=False)
+
+
+def _audit(ctx: HandlerContext, click: Click, result: str, arguments: dict[str, Any],
+           detail: str | None) -> None:
+    ctx.services.audit.record(team_id=click.team_id, actor=click.user_id,
+                              action=f"action.{click.action_id}", result=result,
+                              arguments={"alert": click.value, **arguments}, detail=detail)

@@ -1,0 +1,87 @@
+"""Blocks of alert messages (posted by the outbox relay) and of the answers to their buttons.
+
+Pure functions: the composition root hands `alert_blocks` to the outbox writer, which stores the
+blocks with the alert in the transaction that caused it. (The blocks of the alert *settings*,
+`/credits alerts`, are in handlers/blocks/alerts.py.)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bot.alerts import AUTORECHARGE_ON, RECHARGE_NOW, SHOW_USAGE, Alert
+from bot.money import format_money
+from handlers.blocks.common import Block, actions, button, context, section
+from handlers.reply import Reply
+
+RECHARGE_NOW_ACTION = "alert_recharge_now"
+AUTORECHARGE_ON_ACTION = "alert_autorecharge_on"
+SHOW_USAGE_ACTION = "alert_show_usage"
+ACTIONS_BLOCK = "alert_actions"
+ACTION_IDS = (RECHARGE_NOW_ACTION, AUTORECHARGE_ON_ACTION, SHOW_USAGE_ACTION)
+
+_EMOJI = {"info": ":information_source:", "warning": ":warning:",
+          "critical": ":rotating_light:"}
+
+
+def alert_blocks(alert: Alert) -> list[Block]:
+    """The alert as Slack blocks: what happened and the balance, what to do, and its buttons."""
+    headline = f"{_EMOJI.get(alert.severity, '')} *{alert.headline}*".strip()
+    lines = [headline, f"Balance: *{alert.money(alert.balance)}*"]
+    if alert.detail:
+        lines.append(alert.detail)
+    blocks = [section("\n".join(lines)), context(f"*Next:* {alert.next_step}")]
+    elements = [_button(name, alert) for name in alert.buttons]
+    if elements:
+        blocks.append(actions(ACTIONS_BLOCK, *elements))
+    return blocks
+
+
+def _button(name: str, alert: Alert) -> Block:
+    # The value is the alert's dedupe key: the purchase of "Recharge now" is keyed on it, so
+    # double clicks (or two admins clicking their own copies) buy once.
+    if name == RECHARGE_NOW:
+        element = button("Recharge now", RECHARGE_NOW_ACTION, alert.key, style="primary")
+        element["confirm"] = _confirm(
+            "Buy credits now?",
+            "This buys the auto-recharge amount (or the recommended amount) with the payment "
+            "method on file.", "Buy")
+        return element
+    if name == AUTORECHARGE_ON:
+        return button("Turn on auto-recharge", AUTORECHARGE_ON_ACTION, alert.key)
+    if name == SHOW_USAGE:
+        return button("Show usage", SHOW_USAGE_ACTION, alert.key)
+    raise ValueError(f"unknown alert button {name!r}")
+
+
+def _confirm(title: str, text: str, yes: str) -> dict[str, Any]:
+    return {"title": {"type": "plain_text", "text": title},
+            "text": {"type": "mrkdwn", "text": text},
+            "confirm": {"type": "plain_text", "text": yes},
+            "deny": {"type": "plain_text", "text": "Cancel"}}
+
+
+def autorecharge_on_reply(*, amount: Decimal, below: Decimal, currency: str,
+                          basis: str) -> Reply:
+    """Auto-recharge was turned on with the recommended amounts."""
+    text = (f":white_check_mark: Auto-recharge is on: add *{format_money(amount, currency)}* "
+            f"when the balance is below *{format_money(below, currency)}*.")
+    note = f"{basis} Change it with `/credits autorecharge on <amount> below <trigger>`."
+    return Reply(text=f"{text}\n{note}", blocks=[section(text), context(note)])
+
+
+def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,
+                               currency: str) -> Reply:
+    """Auto-recharge was on already: nothing changed."""
+    setting = (f"add {format_money(amount, currency)} when below "
+               f"{format_money(below, currency)}" if amount and below else "on")
+    text = f"Auto-recharge is already on ({setting}); nothing changed."
+    return Reply(text=text, blocks=[section(text)])
+
+
+def already_bought_reply(*, amount: Decimal, currency: str) -> Reply:
+    """The Recharge now of this alert was clicked before: it bought once."""
+    text = (f"Credits were already bought from this alert "
+            f"({format_money(amount, currency)}); nothing was charged again.")
+    return Reply(text=text, blocks=[section(text)])
