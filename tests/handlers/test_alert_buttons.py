@@ -1,0 +1,174 @@
+"""The buttons of alert messages: Recharge now (once per alert), Turn on auto-recharge, Show
+usage; admins only, and every click in the audit log."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from bot import alerts
+from bot.accounts import PaymentMethod
+from handlers.blocks.alert_messages import (
+    AUTORECHARGE_ON_ACTION,
+    RECHARGE_NOW_ACTION,
+    SHOW_USAGE_ACTION,
+    alert_blocks,
+)
+from handlers.blocks.deposit import CONFIRM_ACTION
+from storage import outbox as outbox_db
+from storage.db import read_session
+from tests.factories import audit_events, ledger_state, make_account
+from tests.payloads import TEAM
+from tests.slack import ADMIN, CREDITS_ADMIN, MEMBER
+
+D = Decimal
+
+
+@pytest.fixture
+def account(bolt, clock):
+    made = make_account(bolt.engine, clock, team_id=TEAM, balance=D(100))
+    bolt.services.accounts.set_alert_channel(TEAM, "C0ALERTS")
+    return made
+
+
+def responses(bolt) -> list[dict]:
+    return [call.params for call in bolt.slack.calls_to("respond")]
+
+
+def last_text(bolt) -> str:
+    return str(responses(bolt)[-1]["text"])
+
+
+def snapshot(**changes):
+    base = dict(id=1, team_id="T1", name="", currency="USD", timezone="UTC", region="US",
+                billing_region="US", billing_type="mosa", balance=D("150"), version=3,
+                suspended=False, suspended_at=None, autorecharge_enabled=False,
+                autorecharge_amount=None, autorecharge_below=None, alert_channel=None,
+                payment=PaymentMethod("card", "visa", "4242", 8, 2030))
+    base.update(changes)
+    return alerts.AccountView(**base)
+
+
+# -- the blocks ------------------------------------------------------------------------------
+
+def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key():
+    alert = alerts.low_balance_alert(snapshot(), [D(200)], episode=3)
+    blocks = alert_blocks(alert)
+    assert blocks[0]["text"]["text"] == (
+        ":warning: *Communications Credits are low: the balance fell below $200.00.*\n"
+        "Balance: *$150.00*")
+    assert blocks[1]["elements"][0]["text"].startswith("*Next:* add credits with `/credits")
+    (actions,) = [b for b in blocks if b["type"] == "actions"]
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+        (RECHARGE_NOW_ACTION, alert.key), (AUTORECHARGE_ON_ACTION, alert.key),
+        (SHOW_USAGE_ACTION, alert.key)]
+    assert actions["elements"][0]["confirm"]["confirm"]["text"] == "Buy"
+
+
+def test_an_alert_without_buttons_has_no_actions_block():
+    blocks = alert_blocks(alerts.card_alert(snapshot(), (alerts.CARD_EXPIRED, 0)))
+    assert [b["type"] for b in blocks] == ["section", "context"]
+
+
+# -- the clicks ------------------------------------------------------------------------------
+
+def test_recharge_now_buys_the_auto_recharge_amount_once_per_alert(bolt, account):
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=D(300), below=D(50))
+    bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3")
+    assert "Deposited *$300.00*" in last_text(bolt)
+    bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3", user=CREDITS_ADMIN)  # a double click
+    assert "already bought from this alert" in last_text(bolt)
+    assert ledger_state(bolt.engine, TEAM) == (D(400), 2)
+    assert [c.amount for c in bolt.services.gateway.charges] == [D(300)]
+    bolt.click(RECHARGE_NOW_ACTION, "zero:1:9")  # another alert buys again
+    assert ledger_state(bolt.engine, TEAM) == (D(700), 3)
+    assert [e.result for e in audit_events(bolt.engine, TEAM)
+            if e.action == f"action.{RECHARGE_NOW_ACTION}"] == ["ok", "ok", "ok"]
+
+
+def test_recharge_now_without_auto_recharge_buys_the_recommended_amount(bolt, account):
+    bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3")
+    # No spend yet and under 250 licensed users: Microsoft's table says $1,000.
+    assert "Deposited *$1,000.00*" in last_text(bolt)
+    assert ledger_state(bolt.engine, TEAM) == (D(1100), 2)
+
+
+def test_a_large_recharge_now_asks_for_the_deposit_confirmation(bolt, account):
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=D(20000), below=D(50))
+    bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3")
+    (reply,) = responses(bolt)
+    (block,) = [b for b in reply["blocks"] if b["type"] == "actions"]
+    assert block["elements"][0]["action_id"] == CONFIRM_ACTION
+    assert ledger_state(bolt.engine, TEAM) == (D(100), 1)
+    bolt.click(CONFIRM_ACTION, block["elements"][0]["value"])
+    assert ledger_state(bolt.engine, TEAM) == (D(20100), 2)
+
+
+def test_a_refused_card_explains_and_changes_nothing(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=D(100), card_last4="0002")
+    bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3")
+    assert "declined" in last_text(bolt)
+    assert ledger_state(bolt.engine, TEAM) == (D(100), 1)
+    assert audit_events(bolt.engine, TEAM)[-1].result == "error"
+
+
+def test_a_member_click_changes_nothing_and_is_audited_as_denied(bolt, account):
+    for action in (RECHARGE_NOW_ACTION, AUTORECHARGE_ON_ACTION, SHOW_USAGE_ACTION):
+        bolt.click(action, "low:1:200000000:3", user=MEMBER)
+    assert all("Only credits admins" in r["text"] for r in responses(bolt))
+    assert ledger_state(bolt.engine, TEAM) == (D(100), 1)
+    assert not bolt.services.accounts.get(TEAM).autorecharge_enabled
+    denied = audit_events(bolt.engine, TEAM, result="denied")
+    assert [e.action for e in denied] == [f"action.{a}" for a in (
+        RECHARGE_NOW_ACTION, AUTORECHARGE_ON_ACTION, SHOW_USAGE_ACTION)]
+    assert bolt.services.gateway.charges == []
+
+
+def test_turn_on_auto_recharge_uses_the_recommendation_and_recharges_when_below(bolt, account):
+    bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
+    now = bolt.services.accounts.get(TEAM)
+    assert (now.autorecharge_enabled, now.autorecharge_amount, now.autorecharge_below) == (
+        True, D(1000), D(200))
+    assert "Auto-recharge is on: add *$1,000.00* when the balance is below *$200.00*" in (
+        last_text(bolt))
+    # The balance (100) was below the new trigger: the recharge happened at once.
+    assert now.balance == D(1100) and len(bolt.services.gateway.charges) == 1
+    bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
+    assert "already on" in last_text(bolt)
+    assert len(bolt.services.gateway.charges) == 1
+
+
+def test_turn_on_auto_recharge_is_refused_where_credits_cannot_be_bought(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=D(100), billing_type="csp")
+    bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
+    assert "reseller" in last_text(bolt)
+    assert not bolt.services.accounts.get(TEAM).autorecharge_enabled
+
+
+def test_show_usage_answers_with_the_account_at_a_glance(bolt, account):
+    bolt.click(SHOW_USAGE_ACTION, "low:1:200000000:3")
+    assert "balance is *$100.00*" in last_text(bolt)
+    assert responses(bolt)[-1]["replace_original"] is False
+
+
+def test_a_value_that_is_no_alert_key_is_refused(bolt, account):
+    bolt.click(RECHARGE_NOW_ACTION, "x" * 500)
+    assert "not from a Credits Bot alert" in last_text(bolt)
+    assert ledger_state(bolt.engine, TEAM) == (D(100), 1)
+
+
+def test_the_button_of_a_real_alert_buys_once(bolt, account):
+    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=D(80))
+    bolt.services.ledger.charge(account_id=account.id, amount=D(30), key="calls", actor="t")
+    with read_session(bolt.engine) as session:
+        (row,) = outbox_db.list_messages(session=session, kind=alerts.LOW)
+    (block,) = [b for b in json.loads(row.blocks or "[]") if b["type"] == "actions"]
+    key = block["elements"][0]["value"]
+    assert key == row.dedupe_key
+    bolt.click(RECHARGE_NOW_ACTION, key)
+    bolt.click(RECHARGE_NOW_ACTION, key, user=ADMIN)
+    # $30 spent today: the spend-based recommendation (30 days at the average) is $900.
+    assert [c.amount for c in bolt.services.gateway.charges] == [D(900)]
+    assert ledger_state(bolt.engine, TEAM) == (D(970), 3)
