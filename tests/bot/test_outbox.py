@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.alerts import LOW, Alert
 from bot.lease import Lease, LeaseLost
-from bot.local_slack import LocalSlack, ScriptedFailure
+from bot.local_slack import LocalSlack, ScriptedFailure, SlackCall
 from bot.outbox import (
     CLAIM_SECONDS,
     PERMANENT_LIMIT,
@@ -45,13 +45,16 @@ class PostLog:
 
         slack._scripted = scripted  # type: ignore[method-assign]
 
+    def successful(self) -> list[SlackCall]:
+        """The chat.postMessage calls Slack answered with ok."""
+        with self._lock:
+            results = [ok for method, ok in self.outcomes if method == "chat.postMessage"]
+        posts = self.slack.calls_to("chat.postMessage")[:len(results)]
+        return [call for call, ok in zip(posts, results, strict=True) if ok]
+
     def successes(self) -> Counter[str]:
         """Successful posts per message text (each test alert has its own text)."""
-        posts = self.slack.calls_to("chat.postMessage")
-        results = [ok for method, ok in self.outcomes if method == "chat.postMessage"]
-        assert len(posts) == len(results)
-        return Counter(str(call.params.get("text")) for call, ok in zip(posts, results,
-                                                                          strict=True) if ok)
+        return Counter(str(call.params.get("text")) for call in self.successful())
 
 
 def alert(account, n: int, kind: str = LOW) -> Alert:
