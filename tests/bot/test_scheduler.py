@@ -223,3 +223,16 @@ def test_two_schedulers_deliver_each_alert_once_and_a_standby_takes_over(
     assert len(texts) == 2 and set(texts.values()) == {1}
     assert {m.kind for m in world.outbox()} == {alerts.LOW, alerts.ZERO}
     assert {m.status for m in world.outbox()} == {"sent"}
+
+
+def test_the_runaway_guard_alerts_once_while_it_holds(engine, clock, local_slack):
+    world = World(engine, clock, local_slack)
+    for amount in ("850", "500", "500", "500", "500"):  # each leaves 150, then 650 again
+        world.charge(amount)
+    assert len(world.outbox(alerts.RECHARGE_OK)) == 5 and world.balance() == D(650)
+    world.charge("550")  # 100: below the trigger, but five recharges in 24 hours
+    world.sweep()
+    world.sweep()
+    (capped,) = world.outbox(alerts.RECHARGE_CAPPED)
+    assert "bought credits 5 times in 24 hours" in capped.text
+    assert len(world.gateway.charges) == 5
