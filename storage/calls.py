@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from storage.models import CallRecord
@@ -37,6 +37,7 @@ def existing_call_keys(*, session: Session, account_id: int, keys: Sequence[str]
     """Which of `keys` the account's call records hold already."""
     if not keys:
         return set()
+    # The keys travel as one JSON text: binding a 50,000-element array costs more than that.
     connection = _driver(session)
     if _is_sqlite(session):
         cursor = connection.execute(
@@ -45,8 +46,9 @@ def existing_call_keys(*, session: Session, account_id: int, keys: Sequence[str]
             (account_id, json.dumps(list(keys))))
     else:
         cursor = connection.execute(
-            f"SELECT record_key FROM {TABLE} WHERE account_id = %s AND record_key = ANY(%s)",
-            (account_id, list(keys)))
+            f"SELECT record_key FROM {TABLE} WHERE account_id = %s "
+            "AND record_key IN (SELECT json_array_elements_text(%s::json))",
+            (account_id, json.dumps(list(keys))))
     return {row[0] for row in cursor.fetchall()}
 
 
@@ -107,12 +109,22 @@ def _insert_postgres(session: Session, frame: pl.DataFrame,
     return inserted
 
 
-def tune_bulk(*, session: Session, on: bool) -> None:
-    """Give SQLite a page cache that holds the table's indexes while a bulk import runs (the
-    default 2 MB makes every index insert a read); nothing to do on PostgreSQL."""
+def start_bulk(*, session: Session) -> None:
+    """Give SQLite a page cache that holds the table's indexes while a bulk import runs (with
+    the default 2 MB every index insert is a read); nothing to do on PostgreSQL.
+
+    Call it in each batch's transaction (it costs nothing when already set) and `end_bulk`
+    once after the last: shrinking the cache drops its pages, so between batches it stays.
+    """
     if _is_sqlite(session):
-        size = _BULK_CACHE_KIB if on else _DEFAULT_CACHE_KIB
-        _driver(session).execute(f"PRAGMA cache_size = -{size}")
+        _driver(session).execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+
+
+def end_bulk(*, engine: Engine) -> None:
+    """Give the pooled SQLite connection its default page cache back."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")
 
 
 def count_calls(*, session: Session, account_id: int) -> int:

@@ -1,10 +1,12 @@
 """Synthetic inputs of the import benchmark: a CDR file and a rate deck that rates all of it.
 
-Numbers are possible E.164 numbers of 20 countries (national parts of a possible length that
-start with 2-7, so no national prefix is mistaken), prefixes are each country's code plus 1-5
-digits; every country code is in the deck as well, so every call has a rate. One prefix in 20
-has a second, newer rate that comes into force in the middle of the calls' month, so pricing
-must pick the rate in force by date.
+Calls are in time order, as exports list them, with call ids in random order (the worst case
+for the unique index, and what SBCs' UUID-like ids give). Numbers are possible E.164 numbers
+of 20 countries (national parts of a possible length that start with 2-7, so no national
+prefix is mistaken); prefixes are each country's code plus 1-5 digits, and every country
+code is in the deck as well, so every call has a rate. One prefix in 20 has a second, newer
+rate that comes into force in the middle of the calls' month, so pricing must pick the rate in
+force by date.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def write_cdr(path: Path, rows: int, *, seed: int = 7) -> None:
     lengths = np.array([length for _, length in COUNTRIES])[country]
     first = rng.integers(2, 8, rows)
     rest = rng.integers(0, 10**12, rows, dtype=np.int64)
-    seconds = rng.integers(0, 31 * 86_400, rows)
+    # An export lists calls in time order; call ids are random (SBC ids are UUID-like).
+    seconds = np.sort(rng.integers(0, 31 * 86_400, rows))
     start = (np.datetime64("2026-10-01T00:00:00") + seconds.astype("timedelta64[s]")
              ).astype("datetime64[us]")
     durations = np.where(rng.random(rows) < 0.05, 0, rng.exponential(180, rows).astype(int))

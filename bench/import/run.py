@@ -70,6 +70,7 @@ def measure_import(url: str, data: Path, batch_size: int) -> dict[str, Any]:
     assert not errors, errors[:3]
     deck = RateDeck(rows)
     before = _peak_mb()
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     summary = import_usage(engine, clock, source=data / "cdr.csv", account_id=account.id,
                            deck=deck, licensed_emails=(), batch_size=batch_size)
@@ -80,7 +81,7 @@ def measure_import(url: str, data: Path, batch_size: int) -> dict[str, Any]:
     return {"seconds": seconds, "rows": summary.rows, "new_calls": summary.new_calls,
             "rejected": summary.rejected_count, "charged": str(summary.charged),
             "batches": len(summary.entries), "ledger_ok": not mismatches,
-            "peak_mb": _peak_mb(), "before_mb": before}
+            "peak_mb": _peak_mb(), "before_mb": before, "load": load}
 
 
 def measure_floor(url: str, imported_url: str) -> dict[str, Any]:
@@ -268,13 +269,16 @@ def table(results: dict[str, dict[str, Any]], *, rows: int, prefixes: int, batch
         "Import = `import_usage` from the file to the last commit. Floor = the same rows "
         "loaded into an equally indexed table of a fresh database with the fastest plain "
         "method (SQLite: one `executemany` in one transaction; PostgreSQL: one `COPY`). "
-        "Peak memory is the import process's ru_maxrss (interpreter, polars and SQLAlchemy "
-        f"included). Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        "Peak memory is the import process's ru_maxrss, and in brackets what it was just "
+        "before the import (interpreter, polars, SQLAlchemy, the deck); load avg is the "
+        "machine's 1-minute load when the import started (other work on the same 2 CPUs "
+        f"slows both import and floor). Machine: {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, "
         f"polars {pl.__version__}, SQLite {sqlite3.sqlite_version}. Input generated in "
         f"{generate_seconds:.1f} s (not timed).", "",
         "| engine | import s | rows/s | floor s | floor rows/s | import / floor | "
-        "peak MB | rejected | ledger check |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "peak MB (at start) | rejected | ledger check | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for engine, result in results.items():
         imported, floor = result["import"], result["floor"]
@@ -282,8 +286,9 @@ def table(results: dict[str, dict[str, Any]], *, rows: int, prefixes: int, batch
         lines.append(
             f"| {engine} | {imported['seconds']:.2f} | {rate:,.0f}"
             f" | {floor['seconds']:.2f} | {floor['rows'] / floor['seconds']:,.0f} | "
-            f"{imported['seconds'] / floor['seconds']:.2f}x | {imported['peak_mb']:.0f} | "
-            f"{imported['rejected']} | {'ok' if imported['ledger_ok'] else 'MISMATCH'} |")
+            f"{imported['seconds'] / floor['seconds']:.2f}x | {imported['peak_mb']:.0f} "
+            f"({imported['before_mb']:.0f}) | {imported['rejected']} | "
+            f"{'ok' if imported['ledger_ok'] else 'MISMATCH'} | {imported['load']:.1f} |")
     sqlite = results.get("SQLite")
     if sqlite and rows == DEFAULT_ROWS:
         seconds = sqlite["import"]["seconds"]

@@ -173,13 +173,16 @@ def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str |
         prepared = (batcher.prepare(frame) for frame in read_frames(usage, batch_size))
         # Reading, parsing and pricing the next batch (polars, off the GIL) overlaps with
         # writing this one.
-        with closing(read_ahead(prepared)) as batches:
-            for batch in batches:
-                if batch.records.height:
-                    writer.write(batch.records, totals)
-                totals.add(batch)
-                if progress is not None:
-                    progress(totals.rows, total_rows)
+        try:
+            with closing(read_ahead(prepared)) as batches:
+                for batch in batches:
+                    if batch.records.height:
+                        writer.write(batch.records, totals)
+                    totals.add(batch)
+                    if progress is not None:
+                        progress(totals.rows, total_rows)
+        finally:
+            calls_db.end_bulk(engine=engine)
         return totals.summary(name=usage.name, fmt=usage.format, currency=currency)
 
 
@@ -297,7 +300,7 @@ class _Writer:
         now = self.clock.now()
         with write_transaction(self.engine) as session:
             lock_account(session=session, account_id=self.account_id)
-            calls_db.tune_bulk(session=session, on=True)
+            calls_db.start_bulk(session=session)
             existing = calls_db.existing_call_keys(
                 session=session, account_id=self.account_id,
                 keys=records["record_key"].to_list())
@@ -312,7 +315,6 @@ class _Writer:
                 # The account lock makes this impossible; should it happen, write nothing.
                 raise RuntimeError(f"expected to insert {new.height} call records, inserted "
                                    f"{inserted}: the batch was rolled back")
-            calls_db.tune_bulk(session=session, on=False)
         totals.new_calls += new.height
         totals.duplicates += records.height - new.height
         totals.charged_micros += amount

@@ -19,6 +19,7 @@ from bot.ledger import check_balances
 from bot.rates import RateDeck, RateRow
 from bot.usage.formats import RowError, open_usage
 from bot.usage.importer import import_usage
+from bot.usage.threads import read_ahead
 from storage import calls as calls_db
 from storage.db import read_session, write_transaction
 from storage.ledger import list_entries
@@ -367,3 +368,36 @@ def test_progress_is_reported_after_each_batch(engine, clock, account):
 def test_a_file_object_can_be_imported(engine, clock, account):
     summary = run(engine, clock, io.BytesIO(TEAMS_CSV.read_bytes()), name="upload.csv")
     assert summary.charged == Decimal("20.65") and summary.name == "upload.csv"
+
+
+# -- reading ahead -----------------------------------------------------------------------------
+
+def test_read_ahead_yields_everything_in_order():
+    assert list(read_ahead(iter(range(50)))) == list(range(50))
+
+
+def test_read_ahead_raises_the_producers_error_after_the_items_before_it():
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("bad batch")
+
+    seen = []
+    with pytest.raises(ValueError, match="bad batch"):
+        for item in read_ahead(items()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_closing_read_ahead_stops_the_producer():
+    produced = []
+
+    def items():
+        for number in range(1_000):
+            produced.append(number)
+            yield number
+
+    reader = read_ahead(items())
+    assert next(reader) == 0
+    reader.close()
+    assert len(produced) <= 3  # the one taken, the one waiting, and at most one more
