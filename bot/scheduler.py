@@ -219,6 +219,9 @@ def start_scheduler(services: Services, client: WebClient, *, holder: str | None
     ttl = timedelta(seconds=lease_ttl_seconds or heartbeat * TTL_HEARTBEATS)
     runtime = build_runtime(services, client, holder=holder, lease_ttl=ttl)
     runtime_id = f"scheduler-{next(_ids)}"
+    # APScheduler logs every run of every job at INFO (a line a second with short intervals);
+    # the jobs log what they did themselves.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     with _runtimes_lock:
         _runtimes[runtime_id] = runtime
     heartbeat_job(runtime_id)  # take the lease now, so the first sweep need not wait
