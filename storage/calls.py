@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import CallRecord
@@ -52,10 +53,15 @@ def existing_call_keys(*, session: Session, account_id: int, keys: Sequence[str]
     return {row[0] for row in cursor.fetchall()}
 
 
-def insert_calls(*, session: Session, frame: pl.DataFrame,
-                 constants: Mapping[str, Any]) -> int:
+def insert_calls(*, session: Session, frame: pl.DataFrame, constants: Mapping[str, Any],
+                 all_new: bool = False) -> int:
     """Insert call records (the frame's columns plus `constants` for every row), skipping keys
-    that exist; return how many rows were inserted."""
+    that exist; return how many rows were inserted.
+
+    `all_new`: the caller holds the account's lock and has checked that no key exists (as the
+    importer does); PostgreSQL then copies straight into the table, and an existing key is an
+    error (IntegrityError) instead of a skipped row, on both engines.
+    """
     if frame.height == 0:
         return 0
     frame = frame.select([name for name in frame.columns
@@ -64,20 +70,34 @@ def insert_calls(*, session: Session, frame: pl.DataFrame,
     if unknown:
         raise ValueError(f"not columns of {TABLE}: {sorted(unknown)}")
     frame = _times_as_text(frame)
+    dbapi = session.get_bind().dialect.dbapi
+    try:
+        return _insert(session, frame, constants, all_new=all_new)
+    except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+        # The driver's own error, as SQLAlchemy would have raised it.
+        raise IntegrityError(f"INSERT INTO {TABLE}", None, exc) from exc
+
+
+def _insert(session: Session, frame: pl.DataFrame, constants: Mapping[str, Any], *,
+            all_new: bool) -> int:
     if _is_sqlite(session):
         # A column with one value in every row is written once, as a literal.
         shared = {name: frame[name][0] for name in frame.columns
                   if frame.height > 1 and frame[name].null_count() == 0
                   and (frame[name] == frame[name][0]).all()}
-        return _insert_sqlite(session, frame.drop(list(shared)), {**constants, **shared})
+        return _insert_sqlite(session, frame.drop(list(shared)), {**constants, **shared},
+                              skip_existing=not all_new)
+    if all_new:
+        return _copy_postgres(session, frame, constants)
     return _insert_postgres(session, frame, constants)
 
 
-def _insert_sqlite(session: Session, frame: pl.DataFrame, constants: Mapping[str, Any]) -> int:
+def _insert_sqlite(session: Session, frame: pl.DataFrame, constants: Mapping[str, Any], *,
+                   skip_existing: bool) -> int:
     names = list(frame.columns) + list(constants)
     values = ["?"] * frame.width + [_sqlite_literal(value) for value in constants.values()]
-    statement = (f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join(values)}) "
-                 "ON CONFLICT (account_id, record_key) DO NOTHING")
+    statement = (f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join(values)})"
+                 + (" ON CONFLICT (account_id, record_key) DO NOTHING" if skip_existing else ""))
     rows = zip(*(frame[name].to_list() for name in frame.columns), strict=True)
     cursor = _driver(session).cursor()
     try:
@@ -107,6 +127,16 @@ def _insert_postgres(session: Session, frame: pl.DataFrame,
         inserted = int(cursor.rowcount)
         cursor.execute(f"DROP TABLE pg_temp.{_TEMP}")
     return inserted
+
+
+def _copy_postgres(session: Session, frame: pl.DataFrame, constants: Mapping[str, Any]) -> int:
+    frame = frame.with_columns(pl.lit(_postgres_value(value)).alias(name)
+                               for name, value in constants.items())
+    frame = _times_as_text(frame)
+    with _driver(session).cursor() as cursor, cursor.copy(
+            f"COPY {TABLE} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(frame.write_csv(include_header=False, null_value=""))
+    return frame.height
 
 
 def start_bulk(*, session: Session) -> None:

@@ -10,7 +10,7 @@ PostgreSQL (TEST_DATABASE_URL or the local server, in a fresh schema):
   `executemany` in one transaction (the varying columns bound, the shared ones as literals, the
   same page cache as the import), on PostgreSQL one `COPY` of a prepared CSV.
 
-Each measurement runs in a process of its own, so its peak memory (ru_maxrss) is its own. The
+Each measurement runs in a process of its own, so its peak memory (VmHWM) is its own. The
 figures replace this benchmark's section of bench/RESULTS.md (other sections are kept) when the
 run uses the full million rows, or with --write.
 
@@ -49,6 +49,11 @@ TARGET_RATIO = 2.0
 # -- measurements, each in a child process ---------------------------------------------------
 
 def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: ru_maxrss would count the parent's, as
+    Linux carries it across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -269,10 +274,10 @@ def table(results: dict[str, dict[str, Any]], *, rows: int, prefixes: int, batch
         "Import = `import_usage` from the file to the last commit. Floor = the same rows "
         "loaded into an equally indexed table of a fresh database with the fastest plain "
         "method (SQLite: one `executemany` in one transaction; PostgreSQL: one `COPY`). "
-        "Peak memory is the import process's ru_maxrss, and in brackets what it was just "
-        "before the import (interpreter, polars, SQLAlchemy, the deck); load avg is the "
-        "machine's 1-minute load when the import started (other work on the same 2 CPUs "
-        f"slows both import and floor). Machine: {os.cpu_count()} CPUs, Python "
+        "Peak memory is the import process's peak resident set (VmHWM), and in brackets "
+        "what it was just before the import (interpreter, polars, SQLAlchemy, the deck); "
+        "load avg is the machine's 1-minute load when the import started (other work on "
+        f"the same 2 CPUs slows both import and floor). Machine: {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, "
         f"polars {pl.__version__}, SQLite {sqlite3.sqlite_version}. Input generated in "
         f"{generate_seconds:.1f} s (not timed).", "",

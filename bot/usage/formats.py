@@ -25,7 +25,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -291,6 +291,12 @@ class UsageFile:
 
 # -- Teams admin center CSV ------------------------------------------------------------------
 
+# The columns a call is made of, in the order `_teams_call` takes them.
+_TEAMS_USED = ("UsageId", "Call ID", "UPN", "User Display Name", "Call Type", "Call Direction",
+               "Number Type", "Destination Dialed", "Destination Number", "External Country",
+               "Start Time", "Duration Seconds", "Charge", "Connection Fee", "Currency")
+
+
 def _teams_rows(text: IO[str]) -> Iterator[ParsedCall | RowError]:
     reader = csv.reader(text)
     header = next(reader, None)
@@ -301,46 +307,45 @@ def _teams_rows(text: IO[str]) -> Iterator[ParsedCall | RowError]:
     if missing:
         raise UnsupportedFormat(f"The Teams export lacks the columns {', '.join(missing)}.")
     width = len(header)
+    # An optional column the export lacks reads as the empty field appended to every row.
+    positions = [index.get(name.lower(), width) for name in _TEAMS_USED]
     last_line = reader.line_num
     for fields in reader:
         line, last_line = last_line + 1, reader.line_num
-        if not any(field.strip() for field in fields):
-            continue
         if len(fields) != width:
-            yield RowError(line, f"expected {width} fields, found {len(fields)}")
+            if any(field.strip() for field in fields):
+                yield RowError(line, f"expected {width} fields, found {len(fields)}")
             continue
-
-        def get(column: str, fields: list[str] = fields) -> str:
-            position = index.get(column.lower())
-            return fields[position].strip() if position is not None else ""
-
+        fields.append("")
+        values = [fields[position].strip() for position in positions]
+        if not any(values):
+            continue
         try:
-            yield _teams_call(get, line)
+            yield _teams_call(values, line)
         except _RowProblems as problems:
             yield RowError(line, str(problems))
 
 
-def _teams_call(get: Callable[[str], str], line: int) -> ParsedCall:
+def _teams_call(values: list[str], line: int) -> ParsedCall:
+    (key, call_id, upn, user_name, call_type, call_direction, number_type, dialed,
+     destination, country, start_text, seconds, charge_text, fee_text, currency_text) = values
     problems: list[str] = []
-    key = get("UsageId")
     if not key:
         problems.append("missing UsageId")
-    call_type = get("Call Type") or None
-    direction = _teams_direction(get("Call Direction"), call_type, get("Number Type"), problems)
-    number = _number(get("Destination Number"), problems, required=False)
-    start = _time(get("Start Time"), "Start Time", problems)
-    duration = _seconds(get("Duration Seconds"), "Duration Seconds", problems)
-    charge = _money(get("Charge"), "Charge", problems, required=True)
-    fee = _money(get("Connection Fee"), "Connection Fee", problems, required=False)
-    currency = _currency(get("Currency"), problems)
+    direction = _teams_direction(call_direction, call_type or None, number_type, problems)
+    number = _number(destination, problems, required=False)
+    start = _time(start_text, "Start Time", problems)
+    duration = _seconds(seconds, "Duration Seconds", problems)
+    charge = _money(charge_text, "Charge", problems, required=True)
+    fee = _money(fee_text, "Connection Fee", problems, required=False)
+    currency = _currency(currency_text, problems)
     if problems:
         raise _RowProblems(problems)
     return ParsedCall(
-        record_key=str(key), source=TEAMS, line=line, call_id=get("Call ID") or None,
-        user_upn=get("UPN") or None, user_name=get("User Display Name") or None,
-        call_type=call_type, direction=direction or "outbound", destination_number=number,
-        destination_name=get("Destination Dialed") or None,
-        country=(get("External Country") or None), start=cast(datetime, start),
+        record_key=key, source=TEAMS, line=line, call_id=call_id or None,
+        user_upn=upn or None, user_name=user_name or None, call_type=call_type or None,
+        direction=direction or "outbound", destination_number=number,
+        destination_name=dialed or None, country=country or None, start=cast(datetime, start),
         duration_seconds=cast(int, duration), charge=charge, connection_fee=fee,
         currency=currency)
 

@@ -310,7 +310,7 @@ class _Writer:
             entry_id = self._charge(session, new, amount, now) if amount > 0 else None
             inserted = calls_db.insert_calls(session=session, frame=new, constants={
                 "account_id": self.account_id, "source": self.fmt, "currency": self.currency,
-                "ledger_entry_id": entry_id, "imported_at": now})
+                "ledger_entry_id": entry_id, "imported_at": now}, all_new=True)
             if inserted != new.height:
                 # The account lock makes this impossible; should it happen, write nothing.
                 raise RuntimeError(f"expected to insert {new.height} call records, inserted "

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from storage import calls as calls_db
 from storage.accounts import create_account
@@ -104,3 +105,20 @@ def test_quotes_in_shared_values_are_written_safely(engine, clock, account_id):
     with read_session(engine) as session:
         stored = calls_db.get_calls(session=session, account_id=account_id, keys=["q1"])
     assert stored[0].destination_number == "+44'; DROP TABLE x"
+
+
+def test_rows_known_to_be_new_are_copied_and_an_existing_key_is_an_error(engine, clock,
+                                                                         account_id):
+    insert(engine, clock, account_id, frame(["a"]))
+    with write_transaction(engine) as session:
+        assert calls_db.insert_calls(session=session, frame=frame(["b", "c"]), constants={
+            "account_id": account_id, "source": "cdr", "currency": "USD",
+            "ledger_entry_id": None, "imported_at": clock.now()}, all_new=True) == 2
+    with pytest.raises(IntegrityError), write_transaction(engine) as session:
+        calls_db.insert_calls(session=session, frame=frame(["d", "a"]), constants={
+            "account_id": account_id, "source": "cdr", "currency": "USD",
+            "ledger_entry_id": None, "imported_at": clock.now()}, all_new=True)
+    with read_session(engine) as session:
+        stored = calls_db.list_calls(session=session, account_id=account_id)
+    assert sorted(call.record_key for call in stored) == ["a", "b", "c"]
+    assert stored[1].start_at == START and stored[1].imported_at == clock.now()
