@@ -442,11 +442,12 @@ def _graph_call(record: dict[str, Any], number: int) -> ParsedCall:
 
 
 def _json_int_text(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else "x"
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    """A JSON duration as the text the seconds check reads (`120.0` is 120 seconds)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return str(int(value))
-    return str(value)
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def _json_money(value: Any, name: str, problems: list[str], *,

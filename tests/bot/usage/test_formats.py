@@ -195,6 +195,23 @@ def test_graph_pages_in_a_list_are_read_in_order_and_bad_records_named_by_positi
     assert str(errors[0]) == "record 5: charge 'lots' is not an amount of money"
 
 
+def test_graph_values_are_checked_as_json_gives_them():
+    document = json.loads(GRAPH_JSON.read_text())
+    rows = [dict(row) for row in document["value"][:5]]
+    rows[0]["duration"] = 120.0
+    rows[1]["duration"] = True
+    rows[2]["charge"] = None
+    rows[3]["charge"] = 0.1234567
+    rows[4]["callType"] = "teleport"
+    calls, errors = read(json.dumps({"value": rows}).encode())
+    assert [call.duration_seconds for call in calls] == [120]
+    assert [(error.line, error.message) for error in errors] == [
+        (2, "duration 'true' is not a whole number of seconds"),
+        (3, "missing charge"),
+        (4, "charge 0.1234567 is not an amount of money"),
+        (5, "unknown callType 'teleport'")]
+
+
 def test_graph_json_that_is_no_page_is_refused():
     with pytest.raises(UnsupportedFormat, match="getPstnCalls page"):
         read(b'{"items": []}')
