@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, text
 from sqlmodel import select
@@ -14,9 +17,9 @@ from bot.ledger import Ledger
 from storage.accounts import get_account
 from storage.audit import list_audit_events
 from storage.db import read_session, write_transaction
-from storage.models import LedgerEntry
+from storage.models import CallRecord, LedgerEntry
 from storage.types import UTCDateTime
-from storage.units import from_micros
+from storage.units import from_micros, to_micros
 
 
 def make_account(engine: Engine, clock: Clock, *, team_id: str = "T1",
@@ -80,3 +83,22 @@ def add_licenses(engine: Engine, clock: Clock, *, account_id: int, count: int) -
         with write_transaction(engine) as session:
             session.execute(statement, {"count": count, "account_id": account_id,
                                         "now": clock.now()})
+
+
+_call_keys = itertools.count(1)
+
+
+def add_call(engine: Engine, account_id: int, *, at: datetime, seconds: int, charge: str,
+             user: str | None = "alice@contoso.example", name: str | None = "Alice",
+             number: str | None = "+442075908301", destination: str | None = "United Kingdom",
+             country: str | None = "GB", **extra: Any) -> str:
+    """Store one call record as the importer does (without its ledger charge); its key."""
+    key = f"factory-{next(_call_keys)}"
+    with write_transaction(engine) as session:
+        session.add(CallRecord(account_id=account_id, record_key=key, source="cdr",
+                               call_id=key, user_upn=user, user_name=name,
+                               destination_number=number, destination_name=destination,
+                               country=country, start_at=at, duration_seconds=seconds,
+                               charge_micros=to_micros(Decimal(charge)), imported_at=at,
+                               **extra))
+    return key

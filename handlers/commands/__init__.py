@@ -12,7 +12,9 @@ from handlers.commands import (
     history,
     license,
     payment,
+    rate,
     recommend,
+    usage,
 )
 from handlers.commands.base import Subcommand
 from handlers.commands.help import help_reply
@@ -25,6 +27,8 @@ SUBCOMMANDS: list[Subcommand] = [
     deposit.SUBCOMMAND,
     autorecharge.SUBCOMMAND,
     license.SUBCOMMAND,
+    rate.SUBCOMMAND,
+    usage.SUBCOMMAND,
     recommend.SUBCOMMAND,
     alerts.SUBCOMMAND,
     history.SUBCOMMAND,

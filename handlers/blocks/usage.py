@@ -1,0 +1,56 @@
+"""Blocks of `/credits usage`: spend, minutes and calls of a period, maybe grouped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.money import format_money
+from bot.usage.reports import UsageLine, UsageSummary
+from handlers.blocks.common import context, header, section
+from handlers.reply import Reply
+from handlers.usage_text import calls, number, period_label, say
+
+MAX_LINES = 40  # at most this many groups are listed; the rest are counted
+PER_SECTION = 20  # keeps each section well under Block Kit's 3,000 characters
+
+
+def usage_line(line: UsageLine, *, currency: str, locale: str | None) -> str:
+    return "• " + say("usage_line", locale, label=line.label,
+                      spend=format_money(line.spend, currency, locale),
+                      minutes=number(line.minutes, locale), calls=calls(line.calls, locale))
+
+
+def totals_text(summary: UsageSummary, *, locale: str | None) -> str:
+    return say("usage_totals", locale, spend=format_money(summary.spend, summary.currency, locale),
+               calls=calls(summary.calls, locale), minutes=number(summary.minutes, locale))
+
+
+def shown_lines(summary: UsageSummary) -> Sequence[UsageLine]:
+    """The groups worth listing: every group with calls (days without calls are left out)."""
+    return [line for line in summary.lines if line.calls]
+
+
+def usage_reply(summary: UsageSummary, *, email: str | None, locale: str | None) -> Reply:
+    """Everyone's usage (`email` None) or one member's own."""
+    title = say("usage_title", locale, period=period_label(summary.period, locale))
+    scope = say("usage_all", locale) if email is None else say("usage_own", locale, email=email)
+    if not summary.calls:
+        body = f"{scope}: {say('usage_none', locale)}"
+        return Reply(text=f"{title}\n{body}", blocks=[header(title), section(body)])
+    body = f"{scope}: {totals_text(summary, locale=locale)}"
+    blocks = [header(title), section(body)]
+    text = [title, body]
+    lines = shown_lines(summary)
+    if summary.group_by is not None and lines:
+        listed = [usage_line(line, currency=summary.currency, locale=locale)
+                  for line in lines[:MAX_LINES]]
+        if len(lines) > MAX_LINES:
+            listed.append(say("usage_more", locale, count=len(lines) - MAX_LINES))
+        heading = f"*{say('usage_by_' + summary.group_by, locale)}*"
+        text += [heading, *listed]
+        for start in range(0, len(listed), PER_SECTION):
+            chunk = listed[start:start + PER_SECTION]
+            blocks.append(section("\n".join([heading, *chunk] if start == 0 else chunk)))
+    blocks.append(context(f"{summary.period.first_day.isoformat()} – "
+                          f"{summary.period.last_day.isoformat()} ({summary.period.timezone})"))
+    return Reply(text="\n".join(text), blocks=blocks)

@@ -1,0 +1,41 @@
+"""`/credits rate <number or country>`: what a call costs, from the rate deck in force.
+
+Numbers in national format are read with the account's region; countries by English or German
+name or ISO code; `toll-free US` quotes the account's own toll-free numbers.
+"""
+
+from __future__ import annotations
+
+from bot.errors import InvalidNumber, UnknownDestination
+from bot.rates import RateQuote
+from handlers.blocks.rate import rate_reply
+from handlers.commands.base import Invocation, Subcommand, UsageError
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+from handlers.usage_services import rates_of
+
+USAGE = "rate <number or country>"
+EXAMPLES = "`/credits rate +44 20 7946 0000`, `/credits rate Germany`, `/credits rate toll-free US`"
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    query = " ".join(invocation.args)
+    if not query:
+        raise UsageError(f"Say which number or country, for example {EXAMPLES}.")
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    quote = quote_rate(ctx, query, region=account.region)
+    return rate_reply(quote, source=rates_of(ctx.services).deck().source,
+                      locale=ctx.directory.locale(invocation.user_id))
+
+
+def quote_rate(ctx: HandlerContext, query: str, *, region: str) -> RateQuote:
+    """The quote of a number or country; unreadable input is a usage error."""
+    try:
+        return rates_of(ctx.services).quote(query, region=region)
+    except (InvalidNumber, UnknownDestination) as exc:
+        raise UsageError(str(exc)) from None
+
+
+SUBCOMMAND = Subcommand(name="rate", usage=USAGE, run=run, aliases=("rates",),
+                        summary="per-minute rate, connection fee and billing increment of a "
+                                "number or country")

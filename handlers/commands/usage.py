@@ -1,0 +1,49 @@
+"""`/credits usage [period] [by user | by destination | by day]`: spend and minutes.
+
+An admin sees everyone's calls; a member sees only their own, found by the e-mail Slack's
+`users.info` gives (call records name people by UPN, which is that e-mail).
+"""
+
+from __future__ import annotations
+
+from bot.errors import CreditsError
+from bot.usage.reports import parse_grouping
+from handlers.blocks.usage import usage_reply
+from handlers.commands.base import Invocation, Subcommand, UsageError
+from handlers.commands.usage_args import own_email, period_text, read_period
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+from handlers.usage_services import reports_of
+
+USAGE = "usage [period] [by user | by destination | by day]"
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    text, group_by = split_arguments(invocation.args)
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    period = read_period(ctx, account, text)
+    email = own_email(ctx, invocation.user_id)
+    summary = reports_of(ctx.services).summary(account, period, user=email, group_by=group_by)
+    return usage_reply(summary, email=email, locale=ctx.directory.locale(invocation.user_id))
+
+
+def split_arguments(args: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(period text, grouping) from the words after `usage`, in either order."""
+    words = list(args)
+    lowered = [word.lower() for word in words]
+    group_by = None
+    if "by" in lowered:
+        at = lowered.index("by")
+        if at + 1 >= len(words):
+            raise UsageError("Say how to group: `by user`, `by destination` or `by day`.")
+        try:
+            group_by = parse_grouping(" ".join(words[at:at + 2]))
+        except CreditsError as exc:
+            raise UsageError(str(exc)) from None
+        del words[at:at + 2]
+    return period_text(words), group_by
+
+
+SUBCOMMAND = Subcommand(name="usage", usage=USAGE, run=run,
+                        summary="spend and minutes of a period (yours; admins see everyone's), "
+                                "by user, destination or day")

@@ -1,0 +1,39 @@
+"""What `usage`, `export` and `report` share: the period argument and whose calls to show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.accounts import AccountView
+from bot.errors import CreditsError
+from bot.usage.periods import PERIOD_USAGE, Period
+from handlers.commands.base import UsageError
+from handlers.context import HandlerContext
+from handlers.usage_services import reports_of
+from handlers.usage_text import say
+
+
+def period_text(words: Sequence[str]) -> str | None:
+    """The period among the remaining words: none, one word, or a range written with spaces."""
+    if len(words) > 1 and ".." not in "".join(words):
+        raise UsageError(f"Give one period: {PERIOD_USAGE}.")
+    return " ".join(words) or None
+
+
+def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> Period:
+    """The period in the account's time zone; a bad one is a usage error."""
+    try:
+        return reports_of(ctx.services).period(account, text)
+    except CreditsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def own_email(ctx: HandlerContext, user_id: str) -> str | None:
+    """None for an admin (everyone's calls); for a member, their e-mail: the UPN that names
+    them on call records. A member Slack gives no e-mail for is refused."""
+    if ctx.rights.is_admin(user_id):
+        return None
+    profile = ctx.directory.profile(user_id)
+    if profile is None or not profile.email:
+        raise CreditsError(say("usage_no_email", ctx.directory.locale(user_id)))
+    return profile.email
