@@ -9,11 +9,13 @@ from handlers.commands import (
     autorecharge,
     balance,
     deposit,
+    export,
     history,
     license,
     payment,
     rate,
     recommend,
+    report,
     usage,
 )
 from handlers.commands.base import Subcommand
@@ -29,6 +31,8 @@ SUBCOMMANDS: list[Subcommand] = [
     license.SUBCOMMAND,
     rate.SUBCOMMAND,
     usage.SUBCOMMAND,
+    export.SUBCOMMAND,
+    report.SUBCOMMAND,
     recommend.SUBCOMMAND,
     alerts.SUBCOMMAND,
     history.SUBCOMMAND,

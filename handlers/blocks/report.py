@@ -1,0 +1,46 @@
+"""Blocks of `/credits report`: the period's totals, balances and top destinations (and, for
+admins, top users); the chart itself is uploaded as a PNG beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.money import format_money
+from bot.usage.reports import Report, UsageLine
+from handlers.blocks.common import context, fields, header, section
+from handlers.reply import Reply
+from handlers.uploads import DM_FALLBACK
+from handlers.usage_text import calls, number, period_label, say
+
+
+def _lines(lines: Sequence[UsageLine], *, currency: str, locale: str | None) -> list[str]:
+    return [f"• {line.label}: *{format_money(line.spend, currency, locale)}* · "
+            f"{number(line.minutes, locale)} min · {calls(line.calls, locale)}"
+            for line in lines if line.calls]
+
+
+def report_reply(report: Report, *, show_users: bool, where: str, locale: str | None) -> Reply:
+    """The summary; members get no per-user spend (they may see only their own)."""
+    money = lambda amount: format_money(amount, report.currency, locale)  # noqa: E731
+    title = say("report_title", locale, period=period_label(report.period, locale))
+    pairs = [(say("report_spend", locale), money(report.spend)),
+             (say("report_calls", locale), number(report.calls, locale)),
+             (say("report_minutes", locale), number(report.minutes, locale)),
+             (say("report_added", locale), money(report.added)),
+             (say("report_start", locale), money(report.balance_start)),
+             (say("report_end", locale), money(report.balance_end))]
+    blocks = [header(title), fields(pairs)]
+    text = [title, *(f"{label}: {value}" for label, value in pairs)]
+    groups = [("report_destinations", report.top_destinations)]
+    if show_users:
+        groups.append(("report_users", report.top_users))
+    for key, lines in groups:
+        listed = _lines(lines, currency=report.currency, locale=locale)
+        if listed:
+            heading = f"*{say(key, locale)}*"
+            blocks.append(section("\n".join([heading, *listed])))
+            text += [heading, *listed]
+    note = say("export_dm_fallback" if where == DM_FALLBACK else "report_chart_here", locale)
+    blocks.append(context(note))
+    text.append(note)
+    return Reply(text="\n".join(text), blocks=blocks)

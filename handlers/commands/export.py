@@ -1,0 +1,59 @@
+"""`/credits export [period] [csv | xlsx]`: call records and ledger entries as files.
+
+Slow: acknowledged at once, built and uploaded from a lazy listener, answered through the
+response URL. Who gets what:
+- an admin exports everyone's call records and the ledger, uploaded to the conversation the
+  command came from (the user's DM with the bot where the bot cannot post there);
+- a member exports only their own call records (matched by their Slack e-mail, the UPN), never
+  the ledger, and always to their DM with the bot, so their calls are not shown to a channel.
+Every export is in the audit log (who, which period, whose calls).
+"""
+
+from __future__ import annotations
+
+from bot.usage.reports import FORMATS
+from handlers.blocks.export import export_comment, export_reply
+from handlers.commands.base import Invocation, Subcommand, UsageError
+from handlers.commands.usage_args import own_email, period_text, read_period
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+from handlers.uploads import Upload, upload
+from handlers.usage_services import reports_of
+
+USAGE = "export [period] [csv | xlsx]"
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    fmt, words = split_format(invocation.args)
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    period = read_period(ctx, account, period_text(words))
+    email = own_email(ctx, invocation.user_id)
+    locale = ctx.directory.locale(invocation.user_id)
+    reports = reports_of(ctx.services)
+    files = reports.export(account, period, fmt=fmt, user=email)
+    call_count = reports.summary(account, period, user=email).calls
+    where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,
+                   private=email is not None,
+                   comment=export_comment(period, email=email, locale=locale),
+                   files=[Upload(f.filename, f.content, f.filename) for f in files])
+    ctx.services.audit.record(team_id=invocation.team_id, actor=invocation.user_id,
+                              action="command.export", result="ok",
+                              arguments={"text": invocation.text,
+                                         "scope": "all" if email is None else email,
+                                         "files": [f.filename for f in files], "where": where})
+    return export_reply(files, period=period, call_count=call_count, email=email, where=where,
+                        locale=locale)
+
+
+def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The file format (csv by default) and the other words."""
+    formats = [word for word in args if word.lower() in FORMATS]
+    words = [word for word in args if word.lower() not in FORMATS]
+    if len(formats) > 1:
+        raise UsageError("Choose one format: `csv` or `xlsx`.")
+    return (formats[0].lower() if formats else "csv"), words
+
+
+SUBCOMMAND = Subcommand(name="export", usage=USAGE, run=run, slow=True,
+                        summary="call records and ledger as CSV or XLSX files (members: their "
+                                "own calls, sent privately)")

@@ -1,0 +1,40 @@
+"""`/credits report [period]`: a summary and a chart of balance and daily spend (PNG).
+
+Slow: acknowledged at once; the chart is drawn and uploaded to the conversation from a lazy
+listener, and the summary answered through the response URL. Anyone may ask (the balance is
+no secret); only admins see the spend per user.
+"""
+
+from __future__ import annotations
+
+from bot.usage.reports import render_chart
+from handlers.blocks.report import report_reply
+from handlers.commands.base import Invocation, Subcommand
+from handlers.commands.usage_args import period_text, read_period
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+from handlers.uploads import Upload, upload
+from handlers.usage_services import reports_of
+from handlers.usage_text import period_label, say
+
+USAGE = "report [period]"
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    period = read_period(ctx, account, period_text(invocation.args))
+    locale = ctx.directory.locale(invocation.user_id)
+    report = reports_of(ctx.services).report(account, period)
+    title = say("report_title", locale, period=period_label(period, locale))
+    chart = Upload(f"credits-report-{period.first_day}_{period.last_day}.png",
+                   render_chart(report, title=title), title)
+    where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,
+                   comment=say("report_chart", locale, period=period_label(period, locale)),
+                   files=[chart])
+    return report_reply(report, show_users=ctx.rights.is_admin(invocation.user_id), where=where,
+                        locale=locale)
+
+
+SUBCOMMAND = Subcommand(name="report", usage=USAGE, run=run, slow=True,
+                        summary="a summary of the period with a chart of balance and daily "
+                                "spend")

@@ -1,0 +1,136 @@
+"""`/credits export`: acked at once, then the files uploaded from a lazy listener (admins:
+everyone's calls and the ledger, to the conversation; members: their own calls, to their DM)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.local_slack import ScriptedFailure
+from tests.factories import add_call, audit_events, make_account
+from tests.handlers.lazy import respond_texts, wait_for
+from tests.payloads import TEAM
+from tests.slack import ADMIN, GERMAN, MEMBER
+
+NOV = datetime(2026, 11, 1, tzinfo=UTC)
+USAGE = "Usage: `/credits export [period] [csv | xlsx]`"
+
+
+@pytest.fixture
+def account(bolt, clock):
+    """$500 deposited and $3.55 charged in November; three calls, one in October."""
+    account = make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(500))
+    bolt.services.ledger.charge(account_id=account.id, amount=Decimal("3.55"), key="imp1",
+                                actor="import", memo="3 calls")
+    add_call(bolt.engine, account.id, at=NOV + timedelta(hours=8), seconds=180, charge="1.25",
+             user="bob@contoso.example", name="Bob", number="+4930123456",
+             destination="Germany", country="DE")
+    add_call(bolt.engine, account.id, at=NOV + timedelta(hours=9), seconds=600, charge="2.30",
+             user="alice@contoso.example", name="=HYPERLINK(\"http://x\")")
+    add_call(bolt.engine, account.id, at=NOV - timedelta(days=3), seconds=60, charge="7.00",
+             user="bob@contoso.example", name="Bob")
+    return account
+
+
+def uploaded(bolt, count: int = 1) -> list[tuple[str, str, bytes]]:
+    """(channel, filename, bytes) of every file shared, once `count` shares completed."""
+    shares = wait_for(bolt.slack, "files.completeUploadExternal", count=count)
+    names = {call.params["filename"] for call in bolt.slack.calls_to("files.getUploadURLExternal")}
+    found = []
+    for share in shares:
+        for item in json.loads(share.params["files"]):
+            found.append((share.params["channel_id"], item["title"], bolt.slack.files[item["id"]]))
+    assert {title for _, title, _ in found} <= names
+    return found
+
+
+def read_csv(content: bytes) -> list[dict[str, str]]:
+    assert content.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_admin_csv_export_uploads_calls_and_ledger_to_the_conversation(bolt, account):
+    ack = bolt.command_text("export", user=ADMIN)
+    assert ack == "Working on `/credits export`…"
+    [answer] = respond_texts(bolt.slack)
+    files = uploaded(bolt)
+    assert [(channel, name) for channel, name, _ in files] == [
+        ("C0TEST", f"credits-{TEAM}-2026-11-01_2026-11-30-calls.csv"),
+        ("C0TEST", f"credits-{TEAM}-2026-11-01_2026-11-30-ledger.csv")]
+    calls = read_csv(files[0][2])
+    assert [(row["User"], row["Charge"]) for row in calls] == [
+        ("bob@contoso.example", "1.25"), ("alice@contoso.example", "2.30")]
+    assert calls[1]["User name"].startswith("'=")  # no formula runs in a spreadsheet
+    assert sum(Decimal(row["Charge"]) for row in calls) == Decimal("3.55")
+    ledger = read_csv(files[1][2])
+    assert [(row["Kind"], row["Amount"], row["Balance after"]) for row in ledger] == [
+        ("deposit", "500.00", "500.00"), ("charge", "-3.55", "496.45")]
+    assert answer.startswith(":white_check_mark: Exported 2 calls and 2 ledger entries "
+                             "(this month (November 2026)) as `credits-")
+    assert "The file is in this conversation." in answer
+    [audit] = [a for a in audit_events(bolt.engine, TEAM) if a.action == "command.export"]
+    assert (audit.actor, audit.result, json.loads(audit.arguments)["scope"]) == (ADMIN, "ok", "all")
+
+
+def test_admin_xlsx_export_is_one_workbook_with_calls_and_ledger(bolt, account):
+    bolt.command_text("export xlsx last-30-days", user=ADMIN)
+    respond_texts(bolt.slack)
+    [(channel, name, content)] = uploaded(bolt)
+    assert channel == "C0TEST" and name.endswith(".xlsx")
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["Calls", "Ledger"]
+    calls = list(workbook["Calls"].iter_rows(values_only=True))
+    header = calls[0]
+    charge = header.index("Charge")
+    assert sorted(Decimal(str(row[charge])) for row in calls[1:]) == [
+        Decimal("1.25"), Decimal("2.30"), Decimal("7.00")]
+    ledger = list(workbook["Ledger"].iter_rows(values_only=True))
+    assert [row[2] for row in ledger[1:]] == ["deposit", "charge"]
+
+
+def test_a_member_exports_only_their_own_calls_privately(bolt, account):
+    bolt.command_text("export 2026-10-01..2026-11-30 csv", user=MEMBER)
+    [answer] = respond_texts(bolt.slack)
+    [(channel, name, content)] = uploaded(bolt)
+    [opened] = bolt.slack.calls_to("conversations.open")
+    assert opened.params["users"] == MEMBER and channel == "D0MEMBER"
+    assert name.endswith("-calls.csv")  # no ledger
+    rows = read_csv(content)
+    assert {row["User"] for row in rows} == {"bob@contoso.example"}
+    assert sorted(row["Charge"] for row in rows) == ["1.25", "7.00"]
+    assert "Exported your 2 calls" in answer and "direct message" in answer
+    [audit] = [a for a in audit_events(bolt.engine, TEAM) if a.action == "command.export"]
+    assert json.loads(audit.arguments)["scope"] == "bob@contoso.example"
+
+
+def test_where_the_bot_cannot_post_the_files_go_to_the_users_dm(bolt, account):
+    bolt.slack.fail_next("files.completeUploadExternal", ScriptedFailure(error="not_in_channel"))
+    bolt.command_text("export", user=ADMIN)
+    [answer] = respond_texts(bolt.slack)
+    files = uploaded(bolt, count=2)
+    assert {channel for channel, _, _ in files} == {"C0TEST", "D0ADMIN"}
+    assert "I cannot post files in this conversation" in answer
+
+
+def test_german_answer(bolt, account):
+    bolt.command_text("export", user=GERMAN)
+    [answer] = respond_texts(bolt.slack)
+    assert answer.startswith(":white_check_mark: Ihre 0 Anrufe (01.11.2026 – 30.11.2026) als")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("export pdf", "is not a period"),
+    ("export csv xlsx", "Choose one format"),
+    ("export 2026-02-30..2026-03-01", "does not exist"),
+])
+def test_bad_arguments_are_answered_with_the_usage(bolt, account, text, words):
+    assert bolt.command_text(text, user=ADMIN) == "Working on `/credits export`…"
+    [answer] = respond_texts(bolt.slack)
+    assert words in answer and USAGE in answer
+    assert bolt.slack.calls_to("files.getUploadURLExternal") == []
