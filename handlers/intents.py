@@ -13,6 +13,8 @@ from dataclasses import dataclass
 HELP = "help"
 BALANCE = "balance"
 LICENSED = "licensed"
+RATE = "rate"
+SPEND = "spend"
 
 MENTION = re.compile(r"<[@#!][^>]*>")
 # Words frequent in German questions and rare in English ones: enough to pick the answer's
@@ -22,6 +24,7 @@ GERMAN_WORDS = frozenset({
     "viel", "viele", "noch", "mein", "meine", "unser", "unsere", "der", "die", "das", "ein",
     "eine", "nicht", "und", "oder", "kann", "kannst", "bitte", "danke", "hallo", "hilfe",
     "guthaben", "kontostand", "lizenz", "lizenziert", "anruf", "kostet",
+    "nach", "für", "tarif", "diesen", "monat", "ausgegeben", "letzten",
 })
 
 
@@ -46,6 +49,27 @@ RULES: tuple[Rule, ...] = (
     _rule(LICENSED, "de",
           r"\b(bin ich|habe ich|hab ich|ich bin|ich habe|meine?)\b.*\blizen(z|ziert)",
           r"\blizenziert\b.*\?"),
+    # Own spend and rates come before the balance: "how much did I spend" is no balance question.
+    _rule(SPEND, "en",
+          r"\bhow much (did|have|do) i\b.*\bspen[dt]\b",
+          r"\b(what|how much) (did|have) i (spent|spend|used|use)\b",
+          r"\bmy (own )?(spend|spending|usage|call costs)\b"),
+    _rule(SPEND, "de",
+          r"\bwie ?viel (habe|hab) ich\b.*\b(ausgegeben|verbraucht|vertelefoniert)\b",
+          r"\bmeine (eigenen )?(ausgaben|nutzung|anrufkosten)\b"),
+    _rule(RATE, "en",
+          r"\bhow much\b.*\b(cost|costs|charge)\b.*\b(call|calls|calling|dial)\b",
+          r"\bhow much\b.*\b(call|calls|calling)\b.*\b(cost|costs)\b",
+          r"\b(call|calls|calling) (to|into)\b.*\b(cost|costs|price)\b",
+          r"\bhow much is a call\b",
+          r"\b(rate|rates|price|prices|tariff|tariffs) (for|of|to)\b",
+          r"\bcost (of|for) (a call|calls|calling)\b",
+          r"\bcosts? to (call|dial|ring)\b",
+          r"^(?:\+|00)\d[\d\s\-().\/]{5,}\d\W*$"),
+    _rule(RATE, "de",
+          r"\bwas (kostet|kosten)\b.*\b(anruf|anrufe|anrufen|telefonat|nach|minute)\b",
+          r"\bwie ?viel kostet\b.*\b(anruf|telefonat|nach|minute)\b",
+          r"\b(tarif|tarife|preis|preise) (für|nach)\b"),
     _rule(BALANCE, "en",
           r"\bbalance\b",
           r"\bhow much (credit|credits|money)\b",
@@ -92,3 +116,45 @@ def parse_intent(text: str) -> Intent:
         if rule.matches(clean):
             return Intent(rule.intent, rule.language, clean)
     return Intent(HELP, guess_language(clean), clean, understood=not clean)
+
+
+# -- the arguments of rate and spend questions ------------------------------------------------
+
+_NUMBER = re.compile(r"(?:\+|\b00|\b0)?\d[\d\s\-().\/]{3,}\d")
+_BEFORE_PLACE = re.compile(
+    r"\b(?:call(?:s|ing)?(?:\s+(?:to|into))?|dial(?:ling)?(?:\s+to)?|rates?\s+(?:for|to)"
+    r"|prices?\s+(?:for|of|to)|tariffs?\s+(?:for|to)|costs?\s+(?:for|of|to)"
+    r"|(?:ein(?:en)?\s+)?(?:anruf|anrufe|anrufen|telefonat)\s+(?:nach|in)"
+    r"|(?:tarif|tarife|preis|preise)\s+(?:für|nach)|nach)(?=\W|$)")
+_AFTER_PLACE = re.compile(
+    r"(?:\s+(?:cost|costs|kosten|kostet|per minute|a minute|pro minute|je minute|zu "
+    r"telefonieren|telefonieren|anzurufen|please|bitte|now|today|heute|from here|von hier))+$")
+
+
+def rate_target(text: str) -> str | None:
+    """What a rate question asks about: a number, else the words after "call to", "nach"…"""
+    number = _NUMBER.search(text)
+    if number:
+        return number[0].strip()
+    places = list(_BEFORE_PLACE.finditer(text))
+    if not places:
+        return None
+    target = text[places[-1].end():].strip(" ?!.,:;")
+    target = _AFTER_PLACE.sub("", target).strip(" ?!.,:;")
+    return target or None
+
+
+_LAST_DAYS = re.compile(r"\b(?:last|past|letzten|vergangenen)\s+(\d{1,3})\s+(?:days?|tagen?)\b")
+
+
+def spend_period(text: str) -> str:
+    """The period a spend question names (this month when it names none)."""
+    days = _LAST_DAYS.search(text)
+    if days:
+        return f"last-{int(days[1])}-days" if int(days[1]) else "last-1-days"
+    if re.search(r"\b(last|previous) month\b|\b(letzten|vorigen|vergangenen) monat\b"
+                 r"|\bvormonat\b", text):
+        return "last-month"
+    if re.search(r"\btoday\b|\bheute\b", text):
+        return "last-1-days"
+    return "this-month"

@@ -6,13 +6,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.errors import InvalidNumber, NoRate, UnknownDestination
+from bot.money import format_money
 from bot.summary import account_summary
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import section
+from handlers.blocks.rate import rate_reply
 from handlers.context import HandlerContext
-from handlers.intents import BALANCE, HELP, LICENSED, Intent, parse_intent
+from handlers.i18n import language
+from handlers.intents import (
+    BALANCE,
+    HELP,
+    LICENSED,
+    RATE,
+    SPEND,
+    Intent,
+    parse_intent,
+    rate_target,
+    spend_period,
+)
 from handlers.reply import Reply
 from handlers.sentences import say
+from handlers.usage_services import rates_of, reports_of
+from handlers.usage_text import calls, number, period_phrase
+from handlers.usage_text import say as say_usage
 
 
 @dataclass(frozen=True)
@@ -45,11 +62,53 @@ def answer_licensed(ctx: HandlerContext, question: Question) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
+def answer_rate(ctx: HandlerContext, question: Question) -> Reply:
+    """"How much does it cost to call Japan?": the rate of what was named, as `/credits rate`."""
+    target = rate_target(question.intent.text)
+    ask = say_usage("rate_ask", question.locale)
+    if target is None:
+        return Reply(text=ask, blocks=[section(ask)])
+    account = ctx.services.accounts.ensure(question.team_id)
+    rates = rates_of(ctx.services)
+    try:
+        quote = rates.quote(target, region=account.region)
+    except (InvalidNumber, UnknownDestination, NoRate) as exc:
+        # The service explains in English (with examples); other languages get theirs too.
+        text = f":warning: {exc}"
+        if language(question.locale) != "en" and not isinstance(exc, NoRate):
+            text += f"\n{ask}"
+        return Reply(text=text, blocks=[section(text)])
+    return rate_reply(quote, source=rates.deck().source, locale=question.locale)
+
+
+def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
+    """"How much did I spend this month?": the asker's own calls, found by their e-mail (UPN)."""
+    profile = ctx.directory.profile(question.user_id)
+    if profile is None or not profile.email:
+        text = say_usage("usage_no_email", question.locale)
+        return Reply(text=text, blocks=[section(text)])
+    account = ctx.services.accounts.ensure(question.team_id)
+    reports = reports_of(ctx.services)
+    period = reports.period(account, spend_period(question.intent.text))
+    summary = reports.summary(account, period, user=profile.email)
+    when = period_phrase(period, question.locale)
+    if not summary.calls:
+        text = say_usage("spend_none", question.locale, period=when)
+    else:
+        text = say_usage("spend_own", question.locale, period=when,
+                         spend=format_money(summary.spend, summary.currency, question.locale),
+                         calls=calls(summary.calls, question.locale),
+                         minutes=number(summary.minutes, question.locale))
+    return Reply(text=text, blocks=[section(text)])
+
+
 Answer = Callable[[HandlerContext, Question], Reply]
 ANSWERS: dict[str, Answer] = {
     HELP: answer_help,
     BALANCE: answer_balance,
     LICENSED: answer_licensed,
+    RATE: answer_rate,
+    SPEND: answer_spend,
 }
 
 

@@ -11,10 +11,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "I can answer in plain words:\n"
               "• *balance*: _what's our balance?_, _how much credit is left?_\n"
               "• *license*: _am I licensed?_, _do I have a license?_\n"
+              "• *rates*: _how much does it cost to call Japan?_, _rate for +33 1 23 45 67 89_\n"
+              "• *your spend*: _how much did I spend this month?_\n"
               "Everything else is in `/credits help`.",
         "de": "Ich verstehe einfache Fragen:\n"
               "• *Guthaben*: _Wie hoch ist das Guthaben?_, _Kontostand_\n"
               "• *Lizenz*: _Bin ich lizenziert?_, _Habe ich eine Lizenz?_\n"
+              "• *Tarife*: _Was kostet ein Anruf nach Japan?_, _Tarif für +49 30 1234567_\n"
+              "• *Ihre Ausgaben*: _Wie viel habe ich diesen Monat ausgegeben?_\n"
               "Alles andere steht in `/credits help`."},
     "dm_not_understood": {"en": "Sorry, I did not understand that.",
                           "de": "Das habe ich leider nicht verstanden."},
