@@ -179,7 +179,12 @@ def _handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path = urlparse(self.path).path
             if path.startswith("/files/") and path[7:] in slack.files:
-                self._send(200, slack.files[path[7:]], "application/octet-stream")
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or None
+                slack._record(SlackCall("download", {"file_id": path[7:]}, token))
+                if token is None:  # as Slack does: its sign-in page instead of the file
+                    self._send(200, b"<!DOCTYPE html><title>Sign in</title>", "text/html")
+                else:
+                    self._send(200, slack.files[path[7:]], "application/octet-stream")
             else:
                 self._send(404, b"not found", "text/plain")
 

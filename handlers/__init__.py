@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, home
+from handlers import actions, commands, events, file_import, home
 from handlers.context import HandlerContext
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach every listener of the app."""
     commands.register(app, ctx)
+    file_import.register(app, ctx)  # before events: Bolt runs the first matching listener
     events.register(app, ctx)
     actions.register(app, ctx)
     home.register(app, ctx)

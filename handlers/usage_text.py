@@ -165,10 +165,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Slack hat den Download der Datei nicht erlaubt ({reason})."},
     "import_too_large": {"en": "the file is larger than {limit} MB.",
                          "de": "die Datei ist größer als {limit} MB."},
-    "import_one_file": {
-        "en": "Send one usage file per message: I imported only *{name}*.",
-        "de": "Schicken Sie eine Nutzungsdatei pro Nachricht: ich habe nur *{name}* "
-              "importiert."},
+    "import_too_many": {
+        "en": "I import at most {count} files from one message; send the others again.",
+        "de": "Ich importiere höchstens {count} Dateien pro Nachricht; schicken Sie die "
+              "übrigen erneut."},
 }
 
 

@@ -1,0 +1,225 @@
+"""A usage file shared in a DM: an admin's is downloaded with the bot token and imported from a
+lazy listener (progress, summary, exactly once); a member's is refused and audited."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.local_slack import ScriptedFailure
+from handlers import file_import
+from storage.calls import sum_charges
+from storage.db import read_session
+from storage.units import from_micros
+from tests import payloads
+from tests.factories import audit_events, ledger_state, make_account
+from tests.handlers.lazy import wait_for
+from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+TEAMS_CSV = SAMPLES / "teams-pstn-usage.csv"
+GRAPH_JSON = SAMPLES / "graph-getPstnCalls.json"
+SAMPLE_TOTAL = Decimal("20.65")  # the samples' README: Charge + Connection Fee over all rows
+TEAMS_ROWS = 40
+
+
+@pytest.fixture
+def account(bolt, clock):
+    return make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal(100))
+
+
+def share(bolt, content: bytes, *, name: str = "teams-pstn-usage.csv", user: str = ADMIN,
+          **extra) -> str:
+    """Send `content` as a file in a DM to the bot; the file id."""
+    file_id = bolt.slack.add_file(content)
+    event = payloads.dm_event("", user_id=user, subtype="file_share",
+                              files=[{"id": file_id, "name": name, "size": len(content)}],
+                              **extra)
+    response = bolt.event(event)
+    assert response.status == 200, response.body
+    return file_id
+
+
+def posted(bolt, count: int = 1) -> list[str]:
+    return [str(c.params["text"]) for c in wait_for(bolt.slack, "chat.postMessage", count=count)]
+
+
+def summary_of(bolt, count: int = 1) -> str:
+    """The text of the `count`-th import summary posted."""
+    found = wait_for(bolt.slack, "chat.postMessage", count=count,
+                     where=lambda c: str(c.params.get("text", "")).startswith(
+                         ("Imported", ":warning:", "Thanks", "Danke")) or " importiert (" in
+                     str(c.params.get("text", "")))
+    return str(found[count - 1].params["text"])
+
+
+def charged_in_db(bolt, account) -> Decimal:
+    with read_session(bolt.engine) as session:
+        return from_micros(sum_charges(session=session, account_id=account.id))
+
+
+def test_an_admins_teams_export_is_imported_and_charged_exactly(bolt, account):
+    file_id = share(bolt, TEAMS_CSV.read_bytes())
+    text = summary_of(bolt)
+    lines = text.splitlines()
+    assert lines[:7] == ["Imported teams-pstn-usage.csv (teams)", f"Rows read: {TEAMS_ROWS}",
+                         f"New calls charged: {TEAMS_ROWS}", "Charged: $20.65",
+                         "Skipped as duplicates: 0", "Rejected: 0",
+                         f"Calls by unlicensed users: {TEAMS_ROWS}"]
+    assert "*Calls by users without a Communications Credits license:*" in lines
+    assert ledger_state(bolt.engine, payloads.TEAM) == (Decimal(100) - SAMPLE_TOTAL, 2)
+    assert charged_in_db(bolt, account) == SAMPLE_TOTAL
+    # Fetched as Slack documents it: files.info, then the private URL with the bot token.
+    [info] = bolt.slack.calls_to("files.info")
+    [download] = bolt.slack.calls_to("download")
+    assert info.params["file"] == file_id and download.params["file_id"] == file_id
+    assert download.token == "xoxb-test-token"
+    [audit] = [a for a in audit_events(bolt.engine, payloads.TEAM) if a.action == "import.usage"]
+    arguments = json.loads(audit.arguments)
+    assert (audit.actor, audit.result, arguments["charged"], arguments["rows"]) == (
+        ADMIN, "ok", "20.65", TEAMS_ROWS)
+
+
+def test_sending_the_same_file_again_charges_nothing(bolt, account):
+    share(bolt, TEAMS_CSV.read_bytes(), user=CREDITS_ADMIN)
+    summary_of(bolt)
+    share(bolt, TEAMS_CSV.read_bytes(), user=CREDITS_ADMIN)
+    again = summary_of(bolt, count=2)
+    assert "New calls charged: 0" in again and f"Skipped as duplicates: {TEAMS_ROWS}" in again
+    assert "Charged: $0.00" in again
+    assert ledger_state(bolt.engine, payloads.TEAM) == (Decimal(100) - SAMPLE_TOTAL, 2)
+
+
+def test_the_zip_of_the_export_is_imported_too(bolt, account):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.write(TEAMS_CSV, "Export.callingplans.2026-10.csv")
+    share(bolt, buffer.getvalue(), name="Export.callingplans.2026-10.zip")
+    assert "Charged: $20.65" in summary_of(bolt)
+    assert charged_in_db(bolt, account) == SAMPLE_TOTAL
+
+
+def test_graph_json_is_imported(bolt, account):
+    share(bolt, GRAPH_JSON.read_bytes(), name="getPstnCalls.json")
+    text = summary_of(bolt)
+    assert text.startswith("Imported getPstnCalls.json (graph)")
+    charged = charged_in_db(bolt, account)
+    assert charged > 0
+    balance, _ = ledger_state(bolt.engine, payloads.TEAM)
+    assert balance == Decimal(100) - charged
+
+
+def test_licensed_users_are_not_listed_and_rejected_rows_are(bolt, account):
+    bolt.services.licenses.assign(account_id=account.id, slack_user_id="U0ALAN",
+                                  email="alan.turing@contoso.example", actor=ADMIN)
+    rows = TEAMS_CSV.read_text().splitlines()
+    broken = rows[3].split(",")
+    broken[17] = "-5"  # Duration Seconds
+    rows[3] = ",".join(broken)
+    share(bolt, ("\n".join(rows) + "\n").encode())
+    text = summary_of(bolt)
+    assert "Rejected: 1" in text and f"Rows read: {TEAMS_ROWS}" in text
+    assert "• line 4: " in text
+    assert "alan.turing@contoso.example" not in text
+    assert "grace.hopper@contoso.example" in text
+
+
+def test_large_files_get_a_progress_message_updated_per_batch(bolt, account, monkeypatch):
+    monkeypatch.setattr(file_import, "PROGRESS_BYTES", 0)
+    monkeypatch.setattr(file_import, "PROGRESS_SECONDS", 0.0)
+    monkeypatch.setattr(file_import, "BATCH_SIZE", 10)
+    share(bolt, TEAMS_CSV.read_bytes())
+    summary = summary_of(bolt)
+    assert "Charged: $20.65" in summary
+    started = posted(bolt)[0]
+    assert started == ":hourglass_flowing_sand: Importing *teams-pstn-usage.csv*…"
+    updates = [str(c.params["text"]) for c in bolt.slack.calls_to("chat.update")]
+    progress = [f":hourglass_flowing_sand: Importing *teams-pstn-usage.csv*: {done} of "
+                f"{TEAMS_ROWS} rows…" for done in (10, 20, 30, 40)]
+    assert updates == [*progress, ":white_check_mark: Imported *teams-pstn-usage.csv* (40 rows)."]
+    ts = bolt.slack.calls_to("chat.update")[0].params["ts"]
+    assert {c.params["ts"] for c in bolt.slack.calls_to("chat.update")} == {ts}
+    assert charged_in_db(bolt, account) == SAMPLE_TOTAL
+
+
+def test_a_members_file_is_refused_politely_and_audited(bolt, account):
+    share(bolt, TEAMS_CSV.read_bytes(), user=MEMBER)
+    [refusal] = posted(bolt)
+    assert refusal.startswith("Thanks, but only credits admins can import usage files")
+    assert "*teams-pstn-usage.csv*" in refusal
+    assert bolt.slack.calls_to("files.info") == [] and bolt.slack.calls_to("download") == []
+    [denied] = audit_events(bolt.engine, payloads.TEAM, result="denied")
+    assert (denied.actor, denied.action) == (MEMBER, "import.usage")
+    assert ledger_state(bolt.engine, payloads.TEAM) == (Decimal(100), 1)
+
+
+def test_a_german_admin_gets_a_german_summary(bolt, account):
+    bolt.slack.users[GERMAN].is_admin = True
+    share(bolt, TEAMS_CSV.read_bytes(), user=GERMAN)
+    text = summary_of(bolt)
+    assert text.splitlines()[:4] == ["teams-pstn-usage.csv importiert (teams)",
+                                     f"Gelesene Zeilen: {TEAMS_ROWS}",
+                                     f"Neue Anrufe belastet: {TEAMS_ROWS}",
+                                     "Belastet: 20,65\xa0$"]
+
+
+def test_a_file_that_is_no_usage_export_is_explained(bolt, account):
+    share(bolt, b"\x89PNG\r\n\x1a\n" + bytes(100), name="cat.png")
+    text = summary_of(bolt)
+    assert text.startswith(":warning: I could not import *cat.png*:")
+    assert ledger_state(bolt.engine, payloads.TEAM) == (Decimal(100), 1)
+    [error] = audit_events(bolt.engine, payloads.TEAM, result="error")
+    assert error.action == "import.usage"
+
+
+def test_a_download_slack_refuses_is_explained(bolt, account):
+    bolt.slack.fail_next("files.info", ScriptedFailure(error="file_not_found"))
+    share(bolt, TEAMS_CSV.read_bytes())
+    assert "Slack did not let me download the file (file_not_found)" in summary_of(bolt)
+
+
+def test_the_token_goes_only_to_slack():
+    assert file_import.trusted("https://files.slack.com/files-pri/T1-F1/x.csv",
+                               "https://slack.com/api/")
+    assert file_import.trusted("http://127.0.0.1:5000/files/F1", "http://127.0.0.1:5000/api/")
+    assert not file_import.trusted("https://evil.example/files/F1", "https://slack.com/api/")
+    assert not file_import.trusted("http://files.slack.com/x", "https://slack.com/api/")
+    assert not file_import.trusted("https://slack.com.evil.example/x", "https://slack.com/api/")
+
+
+def test_the_ack_does_not_wait_for_the_import(bolt, account):
+    release = threading.Event()
+
+    def hold(call):
+        if call.method == "files.info":
+            release.wait(10)
+
+    bolt.slack.on_call = hold
+    try:
+        share(bolt, TEAMS_CSV.read_bytes())  # returns 200 while the download is held
+        assert bolt.slack.calls_to("chat.postMessage") == []
+    finally:
+        release.set()
+    assert "Charged: $20.65" in summary_of(bolt)
+
+
+def test_the_bots_own_uploads_and_channel_files_are_ignored(bolt, account):
+    file_id = bolt.slack.add_file(TEAMS_CSV.read_bytes())
+    files = [{"id": file_id, "name": "export.csv"}]
+    bolt.event(payloads.dm_event("", user_id="UBOT", subtype="file_share", files=files))
+    bolt.event(payloads.dm_event("", user_id=ADMIN, subtype="file_share", files=files,
+                                 channel_type="channel"))
+    # A DM question afterwards is answered: the file listener let it through.
+    bolt.event(payloads.dm_event("what's our balance?", user_id=MEMBER))
+    [answer] = posted(bolt)
+    assert "$100.00" in answer
+    time.sleep(0.3)  # the lazy listeners ran (and returned) in threads meanwhile
+    assert bolt.slack.calls_to("files.info") == []
+    assert audit_events(bolt.engine, payloads.TEAM, result="denied") == []
