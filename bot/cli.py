@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot import cli_context, cli_scheduler
+from bot import cli_context, cli_rates, cli_scheduler, cli_usage
 from bot.accounts import AccountView
 from bot.errors import CreditsError
 from bot.ledger import check_balances
@@ -30,6 +30,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(account_app, name="account")
 app.add_typer(ledger_app, name="ledger")
 cli_scheduler.register(app)
+cli_rates.register(app)
+cli_usage.register(app)
 
 out = Console()
 err = Console(stderr=True)

@@ -76,16 +76,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "export_comment_own": {"en": "Credits export, {period}: your call records ({email}).",
                            "de": "Credits-Export, {period}: Ihre Anrufe ({email})."},
     "export_done_all": {
-        "en": ":white_check_mark: Exported {calls} and {entries} ledger entries ({period}) as "
-              "{files}.",
-        "de": ":white_check_mark: {calls} und {entries} Buchungen ({period}) als {files} "
-              "exportiert."},
+        "en": ":white_check_mark: Exported {calls} and {entries} for {period} as {files}.",
+        "de": ":white_check_mark: {calls} und {entries} für {period} als {files} exportiert."},
     "export_done_own": {
-        "en": ":white_check_mark: Exported your {calls} ({period}) as {files}. It holds your "
+        "en": ":white_check_mark: Exported your {calls} for {period} as {files}. It holds your "
               "own calls only; a credits admin can export everyone's and the ledger.",
-        "de": ":white_check_mark: Ihre {calls} ({period}) als {files} exportiert. Sie enthält "
+        "de": ":white_check_mark: Ihre {calls} für {period} als {files} exportiert. Sie enthält "
               "nur Ihre eigenen Anrufe; ein Credits-Admin kann alle und die Buchungen "
               "exportieren."},
+    "entries_one": {"en": "1 ledger entry", "de": "1 Buchung"},
+    "entries_many": {"en": "{count} ledger entries", "de": "{count} Buchungen"},
     "export_here": {"en": "The file is in this conversation.",
                     "de": "Die Datei liegt in dieser Unterhaltung."},
     "export_dm": {"en": "I sent it to you in a direct message, so no one else sees it.",
@@ -201,6 +201,13 @@ def calls(count: int, locale: str | None) -> str:
     if count == 1:
         return say("calls_one", locale)
     return say("calls_many", locale, count=number(count, locale))
+
+
+def entries(count: int, locale: str | None) -> str:
+    """`1 ledger entry`, `3 ledger entries` (German: `1 Buchung`, `3 Buchungen`)."""
+    if count == 1:
+        return say("entries_one", locale)
+    return say("entries_many", locale, count=number(count, locale))
 
 
 def period_label(period: Period, locale: str | None) -> str:

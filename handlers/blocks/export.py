@@ -9,7 +9,7 @@ from bot.usage.reports import ExportFile
 from handlers.blocks.common import section
 from handlers.reply import Reply
 from handlers.uploads import DM, DM_FALLBACK
-from handlers.usage_text import calls, number, period_label, say
+from handlers.usage_text import calls, entries, period_label, say
 
 WHERE = {DM: "export_dm", DM_FALLBACK: "export_dm_fallback"}
 
@@ -28,9 +28,9 @@ def export_reply(files: Sequence[ExportFile], *, period: Period, call_count: int
     names = ", ".join(f"`{f.filename}`" for f in files)
     label = period_label(period, locale)
     if email is None:
-        entries = sum(f.rows for f in files) - call_count
+        entry_count = sum(f.rows for f in files) - call_count
         text = say("export_done_all", locale, calls=calls(call_count, locale),
-                   entries=number(entries, locale), period=label, files=names)
+                   entries=entries(entry_count, locale), period=label, files=names)
     else:
         text = say("export_done_own", locale, calls=calls(call_count, locale), period=label,
                    files=names)

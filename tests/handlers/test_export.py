@@ -71,8 +71,8 @@ def test_admin_csv_export_uploads_calls_and_ledger_to_the_conversation(bolt, acc
     ledger = read_csv(files[1][2])
     assert [(row["Kind"], row["Amount"], row["Balance after"]) for row in ledger] == [
         ("deposit", "500.00", "500.00"), ("charge", "-3.55", "496.45")]
-    assert answer.startswith(":white_check_mark: Exported 2 calls and 2 ledger entries "
-                             "(this month (November 2026)) as `credits-")
+    assert answer.startswith(":white_check_mark: Exported 2 calls and 2 ledger entries for "
+                             "this month (November 2026) as `credits-")
     assert "The file is in this conversation." in answer
     [audit] = [a for a in audit_events(bolt.engine, TEAM) if a.action == "command.export"]
     assert (audit.actor, audit.result, json.loads(audit.arguments)["scope"]) == (ADMIN, "ok", "all")
@@ -121,7 +121,7 @@ def test_where_the_bot_cannot_post_the_files_go_to_the_users_dm(bolt, account):
 def test_german_answer(bolt, account):
     bolt.command_text("export", user=GERMAN)
     [answer] = respond_texts(bolt.slack)
-    assert answer.startswith(":white_check_mark: Ihre 0 Anrufe (01.11.2026 – 30.11.2026) als")
+    assert answer.startswith(":white_check_mark: Ihre 0 Anrufe für 01.11.2026 – 30.11.2026 als")
 
 
 @pytest.mark.parametrize(("text", "words"), [
