@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import CreditsError
+
 log = logging.getLogger(__name__)
 
 HERE, DM, DM_FALLBACK = "here", "dm", "dm_fallback"
 # What Slack answers when the bot may not share files in a conversation.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived",
                          "restricted_action", "not_allowed_token_type", "invalid_channel"})
+
+
+class UploadFailed(CreditsError):
+    """Slack refused to take or share a file."""
 
 
 @dataclass(frozen=True)
@@ -33,17 +39,22 @@ def upload(client: WebClient, *, files: Sequence[Upload], channel: str, user_id:
            comment: str, private: bool = False) -> str:
     """Share `files` in `channel` (HERE) or, if `private` (DM) or the bot cannot post there
     (DM_FALLBACK), in the user's DM with the bot. Returns where they went."""
-    if not private:
-        try:
-            _send(client, files=files, channel=channel, comment=comment)
-            return HERE
-        except SlackApiError as exc:
-            if exc.response.get("error") not in CANNOT_POST:
-                raise
-            log.info("cannot share files in %s (%s): sending them to %s's DM", channel,
-                     exc.response.get("error"), user_id)
-    dm = client.conversations_open(users=user_id)["channel"]["id"]
-    _send(client, files=files, channel=dm, comment=comment)
+    try:
+        if not private:
+            try:
+                _send(client, files=files, channel=channel, comment=comment)
+                return HERE
+            except SlackApiError as exc:
+                if exc.response.get("error") not in CANNOT_POST:
+                    raise
+                log.info("cannot share files in %s (%s): sending them to %s's DM", channel,
+                         exc.response.get("error"), user_id)
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+        _send(client, files=files, channel=dm, comment=comment)
+    except SlackApiError as exc:
+        error = exc.response.get("error") or exc.response.status_code
+        raise UploadFailed(f"Slack refused the upload ({error}); please try again later.") \
+            from None
     return DM if private else DM_FALLBACK
 
 

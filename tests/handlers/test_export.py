@@ -134,3 +134,11 @@ def test_bad_arguments_are_answered_with_the_usage(bolt, account, text, words):
     [answer] = respond_texts(bolt.slack)
     assert words in answer and USAGE in answer
     assert bolt.slack.calls_to("files.getUploadURLExternal") == []
+
+
+def test_an_upload_slack_refuses_is_explained(bolt, account):
+    bolt.slack.fail_next("files.getUploadURLExternal", ScriptedFailure(error="access_denied"))
+    bolt.command_text("export", user=ADMIN)
+    [answer] = respond_texts(bolt.slack)
+    assert answer == ":warning: Slack refused the upload (access_denied); please try again later."
+    assert [a for a in audit_events(bolt.engine, TEAM) if a.action == "command.export"] == []
