@@ -223,3 +223,11 @@ def test_the_bots_own_uploads_and_channel_files_are_ignored(bolt, account):
     time.sleep(0.3)  # the lazy listeners ran (and returned) in threads meanwhile
     assert bolt.slack.calls_to("files.info") == []
     assert audit_events(bolt.engine, payloads.TEAM, result="denied") == []
+
+
+def test_a_cdr_without_prices_is_rated_against_the_deck(bolt, account):
+    share(bolt, (SAMPLES / "cdr.csv").read_bytes(), name="pbx.csv")
+    text = summary_of(bolt)
+    assert text.startswith("Imported pbx.csv (cdr)")
+    charged = charged_in_db(bolt, account)
+    assert charged > 0 and ledger_state(bolt.engine, payloads.TEAM)[0] == Decimal(100) - charged
