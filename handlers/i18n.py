@@ -159,9 +159,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "alerts_channel": {"en": "Alerts go to <#{channel}>.",
                        "de": "Warnungen gehen an <#{channel}>."},
     "alerts_no_channel": {
-        "en": "No alert channel is set, so alerts reach no one. Admins: "
-              "`/credits alerts channel #channel`.",
-        "de": "Kein Warnkanal gesetzt, Warnungen erreichen also niemanden. Admins: "
+        "en": "No alert channel is set: alerts go as DMs to the admins in CREDITS_ADMINS (to "
+              "no one when that list is empty). Admins: `/credits alerts channel #channel`.",
+        "de": "Kein Warnkanal gesetzt: Warnungen gehen als DM an die Admins in CREDITS_ADMINS "
+              "(an niemanden, wenn die Liste leer ist). Admins: "
               "`/credits alerts channel #Kanal`."},
     "alerts_added_armed": {
         "en": ":white_check_mark: Added a low-balance alert at *{amount}*: it fires when the "

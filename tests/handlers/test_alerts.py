@@ -94,7 +94,8 @@ def test_malformed_commands_show_the_usage(bolt, account, text, words):
 
 def test_alerts_reply_builder():
     reply = alerts_reply([Threshold(Decimal(500), True)], None, "EUR", locale="en-US")
-    assert reply.text == ("Low-balance alerts at: €500.00 (armed).\nNo alert channel is set, "
-                          "so alerts reach no one. Admins: `/credits alerts channel #channel`.")
+    assert reply.text == ("Low-balance alerts at: €500.00 (armed).\nNo alert channel is set: "
+                          "alerts go as DMs to the admins in CREDITS_ADMINS (to no one when "
+                          "that list is empty). Admins: `/credits alerts channel #channel`.")
     assert reply.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": line}}
                             for line in reply.text.splitlines()]
