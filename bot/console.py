@@ -37,11 +37,14 @@ from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console_render import Button, Rendered, render_message
+from bot.demo import demo_calls_csv
 from bot.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.server import BackgroundStart, prepare_database
+from bot.usage.importer import import_usage
 
 TEAM_ID = "T0CONSOLE"
 USER_ID = "U0CONSOLE"
+USER_EMAIL = "you@console.example"
 DM_CHANNEL = "D0CONSOLE"
 DEMO_DEPOSIT = Decimal(1000)
 DEMO_DEPOSIT_KEY = "console:demo:first-deposit"
@@ -295,6 +298,12 @@ def seed_demo_account(app: App, clock: Clock) -> None:
                                    exp_year=expires.year + 3)
     services.ledger.deposit(account_id=account.id, amount=DEMO_DEPOSIT, key=DEMO_DEPOSIT_KEY,
                             actor="console", memo="demo deposit of the local console")
+    services.licenses.assign(account_id=account.id, slack_user_id=USER_ID,
+                             email=USER_EMAIL, actor="console")
+    # A month of calls, rated against the deck, so usage, reports and the forecast show
+    # something; calls already imported by an earlier start are skipped, never charged twice.
+    import_usage(services.engine, clock, source=demo_calls_csv(clock.now()), account_id=account.id,
+                 hooks=services.ledger.hooks, actor="console", name="demo-calls.csv")
 
 
 @dataclass
@@ -316,7 +325,7 @@ def start_console(base: Settings, *, engine: Engine, clock: Clock, gateway: Any,
                   background: BackgroundStart | None = None) -> ConsoleRun:
     """Start the local Slack and the real app on the database, with the demo account."""
     slack = LocalSlack(team_id=TEAM_ID).start()
-    slack.add_user(SlackUser(USER_ID, "you", email="you@console.example", locale=locale,
+    slack.add_user(SlackUser(USER_ID, "you", email=USER_EMAIL, locale=locale,
                              is_admin=True))
     secret = secrets.token_hex(32)
     settings = console_settings(base, slack, secret)

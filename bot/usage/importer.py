@@ -244,12 +244,14 @@ class _Batcher:
         """Price every call; reject the ones in another currency and CDRs without a rate."""
         deck_currency = self.rater.deck.currency
         if deck_currency is None or deck_currency == self.currency:
-            rated = self.rater.price(calls["destination_digits"], calls["direction"],
-                                     calls["start_at"], calls["duration_seconds"])
+            rated = self.rater.rate(calls["destination_digits"], calls["direction"],
+                                    calls["start_at"], calls["duration_seconds"])
+            calls = calls.with_columns(
+                rated_micros=rated["rated_micros"],
+                destination_name=pl.coalesce("destination_name", rated["rated_destination"]))
         else:
-            rated = pl.Series("rated_micros", [None] * calls.height, dtype=pl.Int64)
+            calls = calls.with_columns(rated_micros=pl.lit(None, pl.Int64))
         calls = calls.with_columns(
-            rated_micros=rated,
             provider_charge_micros=pl.when(pl.col("charge_micros").is_not_null())
             .then(pl.col("charge_micros") + pl.col("fee_micros").fill_null(0)))
         calls = calls.with_columns(

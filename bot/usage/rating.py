@@ -27,13 +27,15 @@ def deck_frame(deck: RateDeck) -> pl.DataFrame:
     return pl.DataFrame({
         "direction": [row.direction for row in rows],
         "prefix": [row.prefix for row in rows],
+        "destination": [row.destination for row in rows],
         "plen": [len(row.prefix) for row in rows],
         "eff_day": [(row.effective_from - _EPOCH).days for row in rows],
         "rate_micros": [int(row.rate_per_min.scaleb(6)) for row in rows],
         "fee60": [60 * int(row.connection_fee.scaleb(6)) for row in rows],
         "initial": [row.initial_increment for row in rows],
         "recurring": [row.recurring_increment for row in rows],
-    }, schema={"direction": pl.String, "prefix": pl.String, "plen": pl.Int64,
+    }, schema={"direction": pl.String, "prefix": pl.String, "destination": pl.String,
+               "plen": pl.Int64,
                "eff_day": pl.Int32, "rate_micros": pl.Int64, "fee60": pl.Int64,
                "initial": pl.Int64, "recurring": pl.Int64})
 
@@ -54,6 +56,12 @@ class FrameRater:
     def price(self, digits: pl.Series, direction: pl.Series, start_at: pl.Series,
               duration_seconds: pl.Series) -> pl.Series:
         """Cost in micro-units of each call (Int64), null where the deck has no rate."""
+        return self.rate(digits, direction, start_at, duration_seconds)["rated_micros"]
+
+    def rate(self, digits: pl.Series, direction: pl.Series, start_at: pl.Series,
+             duration_seconds: pl.Series) -> pl.DataFrame:
+        """Per call, in order: `rated_micros` (null without a rate) and the deck's name of the
+        destination matched (`rated_destination`: a CDR carries no name of its own)."""
         calls = pl.DataFrame({
             "digits": digits, "direction": direction,
             "day": start_at.dt.convert_time_zone("UTC").dt.date().cast(pl.Int32),
@@ -72,13 +80,18 @@ class FrameRater:
                 matched = matched.sort("eff_day").unique("idx", keep="last")
             if matched.height:
                 found.append(matched.select("idx", "duration", "rate_micros", "fee60",
-                                            "initial", "recurring"))
+                                            "initial", "recurring", "destination"))
                 pending = pending.join(matched.select("idx"), on="idx", how="anti")
         if not found:
-            return pl.Series("rated_micros", [None] * calls.height, dtype=pl.Int64)
+            return pl.DataFrame({"rated_micros": [None] * calls.height,
+                                 "rated_destination": [None] * calls.height},
+                                schema={"rated_micros": pl.Int64, "rated_destination": pl.String})
         priced = pl.concat(found).with_columns(cost=_cost())
-        return (calls.select("idx").join(priced.select("idx", "cost"), on="idx", how="left")
-                .sort("idx")["cost"].alias("rated_micros"))
+        return (calls.select("idx")
+                .join(priced.select("idx", "cost", "destination"), on="idx", how="left")
+                .sort("idx")
+                .select(pl.col("cost").alias("rated_micros"),
+                        pl.col("destination").alias("rated_destination")))
 
 
 def _cost() -> pl.Expr:

@@ -1,0 +1,33 @@
+"""The console's demo usage: plausible, stable, and all priced by the bundled sample deck."""
+
+from collections import Counter
+
+from bot.demo import demo_calls_csv
+from bot.rates import ensure_sample_deck
+from bot.usage.importer import import_usage
+from storage.calls import list_calls
+from storage.db import read_session
+from tests.factories import make_account
+
+
+def test_the_same_day_gives_the_same_calls(clock):
+    assert demo_calls_csv(clock.now()) == demo_calls_csv(clock.now())
+    lines = demo_calls_csv(clock.now()).decode().splitlines()
+    assert lines[0] == "call_id,user,start,duration_seconds,destination_number,direction"
+    assert len(lines) > 100
+
+
+def test_every_demo_call_is_rated_named_and_charged_once(sqlite_engine, clock):
+    ensure_sample_deck(sqlite_engine, now=clock.now())
+    account = make_account(sqlite_engine, clock)
+    source = demo_calls_csv(clock.now())
+    first = import_usage(sqlite_engine, clock, source=source, account_id=account.id)
+    assert first.rejected_count == 0 and first.new_calls == len(source.splitlines()) - 1
+    assert first.charged > 0
+    again = import_usage(sqlite_engine, clock, source=source, account_id=account.id)
+    assert again.new_calls == 0 and again.charged == 0
+    with read_session(sqlite_engine) as session:
+        calls = list_calls(session=session, account_id=account.id)
+    names = Counter(call.destination_name for call in calls)
+    # A CDR carries no destination name: the deck's name of the matched prefix is kept.
+    assert None not in names and any(name.startswith("United Kingdom") for name in names)
