@@ -1,8 +1,10 @@
 """The local console: lines in, the real app's answers out, on a demo account."""
 
 import os
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,10 @@ from rich.console import Console
 from slack_sdk import WebClient
 
 from bot.console import DEMO_DEPOSIT, TEAM_ID, run_lines, start_console
+from bot.money import format_money
 from bot.payments import SimulatedGateway
+from storage.db import read_session
+from storage.ledger import list_entries
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,29 +45,35 @@ def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engi
                                                              tmp_path):
     run, _ = console
     account = run.session.app.credits_context.services.accounts.get(TEAM_ID)
-    assert account.balance == DEMO_DEPOSIT
     assert account.payment.last4 == "4242" and not account.payment.expired(clock.now())
+    with read_session(sqlite_engine) as session:
+        entries = list_entries(session=session, account_id=account.id)
+    # The first deposit, then one charge for the month of demo calls.
+    assert [entry.kind for entry in entries] == ["charge", "deposit"]
+    demo_charge = Decimal(entries[0].amount_micros).scaleb(-6)
+    assert demo_charge < 0 and account.balance == DEMO_DEPOSIT + demo_charge
     again = start_console(make_settings(), engine=sqlite_engine, clock=clock,
                           gateway=SimulatedGateway(clock), out=Console(quiet=True),
                           files_dir=tmp_path)
     again.close()
-    assert balance(run) == DEMO_DEPOSIT
+    assert balance(run) == account.balance
 
 
 def test_command_dm_and_home(console):
     shown = say(console, "/credits balance", "what's our balance?", "home")
-    assert shown.count("$1,000.00") >= 3
+    assert shown.count(format_money(balance(console[0]))) >= 3
     assert "bot (only you can see this):" in shown  # the command's ephemeral ack
-    assert "App Home:" in shown and "Licensed users: 0" in shown
+    assert "App Home:" in shown and "Licensed users: 1" in shown
 
 
 def test_large_deposit_is_confirmed_by_a_click(console):
     run, _ = console
+    start = balance(run)
     shown = say(console, "/credits deposit 20000")
     assert "click deposit_confirm" in shown
     shown = say(console, "click deposit_confirm")
-    assert "you clicked Confirm" in shown and "$21,000.00" in shown
-    assert balance(run) == 21000
+    assert "you clicked Confirm" in shown and format_money(start + 20000) in shown
+    assert balance(run) == start + 20000
 
 
 def test_help_unknown_commands_and_exit(console):
@@ -70,7 +81,7 @@ def test_help_unknown_commands_and_exit(console):
     assert "click ACTION VALUE" in shown
     assert "Only /credits is a command of this app (/foo)" in shown
     assert "No button nothing was shown" in shown
-    assert "$1,000.00" not in shown  # nothing after exit
+    assert format_money(balance(console[0])) not in shown  # nothing after exit
 
 
 def test_uploaded_files_are_saved_and_named(console, tmp_path):
@@ -97,5 +108,8 @@ def test_piped_console_end_to_end(tmp_path):
     out = result.stdout
     assert out.startswith("Credits Bot local console: sample prices")
     assert "you> what is our balance?" in out
-    assert out.count("balance is $1,000.00") == 2  # the command and the DM
-    assert "Deposited $500.00" in out and "balance is $1,500.00" in out
+    shown = re.findall(r"balance is \$([\d,]+\.\d\d)", out)
+    start = Decimal(shown[0].replace(",", ""))
+    assert shown[1] == shown[0]  # the command and the DM
+    assert "Deposited $500.00" in out
+    assert f"balance is {format_money(start + 500)}" in out
