@@ -41,6 +41,7 @@ class Invocation:
 
 
 Run = Callable[[HandlerContext, Invocation], Reply]
+Check = Callable[[HandlerContext, Invocation], object]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Subcommand:
     admin: bool = False  # True: every call needs an admin; or a predicate on the arguments
     admin_when: Callable[[tuple[str, ...]], bool] | None = None
     slow: bool = False  # answered from a lazy listener after the ack (uploads, exports)
+    # For slow ones: a fast check of the arguments, run within the ack (raises UsageError or
+    # another CreditsError), so that a typo is answered at once, not after "working on it".
+    check: Check | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
 
     def needs_admin(self, args: tuple[str, ...]) -> bool:

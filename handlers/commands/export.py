@@ -45,6 +45,12 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                         locale=locale)
 
 
+def check(ctx: HandlerContext, invocation: Invocation) -> None:
+    """Refuse a bad format or period within the ack."""
+    _, words = split_format(invocation.args)
+    read_period(ctx, ctx.services.accounts.ensure(invocation.team_id), period_text(words))
+
+
 def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
     """The file format (csv by default) and the other words."""
     formats = [word for word in args if word.lower() in FORMATS]
@@ -54,6 +60,6 @@ def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
     return (formats[0].lower() if formats else "csv"), words
 
 
-SUBCOMMAND = Subcommand(name="export", usage=USAGE, run=run, slow=True,
+SUBCOMMAND = Subcommand(name="export", usage=USAGE, run=run, slow=True, check=check,
                         summary="call records and ledger as CSV or XLSX files (members: their "
                                 "own calls, sent privately)")

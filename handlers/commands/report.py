@@ -35,6 +35,12 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                         locale=locale)
 
 
-SUBCOMMAND = Subcommand(name="report", usage=USAGE, run=run, slow=True,
+def check(ctx: HandlerContext, invocation: Invocation) -> None:
+    """Refuse a bad period within the ack."""
+    read_period(ctx, ctx.services.accounts.ensure(invocation.team_id),
+                period_text(invocation.args))
+
+
+SUBCOMMAND = Subcommand(name="report", usage=USAGE, run=run, slow=True, check=check,
                         summary="a summary of the period with a chart of balance and daily "
                                 "spend")

@@ -41,9 +41,25 @@ class Router:
             return error_reply(f"There is no `/credits {word}`. Try one of: {names}, or "
                                "`/credits help`.")
         if sub.slow:
-            refusal = self._check_rights(sub, invocation)
+            refusal = self._check_rights(sub, invocation) or self._check_arguments(sub, invocation)
             return refusal or Reply(text=f"Working on `/credits {sub.name}`…")
         return self.run(sub, invocation)
+
+    def _check_arguments(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
+        if sub.check is None:
+            return None
+        try:
+            sub.check(self.ctx, invocation)
+        except UsageError as exc:
+            return error_reply(str(exc), usage=sub.usage)
+        except CreditsError as exc:
+            return error_reply(str(exc))
+        return None
+
+    def is_slow(self, command: dict[str, Any]) -> bool:
+        """Whether this `/credits …` needs the lazy listener (a Bolt listener matcher)."""
+        sub = self.find(Invocation.from_payload(command))
+        return bool(sub and sub.slow)
 
     def run(self, sub: Subcommand, invocation: Invocation) -> Reply:
         refusal = self._check_rights(sub, invocation)
@@ -84,8 +100,18 @@ class Router:
     def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
         invocation = Invocation.from_payload(command)
         sub = self.find(invocation)
-        if sub is None or not sub.slow or sub.needs_admin(invocation.args) and \
-                not self.ctx.rights.is_admin(invocation.user_id):
+        if sub is None or not sub.slow:
             return
-        reply = self.run(sub, invocation)
+        # The ack already answered refusals and bad arguments: nothing more to say for those.
+        if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(invocation.user_id):
+            return
+        if self._check_arguments(sub, invocation) is not None:
+            return
+        try:
+            reply = self.run(sub, invocation)
+        except Exception:
+            # The ack said "working on it": never leave the user waiting on silence.
+            log.exception("/credits %s failed in the lazy listener", sub.name)
+            reply = error_reply("Sorry, something went wrong on our side while working on "
+                                f"`/credits {sub.name}`. It has been logged; please try again.")
         respond(**reply.as_message(), replace_original=False)

@@ -73,7 +73,41 @@ def test_an_empty_period_still_draws_a_chart(bolt, account):
 
 
 def test_a_bad_period_is_answered_with_the_usage(bolt, account):
-    bolt.command_text("report next-week", user=ADMIN)
-    [answer] = respond_texts(bolt.slack)
+    answer = bolt.command_text("report next-week", user=ADMIN)
     assert "is not a period" in answer and "Usage: `/credits report [period]`" in answer
     assert bolt.slack.calls_to("files.getUploadURLExternal") == []
+
+
+def test_an_unexpected_failure_after_the_ack_is_apologised_for(bolt, account, monkeypatch):
+    import handlers.commands.report as report_command
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the chart library fell over")
+
+    monkeypatch.setattr(report_command, "render_chart", broken)
+    assert bolt.command_text("report", user=ADMIN) == "Working on `/credits report`…"
+    [answer] = respond_texts(bolt.slack)
+    assert answer.startswith(":warning: Sorry, something went wrong on our side")
+    assert "chart library" not in answer  # no internals shown to the user
+
+
+def test_fast_subcommands_start_no_lazy_listener(bolt, account):
+    from slack_bolt.lazy_listener import ThreadLazyListenerRunner
+
+    started = []
+    original = ThreadLazyListenerRunner.start
+
+    def spy(self, function, request):
+        started.append(function)
+        return original(self, function, request)
+
+    ThreadLazyListenerRunner.start = spy
+    try:
+        bolt.command_text("help", user=ADMIN)
+        bolt.command_text("balance", user=ADMIN)
+        assert started == []
+        bolt.command_text("report", user=ADMIN)
+        respond_texts(bolt.slack)  # let it finish before the local Slack stops
+        assert len(started) == 1
+    finally:
+        ThreadLazyListenerRunner.start = original
