@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
@@ -358,7 +358,9 @@ def render_chart(report: Report, *, title: str | None = None) -> bytes:
     zone = zone_of(report.period.timezone)
     figure = Figure(figsize=(8, 6), dpi=100)
     FigureCanvasAgg(figure)
-    balance_axes, spend_axes = figure.subplots(2, 1)
+    # One time axis for both plots, spanning the whole period, so a deposit on the 2nd lines up
+    # with the spend of the 2nd.
+    balance_axes, spend_axes = figure.subplots(2, 1, sharex=True)
     # Floats only for drawing: the amounts themselves stay Decimal everywhere else.
     times = [point.at.astimezone(zone).replace(tzinfo=None) for point in report.balance_points]
     balances = [float(point.balance) for point in report.balance_points]
@@ -367,9 +369,11 @@ def render_chart(report: Report, *, title: str | None = None) -> bytes:
     balance_axes.set_ylabel(f"Balance ({report.currency})")
     balance_axes.set_title(title or f"Credits: {report.period.label}")
     balance_axes.grid(True, alpha=0.3)
-    days = report.period.days()
+    days = [datetime.combine(day, time()) for day in report.period.days()]
     spends = [float(line.spend) for line in report.daily]
-    spend_axes.bar(days, spends, color="#ff7f0e")
+    spend_axes.bar(days, spends, width=0.8, align="edge", color="#ff7f0e")
+    spend_axes.set_xlim(report.period.start.astimezone(zone).replace(tzinfo=None),
+                        report.period.end.astimezone(zone).replace(tzinfo=None))
     spend_axes.set_ylabel(f"Daily spend ({report.currency})")
     spend_axes.grid(True, axis="y", alpha=0.3)
     if not report.calls:
