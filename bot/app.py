@@ -27,8 +27,10 @@ from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.outbox import install_alerting
 from bot.payments import SimulatedGateway
+from bot.rates import Rates
 from bot.recommend import Recommender
 from bot.services import Services
+from bot.usage.reports import UsageReports
 from handlers.auth import Rights
 from handlers.blocks.alert_messages import alert_blocks
 from handlers.context import HandlerContext
@@ -62,7 +64,9 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
                                      default_channel=settings.credits_alert_channel),
         confirmations=Confirmations(engine, clock), history=History(engine),
         forecaster=Forecaster(engine, clock),
-        recommender=Recommender(engine, clock, min_deposit=settings.credits_min_deposit))
+        recommender=Recommender(engine, clock, min_deposit=settings.credits_min_deposit),
+        rates=Rates(engine, clock, rates_file=settings.credits_rates_file),
+        usage_reports=UsageReports(engine, clock))
     # Alerts and auto-recharge hook into the ledger: see bot/outbox.install_alerting.
     install_alerting(services, render=alert_blocks)
     return services

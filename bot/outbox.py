@@ -330,8 +330,8 @@ def install_alerting(services: Services, *, render: Renderer | None = None) -> A
     - the Recharger's outcome hook, which writes recharge succeeded / failed alerts in the
       transaction that records the outcome.
 
-    The monitor and the recharger are kept in `services.extras` ("alerts", "recharger") for the
-    scheduler's sweep and the alert buttons.
+    The monitor and the recharger are kept in `services.alerts` and `services.recharger` for
+    the scheduler's sweep and the alert buttons.
     """
     settings = services.settings
     writer = OutboxWriter(admins=settings.credits_admins,
@@ -341,6 +341,6 @@ def install_alerting(services: Services, *, render: Renderer | None = None) -> A
     recharger = Recharger(services.engine, services.clock, services.gateway,
                           ledger=services.ledger, on_outcome=monitor.on_recharge)
     services.ledger.hooks += [monitor.on_posting, recharger.on_posting]
-    services.extras["alerts"] = monitor
-    services.extras["recharger"] = recharger
+    services.alerts = monitor
+    services.recharger = recharger
     return monitor

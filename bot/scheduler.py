@@ -202,8 +202,7 @@ def build_runtime(services: Services, client: WebClient, *, holder: str | None =
     relay = Relay(services.engine, services.clock, SlackSender(relay_client(client)),
                   default_channel=services.settings.credits_alert_channel)
     return SchedulerRuntime(services=services, lease=lease, relay=relay,
-                            monitor=services.extras.get("alerts"),
-                            recharger=services.extras.get("recharger"))
+                            monitor=services.alerts, recharger=services.recharger)
 
 
 def start_scheduler(services: Services, client: WebClient, *, holder: str | None = None,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -19,7 +19,13 @@ from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import PaymentGateway
+from bot.rates import Rates
 from bot.recommend import Recommender
+from bot.usage.reports import UsageReports
+
+if TYPE_CHECKING:  # both import this module for its type: no cycle at run time
+    from bot.outbox import AlertMonitor
+    from bot.recharge import Recharger
 
 
 @dataclass
@@ -40,4 +46,8 @@ class Services:
     history: History
     forecaster: Forecaster
     recommender: Recommender
-    extras: dict[str, Any] = field(default_factory=dict)
+    rates: Rates
+    usage_reports: UsageReports
+    # Set by bot.outbox.install_alerting, which wires them into the ledger's hooks.
+    alerts: AlertMonitor | None = None
+    recharger: Recharger | None = None

@@ -31,7 +31,6 @@ from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
 from handlers.blocks.file_import import import_reply, progress_text
 from handlers.context import HandlerContext
 from handlers.events import team_of
-from handlers.usage_services import rates_of
 from handlers.usage_text import number, say
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,7 @@ class DmImports:
                 progress: Progress) -> ImportSummary:
         services = self.ctx.services
         account = services.accounts.ensure(team_id)
-        deck = rates_of(services).deck()
+        deck = services.rates.deck()
         progress.start()
         return import_usage(services.engine, services.clock, source=path, account_id=account.id,
                             deck=deck, hooks=services.ledger.hooks, progress=progress.update,

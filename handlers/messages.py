@@ -27,7 +27,6 @@ from handlers.intents import (
 )
 from handlers.reply import Reply
 from handlers.sentences import say
-from handlers.usage_services import rates_of, reports_of
 from handlers.usage_text import calls, number, period_phrase
 from handlers.usage_text import say as say_usage
 
@@ -69,7 +68,7 @@ def answer_rate(ctx: HandlerContext, question: Question) -> Reply:
     if target is None:
         return Reply(text=ask, blocks=[section(ask)])
     account = ctx.services.accounts.ensure(question.team_id)
-    rates = rates_of(ctx.services)
+    rates = ctx.services.rates
     try:
         quote = rates.quote(target, region=account.region)
     except (InvalidNumber, UnknownDestination, NoRate) as exc:
@@ -88,7 +87,7 @@ def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
         text = say_usage("usage_no_email", question.locale)
         return Reply(text=text, blocks=[section(text)])
     account = ctx.services.accounts.ensure(question.team_id)
-    reports = reports_of(ctx.services)
+    reports = ctx.services.usage_reports
     period = reports.period(account, spend_period(question.intent.text))
     summary = reports.summary(account, period, user=profile.email)
     when = period_phrase(period, question.locale)

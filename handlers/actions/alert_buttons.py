@@ -154,7 +154,7 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond) -> None
     amount = max(round_cents(amount), services.settings.credits_min_deposit)
     services.accounts.set_autorecharge(click.team_id, enabled=True, amount=amount, below=below)
     _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, None)
-    recharger = services.extras.get("recharger")
+    recharger = services.recharger
     if recharger is not None:
         recharger.evaluate(account.id)  # below the new trigger already: buy now, not later
     answer(respond, autorecharge_on_reply(amount=amount, below=below, currency=account.currency,

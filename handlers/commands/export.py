@@ -18,7 +18,6 @@ from handlers.commands.usage_args import own_email, period_text, read_period
 from handlers.context import HandlerContext
 from handlers.reply import Reply
 from handlers.uploads import Upload, upload
-from handlers.usage_services import reports_of
 
 USAGE = "export [period] [csv | xlsx]"
 
@@ -29,7 +28,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     period = read_period(ctx, account, period_text(words))
     email = own_email(ctx, invocation.user_id)
     locale = ctx.directory.locale(invocation.user_id)
-    reports = reports_of(ctx.services)
+    reports = ctx.services.usage_reports
     files = reports.export(account, period, fmt=fmt, user=email)
     call_count = reports.summary(account, period, user=email).calls
     where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,

@@ -12,7 +12,6 @@ from handlers.blocks.rate import rate_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
 from handlers.reply import Reply
-from handlers.usage_services import rates_of
 
 USAGE = "rate <number or country>"
 EXAMPLES = "`/credits rate +44 20 7946 0000`, `/credits rate Germany`, `/credits rate toll-free US`"
@@ -24,14 +23,14 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         raise UsageError(f"Say which number or country, for example {EXAMPLES}.")
     account = ctx.services.accounts.ensure(invocation.team_id)
     quote = quote_rate(ctx, query, region=account.region)
-    return rate_reply(quote, source=rates_of(ctx.services).deck().source,
+    return rate_reply(quote, source=ctx.services.rates.deck().source,
                       locale=ctx.directory.locale(invocation.user_id))
 
 
 def quote_rate(ctx: HandlerContext, query: str, *, region: str) -> RateQuote:
     """The quote of a number or country; unreadable input is a usage error."""
     try:
-        return rates_of(ctx.services).quote(query, region=region)
+        return ctx.services.rates.quote(query, region=region)
     except (InvalidNumber, UnknownDestination) as exc:
         raise UsageError(str(exc)) from None
 

@@ -14,7 +14,6 @@ from handlers.commands.usage_args import period_text, read_period
 from handlers.context import HandlerContext
 from handlers.reply import Reply
 from handlers.uploads import Upload, upload
-from handlers.usage_services import reports_of
 from handlers.usage_text import period_label, say
 
 USAGE = "report [period]"
@@ -24,7 +23,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = ctx.services.accounts.ensure(invocation.team_id)
     period = read_period(ctx, account, period_text(invocation.args))
     locale = ctx.directory.locale(invocation.user_id)
-    report = reports_of(ctx.services).report(account, period)
+    report = ctx.services.usage_reports.report(account, period)
     title = say("report_title", locale, period=period_label(period, locale))
     chart = Upload(f"credits-report-{period.first_day}_{period.last_day}.png",
                    render_chart(report, title=title), title)

@@ -13,7 +13,6 @@ from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.commands.usage_args import own_email, period_text, read_period
 from handlers.context import HandlerContext
 from handlers.reply import Reply
-from handlers.usage_services import reports_of
 
 USAGE = "usage [period] [by user | by destination | by day]"
 
@@ -23,7 +22,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = ctx.services.accounts.ensure(invocation.team_id)
     period = read_period(ctx, account, text)
     email = own_email(ctx, invocation.user_id)
-    summary = reports_of(ctx.services).summary(account, period, user=email, group_by=group_by)
+    summary = ctx.services.usage_reports.summary(account, period, user=email, group_by=group_by)
     return usage_reply(summary, email=email, locale=ctx.directory.locale(invocation.user_id))
 
 

@@ -9,7 +9,6 @@ from bot.errors import CreditsError
 from bot.usage.periods import PERIOD_USAGE, Period
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
-from handlers.usage_services import reports_of
 from handlers.usage_text import say
 
 
@@ -23,7 +22,7 @@ def period_text(words: Sequence[str]) -> str | None:
 def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> Period:
     """The period in the account's time zone; a bad one is a usage error."""
     try:
-        return reports_of(ctx.services).period(account, text)
+        return ctx.services.usage_reports.period(account, text)
     except CreditsError as exc:
         raise UsageError(str(exc)) from None
 

@@ -163,7 +163,7 @@ def account(services, engine, clock):
 
 
 def monitor(services):
-    return services.extras["alerts"]
+    return services.alerts
 
 
 def sent(engine, kind=None):
