@@ -159,7 +159,6 @@ def serve(
         "--no-scheduler", help="Do not run the scheduled jobs in this process.")] = False,
 ) -> None:
     """Serve Slack over HTTP: /slack/events, /healthz and /metrics (uvicorn)."""
-    import logging
 
     from bot import server
     from bot.payments import SimulatedGateway
@@ -175,8 +174,7 @@ def serve(
         err.print("note: SLACK_CLIENT_ID/SECRET are set, but OAuth installs (/slack/install) "
                   "are not built yet: serving the one workspace of SLACK_BOT_TOKEN.",
                   highlight=False)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
+    cli_context.configure_logging()
     clock = cli_context.clock()
     asgi = server.build_asgi(settings, engine=cli_context.engine(), clock=clock,
                              gateway=SimulatedGateway(clock),
@@ -189,7 +187,6 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
         "--no-scheduler", help="Do not run the scheduled jobs in this process.")] = False,
 ) -> None:
     """Connect to Slack in Socket Mode (no public URL needed; for development)."""
-    import logging
     import secrets
 
     from pydantic import SecretStr
@@ -212,7 +209,7 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
         # Socket Mode requests are not signed; the app factory still wants a secret.
         settings = settings.model_copy(
             update={"slack_signing_secret": SecretStr(secrets.token_hex(32))})
-    logging.basicConfig(level=logging.INFO)
+    cli_context.configure_logging()
     clock, engine = cli_context.clock(), cli_context.engine()
     prepare_database(settings, engine, clock)
     client = make_client(settings)

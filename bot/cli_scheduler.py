@@ -33,8 +33,7 @@ def scheduler(
     from bot.payments import SimulatedGateway
     from bot.scheduler import start_scheduler
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli_context.configure_logging()
     # cli_context.engine() migrates the schema first.
     settings, engine, clock = cli_context.settings(), cli_context.engine(), cli_context.clock()
     services = build_services(settings, engine=engine, clock=clock,
