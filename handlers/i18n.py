@@ -262,7 +262,16 @@ def language(locale: str | None) -> str:
     return "de" if (locale or "").lower().startswith("de") else "en"
 
 
-def t(key: str, locale: str | None, **values: Any) -> str:
-    """The sentence `key` in the user's language, filled in."""
-    entry = MESSAGES[key]
+Catalogue = dict[str, dict[str, str]]
+
+
+def translate(catalogue: Catalogue, key: str, locale: str | None, **values: Any) -> str:
+    """The sentence `key` of a catalogue in the user's language (English when it has no
+    translation), filled in."""
+    entry = catalogue[key]
     return entry.get(language(locale), entry["en"]).format(**values)
+
+
+def t(key: str, locale: str | None, **values: Any) -> str:
+    """A sentence of the commands' catalogue."""
+    return translate(MESSAGES, key, locale, **values)

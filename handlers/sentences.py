@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.i18n import language
+from handlers.i18n import translate
 
 SENTENCES: dict[str, dict[str, str]] = {
     "dm_help": {
@@ -49,6 +49,5 @@ SENTENCES: dict[str, dict[str, str]] = {
 
 
 def say(key: str, locale: str | None, **values: Any) -> str:
-    """The sentence `key` in the language of `locale`, filled in."""
-    entry = SENTENCES[key]
-    return entry.get(language(locale), entry["en"]).format(**values)
+    """A sentence of the DM and App Home catalogue."""
+    return translate(SENTENCES, key, locale, **values)

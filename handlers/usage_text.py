@@ -12,7 +12,7 @@ from babel.numbers import format_currency, format_decimal
 
 from bot.money import format_money, normalize_locale
 from bot.usage.periods import Period
-from handlers.i18n import language
+from handlers.i18n import language, translate
 
 TEXTS: dict[str, dict[str, str]] = {
     # -- rate ---------------------------------------------------------------------------------
@@ -173,9 +173,8 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def say(key: str, locale: str | None, **values: Any) -> str:
-    """The sentence `key` in the language of `locale`, filled in."""
-    entry = TEXTS[key]
-    return entry.get(language(locale), entry["en"]).format(**values)
+    """A sentence of the usage answers' catalogue."""
+    return translate(TEXTS, key, locale, **values)
 
 
 def price(amount: Decimal, currency: str, locale: str | None) -> str:

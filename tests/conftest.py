@@ -10,6 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot import cli_context
 from bot.app import create_app
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -62,6 +63,17 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The CLI on a fresh SQLite database (DATABASE_URL), its cached engine forgotten around
+    the test, and no rate deck named by the environment."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("CREDITS_RATES_FILE", raising=False)
+    cli_context.reset()
+    yield sqlite_url
+    cli_context.reset()
 
 
 @pytest.fixture

@@ -262,19 +262,6 @@ def table(results: dict[str, dict[str, float]], *, concurrency: int,
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        rest = text[following + 1:] if following != -1 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--requests", type=int, default=2000)
@@ -311,7 +298,9 @@ def main() -> None:
     print()
     print(section)
     if args.write:
-        write_section(ROOT / "bench" / "RESULTS.md", section)
+        from bench.results import write_section  # the repository root is on sys.path now
+
+        write_section(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -306,19 +306,6 @@ def table(results: dict[str, dict[str, Any]], *, rows: int, prefixes: int, batch
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        rest = text[following + 1:] if following != -1 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
@@ -364,7 +351,9 @@ def main() -> None:
     print(section)
     write = args.write if args.write is not None else args.rows == DEFAULT_ROWS
     if write:
-        write_section(ROOT / "bench" / "RESULTS.md", section)
+        from bench.results import write_section  # the repository root is on sys.path now
+
+        write_section(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -14,14 +13,6 @@ from bot.cli import app
 from bot.ledger import Ledger
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    cli_context.reset()
-    yield sqlite_url
-    cli_context.reset()
 
 
 def invoke(*args: str) -> tuple[int, str]:

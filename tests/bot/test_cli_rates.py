@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot import cli_context
-from bot.cli_rates import register
+from bot.cli import app as cli_app
 from bot.rates import COLUMNS, current_deck
 
 runner = CliRunner()
@@ -19,25 +18,14 @@ runner = CliRunner()
 
 @pytest.fixture
 def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """The credits-bot command, as the lead's CLI builds it."""
-
-    register(app)
-    return app
+    """The real `credits-bot` command, as an operator runs it."""
+    return cli_app
 
 
-@pytest.fixture
-def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+@pytest.fixture(autouse=True)
+def wide_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.cli_rates.out", Console(width=200))
     monkeypatch.setattr("bot.cli_rates.err", Console(width=200, stderr=True))
-    monkeypatch.delenv("CREDITS_RATES_FILE", raising=False)
-    cli_context.reset()
-    yield sqlite_url
-    cli_context.reset()
 
 
 def deck(path: Path, *lines: str) -> Path:

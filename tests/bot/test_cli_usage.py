@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +13,8 @@ from typer.testing import CliRunner
 
 from bot import cli_context
 from bot.accounts import Accounts
-from bot.cli_usage import exact_amount, register
+from bot.cli import app as cli_app
+from bot.cli_usage import exact_amount
 from bot.clock import ManualClock
 from tests.conftest import START
 from tests.factories import make_account
@@ -28,25 +28,14 @@ runner = CliRunner()
 
 @pytest.fixture
 def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """The credits-bot command, as the lead's CLI builds it."""
-
-    register(app)
-    return app
+    """The real `credits-bot` command, as an operator runs it."""
+    return cli_app
 
 
-@pytest.fixture
-def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    monkeypatch.delenv("CREDITS_RATES_FILE", raising=False)
+@pytest.fixture(autouse=True)
+def wide_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bot.cli_usage.out", Console(width=200))
     monkeypatch.setattr("bot.cli_usage.err", Console(width=200, stderr=True))
-    cli_context.reset()
-    yield sqlite_url
-    cli_context.reset()
 
 
 @pytest.fixture
