@@ -37,6 +37,8 @@ from bot.lease import Lease, LeaseLost
 from bot.outbox import Relay, RelayReport, SlackSender, relay_client
 from bot.recharge import Recharger
 from bot.services import Services
+from storage.db import write_transaction
+from storage.events import prune_events
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ class SweepReport:
     alerts: int = 0
     expired_lots: int = 0
     recharges: int = 0
+    pruned_events: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -158,7 +161,18 @@ def sweep(runtime: SchedulerRuntime, token: int | None = None) -> SweepReport:
         if token is not None and runtime.lease.token != token:
             raise LeaseLost("the lease ran out during the sweep")
         report.recharges += len(runtime.recharger.sweep())
+    report.pruned_events = forget_old_events(services)
     return report
+
+
+# Slack retries an event for minutes: a day later its event_id can no longer come back.
+EVENT_MEMORY = timedelta(days=1)
+
+
+def forget_old_events(services: Services) -> int:
+    """Drop the event_ids remembered for deduplication once Slack can no longer retry them."""
+    with write_transaction(services.engine) as session:
+        return prune_events(session=session, before=services.clock.now() - EVENT_MEMORY)
 
 
 # -- starting and stopping --------------------------------------------------------------------

@@ -236,3 +236,19 @@ def test_the_runaway_guard_alerts_once_while_it_holds(engine, clock, local_slack
     (capped,) = world.outbox(alerts.RECHARGE_CAPPED)
     assert "bought credits 5 times in 24 hours" in capped.text
     assert len(world.gateway.charges) == 5
+
+
+def test_the_sweep_forgets_event_ids_once_slack_can_no_longer_retry(engine, clock,
+                                                                  local_slack):
+    from storage.db import write_transaction
+    from storage.events import claim_event
+
+    world = World(engine, clock, local_slack)
+    with write_transaction(engine) as session:
+        assert claim_event(session=session, key="event:Ev1", team_id="T1", now=clock.now())
+    clock.advance(timedelta(hours=23))
+    assert world.sweep().pruned_events == 0
+    with write_transaction(engine) as session:  # still remembered: a retry is answered once
+        assert not claim_event(session=session, key="event:Ev1", team_id="T1", now=clock.now())
+    clock.advance(timedelta(hours=2))
+    assert world.sweep().pruned_events == 1
