@@ -101,18 +101,19 @@ class DmImports:
                 summary = self._import(path, team_id=team_id, user=user, name=name,
                                        progress=progress)
                 progress.finish(summary.rows)
+        # The audit record comes first: it must exist even when posting the answer fails.
         except CreditsError as exc:
-            self._post(channel, say("import_failed", locale, name=name, reason=str(exc)))
             self._audit(team_id, user, name, result="error", detail=str(exc))
+            self._post(channel, say("import_failed", locale, name=name, reason=str(exc)))
             return None
         except Exception:
             log.exception("importing %s for %s failed", name, user)
-            self._post(channel, say("import_crashed", locale, name=name))
             self._audit(team_id, user, name, result="error", detail="unexpected error")
+            self._post(channel, say("import_crashed", locale, name=name))
             return None
+        self._audit(team_id, user, name, result="ok", summary=summary)
         reply = import_reply(summary, locale=locale)
         self.ctx.client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
-        self._audit(team_id, user, name, result="ok", summary=summary)
         return summary
 
     def _import(self, path: Path, *, team_id: str, user: str, name: str,

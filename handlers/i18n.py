@@ -107,6 +107,16 @@ MESSAGES: dict[str, dict[str, str]] = {
               "on the alerts.",
         "de": "Die automatische Aufladung ist jetzt *aus*. Das Guthaben wird nicht mehr "
               "aufgefüllt: achten Sie auf die Warnungen."},
+    "autorecharge_bought_now": {
+        "en": "The balance was below the trigger already, so the first recharge was bought "
+              "now: the balance is {balance}.",
+        "de": "Das Guthaben lag schon unter dem Auslöser, also wurde die erste Aufladung sofort "
+              "gekauft: das Guthaben beträgt {balance}."},
+    "autorecharge_failed_now": {
+        "en": "The balance is below the trigger already, but the first recharge failed: "
+              "{reason}. It is retried, and the alert channel is told.",
+        "de": "Das Guthaben liegt schon unter dem Auslöser, aber die erste Aufladung schlug "
+              "fehl: {reason}. Sie wird wiederholt, und der Warnkanal wird informiert."},
     "autorecharge_below_now": {
         "en": "The balance ({balance}) is below the trigger already: the first recharge runs "
               "at the next check.",

@@ -102,3 +102,14 @@ def add_call(engine: Engine, account_id: int, *, at: datetime, seconds: int, cha
                                charge_micros=to_micros(Decimal(charge)), imported_at=at,
                                **extra))
     return key
+
+
+def account_view(*, balance: Decimal = Decimal(0), amount: Decimal | None = None,
+                 below: Decimal | None = None, currency: str = "USD") -> AccountView:
+    """An account snapshot for the pure Block Kit builders (no database)."""
+    return AccountView(
+        id=1, team_id="T1", name="Example", currency=currency, timezone="UTC", region="US",
+        billing_region="US", billing_type="mosa", balance=balance, version=1,
+        suspended=balance <= 0, suspended_at=None,
+        autorecharge_enabled=amount is not None, autorecharge_amount=amount,
+        autorecharge_below=below, alert_channel=None, payment=None)

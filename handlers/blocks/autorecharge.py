@@ -26,17 +26,25 @@ def autorecharge_reply(account: AccountView, *, locale: str | None) -> Reply:
     return Reply(text=f"{text}\n{hint}", blocks=[section(text), context(hint)])
 
 
-def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | None) -> Reply:
-    """Auto-recharge turned on (and whether the balance is below the trigger already)."""
+def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | None,
+                          recharged: bool = False, failure: str | None = None) -> Reply:
+    """Auto-recharge turned on, and what became of a balance below the trigger already: the
+    first recharge was bought at once, or failed, or waits for the next check."""
     assert account.autorecharge_amount is not None and account.autorecharge_below is not None
     text = t("autorecharge_turned_on", locale,
              amount=format_money(account.autorecharge_amount, account.currency, locale),
              below=format_money(account.autorecharge_below, account.currency, locale),
              method=method)
     blocks = [section(text)]
-    if account.balance < account.autorecharge_below:
-        note = t("autorecharge_below_now", locale,
-                 balance=format_money(account.balance, account.currency, locale))
+    note = None
+    balance = format_money(account.balance, account.currency, locale)
+    if recharged:
+        note = t("autorecharge_bought_now", locale, balance=balance)
+    elif failure:
+        note = t("autorecharge_failed_now", locale, reason=failure)
+    elif account.balance < account.autorecharge_below:
+        note = t("autorecharge_below_now", locale, balance=balance)
+    if note:
         text += "\n" + note
         blocks.append(context(note))
     return Reply(text=text, blocks=blocks)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from bot.errors import InvalidAmount
 from bot.money import parse_amount
+from bot.recharge import RechargeFailed, RechargeSucceeded
 from handlers.blocks.autorecharge import (
     autorecharge_off_reply,
     autorecharge_on_reply,
@@ -42,7 +43,16 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     quote = ctx.services.deposits.quote(invocation.team_id, amount)
     account = accounts.set_autorecharge(invocation.team_id, enabled=True, amount=amount,
                                         below=below)
-    return autorecharge_on_reply(account, method=quote.method, locale=locale)
+    outcome = None
+    recharger = ctx.services.recharger
+    if recharger is not None and account.balance < below:
+        # Below the trigger already: buy now rather than at the next sweep.
+        outcome = recharger.evaluate(account.id)
+        account = accounts.get(invocation.team_id)
+    return autorecharge_on_reply(account, method=quote.method, locale=locale,
+                                 recharged=isinstance(outcome, RechargeSucceeded),
+                                 failure=outcome.reason.rstrip(".")
+                                 if isinstance(outcome, RechargeFailed) else None)
 
 
 def _amount(text: str, which: str) -> Decimal:

@@ -45,10 +45,32 @@ def test_shown_in_the_accounts_currency(bolt, clock):
     assert "*500,00\xa0€* aufladen" in bolt.command_text("autorecharge", user=GERMAN)
 
 
-def test_turning_on_below_the_trigger_says_a_recharge_comes(bolt, clock):
+def test_turning_on_below_the_trigger_buys_the_first_recharge_at_once(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(80))
     text = bolt.command_text("autorecharge on 500 below 100")
-    assert "The balance ($80.00) is below the trigger already" in text
+    assert "the first recharge was bought now: the balance is $580.00" in text
+    account = bolt.services.accounts.get(TEAM)
+    assert account.balance == Decimal(580)
+    kinds = [entry.kind for entry in bolt.services.history.recent(account_id=account.id, limit=5)]
+    assert kinds.count("recharge") == 1
+
+
+def test_turning_on_below_the_trigger_with_a_declined_card_says_why(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(80), card_last4="0002")
+    text = bolt.command_text("autorecharge on 500 below 100")
+    assert "the first recharge failed: Your card was declined. It is retried" in text
+    assert bolt.services.accounts.get(TEAM).balance == Decimal(80)
+
+
+def test_the_reply_without_a_recharger_says_the_next_check_buys():
+    from handlers.blocks.autorecharge import autorecharge_on_reply
+    from tests.factories import account_view
+
+    reply = autorecharge_on_reply(account_view(balance=Decimal(80), amount=Decimal(500),
+                                               below=Decimal(100)),
+                                  method="Visa ending 4242", locale="en-US")
+    assert reply.text.endswith("The balance ($80.00) is below the trigger already: the first "
+                               "recharge runs at the next check.")
 
 
 def test_admin_turns_it_off(bolt, clock):
