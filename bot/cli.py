@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.server import BackgroundStart
 
 app = typer.Typer(help="Credits Bot: prepaid Communications Credits, run from Slack.",
+                  add_completion=False,
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 account_app = typer.Typer(help="Show and change a workspace's credits account.",
@@ -29,9 +30,6 @@ ledger_app = typer.Typer(help="Verify the books.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(account_app, name="account")
 app.add_typer(ledger_app, name="ledger")
-cli_scheduler.register(app)
-cli_rates.register(app)
-cli_usage.register(app)
 
 out = Console()
 err = Console(stderr=True)
@@ -266,6 +264,13 @@ def _background(disabled: bool) -> BackgroundStart | None:
         err.print("note: no scheduler yet (bot.scheduler); alerts and auto-recharge sweeps "
                   "do not run.", highlight=False)
     return start
+
+
+# Registered after the run modes above, so that `credits-bot --help` lists serve, socket and
+# console first.
+cli_scheduler.register(app)
+cli_usage.register(app)
+cli_rates.register(app)
 
 
 def main() -> None:
