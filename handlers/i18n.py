@@ -64,6 +64,13 @@ MESSAGES: dict[str, dict[str, str]] = {
               "payment and never charges twice.",
         "de": ":hourglass: {reason} Klicken Sie in einer Minute erneut auf *Bestätigen*: die "
               "erste Zahlung wird geprüft, nie doppelt abgebucht."},
+    "deposit_unknown": {
+        "en": ":hourglass: {reason} Click *Check again* in a minute rather than sending the "
+              "command again: it settles this payment and never charges twice.",
+        "de": ":hourglass: {reason} Klicken Sie in einer Minute auf *Erneut prüfen*, statt den "
+              "Befehl noch einmal zu senden: so wird diese Zahlung geklärt, nie doppelt "
+              "abgebucht."},
+    "button_check_again": {"en": "Check again", "de": "Erneut prüfen"},
     "deposit_cancelled": {
         "en": "The deposit of {amount} was cancelled by <@{user}>. Nothing was deposited.",
         "de": "Die Einzahlung von {amount} wurde von <@{user}> abgebrochen. Es wurde nichts "

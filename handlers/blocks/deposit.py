@@ -64,6 +64,17 @@ def deposit_refused_reply(reason: str, *, locale: str | None) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
+def deposit_unknown_reply(reason: str, *, operation_id: str, expires_at_text: str,
+                          locale: str | None) -> Reply:
+    """A deposit whose payment outcome is unknown: one button settles that same payment."""
+    text = t("deposit_unknown", locale, reason=_sentence(reason))
+    note = t("deposit_confirm_expires", locale, time=expires_at_text)
+    blocks = [section(text), actions(
+        CONFIRM_BLOCK, button(t("button_check_again", locale), CONFIRM_ACTION, operation_id,
+                              style="primary")), context(note)]
+    return Reply(text=f"{text}\n{note}", blocks=blocks)
+
+
 def deposit_timeout_reply(reason: str, *, locale: str | None) -> Reply:
     """A payment whose outcome is not known yet (the buttons stay for a second try)."""
     text = t("deposit_timeout", locale, reason=_sentence(reason))

@@ -1,20 +1,25 @@
 """`/credits deposit <amount> [memo]` (admin): a one-time deposit, large ones confirmed first.
 
-The ledger key of a deposit comes from the slash command's trigger_id, which Slack keeps when it
-retries the same request: a replayed delivery deposits once. A large deposit becomes a pending
-operation whose id (also derived from the trigger_id) rides in the Confirm and Cancel buttons.
+Every deposit has an operation id derived from the slash command's trigger_id, which Slack
+keeps when it retries the same request, and its ledger and gateway key comes from that id: a
+replayed delivery deposits once. A large deposit becomes a pending operation whose id rides in
+the Confirm and Cancel buttons. So does a payment whose outcome is unknown (the gateway timed
+out): its "Check again" button settles that same payment, where a new command would start
+another one.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from bot.confirmations import operation_id_for
+from bot.confirmations import PendingOp, operation_id_for
 from bot.errors import CreditsError, InvalidAmount, PaymentFailed
 from bot.money import parse_amount
+from bot.payments import GatewayTimeout
 from handlers.blocks.deposit import (
     deposit_confirm_reply,
     deposit_done_reply,
+    deposit_unknown_reply,
     refusal_text,
 )
 from handlers.commands.base import Invocation, Subcommand, UsageError
@@ -24,11 +29,6 @@ from handlers.reply import Reply
 USAGE = "deposit <amount> [memo]"
 MAX_MEMO = 200
 KIND = "deposit"
-
-
-def deposit_key(team_id: str, trigger_id: str | None) -> str:
-    """The ledger and gateway key of a slash-command deposit (stable across Slack's retries)."""
-    return f"deposit:slack:{team_id}:{trigger_id or uuid.uuid4()}"
 
 
 def operation_key(operation_id: str) -> str:
@@ -48,19 +48,28 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     services.accounts.ensure(invocation.team_id)
     locale = ctx.directory.locale(invocation.user_id)
     quote = services.deposits.quote(invocation.team_id, amount)
-    if quote.needs_confirmation:
-        op = services.confirmations.create(
+    operation_id = (operation_id_for(invocation.team_id, invocation.trigger_id)
+                    if invocation.trigger_id else str(uuid.uuid4()))
+
+    def keep_operation() -> PendingOp:
+        return services.confirmations.create(
             account_id=quote.account_id, kind=KIND,
             payload={"amount": str(amount), "memo": memo}, requested_by=invocation.user_id,
-            operation_id=(operation_id_for(invocation.team_id, invocation.trigger_id)
-                          if invocation.trigger_id else None))
+            operation_id=operation_id)
+
+    if quote.needs_confirmation:
+        op = keep_operation()
         return deposit_confirm_reply(quote, operation_id=op.id,
                                      limit=services.deposits.confirm_above,
                                      expires_at_text=f"{op.expires_at:%H:%M}", locale=locale)
     try:
         result = services.deposits.deposit(
-            invocation.team_id, amount, key=deposit_key(invocation.team_id, invocation.trigger_id),
+            invocation.team_id, amount, key=operation_key(operation_id),
             actor=invocation.user_id, memo=memo)
+    except GatewayTimeout as exc:
+        op = keep_operation()
+        return deposit_unknown_reply(str(exc), operation_id=op.id,
+                                     expires_at_text=f"{op.expires_at:%H:%M}", locale=locale)
     except PaymentFailed as exc:
         raise CreditsError(refusal_text(exc.reason, locale=locale)) from exc
     return deposit_done_reply(result, memo=memo, locale=locale)

@@ -314,3 +314,26 @@ def test_workspace_owner_may_deposit(bolt, account):
                                   is_owner=True))
     bolt.command_text("deposit 60", user="U0OWNER")
     assert ledger_state(bolt.engine, TEAM) == (Decimal(60), 1)
+
+
+def test_a_plain_deposit_whose_payment_is_unknown_is_settled_by_check_again(bolt, account):
+    gateway = bolt.services.gateway
+    gateway.time_out_next(1, after_charge=False)  # no answer, and the lookup finds nothing
+    body = ack_body(bolt.command("deposit 500"))
+    assert "did not answer in time" in body["text"] and "Check again" in json.dumps(body)
+    (block,) = [b for b in body["blocks"] if b["type"] == "actions"]
+    (button,) = block["elements"]
+    assert button["action_id"] == CONFIRM_ACTION
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(0), 0)
+    bolt.click(CONFIRM_ACTION, button["value"])
+    bolt.click(CONFIRM_ACTION, button["value"])  # a second click settles nothing more
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(500), 1)
+    assert len(gateway.charges) == 1
+
+
+def test_a_lost_answer_to_a_plain_deposit_is_booked_from_the_gateway(bolt, account):
+    gateway = bolt.services.gateway
+    gateway.time_out_next(1, after_charge=True)  # charged, the answer lost: lookup finds it
+    text = bolt.command_text("deposit 500")
+    assert text.startswith(":white_check_mark: Deposited *$500.00*")
+    assert ledger_state(bolt.engine, TEAM) == (Decimal(500), 1) and len(gateway.charges) == 1
