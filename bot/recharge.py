@@ -73,95 +73,66 @@ def backoff(tries: int) -> timedelta:
 
 
 @dataclass(frozen=True)
-class RechargeStarted:
-    """An attempt was created: the balance fell below the trigger."""
+class _AttemptOutcome:
+    """What happened to one attempt; alerts are deduplicated by attempt and outcome."""
 
-    kind: ClassVar[str] = "recharge_started"
+    kind: ClassVar[str]
     account_id: int
     team_id: str
     attempt_id: str
     amount: Decimal
     currency: str
-    tries: int
 
     @property
     def dedupe_key(self) -> str:
-        return f"recharge-started:{self.attempt_id}"
+        return f"{self.kind.replace('_', '-')}:{self.attempt_id}"
 
 
 @dataclass(frozen=True)
-class RechargeSucceeded:
+class RechargeStarted(_AttemptOutcome):
+    """An attempt was created: the balance fell below the trigger."""
+
+    kind: ClassVar[str] = "recharge_started"
+    tries: int
+
+
+@dataclass(frozen=True)
+class RechargeSucceeded(_AttemptOutcome):
     """The recharge was paid and booked."""
 
     kind: ClassVar[str] = "recharge_succeeded"
-    account_id: int
-    team_id: str
-    attempt_id: str
-    amount: Decimal
-    currency: str
     balance_after: Decimal
     reference: str
     method: str
     tries: int
     resumed: bool  # the recharge lifted a suspension
 
-    @property
-    def dedupe_key(self) -> str:
-        return f"recharge-succeeded:{self.attempt_id}"
-
 
 @dataclass(frozen=True)
-class RechargeFailed:
+class RechargeFailed(_AttemptOutcome):
     """The payment was refused (or could not be tried); retried at `next_try_at`."""
 
     kind: ClassVar[str] = "recharge_failed"
-    account_id: int
-    team_id: str
-    attempt_id: str
-    amount: Decimal
-    currency: str
     reason: str
     code: str
     tries: int  # the how-many-th try of this crossing failed
     next_try_at: datetime
 
-    @property
-    def dedupe_key(self) -> str:
-        return f"recharge-failed:{self.attempt_id}"
-
 
 @dataclass(frozen=True)
-class RechargePending:
+class RechargePending(_AttemptOutcome):
     """The gateway did not answer: the outcome is unknown and is reconciled next time."""
 
     kind: ClassVar[str] = "recharge_pending"
-    account_id: int
-    team_id: str
-    attempt_id: str
-    amount: Decimal
-    currency: str
     reason: str
-
-    @property
-    def dedupe_key(self) -> str:
-        return f"recharge-pending:{self.attempt_id}"
 
 
 @dataclass(frozen=True)
-class RechargeCancelled:
+class RechargeCancelled(_AttemptOutcome):
     """An attempt was dropped before any payment (turned off, or the balance recovered)."""
 
     kind: ClassVar[str] = "recharge_cancelled"
-    account_id: int
-    team_id: str
-    attempt_id: str
-    amount: Decimal
-    currency: str
     reason: str
-
-    @property
-    def dedupe_key(self) -> str:
-        return f"recharge-cancelled:{self.attempt_id}"
 
 
 @dataclass(frozen=True)
