@@ -13,7 +13,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.confirmations import PendingOp
+from bot.accounts import AccountView
+from bot.confirmations import Claim, PendingOp
 from bot.errors import CreditsError, PaymentFailed
 from bot.payments import GatewayTimeout
 from handlers.actions.click import Click, answer, require_admin
@@ -50,19 +51,29 @@ def register(app: App, ctx: HandlerContext) -> None:
     app.action(CANCEL_ACTION)(on_cancel)
 
 
-def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Carry out a pending deposit once, for an admin."""
+def take(ctx: HandlerContext, click: Click, respond: Respond,
+         move: Callable[..., Claim]) -> tuple[PendingOp, AccountView, str | None] | None:
+    """The operation this admin's click wins with `move` (claim or cancel), its account and the
+    user's locale; None when the click is refused or the operation is closed (both answered)."""
     if not require_admin(ctx, click, respond):
-        return
-    services = ctx.services
+        return None
     locale = ctx.directory.locale(click.user_id)
-    account = services.accounts.ensure(click.team_id)
-    claim = services.confirmations.claim(click.value, account_id=account.id)
+    account = ctx.services.accounts.ensure(click.team_id)
+    claim = move(click.value, account_id=account.id)
     if not claim.won or claim.operation is None:
         answer(respond, operation_closed_reply(claim.state, locale=locale),
                replace_original=claim.state not in KEEP_MESSAGE)
+        return None
+    return claim.operation, account, locale
+
+
+def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
+    """Carry out a pending deposit once, for an admin."""
+    services = ctx.services
+    taken = take(ctx, click, respond, services.confirmations.claim)
+    if taken is None:
         return
-    op = claim.operation
+    op, _, locale = taken
     amount, memo = Decimal(str(op.payload["amount"])), op.payload.get("memo")
     try:
         result = services.deposits.deposit(click.team_id, amount, key=operation_key(op.id),
@@ -94,18 +105,12 @@ def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
 
 def cancel(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     """Cancel a pending deposit, for an admin."""
-    if not require_admin(ctx, click, respond):
+    taken = take(ctx, click, respond, ctx.services.confirmations.cancel)
+    if taken is None:
         return
-    services = ctx.services
-    locale = ctx.directory.locale(click.user_id)
-    account = services.accounts.ensure(click.team_id)
-    claim = services.confirmations.cancel(click.value, account_id=account.id)
-    if not claim.won or claim.operation is None:
-        answer(respond, operation_closed_reply(claim.state, locale=locale),
-               replace_original=claim.state not in KEEP_MESSAGE)
-        return
-    _audit(ctx, click, claim.operation, "ok", "cancelled")
-    amount = Decimal(str(claim.operation.payload["amount"]))
+    op, account, locale = taken
+    _audit(ctx, click, op, "ok", "cancelled")
+    amount = Decimal(str(op.payload["amount"]))
     answer(respond, deposit_cancelled_reply(amount, account.currency, user_id=click.user_id,
                                             locale=locale), replace_original=True)
 
