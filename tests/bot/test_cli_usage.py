@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import typer
@@ -18,10 +17,7 @@ from bot.cli_usage import exact_amount
 from bot.clock import ManualClock
 from tests.conftest import START
 from tests.factories import make_account
-
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
-TEAMS_CSV = SAMPLES / "teams-pstn-usage.csv"
-CDR_CSV = SAMPLES / "cdr.csv"
+from tests.samples import CDR_CSV, TEAMS_CSV
 
 runner = CliRunner()
 

@@ -5,7 +5,6 @@ CLI, the sample deck loaded at start-up by the server and the console, and the c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -18,8 +17,8 @@ from bot.rates import current_deck
 from bot.server import prepare_database
 from tests.conftest import make_settings
 from tests.factories import make_account
+from tests.samples import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 runner = CliRunner()
 
 

@@ -9,7 +9,6 @@ import threading
 import time
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -21,11 +20,9 @@ from storage.units import from_micros
 from tests import payloads
 from tests.factories import audit_events, ledger_state, make_account
 from tests.handlers.lazy import wait_for
+from tests.samples import GRAPH_JSON, SAMPLES, TEAMS_CSV
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
-TEAMS_CSV = SAMPLES / "teams-pstn-usage.csv"
-GRAPH_JSON = SAMPLES / "graph-getPstnCalls.json"
 SAMPLE_TOTAL = Decimal("20.65")  # the samples' README: Charge + Connection Fee over all rows
 TEAMS_ROWS = 40
 

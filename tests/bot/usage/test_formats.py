@@ -8,7 +8,6 @@ import random
 import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -25,11 +24,7 @@ from bot.usage.formats import (
     open_usage,
 )
 from bot.usage.frames import calls_frame, read_frames
-
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
-TEAMS_CSV = SAMPLES / "teams-pstn-usage.csv"
-GRAPH_JSON = SAMPLES / "graph-getPstnCalls.json"
-CDR_CSV = SAMPLES / "cdr.csv"
+from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 
 
 def read(source, **kwargs):

@@ -29,9 +29,9 @@ from storage.db import make_engine, read_session
 from storage.ledger import list_entries
 from storage.migrate import upgrade
 from tests.factories import make_account
+from tests.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = ROOT.parent / "shared" / "samples"
 ROWS = 2_400
 BATCH = 300
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

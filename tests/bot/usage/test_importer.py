@@ -9,7 +9,6 @@ import json
 import zipfile
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
-from pathlib import Path
 
 import pytest
 
@@ -27,11 +26,8 @@ from storage.licenses import insert_license
 from storage.models import CallRecord, License
 from storage.units import from_micros
 from tests.factories import make_account
+from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
-TEAMS_CSV = SAMPLES / "teams-pstn-usage.csv"
-GRAPH_JSON = SAMPLES / "graph-getPstnCalls.json"
-CDR_CSV = SAMPLES / "cdr.csv"
 CDR_HEADER = "call_id,user,start,duration_seconds,destination_number,direction\n"
 
 
