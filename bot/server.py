@@ -29,7 +29,7 @@ from prometheus_client import (
     generate_latest,
 )
 from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_bolt.request.payload_utils import (
     is_block_actions,
     is_event,
@@ -44,12 +44,13 @@ from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import create_app, make_client
 from bot.clock import Clock
 from bot.config import Settings
+from bot.inbound import Refused, SlackSignature, read_body, to_bolt_request
 from bot.services import Services
 from storage.migrate import current_revision, upgrade
 
@@ -113,14 +114,26 @@ class Metrics:
             self.requests.labels(kind, str(status[0])).inc()
 
 
-def create_asgi(bolt: App, *, engine: Engine, metrics: Metrics | None = None,
+def create_asgi(bolt: App, *, engine: Engine, signing_secret: str,
+                metrics: Metrics | None = None,
                 lifespan: Callable[[Starlette], AbstractContextManager[None]] | None = None,
                 ) -> Starlette:
     """The ASGI app around a Bolt app: /slack/events, /healthz and /metrics."""
     metrics = metrics or Metrics()
+    signature = SlackSignature(signing_secret)
 
     async def slack_events(request: Request) -> Response:
-        bolt_request = to_bolt_request(request, await request.body())
+        # Bounded read, signature on the raw bytes, then parsing (bot.inbound): an unsigned
+        # or oversized body never reaches a parser, and a bad one is a 4xx, not a traceback.
+        try:
+            raw = await read_body(request.headers, request.stream())
+            text = signature.check(raw, request.headers)
+            bolt_request = to_bolt_request(text, headers=request.headers,
+                                           query=request.url.query)
+        except Refused as refused:
+            with metrics.observe("refused") as report:
+                report(refused.status)
+            return PlainTextResponse(refused.reason, status_code=refused.status)
         with metrics.observe(request_kind(bolt_request.body)) as report:
             bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
             report(bolt_response.status)
@@ -224,7 +237,8 @@ def build_asgi(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any
             if started is not None:
                 started.stop()
 
-    return create_asgi(bolt, engine=engine, lifespan=lifespan)
+    return create_asgi(bolt, engine=engine, lifespan=lifespan,
+                       signing_secret=Settings.secret(settings.slack_signing_secret) or "")
 
 
 def run_server(asgi: Starlette, *, host: str, port: int, log_level: str = "info") -> None:

@@ -88,7 +88,7 @@ def build_variant(variant: str, api_url: str, database: str) -> tuple[Any, Any]:
         return Starlette(routes=[Route("/slack/events", events, methods=["POST"])]), bolt
     if variant == "floor":
         bolt = ack_only_app(api_url)
-        return create_asgi(bolt, engine=engine), bolt
+        return create_asgi(bolt, engine=engine, signing_secret=SECRET), bolt
     clock = SystemClock()
     settings = Settings(_env_file=None, slack_bot_token="xoxb-bench",  # type: ignore[call-arg]
                         slack_signing_secret=SECRET, slack_api_url=api_url,

@@ -99,7 +99,43 @@ def test_health_and_metrics(server):
     health = httpx.get(base + "/healthz", timeout=5).json()
     assert health["status"] == "ok" and health["revision"]
     metrics = httpx.get(base + "/metrics", timeout=5).text
-    assert 'credits_slack_requests_total{kind="command",status="401"}' in metrics
+    assert 'credits_slack_requests_total{kind="refused",status="401"}' in metrics
+
+
+def rss_mb(pid):
+    """The resident memory of a process, in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_200_mb_unsigned_post_costs_no_memory(server, chunked):
+    base, process = server
+    before = rss_mb(process.pid)
+    piece = b"{" + b"x" * (1 << 20)
+
+    def body():
+        for _ in range(200):
+            yield piece
+
+    headers = {"content-type": "application/json", "x-slack-request-timestamp": "1",
+               "x-slack-signature": "v0=forged"}
+    if not chunked:
+        headers["content-length"] = str(200 * len(piece))
+    try:
+        response = httpx.post(base + "/slack/events", content=body(), headers=headers,
+                              timeout=60)
+        status = response.status_code
+    except httpx.TransportError:  # the server may close the connection after its 413
+        status = 413
+    after = rss_mb(process.pid)
+    print(f"server RSS {before:.0f} -> {after:.0f} MB ({'chunked' if chunked else 'sized'})")
+    assert status == 413
+    assert after - before < 30
+    assert httpx.get(base + "/healthz", timeout=5).status_code == 200
 
 
 def test_sigterm_stops_the_server_cleanly(server):
