@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 from slack_bolt import BoltRequest
-from slack_sdk.signature import SignatureVerifier
+from slack_sdk.signature import Clock, SignatureVerifier
 
 MAX_BODY_BYTES = 1 << 20  # 1 MB: Slack's largest payloads (a full modal view) are far smaller
 # Slack signs with a Unix time in seconds: ten digits until the year 2286.
@@ -77,7 +77,7 @@ class SlackSignature:
         return text
 
 
-class _Clock:
+class _Clock(Clock):
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
 
