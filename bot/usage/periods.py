@@ -17,6 +17,9 @@ DEFAULT_PERIOD = "this-month"
 PERIOD_USAGE = ("a period is `this-month` (the default), `last-month`, `last-N-days` "
                 "(e.g. `last-30-days`), a month `YYYY-MM` or a range `YYYY-MM-DD..YYYY-MM-DD`")
 MAX_DAYS = 3 * 366
+# Communications Credits did not exist before 2000, and no report looks past 2100: a year outside
+# is a typo (or a probe: `9999-12` would run past the last date Python can hold).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 _LAST_DAYS = re.compile(r"last-(\d{1,4})-days?")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -81,10 +84,12 @@ def parse_period(text: str | None, *, timezone: str = "UTC", now: datetime) -> P
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
             raise InvalidPeriod(f"`{_show(raw)}` is not a month: {PERIOD_USAGE}.")
+        _check_years(raw, year)
         first = date(year, month, 1)
         return _period(raw, f"{first:%B %Y}", first, _month_end(first), timezone, zone)
     match = _RANGE.fullmatch(word)
     if match:
+        _check_years(raw, int(match[1][:4]), int(match[2][:4]))
         try:
             first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
         except ValueError:
@@ -97,6 +102,12 @@ def parse_period(text: str | None, *, timezone: str = "UTC", now: datetime) -> P
         return _period(raw, f"{first.isoformat()} – {last.isoformat()}", first, last, timezone,
                        zone)
     raise InvalidPeriod(f"`{_show(raw)}` is not a period: {PERIOD_USAGE}.")
+
+
+def _check_years(raw: str, *years: int) -> None:
+    if not all(MIN_YEAR <= year <= MAX_YEAR for year in years):
+        raise InvalidPeriod(f"`{_show(raw)}`: a period lies in the years {MIN_YEAR} to "
+                            f"{MAX_YEAR}.")
 
 
 def zone_of(name: str) -> ZoneInfo:

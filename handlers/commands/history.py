@@ -25,6 +25,9 @@ def entries_wanted(args: tuple[str, ...]) -> int:
         return DEFAULT_ENTRIES
     if len(args) > 1 or not args[0].isascii() or not args[0].isdigit():
         raise UsageError(f"Give how many entries as a whole number from 1 to {MAX_ENTRIES}.")
+    # Checked before int(): Python refuses (ValueError) to convert more than 4,300 digits.
+    if len(args[0]) > len(str(MAX_ENTRIES)) + 2:
+        raise UsageError(f"Ask for 1 to {MAX_ENTRIES} entries.")
     count = int(args[0])
     if not 1 <= count <= MAX_ENTRIES:
         raise UsageError(f"Ask for 1 to {MAX_ENTRIES} entries.")
