@@ -9,6 +9,16 @@ class InvalidAmount(CreditsError):
     """An amount a user typed cannot be money."""
 
 
+class WrongCurrency(InvalidAmount):
+    """An amount whose currency sign names another currency than the account's."""
+
+    def __init__(self, *, typed: str, currency: str) -> None:
+        super().__init__(f"This account is in {currency}: `{typed}` is another currency. "
+                         f"Write the amount in {currency}, for example `100`.")
+        self.typed = typed
+        self.currency = currency
+
+
 class InsufficientRights(CreditsError):
     """The user may not run an admin subcommand."""
 

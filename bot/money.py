@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
-from bot.errors import InvalidAmount
+from bot.errors import InvalidAmount, WrongCurrency
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
@@ -22,12 +22,23 @@ DEFAULT_LOCALE = "en_US"
 
 # Digits with optional thousands separators (groups of three) or none, then at most a fraction.
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII)
-_CURRENCY_SIGNS = "$€£"
+# The currencies each sign can name. A sign is a claim about the currency: `€100` on a USD
+# account is not $100, so a sign that cannot name the account's currency is refused.
+_SIGN_CURRENCIES: dict[str, frozenset[str]] = {
+    "$": frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "BRL", "CLP",
+                    "COP", "ARS"}),
+    "€": frozenset({"EUR"}),
+    "£": frozenset({"GBP"}),
+    "¥": frozenset({"JPY", "CNY"}),
+    "₹": frozenset({"INR"}),
+}
+_CURRENCY_SIGNS = "".join(_SIGN_CURRENCIES)
 _MAX_TEXT = 40
 
 
-def parse_amount(text: str, *, max_decimals: int = 2) -> Decimal:
-    """Parse a positive amount of money as a user types it: `1000`, `1,000`, `$1,000.00`."""
+def parse_amount(text: str, *, currency: str, max_decimals: int = 2) -> Decimal:
+    """Parse a positive amount of money in `currency` as a user types it: `1000`, `1,000`,
+    `$1,000.00`, `100€`; WrongCurrency when its sign names another currency."""
     raw = (text or "").strip()
     if not raw:
         raise InvalidAmount("Give an amount, for example `1000` or `$1,000.00`.")
@@ -36,8 +47,11 @@ def parse_amount(text: str, *, max_decimals: int = 2) -> Decimal:
     body = raw
     if body[0] in "-−":
         raise InvalidAmount("An amount cannot be negative.")
-    if body[0] in _CURRENCY_SIGNS:
-        body = body[1:].strip()
+    sign = body[0] if body[0] in _CURRENCY_SIGNS else body[-1]
+    if sign in _CURRENCY_SIGNS:
+        body = (body[1:] if body[0] == sign else body[:-1]).strip()
+        if currency.upper() not in _SIGN_CURRENCIES[sign]:
+            raise WrongCurrency(typed=_shorten(raw), currency=currency.upper())
     if body[:1] in ("-", "−"):
         raise InvalidAmount("An amount cannot be negative.")
     if not _NUMBER.match(body):

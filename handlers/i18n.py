@@ -35,6 +35,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "de": "jetzt: das Guthaben ist aufgebraucht"},
     "run_out_far": {"en": "not within 10 years at this rate",
                     "de": "nicht innerhalb von 10 Jahren bei diesem Verbrauch"},
+    "amount_wrong_currency": {
+        "en": "This account is in {currency}: `{typed}` is another currency. Write the amount "
+              "in {currency}, for example `100`.",
+        "de": "Dieses Konto wird in {currency} geführt: `{typed}` ist eine andere Währung. "
+              "Geben Sie den Betrag in {currency} an, zum Beispiel `100`."},
     # -- deposit ----------------------------------------------------------------------------
     "deposit_done": {
         "en": ":white_check_mark: Deposited *{amount}* ({method}). The balance is now "

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.alert_settings import DuplicateThreshold, UnknownThreshold
-from bot.errors import CreditsError, InvalidAmount
-from bot.money import format_money, parse_amount
+from bot.errors import CreditsError
+from bot.money import format_money
 from handlers.blocks.alerts import (
     alerts_reply,
     channel_set_reply,
@@ -14,6 +12,7 @@ from handlers.blocks.alerts import (
     threshold_added_reply,
     threshold_removed_reply,
 )
+from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_channel
 from handlers.context import HandlerContext
 from handlers.i18n import t
@@ -39,7 +38,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         channel = parse_channel(args[1], USAGE)
         settings.set_channel(invocation.team_id, channel)
         return channel_set_reply(channel, locale=locale)
-    amount = _amount(args[1])
+    amount = read_amount(args[1], currency=account.currency, locale=locale)
     money = format_money(amount, account.currency, locale)
     if word == "add":
         try:
@@ -58,13 +57,6 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     return threshold_removed_reply(
         amount, thresholds=settings.thresholds(account_id=account.id),
         channel=settings.channel(account), currency=account.currency, locale=locale)
-
-
-def _amount(text: str) -> Decimal:
-    try:
-        return parse_amount(text)
-    except InvalidAmount as exc:
-        raise UsageError(str(exc)) from exc
 
 
 def _changes(args: tuple[str, ...]) -> bool:

@@ -6,16 +6,13 @@ the amount obeys the deposit rules (bounds, who may buy, a payment method that w
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from bot.errors import InvalidAmount
-from bot.money import parse_amount
 from bot.recharge import RechargeFailed, RechargeSucceeded
 from handlers.blocks.autorecharge import (
     autorecharge_off_reply,
     autorecharge_on_reply,
     autorecharge_reply,
 )
+from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
 from handlers.reply import Reply
@@ -38,8 +35,9 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if word != "on" or len(args) != 4 or args[2].lower() != "below":
         raise UsageError("Write it as `autorecharge on 500 below 100`: add $500 when the "
                          "balance is below $100. Or `autorecharge off`.")
-    amount, below = _amount(args[1], "recharge amount"), _amount(args[3], "trigger")
-    accounts.ensure(invocation.team_id)
+    currency = accounts.ensure(invocation.team_id).currency
+    amount = read_amount(args[1], currency=currency, locale=locale, which="recharge amount")
+    below = read_amount(args[3], currency=currency, locale=locale, which="trigger")
     quote = ctx.services.deposits.quote(invocation.team_id, amount)
     account = accounts.set_autorecharge(invocation.team_id, enabled=True, amount=amount,
                                         below=below)
@@ -53,13 +51,6 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                                  recharged=isinstance(outcome, RechargeSucceeded),
                                  failure=outcome.reason.rstrip(".")
                                  if isinstance(outcome, RechargeFailed) else None)
-
-
-def _amount(text: str, which: str) -> Decimal:
-    try:
-        return parse_amount(text)
-    except InvalidAmount as exc:
-        raise UsageError(f"The {which}: {exc}") from exc
 
 
 def _changes(args: tuple[str, ...]) -> bool:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import uuid
 
 from bot.confirmations import PendingOp, operation_id_for
-from bot.errors import CreditsError, InvalidAmount, PaymentFailed
-from bot.money import parse_amount
+from bot.errors import CreditsError, PaymentFailed
 from bot.payments import GatewayTimeout
 from handlers.blocks.deposit import (
     deposit_confirm_reply,
@@ -22,6 +21,7 @@ from handlers.blocks.deposit import (
     deposit_unknown_reply,
     refusal_text,
 )
+from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
 from handlers.reply import Reply
@@ -39,14 +39,11 @@ def operation_key(operation_id: str) -> str:
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if not invocation.args:
         raise UsageError("Give the amount to deposit, for example `/credits deposit 1000`.")
-    try:
-        amount = parse_amount(invocation.args[0])
-    except InvalidAmount as exc:
-        raise UsageError(str(exc)) from exc
-    memo = " ".join(invocation.args[1:])[:MAX_MEMO] or None
     services = ctx.services
-    services.accounts.ensure(invocation.team_id)
+    account = services.accounts.ensure(invocation.team_id)
     locale = ctx.directory.locale(invocation.user_id)
+    amount = read_amount(invocation.args[0], currency=account.currency, locale=locale)
+    memo = " ".join(invocation.args[1:])[:MAX_MEMO] or None
     quote = services.deposits.quote(invocation.team_id, amount)
     operation_id = (operation_id_for(invocation.team_id, invocation.trigger_id)
                     if invocation.trigger_id else str(uuid.uuid4()))

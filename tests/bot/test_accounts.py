@@ -231,4 +231,4 @@ def test_unicode_digits_are_not_amounts():
     from bot.money import parse_amount
     for typed in ("١٠٠", "１０００"):
         with pytest.raises(InvalidAmount):
-            parse_amount(typed)
+            parse_amount(typed, currency="USD")

@@ -30,13 +30,12 @@ GOOD = [
     ("1,234,567.89", Decimal("1234567.89")),
     ("0.01", Decimal("0.01")),
     ("999,999,999.99", Decimal("999999999.99")),
-    ("€20", Decimal("20")),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), GOOD)
 def test_parse_amount_accepts_what_people_type(text, expected):
-    value = parse_amount(text)
+    value = parse_amount(text, currency="USD")
     assert value == expected
     # Exact, not merely equal: the digits typed are the digits kept.
     assert value.as_tuple() == expected.as_tuple()
@@ -84,13 +83,13 @@ BAD = [
 @pytest.mark.parametrize(("text", "hint"), BAD)
 def test_parse_amount_refuses_with_a_clear_message(text, hint):
     with pytest.raises(InvalidAmount) as caught:
-        parse_amount(text)
+        parse_amount(text, currency="USD")
     assert hint in str(caught.value)
 
 
 def test_malformed_amount_message_shows_the_input_and_the_usage():
     with pytest.raises(InvalidAmount) as caught:
-        parse_amount("12abc")
+        parse_amount("12abc", currency="USD")
     message = str(caught.value)
     assert "12abc" in message
     assert "`1,000`" in message and "`$1,000.00`" in message
@@ -99,20 +98,20 @@ def test_malformed_amount_message_shows_the_input_and_the_usage():
 def test_malformed_amount_message_quotes_long_input_shortened():
     text = "x" * 39
     with pytest.raises(InvalidAmount) as caught:
-        parse_amount(text)
+        parse_amount(text, currency="USD")
     assert "x" * 19 + "…" in str(caught.value)
     assert "x" * 20 not in str(caught.value)
 
 
 def test_none_is_treated_as_no_amount():
     with pytest.raises(InvalidAmount, match="Give an amount"):
-        parse_amount(None)  # type: ignore[arg-type]
+        parse_amount(None, currency="USD")  # type: ignore[arg-type]
 
 
 def test_max_decimals_can_be_widened_for_prices():
-    assert parse_amount("0.0125", max_decimals=4) == Decimal("0.0125")
+    assert parse_amount("0.0125", max_decimals=4, currency="USD") == Decimal("0.0125")
     with pytest.raises(InvalidAmount, match="at most 4 decimals"):
-        parse_amount("0.00125", max_decimals=4)
+        parse_amount("0.00125", max_decimals=4, currency="USD")
 
 
 def _check_accepted(value: Decimal) -> None:
@@ -125,7 +124,7 @@ def _check_accepted(value: Decimal) -> None:
 @given(st.text())
 def test_parse_amount_never_raises_anything_else_on_any_text(text):
     try:
-        value = parse_amount(text)
+        value = parse_amount(text, currency="USD")
     except InvalidAmount:
         return
     _check_accepted(value)
@@ -134,17 +133,17 @@ def test_parse_amount_never_raises_anything_else_on_any_text(text):
 @given(st.text(alphabet="0123456789,.$-eE+ naif", max_size=30))
 def test_parse_amount_on_number_like_text_yields_only_sane_money(text):
     try:
-        value = parse_amount(text)
+        value = parse_amount(text, currency="USD")
     except InvalidAmount:
         return
     _check_accepted(value)
     # What was accepted reads back the same once the sign and separators are dropped.
-    assert Decimal(text.strip().lstrip("$").strip().replace(",", "")) == value
+    assert Decimal(text.strip().strip("$").strip().replace(",", "")) == value
 
 
 @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2))
 def test_every_cent_amount_formatted_en_us_parses_back(amount):
-    assert parse_amount(format_money(amount)) == amount
+    assert parse_amount(format_money(amount), currency="USD") == amount
 
 
 # --- rounding -------------------------------------------------------------------------------
@@ -256,3 +255,27 @@ def test_normalize_locale_and_currency_symbol():
     assert normalize_locale(None) == "en_US"
     assert currency_symbol("EUR", "de-DE") == "€"
     assert currency_symbol("USD") == "$"
+
+
+# --- currency signs: a sign names a currency, and must name the account's -------------------
+
+@pytest.mark.parametrize(("text", "currency", "expected"), [
+    ("€20", "EUR", Decimal(20)), ("20€", "EUR", Decimal(20)), ("20 €", "EUR", Decimal(20)),
+    ("£1,000.50", "GBP", Decimal("1000.50")), ("$75", "CAD", Decimal(75)),
+    ("¥500", "JPY", Decimal(500)), ("20", "EUR", Decimal(20)), ("$5", "usd", Decimal(5)),
+])
+def test_a_sign_of_the_accounts_currency_is_accepted(text, currency, expected):
+    assert parse_amount(text, currency=currency) == expected
+
+
+@pytest.mark.parametrize(("text", "currency"), [
+    ("€100", "USD"), ("£100", "USD"), ("100€", "USD"), ("$100", "EUR"), ("£5", "EUR"),
+    ("¥5", "USD"), ("₹5", "GBP"),
+])
+def test_a_sign_of_another_currency_is_refused(text, currency):
+    from bot.errors import WrongCurrency
+
+    with pytest.raises(WrongCurrency) as caught:
+        parse_amount(text, currency=currency)
+    assert f"This account is in {currency}" in str(caught.value)
+    assert caught.value.currency == currency
