@@ -10,25 +10,23 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.clock import Clock
+from bot.redaction import REDACTED, redact_secrets
 from storage.audit import insert_audit_event
 from storage.db import write_transaction
 from storage.models import AuditEvent
 
 _SECRET_KEYS = re.compile(r"token|secret|password|card_number|pan|cvc|cvv", re.IGNORECASE)
-# Any run of 13-19 digits (spaces or dashes between) could be a card number: never store one.
-_CARD_NUMBER = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_SLACK_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
 
 
 def redact(value: Any) -> Any:
     """Return a copy of `value` with secrets and card-like numbers replaced by `[redacted]`."""
     if isinstance(value, Mapping):
-        return {key: "[redacted]" if _SECRET_KEYS.search(str(key)) else redact(item)
+        return {key: REDACTED if _SECRET_KEYS.search(str(key)) else redact(item)
                 for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [redact(item) for item in value]
     if isinstance(value, str):
-        return _SLACK_TOKEN.sub("[redacted]", _CARD_NUMBER.sub("[redacted]", value))
+        return redact_secrets(value)
     return value
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from bot.redaction import redact_card_numbers
 from storage.db import read_session
 from storage.ledger import list_entries
 from storage.units import from_micros
@@ -42,5 +43,7 @@ class History:
             rows = list_entries(session=session, account_id=account_id, limit=limit)
             return [HistoryEntry(kind=row.kind, amount=from_micros(row.amount_micros),
                                  balance_after=from_micros(row.balance_after_micros),
-                                 memo=row.memo, actor=row.actor, created_at=row.created_at)
+                                 # Entries booked before memos were redacted may hold one.
+                                 memo=redact_card_numbers(row.memo) if row.memo else None,
+                                 actor=row.actor, created_at=row.created_at)
                     for row in rows]

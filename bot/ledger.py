@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock, add_months
 from bot.errors import IdempotencyConflict
+from bot.redaction import redact_card_numbers
 from storage import ledger as entries_db
 from storage.accounts import list_accounts, lock_account
 from storage.db import write_transaction
@@ -134,7 +135,9 @@ def _post(session: Session, *, account_id: int, kind: str, amount: Decimal, key:
     _set_suspension(account, after, now)
     entry = entries_db.insert_entry(session=session, entry=LedgerEntry(
         account_id=account_id, kind=kind, amount_micros=micros, balance_after_micros=after,
-        account_version=account.version, idempotency_key=key, actor=actor, memo=memo,
+        account_version=account.version, idempotency_key=key, actor=actor,
+        # The ledger is immutable: a card number typed into a memo would stay forever.
+        memo=redact_card_numbers(memo) if memo else memo,
         reference=reference, created_at=now))
     _move_lots(session, account=account, entry=entry, before=before, after=after, now=now,
                expiring_lot=expiring_lot)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.errors import CreditsError
+from bot.redaction import redact_card_numbers
 from bot.usage.periods import Period, parse_period, zone_of
 from storage import usage_queries as queries
 from storage.db import read_session
@@ -295,7 +296,8 @@ def call_row(call: CallRecord, zone: Any) -> list[Any]:
 def ledger_row(entry: LedgerEntry, zone: Any) -> list[Any]:
     """A ledger entry as export cells."""
     return [_local(entry.created_at, zone), entry.id, entry.kind, _money(entry.amount_micros),
-            _money(entry.balance_after_micros), entry.actor, entry.memo, entry.reference]
+            _money(entry.balance_after_micros), entry.actor,
+            redact_card_numbers(entry.memo) if entry.memo else entry.memo, entry.reference]
 
 
 def _local(when: datetime, zone: Any) -> datetime:

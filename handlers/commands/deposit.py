@@ -15,6 +15,7 @@ import uuid
 from bot.confirmations import PendingOp, operation_id_for
 from bot.errors import CreditsError, PaymentFailed
 from bot.payments import GatewayTimeout
+from bot.redaction import redact_card_numbers
 from handlers.blocks.deposit import (
     deposit_confirm_reply,
     deposit_done_reply,
@@ -43,7 +44,9 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = services.accounts.ensure(invocation.team_id)
     locale = ctx.directory.locale(invocation.user_id)
     amount = read_amount(invocation.args[0], currency=account.currency, locale=locale)
-    memo = " ".join(invocation.args[1:])[:MAX_MEMO] or None
+    # Redacted before anything keeps or echoes it (and before cutting, which could leave
+    # most of a card number): an admin may type one into the memo.
+    memo = redact_card_numbers(" ".join(invocation.args[1:]))[:MAX_MEMO] or None
     quote = services.deposits.quote(invocation.team_id, amount)
     operation_id = (operation_id_for(invocation.team_id, invocation.trigger_id)
                     if invocation.trigger_id else str(uuid.uuid4()))
