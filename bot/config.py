@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     credits_alert_channel: str | None = None
     credits_sweep_seconds: float = Field(default=60, gt=0)
     credits_outbox_seconds: float = Field(default=5, gt=0)
+    # How long a claimed Slack event waits for its answer before a retry may take it over:
+    # below Slack's one-minute retry, above any normal answer.
+    credits_event_lease_seconds: float = Field(default=30, gt=0)
     credits_rates_file: Path | None = None
     credits_min_deposit: Decimal = Decimal(50)
     credits_max_deposit: Decimal = Decimal(1_000_000)

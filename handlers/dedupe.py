@@ -1,18 +1,34 @@
-"""Answer each Slack event once: Slack redelivers an event (same `event_id`, with an
-X-Slack-Retry-Num header) when the first delivery was not acknowledged in 3 seconds."""
+"""Answer each Slack event once, and answer it even when a process dies while answering.
+
+Slack redelivers an event (same `event_id`, with an X-Slack-Retry-Num header) when the first
+delivery got no 2xx within 3 seconds, at once, then after about 1 and 5 minutes. A delivery
+claims the event id with a short lease (CREDITS_EVENT_LEASE_SECONDS, below Slack's one-minute
+retry) and the listener marks it answered once its answer is posted:
+
+- a retry of an answered event gets a 200 and nothing else happens;
+- a retry while another delivery holds a live lease gets a 503, so that Slack comes back later
+  (a 200 would end Slack's retries, and the event would be lost if that holder then died);
+- a retry after the lease lapsed without an answer (its holder died, a SIGKILL) takes the claim
+  over and answers.
+
+What remains at least once: a holder that dies after posting its answer and before marking it
+(one local UPDATE) is answered again by the retry, and so is a holder that is still working when
+its lease runs out.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
 from handlers.context import HandlerContext
-from storage.db import read_session
-from storage.events import claim_event, release_event
+from storage.db import read_session, write_transaction
+from storage.events import Claim, claim_event, finish_event, release_event
 
 log = logging.getLogger(__name__)
 
@@ -26,28 +42,42 @@ def event_key(body: dict[str, Any]) -> str | None:
 
 def make_dedupe(ctx: HandlerContext) -> Callable[..., BoltResponse]:
     """A global middleware that claims each event id before the listeners run."""
-    engine, clock = ctx.services.engine, ctx.services.clock
+    services = ctx.services
+    lease = timedelta(seconds=services.settings.credits_event_lease_seconds)
 
     def dedupe_events(req: BoltRequest, resp: BoltResponse,
                       next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name
         key = event_key(req.body)
         if key is None:
             return next()
-        with read_session(engine) as session:
-            first = claim_event(session=session, key=key, team_id=str(req.body.get("team_id", "")),
-                                now=clock.now())
-        if not first:
-            log.info("event %s delivered again (retry %s): already handled", key,
-                     req.headers.get("x-slack-retry-num", ["?"])[0])
+        with write_transaction(services.engine) as session:
+            claim = claim_event(session=session, key=key, team_id=str(req.body.get("team_id", "")),
+                                now=services.clock.now(), lease=lease)
+        retry = req.headers.get("x-slack-retry-num", ["?"])[0]
+        if claim is Claim.ANSWERED:
+            log.info("event %s delivered again (retry %s): already answered", key, retry)
             return BoltResponse(status=200, body="")
+        if claim is Claim.BUSY:
+            log.info("event %s delivered again (retry %s) while being answered: come back later",
+                     key, retry)
+            return BoltResponse(status=503, body="being answered")
         return next()
 
     return dedupe_events
 
 
+def mark_answered(ctx: HandlerContext, body: dict[str, Any]) -> None:
+    """The event's answer is out (or handed to a durable job): its retries are not handled."""
+    key = event_key(body)
+    if key is not None:
+        with read_session(ctx.services.engine) as session:
+            finish_event(session=session, key=key)
+
+
 @contextmanager
-def retry_on_error(ctx: HandlerContext, body: dict[str, Any]) -> Iterator[None]:
-    """Release the event's claim when the listener fails, so that Slack's retry is answered."""
+def answering(ctx: HandlerContext, body: dict[str, Any]) -> Iterator[None]:
+    """Mark the event answered when the block completes; release its claim when it fails, so
+    that Slack's retry is answered."""
     try:
         yield
     except Exception:
@@ -56,3 +86,4 @@ def retry_on_error(ctx: HandlerContext, body: dict[str, Any]) -> Iterator[None]:
             with read_session(ctx.services.engine) as session:
                 release_event(session=session, key=key)
         raise
+    mark_answered(ctx, body)

@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.context import HandlerContext
-from handlers.dedupe import make_dedupe, retry_on_error
+from handlers.dedupe import answering, make_dedupe
 from handlers.messages import answer_message
 
 # Message subtypes that are a person writing; edits, deletions, joins and bot posts are not.
@@ -34,7 +34,7 @@ def register(app: App, ctx: HandlerContext) -> None:
                           client: WebClient) -> None:
         if event.get("channel_type") != "im" or not is_question(event):
             return
-        with retry_on_error(ctx, body):
+        with answering(ctx, body):
             reply = answer_message(ctx, team_id=team_of(body, event), user_id=event["user"],
                                    text=event.get("text") or "")
             client.chat_postMessage(channel=event["channel"], text=reply.text,
@@ -44,7 +44,7 @@ def register(app: App, ctx: HandlerContext) -> None:
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if not is_question(event):
             return
-        with retry_on_error(ctx, body):
+        with answering(ctx, body):
             reply = answer_message(ctx, team_id=team_of(body, event), user_id=event["user"],
                                    text=event.get("text") or "")
             client.chat_postMessage(channel=event["channel"], text=reply.text,

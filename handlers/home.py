@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.summary import account_summary
 from handlers.blocks.home import home_view
 from handlers.context import HandlerContext
-from handlers.dedupe import retry_on_error
+from handlers.dedupe import answering
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -21,7 +21,7 @@ def register(app: App, ctx: HandlerContext) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab needs no view
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
-        with retry_on_error(ctx, body):
+        with answering(ctx, body):
             summary = account_summary(ctx.services, team_id)
             view = home_view(summary, locale=ctx.directory.locale(event["user"]),
                              now=ctx.services.clock.now())

@@ -283,13 +283,37 @@ class SchedulerLease(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """A Slack event or confirmation already handled: Slack retries deliveries up to 4 times."""
+    """A Slack event claimed for an answer: Slack retries deliveries up to 4 times.
+
+    `lease_until` is set while the claim's holder is answering: a retry that comes before it
+    lapses is told to come back, one after it takes the claim over (its holder died). It is
+    None once the event was answered (and for claims made before leases existed)."""
 
     __tablename__ = "processed_events"
 
     key: str = Field(primary_key=True, max_length=200)
     team_id: str = Field(default="", max_length=32)
     created_at: datetime = Field(sa_column=_time(index=True))
+    lease_until: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
+class RunningImport(SQLModel, table=True):
+    """A usage file being imported from a DM: removed when the admin got the answer.
+
+    The importer's heartbeat keeps `heartbeat_at` fresh; a row whose heartbeat stopped belongs to
+    a process that died, and the sweep tells the admin (`notice`, written in their language when
+    the import started) through the outbox."""
+
+    __tablename__ = "running_imports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id")
+    user_id: str = Field(max_length=32)
+    channel: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    notice: str = Field(sa_column=Column(Text, nullable=False))
+    started_at: datetime = Field(sa_column=_time())
+    heartbeat_at: datetime = Field(sa_column=_time(index=True))
 
 
 class PendingOperation(SQLModel, table=True):
@@ -311,5 +335,5 @@ class PendingOperation(SQLModel, table=True):
 __all__ = [
     "Account", "AlertThreshold", "AuditEvent", "CallRecord", "LedgerEntry", "License",
     "Lot", "OutboxMessage", "PendingOperation", "ProcessedEvent", "Rate", "RechargeAttempt",
-    "SchedulerLease",
+    "RunningImport", "SchedulerLease",
 ]

@@ -241,14 +241,18 @@ def test_the_runaway_guard_alerts_once_while_it_holds(engine, clock, local_slack
 def test_the_sweep_forgets_event_ids_once_slack_can_no_longer_retry(engine, clock,
                                                                   local_slack):
     from storage.db import write_transaction
-    from storage.events import claim_event
+    from storage.events import Claim, claim_event, finish_event
 
+    lease = timedelta(seconds=30)
     world = World(engine, clock, local_slack)
     with write_transaction(engine) as session:
-        assert claim_event(session=session, key="event:Ev1", team_id="T1", now=clock.now())
+        assert claim_event(session=session, key="event:Ev1", team_id="T1", now=clock.now(),
+                           lease=lease) is Claim.TAKEN
+        finish_event(session=session, key="event:Ev1")
     clock.advance(timedelta(hours=23))
     assert world.sweep().pruned_events == 0
     with write_transaction(engine) as session:  # still remembered: a retry is answered once
-        assert not claim_event(session=session, key="event:Ev1", team_id="T1", now=clock.now())
+        assert claim_event(session=session, key="event:Ev1", team_id="T1", now=clock.now(),
+                           lease=lease) is Claim.ANSWERED
     clock.advance(timedelta(hours=2))
     assert world.sweep().pruned_events == 1
