@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # How long a claimed Slack event waits for its answer before a retry may take it over:
     # below Slack's one-minute retry, above any normal answer.
     credits_event_lease_seconds: float = Field(default=30, gt=0)
+    # How often a running DM import says it is alive; four missed beats and the sweep tells its
+    # admin that it stopped.
+    credits_import_heartbeat_seconds: float = Field(default=15, gt=0)
     credits_rates_file: Path | None = None
     credits_min_deposit: Decimal = Decimal(50)
     credits_max_deposit: Decimal = Decimal(1_000_000)

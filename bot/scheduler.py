@@ -8,7 +8,8 @@ runtime they work for. Three jobs:
 - heartbeat (every `heartbeat_seconds`): renew the lease, or take it when it is free or expired;
 - sweep (every CREDITS_SWEEP_SECONDS): expire old lots, then every alert rule for every account
   (thresholds, zero balance, card and funds expiry, run-out forecast, spend spike), then the
-  auto-recharges that are due (new crossings, retries with back-off, timeouts to reconcile);
+  auto-recharges that are due (new crossings, retries with back-off, timeouts to reconcile),
+  then the DM imports a crash interrupted (their admins are told through the outbox);
 - relay (every CREDITS_OUTBOX_SECONDS): deliver due alerts to Slack.
 
 Only the lease holder runs the sweep and the relay, and their writes check the lease's fencing
@@ -36,6 +37,7 @@ from bot.clock import SystemClock
 from bot.lease import Lease, LeaseLost
 from bot.outbox import Relay, RelayReport, SlackSender, relay_client
 from bot.recharge import Recharger
+from bot.running_imports import RunningImports
 from bot.services import Services
 from storage.db import write_transaction
 from storage.events import prune_events
@@ -54,6 +56,7 @@ class SweepReport:
     expired_lots: int = 0
     recharges: int = 0
     pruned_events: int = 0
+    stopped_imports: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -162,6 +165,10 @@ def sweep(runtime: SchedulerRuntime, token: int | None = None) -> SweepReport:
             raise LeaseLost("the lease ran out during the sweep")
         report.recharges += len(runtime.recharger.sweep())
     report.pruned_events = forget_old_events(services)
+    # Safe without the fence: only the run that deletes a stopped import's row reports it.
+    report.stopped_imports = RunningImports(
+        services.engine, services.clock,
+        beat_seconds=services.settings.credits_import_heartbeat_seconds).report_stopped()
     return report
 
 

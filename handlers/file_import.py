@@ -27,9 +27,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import CreditsError, InsufficientRights
+from bot.running_imports import RunningImports
 from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
 from handlers.blocks.file_import import import_reply, progress_text
 from handlers.context import HandlerContext
+from handlers.dedupe import mark_answered
 from handlers.events import team_of
 from handlers.usage_text import number, say
 
@@ -66,9 +68,17 @@ class DmImports:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
+        services = ctx.services
+        self.running = RunningImports(
+            services.engine, services.clock,
+            beat_seconds=services.settings.credits_import_heartbeat_seconds)
 
-    def acknowledge(self) -> None:
-        """Nothing to decide before the ack: the lazy listener checks rights and imports."""
+    def acknowledge(self, body: dict[str, Any]) -> None:
+        """Nothing to decide before the ack: the lazy listener checks rights and imports.
+
+        The event counts as answered here: from now on a crash is caught by the import's
+        running row (bot.running_imports), not by Slack's retry."""
+        mark_answered(self.ctx, body)
 
     def run(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if not is_dm_file_share(event, body):
@@ -90,8 +100,19 @@ class DmImports:
 
     def import_one(self, shared: dict[str, Any], *, team_id: str, user: str, channel: str,
                    locale: str | None) -> ImportSummary | None:
-        """Download one shared file and import it; answer with its summary or why not."""
+        """Download one shared file and import it; answer with its summary or why not.
+
+        A running row stands until the answer is posted: if the process dies before, the
+        sweep tells the admin to send the file again."""
         name = file_name(shared)
+        account = self.ctx.services.accounts.ensure(team_id)
+        with self.running.watch(account_id=account.id, user_id=user, channel=channel, name=name,
+                                notice=say("import_stopped", locale, name=name)):
+            return self._import_and_answer(shared, name=name, team_id=team_id, user=user,
+                                           channel=channel, locale=locale)
+
+    def _import_and_answer(self, shared: dict[str, Any], *, name: str, team_id: str, user: str,
+                           channel: str, locale: str | None) -> ImportSummary | None:
         try:
             with tempfile.TemporaryDirectory(prefix="credits-import-") as folder:
                 path = Path(folder) / "upload"

@@ -154,6 +154,12 @@ TEXTS: dict[str, dict[str, str]] = {
               "{total}): `credits-bot import-usage` listet sie auf."},
     "import_failed": {"en": ":warning: I could not import *{name}*: {reason}",
                       "de": ":warning: *{name}* konnte nicht importiert werden: {reason}"},
+    "import_stopped": {
+        "en": ":warning: The import of *{name}* stopped: the bot was restarted while it ran. "
+              "Send the file again: calls already charged are not charged twice.",
+        "de": ":warning: Der Import von *{name}* wurde abgebrochen: der Bot wurde währenddessen "
+              "neu gestartet. Senden Sie die Datei noch einmal: bereits belastete Anrufe werden "
+              "nicht doppelt belastet."},
     "import_crashed": {
         "en": ":warning: Importing *{name}* failed on our side; it has been logged. Batches "
               "that finished are charged; send the file again and only the rest is charged.",

@@ -228,3 +228,40 @@ def test_a_cdr_without_prices_is_rated_against_the_deck(bolt, account):
     assert text.startswith("Imported pbx.csv (cdr)")
     charged = charged_in_db(bolt, account)
     assert charged > 0 and ledger_state(bolt.engine, payloads.TEAM)[0] == Decimal(100) - charged
+
+
+@pytest.mark.parametrize(("user", "start"), [
+    (CREDITS_ADMIN, ":warning: The import of *cdr.csv* stopped"),
+    (GERMAN, ":warning: Der Import von *cdr.csv* wurde abgebrochen"),
+])
+def test_a_running_import_keeps_a_notice_in_its_admins_language(bolt, account, user, start):
+    from sqlmodel import select
+
+    from storage.models import RunningImport
+
+    bolt.slack.users[GERMAN].is_admin = True
+    held, release = threading.Event(), threading.Event()
+
+    def hold_download(call):
+        if call.method == "download":
+            held.set()
+            release.wait(10)
+
+    bolt.slack.on_call = hold_download
+    share(bolt, TEAMS_CSV.read_bytes(), name="cdr.csv", user=user)
+    assert held.wait(10)
+    with read_session(bolt.engine) as session:
+        [running] = session.exec(select(RunningImport))
+    assert running.notice.startswith(start) and running.channel == "D0TEST"
+    assert "not charged twice" in running.notice or "nicht doppelt belastet" in running.notice
+    release.set()
+    summary_of(bolt)
+
+    def still_running():
+        with read_session(bolt.engine) as session:
+            return list(session.exec(select(RunningImport)))
+
+    deadline = time.monotonic() + 10  # the row goes right after the summary is posted
+    while still_running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert still_running() == []
