@@ -265,3 +265,16 @@ def test_a_running_import_keeps_a_notice_in_its_admins_language(bolt, account, u
     while still_running() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert still_running() == []
+
+
+def test_a_file_share_retried_after_its_ack_is_not_imported_again(bolt, account):
+    file_id = bolt.slack.add_file(TEAMS_CSV.read_bytes())
+    event = payloads.dm_event("", user_id=ADMIN, subtype="file_share",
+                              files=[{"id": file_id, "name": "cdr.csv", "size": 10}])
+    assert bolt.event(event, event_id="EvSHARE").status == 200
+    summary_of(bolt)
+    # The ack handed the import to its running row: Slack's retry is already answered.
+    retry = bolt.event(event, event_id="EvSHARE", headers={"x-slack-retry-num": "1"})
+    assert retry.status == 200
+    time.sleep(0.3)
+    assert len(bolt.slack.calls_to("files.info")) == 1
