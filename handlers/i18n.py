@@ -176,10 +176,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "alerts_channel": {"en": "Alerts go to <#{channel}>.",
                        "de": "Warnungen gehen an <#{channel}>."},
     "alerts_no_channel": {
-        "en": "No alert channel is set: alerts go as DMs to the admins in CREDITS_ADMINS (to "
-              "no one when that list is empty). Admins: `/credits alerts channel #channel`.",
-        "de": "Kein Warnkanal gesetzt: Warnungen gehen als DM an die Admins in CREDITS_ADMINS "
-              "(an niemanden, wenn die Liste leer ist). Admins: "
+        "en": "No alert channel is set: alerts go as DMs to the admins (CREDITS_ADMINS and the "
+              "workspace's owners and admins). Admins: `/credits alerts channel #channel`.",
+        "de": "Kein Warnkanal gesetzt: Warnungen gehen als DM an die Admins (CREDITS_ADMINS "
+              "und die Inhaber und Admins des Workspace). Admins: "
               "`/credits alerts channel #Kanal`."},
     "alerts_added_armed": {
         "en": ":white_check_mark: Added a low-balance alert at *{amount}*: it fires when the "
@@ -203,10 +203,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no alert at {amount}. The alerts are at: {levels}.",
         "de": "Bei {amount} gibt es keine Warnung. Die Warnungen liegen bei: {levels}."},
     "alerts_channel_set": {
-        "en": ":white_check_mark: Alerts now go to <#{channel}>. Invite me there "
-              "(`/invite @Credits Bot`) if I am not a member yet.",
-        "de": ":white_check_mark: Warnungen gehen jetzt an <#{channel}>. Laden Sie mich dort "
-              "ein (`/invite @Credits Bot`), falls ich noch kein Mitglied bin."},
+        "en": ":white_check_mark: Alerts now go to <#{channel}>: I am a member there and can "
+              "post.",
+        "de": ":white_check_mark: Warnungen gehen jetzt an <#{channel}>: ich bin dort Mitglied "
+              "und kann posten."},
+    "alerts_channel_not_member": {
+        "en": "I am not a member of <#{channel}>, so alerts could not be posted there. Invite "
+              "me with `/invite @Credits Bot` in <#{channel}>, then run `/credits alerts "
+              "channel <#{channel}>` again. Nothing was changed.",
+        "de": "Ich bin kein Mitglied von <#{channel}>, daher könnten Warnungen dort nicht "
+              "gepostet werden. Laden Sie mich in <#{channel}> mit `/invite @Credits Bot` ein "
+              "und führen Sie `/credits alerts channel <#{channel}>` erneut aus. Es wurde "
+              "nichts geändert."},
+    "alerts_channel_unseen": {
+        "en": "I cannot see that channel: it does not exist, or it is private and I am not in "
+              "it. Invite me there with `/invite @Credits Bot`, then run the command again. "
+              "Nothing was changed.",
+        "de": "Ich sehe diesen Kanal nicht: er existiert nicht, oder er ist privat und ich bin "
+              "nicht darin. Laden Sie mich mit `/invite @Credits Bot` ein und führen Sie den "
+              "Befehl erneut aus. Es wurde nichts geändert."},
+    "alerts_channel_archived": {
+        "en": "<#{channel}> is archived, so alerts could not be posted there. Choose another "
+              "channel. Nothing was changed.",
+        "de": "<#{channel}> ist archiviert, daher könnten Warnungen dort nicht gepostet "
+              "werden. Wählen Sie einen anderen Kanal. Es wurde nichts geändert."},
+    "alerts_channel_unchecked": {
+        "en": "Slack did not let me check <#{channel}> just now ({error}). Try again in a "
+              "minute. Nothing was changed.",
+        "de": "Slack hat die Prüfung von <#{channel}> gerade nicht erlaubt ({error}). "
+              "Versuchen Sie es in einer Minute erneut. Es wurde nichts geändert."},
+    "alerts_all_delivered": {"en": "Every alert has been delivered.",
+                             "de": "Alle Warnungen wurden zugestellt."},
+    "alerts_undelivered": {
+        "en": "*{count}* alert(s) not delivered yet:",
+        "de": "*{count}* Warnung(en) noch nicht zugestellt:"},
+    "alerts_undelivered_more": {"en": "… and {count} older.", "de": "… und {count} ältere."},
+    "alerts_pending_line": {
+        "en": "{time} UTC, {headline} (to {target}; {tries} tries, next after {next} UTC{error})",
+        "de": "{time} UTC, {headline} (an {target}; {tries} Versuche, nächster nach {next} "
+              "UTC{error})"},
+    "alerts_dead_line": {
+        "en": "{time} UTC, {headline} (to {target}; given up after {tries} tries{error})",
+        "de": "{time} UTC, {headline} (an {target}; aufgegeben nach {tries} Versuchen{error})"},
+    "alerts_last_error": {"en": ", last error: {error}", "de": ", letzter Fehler: {error}"},
+    "alerts_target_admins": {"en": "the admins", "de": "die Admins"},
     # -- recommend ----------------------------------------------------------------------------
     "recommend_title": {"en": "Recommended deposit and trigger",
                         "de": "Empfohlene Einzahlung und Auslöser"},
