@@ -304,16 +304,33 @@ def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: D
 
 def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
                           amount: Decimal, reason: str, next_try: datetime | None,
-                          card_problem: bool) -> Alert:
-    """An auto-recharge failed, with the gateway's reason."""
-    headline = f"Auto-recharge of {_money(account, amount)} failed: {reason.rstrip('.')}."
-    detail = (f"It is tried again after {next_try:%Y-%m-%d %H:%M} UTC." if next_try
-              else "It is not retried automatically.")
+                          card_problem: bool, episode_id: str | None = None,
+                          started: datetime | None = None, now: datetime | None = None) -> Alert:
+    """An auto-recharge failed, with the gateway's reason: one alert per episode (the tries of
+    one crossing of the trigger), then one reminder a day while it keeps failing."""
+    day = (now - started).days if started is not None and now is not None else 0
+    if day == 0:
+        headline = f"Auto-recharge of {_money(account, amount)} failed: {_clause(reason)}."
+    else:
+        headline = (f"Reminder: auto-recharge of {_money(account, amount)} still fails since "
+                    f"{started:%Y-%m-%d %H:%M} UTC ({tries} tries): {_clause(reason)}.")
+    detail = (f"It is tried again after {next_try:%Y-%m-%d %H:%M} UTC; a reminder follows "
+              "daily while it fails." if next_try else "It is not retried automatically.")
     step = (CARD_HINT + "; the recharge is retried at once when the payment method changes."
             if card_problem else f"check the payment method, or {DEPOSIT_HINT}.")
-    return _alert(account, kind=RECHARGE_FAILED, key=f"recharge-failed:{attempt_id}:{tries}",
+    return _alert(account, kind=RECHARGE_FAILED,
+                  key=f"recharge-failed:{episode_id or attempt_id}:day{day}",
                   headline=headline, detail=detail, next_step=step,
                   buttons=(RECHARGE_NOW, SHOW_USAGE), severity="critical")
+
+
+def _clause(reason: str) -> str:
+    """A reason as the middle of a sentence: "Your card was declined." -> "your card was
+    declined" (an acronym such as "CSP" keeps its capitals)."""
+    text = reason.strip().rstrip(".")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
 
 
 def recharge_capped_alert(account: AccountView, *, key: str, limit: int,
@@ -556,7 +573,8 @@ def _recharge_alerts(account: AccountView, outcome: RechargeOutcome) -> list[Ale
         return [recharge_failed_alert(
             account, attempt_id=outcome.attempt_id, tries=outcome.tries, amount=outcome.amount,
             reason=outcome.reason, next_try=outcome.next_try_at,
-            card_problem=outcome.code in CARD_PROBLEMS)]
+            card_problem=outcome.code in CARD_PROBLEMS, episode_id=outcome.episode_id,
+            started=outcome.episode_started_at, now=outcome.failed_at)]
     if isinstance(outcome, RechargeCapped):
         return [recharge_capped_alert(account, key=outcome.dedupe_key, limit=outcome.limit,
                                       until=outcome.until)]

@@ -117,6 +117,10 @@ class RechargeFailed(_AttemptOutcome):
     code: str
     tries: int  # the how-many-th try of this crossing failed
     next_try_at: datetime
+    # The crossing's first try and when it started: its failures are one alert episode.
+    episode_id: str = ""
+    episode_started_at: datetime | None = None
+    failed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -391,10 +395,13 @@ class Recharger:
         attempt.updated_at = now
         attempts_db.save_attempt(session=session, attempt=attempt)
         log.info("recharge: account %s try %s failed: %s", account.id, attempt.tries, code)
+        first = attempts_db.find_episode_start(session=session, account_id=account.id or 0,
+                                               attempt=attempt)
         outcome = RechargeFailed(
             account_id=account.id or 0, team_id=account.team_id, attempt_id=attempt.id,
             amount=from_micros(attempt.amount_micros), currency=account.currency,
-            reason=reason, code=code, tries=attempt.tries, next_try_at=attempt.next_try_at)
+            reason=reason, code=code, tries=attempt.tries, next_try_at=attempt.next_try_at,
+            episode_id=first.id, episode_started_at=first.created_at, failed_at=now)
         self._emit(session, outcome)
         return outcome
 
