@@ -45,7 +45,9 @@ class PaymentMethod:
 
     def describe(self) -> str:
         if self.kind == "invoice":
-            return f"invoice (PO {self.po})"
+            # "invoice PO-123", not "invoice (PO PO-123)": it sits in parentheses in receipts.
+            po = self.po or "?"
+            return f"invoice {po}" if po.upper().startswith("PO") else f"invoice PO {po}"
         return f"{(self.brand or 'card').title()} ending {self.last4}, expires {self.expiry_text}"
 
     @property

@@ -162,9 +162,11 @@ def card_state(method: PaymentMethod | None, now: datetime,
         return None
     if method.expired(now):
         return CARD_EXPIRED, 0
-    if end - now <= timedelta(days=warn_days):
-        last_day = (end - timedelta(days=1)).date()
-        return CARD_EXPIRING, (last_day - now.astimezone(UTC).date()).days
+    # Counted to the card's last valid day: a card of this month expires within 30 days on
+    # the 1st of a 31-day month (its end, the 1st of next month, is 31 days away).
+    days_left = ((end - timedelta(days=1)).date() - now.astimezone(UTC).date()).days
+    if days_left <= warn_days:
+        return CARD_EXPIRING, days_left
     return None
 
 

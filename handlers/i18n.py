@@ -256,6 +256,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "*Microsofts Tabelle:* für *{users}* lizenzierte Benutzer ({row}) eine erste "
               "Einzahlung von *{deposit}*{note} und ein Auslöser (niedrigstes Guthaben) von "
               "*{trigger}*."},
+    "recommend_table_one": {
+        "en": "*Microsoft's table:* for *{users}* licensed user ({row}) an initial deposit of "
+              "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
+        "de": "*Microsofts Tabelle:* für *{users}* lizenzierten Benutzer ({row}) eine erste "
+              "Einzahlung von *{deposit}*{note} und ein Auslöser (niedrigstes Guthaben) von "
+              "*{trigger}*."},
     "recommend_invoice_note": {"en": " (for invoice-billed customers)",
                                "de": " (für Kunden mit Rechnungszahlung)"},
     "recommend_no_row": {
