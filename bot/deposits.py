@@ -43,7 +43,7 @@ class DepositQuote:
     team_id: str
     amount: Decimal
     currency: str
-    method: str  # "Visa ending 4242, expires 08/2027" or "invoice PO-123"
+    method: str  # "Visa ending 4242, expires 08/2027" or "invoice (PO PO-123)"
     balance: Decimal
     balance_after: Decimal
     needs_confirmation: bool
