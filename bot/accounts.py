@@ -173,7 +173,8 @@ class Accounts:
             return view(accounts[0])
         if not accounts:
             raise AccountNotFound("There is no account yet. It is created when a workspace first "
-                                  "uses the bot, or by `credits-bot account set --team T…`.")
+                                  "uses the bot, for the workspace of SLACK_BOT_TOKEN, or by "
+                                  "`credits-bot account set --team T…`.")
         teams = ", ".join(a.team_id for a in accounts)
         raise AccountNotFound(f"There are several accounts ({teams}): name one with --team.")
 

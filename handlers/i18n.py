@@ -247,6 +247,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{time} UTC, {headline} (an {target}; aufgegeben nach {tries} Versuchen{error})"},
     "alerts_last_error": {"en": ", last error: {error}", "de": ", letzter Fehler: {error}"},
     "alerts_target_admins": {"en": "the admins", "de": "die Admins"},
+    # -- audit ------------------------------------------------------------------------------
+    "audit_head": {"en": "The newest *{count}* audit event(s), times in UTC:",
+                   "de": "Die neuesten *{count}* Audit-Einträge, Zeiten in UTC:"},
+    "audit_empty": {"en": "The audit log is empty.", "de": "Das Audit-Protokoll ist leer."},
+    "audit_count": {
+        "en": "Give how many events as a whole number from 1 to {most}.",
+        "de": "Geben Sie die Anzahl der Einträge als ganze Zahl von 1 bis {most} an."},
     # -- recommend ----------------------------------------------------------------------------
     "recommend_title": {"en": "Recommended deposit and trigger",
                         "de": "Empfohlene Einzahlung und Auslöser"},

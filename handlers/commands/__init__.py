@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers.commands import (
     alerts,
+    audit,
     autorecharge,
     balance,
     deposit,
@@ -37,6 +38,7 @@ SUBCOMMANDS: list[Subcommand] = [
     alerts.SUBCOMMAND,
     history.SUBCOMMAND,
     payment.SUBCOMMAND,
+    audit.SUBCOMMAND,
 ]
 
 
