@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -93,6 +93,7 @@ class Alert:
     detail: str | None = None
     buttons: tuple[str, ...] = ()
     severity: str = "warning"  # info | warning | critical
+    recharge_amount: Decimal | None = None  # what its Recharge now buys (named in the button)
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -441,11 +442,14 @@ class AlertMonitor:
     to the outbox in the same transaction as the state that makes it fire once."""
 
     def __init__(self, engine: Engine, clock: Clock, writer: OutboxWriter, *,
-                 forecaster: Forecaster | None = None) -> None:
+                 forecaster: Forecaster | None = None,
+                 recharge_amount: Callable[[AccountView], Decimal] | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.writer = writer
         self.forecaster = forecaster
+        # What "Recharge now" would buy, named in the alert's button when it is written.
+        self.recharge_amount = recharge_amount
 
     # -- hooks, inside someone else's transaction -----------------------------------------------
 
@@ -557,9 +561,19 @@ class AlertMonitor:
                 alerts.append(spike_alert(snapshot, spike))
         return alerts
 
+    def _with_amount(self, alert: Alert, account: Account) -> Alert:
+        if RECHARGE_NOW not in alert.buttons or self.recharge_amount is None:
+            return alert
+        try:
+            return replace(alert, recharge_amount=self.recharge_amount(view(account)))
+        except Exception:  # the button then asks without naming the amount
+            log.exception("alerts: the amount of Recharge now could not be worked out")
+            return alert
+
     def _write(self, session: Session, account: Account, alerts: list[Alert]) -> list[Alert]:
         session.add(account)
         now = self.clock.now()
+        alerts = [self._with_amount(alert, account) for alert in alerts]
         written = [alert for alert in alerts
                    if self.writer.write(session, alert, account_channel=account.alert_channel,
                                         now=now)]

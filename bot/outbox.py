@@ -52,6 +52,7 @@ from bot.alert_routing import (
 from bot.alerts import Alert, AlertMonitor, alert_text
 from bot.clock import Clock
 from bot.recharge import Recharger
+from bot.recommend import recharge_now_amount
 from bot.services import Services
 from storage import outbox as outbox_db
 from storage.accounts import get_account_by_id
@@ -414,8 +415,12 @@ def install_alerting(services: Services, *, render: Renderer | None = None) -> A
     """
     settings = services.settings
     writer = OutboxWriter(default_channel=settings.credits_alert_channel, render=render)
-    monitor = AlertMonitor(services.engine, services.clock, writer,
-                           forecaster=services.forecaster)
+    recommender, minimum = services.recommender, settings.credits_min_deposit
+    monitor = AlertMonitor(
+        services.engine, services.clock, writer, forecaster=services.forecaster,
+        recharge_amount=lambda account: recharge_now_amount(
+            recommender, account.id, autorecharge_amount=account.autorecharge_amount,
+            min_deposit=minimum))
     recharger = Recharger(services.engine, services.clock, services.gateway,
                           ledger=services.ledger, on_outcome=monitor.on_recharge)
     services.ledger.hooks += [monitor.on_posting, recharger.on_posting]

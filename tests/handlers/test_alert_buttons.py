@@ -4,6 +4,7 @@ usage; admins only, and every click in the audit log."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -65,6 +66,17 @@ def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key(
         (RECHARGE_NOW_ACTION, alert.key), (AUTORECHARGE_ON_ACTION, alert.key),
         (SHOW_USAGE_ACTION, alert.key)]
     assert actions["elements"][0]["confirm"]["confirm"]["text"] == "Buy"
+
+
+def test_recharge_now_names_the_amount_it_buys_in_its_confirmation():
+    alert = replace(alerts.low_balance_alert(snapshot(), [D(200)], episode=3),
+                    recharge_amount=D(450))
+    (actions,) = [b for b in alert_blocks(alert) if b["type"] == "actions"]
+    recharge = actions["elements"][0]
+    assert recharge["confirm"]["title"]["text"] == "Buy $450.00?"
+    assert recharge["confirm"]["text"]["text"] == (
+        "This buys *$450.00* of credits now with the payment method on file.")
+    assert recharge["value"] == f"{alert.key}#450"
 
 
 def test_an_alert_without_buttons_has_no_actions_block():
@@ -147,9 +159,13 @@ def test_turn_on_auto_recharge_is_refused_where_credits_cannot_be_bought(bolt, c
     assert not bolt.services.accounts.get(TEAM).autorecharge_enabled
 
 
-def test_show_usage_answers_with_the_account_at_a_glance(bolt, account):
+def test_show_usage_shows_the_usage_the_alert_points_to(bolt, account):
+    bolt.services.ledger.charge(account_id=account.id, amount=D(30), key="calls", actor="t")
     bolt.click(SHOW_USAGE_ACTION, "low:1:200000000:3")
-    assert "balance is *$100.00*" in last_text(bolt)
+    text = last_text(bolt)
+    # The answer of `/credits usage last-7-days by destination`, not the balance.
+    expected = bolt.command_text("usage last-7-days by destination")
+    assert text == expected and "balance is" not in text
     assert responses(bolt)[-1]["replace_original"] is False
 
 
@@ -166,9 +182,11 @@ def test_the_button_of_a_real_alert_buys_once(bolt, account):
         (row,) = outbox_db.list_messages(session=session, kind=alerts.LOW)
     (block,) = [b for b in json.loads(row.blocks or "[]") if b["type"] == "actions"]
     key = block["elements"][0]["value"]
-    assert key == row.dedupe_key
+    # The recommendation when the alert was written (the charge that caused it was not
+    # committed yet, so Microsoft's table: $1,000) is named, and is what the click buys.
+    assert key == f"{row.dedupe_key}#1000.00"
+    assert "This buys *$1,000.00*" in block["elements"][0]["confirm"]["text"]["text"]
     bolt.click(RECHARGE_NOW_ACTION, key)
     bolt.click(RECHARGE_NOW_ACTION, key, user=ADMIN)
-    # $30 spent today: the spend-based recommendation (30 days at the average) is $900.
-    assert [c.amount for c in bolt.services.gateway.charges] == [D(900)]
-    assert ledger_state(bolt.engine, TEAM) == (D(970), 3)
+    assert [c.amount for c in bolt.services.gateway.charges] == [D(1000)]
+    assert ledger_state(bolt.engine, TEAM) == (D(1070), 3)
