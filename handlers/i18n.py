@@ -247,6 +247,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "{time} UTC, {headline} (an {target}; aufgegeben nach {tries} Versuchen{error})"},
     "alerts_last_error": {"en": ", last error: {error}", "de": ", letzter Fehler: {error}"},
     "alerts_target_admins": {"en": "the admins", "de": "die Admins"},
+    # -- the modal of "Turn on auto-recharge" -----------------------------------------------
+    "autorecharge_modal_title": {"en": "Auto-recharge", "de": "Automatische Aufladung"},
+    "autorecharge_modal_submit": {"en": "Turn on", "de": "Einschalten"},
+    "autorecharge_modal_close": {"en": "Close", "de": "Schließen"},
+    "autorecharge_modal_intro": {
+        "en": "Add credits automatically when the balance falls below the trigger. The amounts "
+              "below are the recommendation: change them if you like; nothing is set before "
+              "you press *Turn on*.",
+        "de": "Guthaben automatisch aufladen, wenn es unter den Auslöser fällt. Die Beträge "
+              "unten sind die Empfehlung: ändern Sie sie nach Wunsch; nichts wird gesetzt, "
+              "bevor Sie *Einschalten* drücken."},
+    "autorecharge_modal_amount": {"en": "Recharge amount ({currency})",
+                                  "de": "Aufladebetrag ({currency})"},
+    "autorecharge_modal_amount_hint": {
+        "en": "Bought each time the balance falls below the trigger.",
+        "de": "Wird jedes Mal gekauft, wenn das Guthaben unter den Auslöser fällt."},
+    "autorecharge_modal_below": {"en": "Trigger: when the balance is below ({currency})",
+                                 "de": "Auslöser: wenn das Guthaben unter ({currency})"},
+    "autorecharge_modal_below_hint": {
+        "en": "The lowest balance you want to keep.",
+        "de": "Das niedrigste Guthaben, das Sie halten möchten."},
     # -- audit ------------------------------------------------------------------------------
     "audit_head": {"en": "The newest *{count}* audit event(s), times in UTC:",
                    "de": "Die neuesten *{count}* Audit-Einträge, Zeiten in UTC:"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import alert_buttons, deposit_confirm
+from handlers.actions import alert_buttons, autorecharge_setup, deposit_confirm
 from handlers.context import HandlerContext
 
 
@@ -12,3 +12,4 @@ def register(app: App, ctx: HandlerContext) -> None:
     """Attach the action listeners."""
     deposit_confirm.register(app, ctx)
     alert_buttons.register(app, ctx)
+    autorecharge_setup.register(app, ctx)

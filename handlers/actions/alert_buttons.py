@@ -20,6 +20,7 @@ from bot.money import parse_amount, round_cents
 from bot.payments import GatewayTimeout
 from bot.recommend import recharge_now_amount, recommended_setting
 from bot.services import Services
+from handlers.actions.autorecharge_setup import open_modal
 from handlers.actions.click import Click, answer, require_admin
 from handlers.blocks.alert_messages import (
     AMOUNT_MARK,
@@ -28,7 +29,6 @@ from handlers.blocks.alert_messages import (
     SHOW_USAGE_ACTION,
     already_bought_reply,
     autorecharge_already_reply,
-    autorecharge_on_reply,
 )
 from handlers.blocks.common import error_reply
 from handlers.blocks.deposit import (
@@ -64,7 +64,14 @@ def register(app: App, ctx: HandlerContext) -> None:
         return on_click
 
     app.action(RECHARGE_NOW_ACTION)(listener(recharge_now))
-    app.action(AUTORECHARGE_ON_ACTION)(listener(autorecharge_on))
+
+    @app.action(AUTORECHARGE_ON_ACTION)
+    def on_autorecharge(ack: Callable[[], None], body: dict[str, Any],
+                        respond: Respond) -> None:
+        listener(lambda ctx, click, respond: autorecharge_on(
+            ctx, click, respond, trigger_id=str(body.get("trigger_id") or "")))(
+            ack, body, respond)
+
     app.action(SHOW_USAGE_ACTION)(listener(show_usage))
 
 
@@ -147,8 +154,10 @@ def recommended(services: Services, account: AccountView) -> tuple[Decimal, Deci
     return recommended_setting(services.recommender.recommend(account.id))
 
 
-def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Turn auto-recharge on with the recommended amount and trigger."""
+def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond, *,
+                    trigger_id: str) -> None:
+    """Open the auto-recharge modal, prefilled with the recommendation; nothing is set before
+    the admin submits it."""
     services = ctx.services
     account = services.accounts.ensure(click.team_id)
     if account.autorecharge_enabled:
@@ -163,13 +172,9 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond) -> None
         return
     amount, below, basis = recommended(services, account)
     amount = max(round_cents(amount), services.settings.credits_min_deposit)
-    services.accounts.set_autorecharge(click.team_id, enabled=True, amount=amount, below=below)
-    _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, None)
-    recharger = services.recharger
-    if recharger is not None:
-        recharger.evaluate(account.id)  # below the new trigger already: buy now, not later
-    answer(respond, autorecharge_on_reply(amount=amount, below=below, currency=account.currency,
-                                          basis=basis), replace_original=False)
+    _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, "modal opened")
+    open_modal(ctx, trigger_id=trigger_id, team_id=click.team_id, user_id=click.user_id,
+               amount=amount, below=round_cents(below), basis=basis, alert_key=click.value)
 
 
 def show_usage(ctx: HandlerContext, click: Click, respond: Respond) -> None:

@@ -72,15 +72,6 @@ def _confirm(title: str, text: str, yes: str) -> dict[str, Any]:
             "deny": {"type": "plain_text", "text": "Cancel"}}
 
 
-def autorecharge_on_reply(*, amount: Decimal, below: Decimal, currency: str,
-                          basis: str) -> Reply:
-    """Auto-recharge was turned on with the recommended amounts."""
-    text = (f":white_check_mark: Auto-recharge is on: add *{format_money(amount, currency)}* "
-            f"when the balance is below *{format_money(below, currency)}*.")
-    note = f"{basis} Change it with `/credits autorecharge on <amount> below <trigger>`."
-    return Reply(text=f"{text}\n{note}", blocks=[section(text), context(note)])
-
-
 def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,
                                currency: str) -> Reply:
     """Auto-recharge was on already: nothing changed."""
