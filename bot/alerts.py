@@ -313,10 +313,10 @@ def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
     one crossing of the trigger), then one reminder a day while it keeps failing."""
     day = (now - started).days if started is not None and now is not None else 0
     if day == 0:
-        headline = f"Auto-recharge of {_money(account, amount)} failed: {_clause(reason)}."
+        headline = f"Auto-recharge of {_money(account, amount)} failed: {mid_sentence(reason)}."
     else:
         headline = (f"Reminder: auto-recharge of {_money(account, amount)} still fails since "
-                    f"{started:%Y-%m-%d %H:%M} UTC ({tries} tries): {_clause(reason)}.")
+                    f"{started:%Y-%m-%d %H:%M} UTC ({tries} tries): {mid_sentence(reason)}.")
     detail = (f"It is tried again after {next_try:%Y-%m-%d %H:%M} UTC; a reminder follows "
               "daily while it fails." if next_try else "It is not retried automatically.")
     step = (CARD_HINT + "; the recharge is retried at once when the payment method changes."
@@ -327,7 +327,7 @@ def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
                   buttons=(RECHARGE_NOW, SHOW_USAGE), severity="critical")
 
 
-def _clause(reason: str) -> str:
+def mid_sentence(reason: str) -> str:
     """A reason as the middle of a sentence: "Your card was declined." -> "your card was
     declined" (an acronym such as "CSP" keeps its capitals)."""
     text = reason.strip().rstrip(".")

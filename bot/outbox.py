@@ -422,6 +422,7 @@ def install_alerting(services: Services, *, render: Renderer | None = None) -> A
             recommender, account.id, autorecharge_amount=account.autorecharge_amount,
             min_deposit=minimum))
     recharger = Recharger(services.engine, services.clock, services.gateway,
+                          max_per_day=settings.credits_recharge_cap_per_day,
                           ledger=services.ledger, on_outcome=monitor.on_recharge)
     services.ledger.hooks += [monitor.on_posting, recharger.on_posting]
     services.alerts = monitor

@@ -46,7 +46,7 @@ from bot.ledger import Ledger, Posting
 from bot.money import format_money
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt
 from storage import recharges as attempts_db
-from storage.accounts import lock_account
+from storage.accounts import get_account_by_id, lock_account
 from storage.db import read_session, write_transaction
 from storage.models import Account, RechargeAttempt
 from storage.units import from_micros
@@ -415,6 +415,15 @@ class Recharger:
             amount=from_micros(attempt.amount_micros), currency=account.currency, reason=reason)
         self._emit(session, outcome)
         return outcome
+
+    def paused_until(self, account_id: int) -> datetime | None:
+        """When the runaway guard lets auto-recharge buy again, while it holds it now."""
+        with read_session(self.engine) as session:
+            account = get_account_by_id(session=session, account_id=account_id)
+            if account is None or not account.autorecharge_enabled:
+                return None
+            capped = self._cap(session, account, self.clock.now())
+        return capped.until if capped is not None else None
 
     def _cap(self, session: Session, account: Account, now: datetime) -> RechargeCapped | None:
         recent = attempts_db.list_succeeded_since(session=session, account_id=account.id or 0,

@@ -129,6 +129,38 @@ MESSAGES: dict[str, dict[str, str]] = {
               "at the next check.",
         "de": "Das Guthaben ({balance}) liegt schon unter dem Auslöser: die erste Aufladung "
               "läuft bei der nächsten Prüfung."},
+    "autorecharge_paused": {
+        "en": ":double_vertical_bar: It is *paused until {until} UTC*: it bought credits {cap} "
+              "times in 24 hours, the most it may (CREDITS_RECHARGE_CAP_PER_DAY). Spend this "
+              "fast can be toll fraud: check `/credits usage last-7-days by destination`.",
+        "de": ":double_vertical_bar: Sie ist *bis {until} UTC pausiert*: sie hat in 24 "
+              "Stunden {cap}-mal Guthaben gekauft, so oft sie darf "
+              "(CREDITS_RECHARGE_CAP_PER_DAY). So schnelle Ausgaben können Gebührenbetrug "
+              "sein: prüfen Sie `/credits usage last-7-days by destination`."},
+    "autorecharge_warn_trigger": {
+        "en": ":warning: The trigger *{below}* is at or above the balance (*{balance}*): "
+              "*{amount}* is bought at once.",
+        "de": ":warning: Der Auslöser *{below}* liegt auf oder über dem Guthaben "
+              "(*{balance}*): *{amount}* wird sofort gekauft."},
+    "autorecharge_warn_short": {
+        "en": ":warning: *{amount}* does not lift the balance above the trigger (it is "
+              "*{shortfall}* short): a recharge is bought again after every charge, up to "
+              "{cap} times in 24 hours.",
+        "de": ":warning: *{amount}* hebt das Guthaben nicht über den Auslöser (es fehlen "
+              "*{shortfall}*): nach jeder Abbuchung wird erneut aufgeladen, bis zu {cap}-mal "
+              "in 24 Stunden."},
+    "autorecharge_confirm_ask": {
+        "en": "Turn auto-recharge on anyway (add *{amount}* when below *{below}*)?",
+        "de": "Automatische Aufladung trotzdem einschalten (*{amount}* aufladen, wenn unter "
+              "*{below}*)?"},
+    "autorecharge_confirm_cancelled": {
+        "en": "Cancelled by <@{user}>: auto-recharge was not changed.",
+        "de": "Von <@{user}> abgebrochen: die automatische Aufladung wurde nicht geändert."},
+    "autorecharge_confirm_closed": {
+        "en": "This request was answered already or has expired; run `/credits autorecharge "
+              "on …` again.",
+        "de": "Diese Anfrage wurde schon beantwortet oder ist abgelaufen; führen Sie "
+              "`/credits autorecharge on …` erneut aus."},
     "autorecharge_hint": {
         "en": "Admins: `/credits autorecharge on <amount> below <trigger>` or "
               "`/credits autorecharge off`.",

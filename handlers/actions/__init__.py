@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import alert_buttons, autorecharge_setup, deposit_confirm
+from handlers.actions import (
+    alert_buttons,
+    autorecharge_confirm,
+    autorecharge_setup,
+    deposit_confirm,
+)
 from handlers.context import HandlerContext
 
 
@@ -13,3 +18,4 @@ def register(app: App, ctx: HandlerContext) -> None:
     deposit_confirm.register(app, ctx)
     alert_buttons.register(app, ctx)
     autorecharge_setup.register(app, ctx)
+    autorecharge_confirm.register(app, ctx)

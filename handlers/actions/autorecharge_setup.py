@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.alerts import mid_sentence
 from bot.errors import CreditsError, InsufficientRights, InvalidAmount
 from bot.money import parse_amount
 from bot.recharge import RechargeFailed, RechargeSucceeded
@@ -81,5 +82,6 @@ def register(app: App, ctx: HandlerContext) -> None:
         reply = autorecharge_on_reply(
             account, method=quote.method, locale=locale,
             recharged=isinstance(outcome, RechargeSucceeded),
-            failure=outcome.reason.rstrip(".") if isinstance(outcome, RechargeFailed) else None)
+            failure=mid_sentence(outcome.reason) if isinstance(outcome, RechargeFailed)
+            else None)
         ack(response_action="update", view=done_view(reply.text, locale=locale))
