@@ -52,10 +52,11 @@ RECHARGE_CAPPED = "recharge_capped"
 CARD_EXPIRING = "card_expiring"
 CARD_EXPIRED = "card_expired"
 FUNDS_EXPIRING = "funds_expiring"
+FUNDS_EXPIRED = "funds_expired"
 RUNOUT = "runout_forecast"
 SPIKE = "spend_spike"
 KINDS = (LOW, ZERO, LIFTED, RECHARGE_OK, RECHARGE_FAILED, RECHARGE_CAPPED, CARD_EXPIRING,
-         CARD_EXPIRED, FUNDS_EXPIRING, RUNOUT, SPIKE)
+         CARD_EXPIRED, FUNDS_EXPIRING, FUNDS_EXPIRED, RUNOUT, SPIKE)
 
 # Buttons an alert may carry (handlers/actions/alert_buttons.py answers them).
 RECHARGE_NOW = "recharge_now"
@@ -390,6 +391,17 @@ def funds_expiring_alert(account: AccountView, lots: Sequence[LotState]) -> Aler
                   buttons=(SHOW_USAGE,))
 
 
+def funds_expired_alert(account: AccountView, *, amount: Decimal, entry_id: int) -> Alert:
+    """Credits bought 12 months ago expired unused: the balance fell by what they held."""
+    return _alert(account, kind=FUNDS_EXPIRED, key=f"funds-expired:{entry_id}",
+                  headline=(f"{_money(account, amount)} of credits expired unused today: "
+                            "credits expire 12 months after purchase."),
+                  next_step=("nothing to undo; if credits keep expiring, lower the next deposit "
+                             "or recharge amount. `/credits credits` lists what is left and "
+                             "when it expires."),
+                  buttons=(SHOW_USAGE,))
+
+
 def runout_alert(account: AccountView, *, days_left: Decimal, run_out: date | None,
                  average: Decimal, today: date) -> Alert:
     """At the recent daily spend, the balance runs out within days."""
@@ -456,7 +468,8 @@ class AlertMonitor:
     def on_posting(self, session: Session, posting: Posting) -> None:
         """Ledger hook: threshold and zero-balance alerts for the change just posted."""
         self._guarded(session, posting.account_id, lambda account: self._balance_alerts(
-            session, account), what=f"ledger entry {posting.entry_id}")
+            session, account) + _expiry_alerts(view(account), posting),
+            what=f"ledger entry {posting.entry_id}")
 
     def on_recharge(self, session: Session, outcome: RechargeOutcome) -> None:
         """Recharger hook: the recharge succeeded, failed, or hit the runaway guard."""
@@ -579,6 +592,12 @@ class AlertMonitor:
                                         now=now)]
         session.flush()
         return written
+
+
+def _expiry_alerts(account: AccountView, posting: Posting) -> list[Alert]:
+    if posting.kind != "expiry" or not posting.applied or posting.amount >= 0:
+        return []
+    return [funds_expired_alert(account, amount=-posting.amount, entry_id=posting.entry_id)]
 
 
 def _recharge_alerts(account: AccountView, outcome: RechargeOutcome) -> list[Alert]:

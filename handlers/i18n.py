@@ -300,6 +300,59 @@ MESSAGES: dict[str, dict[str, str]] = {
     "autorecharge_modal_below_hint": {
         "en": "The lowest balance you want to keep.",
         "de": "Das niedrigste Guthaben, das Sie halten möchten."},
+    # -- lots: /credits credits -------------------------------------------------------------
+    "lots_none": {"en": "There are no purchased credits left.",
+                  "de": "Es ist kein gekauftes Guthaben mehr übrig."},
+    "lots_head": {
+        "en": "*{total}* of purchased credits left, in {count} lot(s); calls use the oldest "
+              "first, and what is left of a lot 12 months after its purchase expires:",
+        "de": "*{total}* gekauftes Guthaben übrig, in {count} Posten; Anrufe verbrauchen das "
+              "älteste zuerst, und was 12 Monate nach dem Kauf übrig ist, verfällt:"},
+    "lots_line": {
+        "en": "*{remaining}* left of {purchased} bought {bought}, expires {expires} ({when})",
+        "de": "*{remaining}* übrig von {purchased}, gekauft {bought}, verfällt {expires} "
+              "({when})"},
+    "lots_in_days": {"en": "in {days} days", "de": "in {days} Tagen"},
+    "lots_today": {"en": "today", "de": "heute"},
+    # -- adjust and balance sync ------------------------------------------------------------
+    "adjust_usage": {
+        "en": "Write it as `adjust +25.00 refund of a wrong charge` or `adjust -10 correction`: "
+              "a signed amount, then the reason.",
+        "de": "Schreiben Sie `adjust +25.00 Erstattung` oder `adjust -10 Korrektur`: ein "
+              "Betrag mit Vorzeichen, dann der Grund."},
+    "adjust_ask": {
+        "en": "Book an adjustment of *{amount}* ({reason})? The balance would go from "
+              "*{balance}* to *{after}*.",
+        "de": "Eine Korrektur von *{amount}* buchen ({reason})? Das Guthaben ginge von "
+              "*{balance}* auf *{after}*."},
+    "sync_usage": {
+        "en": "Write it as `balance sync 1234.56`: the balance Microsoft's Teams admin center "
+              "shows.",
+        "de": "Schreiben Sie `balance sync 1234.56`: das Guthaben, das das Teams Admin Center "
+              "von Microsoft zeigt."},
+    "sync_in_line": {
+        "en": "The balance is *{balance}* already, as Microsoft shows: nothing to book.",
+        "de": "Das Guthaben beträgt bereits *{balance}*, wie Microsoft es zeigt: nichts zu "
+              "buchen."},
+    "sync_ask": {
+        "en": "Microsoft shows *{target}*, the bot *{balance}*. Book the difference, *{amount}*, "
+              "as an adjustment?",
+        "de": "Microsoft zeigt *{target}*, der Bot *{balance}*. Die Differenz, *{amount}*, als "
+              "Korrektur buchen?"},
+    "adjust_done": {
+        "en": ":white_check_mark: <@{user}> booked an adjustment of *{amount}* ({reason}). The "
+              "balance is now *{balance}*.",
+        "de": ":white_check_mark: <@{user}> hat eine Korrektur von *{amount}* gebucht "
+              "({reason}). Das Guthaben beträgt jetzt *{balance}*."},
+    "adjust_cancelled": {
+        "en": "Cancelled by <@{user}>: nothing was booked.",
+        "de": "Von <@{user}> abgebrochen: es wurde nichts gebucht."},
+    "adjust_closed": {
+        "en": "This request was answered already or has expired; nothing more was booked.",
+        "de": "Diese Anfrage wurde schon beantwortet oder ist abgelaufen; es wurde nichts "
+              "weiter gebucht."},
+    "sync_reason": {"en": "balance sync: Microsoft shows {target}",
+                    "de": "Abgleich: Microsoft zeigt {target}"},
     # -- audit ------------------------------------------------------------------------------
     "audit_head": {"en": "The newest *{count}* audit event(s), times in UTC:",
                    "de": "Die neuesten *{count}* Audit-Einträge, Zeiten in UTC:"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.actions import (
+    adjust_confirm,
     alert_buttons,
     autorecharge_confirm,
     autorecharge_setup,
@@ -19,3 +20,4 @@ def register(app: App, ctx: HandlerContext) -> None:
     alert_buttons.register(app, ctx)
     autorecharge_setup.register(app, ctx)
     autorecharge_confirm.register(app, ctx)
+    adjust_confirm.register(app, ctx)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.commands import (
+    adjust,
     alerts,
     audit,
     autorecharge,
     balance,
+    credits,
     deposit,
     export,
     history,
@@ -39,6 +41,8 @@ SUBCOMMANDS: list[Subcommand] = [
     history.SUBCOMMAND,
     payment.SUBCOMMAND,
     audit.SUBCOMMAND,
+    credits.SUBCOMMAND,
+    adjust.SUBCOMMAND,
 ]
 
 
