@@ -353,6 +353,31 @@ MESSAGES: dict[str, dict[str, str]] = {
               "weiter gebucht."},
     "sync_reason": {"en": "balance sync: Microsoft shows {target}",
                     "de": "Abgleich: Microsoft zeigt {target}"},
+    # -- exports and reports asked for in a channel -----------------------------------------
+    "private_export": {
+        "en": ":lock: I sent the files to your DM instead of <#{channel}>, which has *{members}* "
+              "members: they name people and the numbers they called. An admin can post them "
+              "there with *Post in this channel*.",
+        "de": ":lock: Ich habe die Dateien an Ihre DM statt an <#{channel}> geschickt, der "
+              "*{members}* Mitglieder hat: sie nennen Personen und die gewählten Nummern. Ein "
+              "Admin kann sie mit *In diesem Kanal posten* dort posten."},
+    "private_report": {
+        "en": ":lock: I sent the chart to your DM instead of <#{channel}>, which has *{members}* "
+              "members: it shows the account's balance and spend. An admin can post it there "
+              "with *Post in this channel*.",
+        "de": ":lock: Ich habe das Diagramm an Ihre DM statt an <#{channel}> geschickt, der "
+              "*{members}* Mitglieder hat: es zeigt Guthaben und Ausgaben des Kontos. Ein "
+              "Admin kann es mit *In diesem Kanal posten* dort posten."},
+    "channel_members_unknown": {"en": "several", "de": "mehrere"},
+    "post_here_button": {"en": "Post in this channel", "de": "In diesem Kanal posten"},
+    "post_here_title": {"en": "Post in the channel?", "de": "Im Kanal posten?"},
+    "post_here_ask": {
+        "en": "Everyone in <#{channel}> (*{members}* members) will see it.",
+        "de": "Alle in <#{channel}> (*{members}* Mitglieder) werden es sehen."},
+    "post_here_closed": {
+        "en": "This was posted already, or the request expired: run the command again.",
+        "de": "Das wurde schon gepostet, oder die Anfrage ist abgelaufen: führen Sie den "
+              "Befehl erneut aus."},
     # -- audit ------------------------------------------------------------------------------
     "audit_head": {"en": "The newest *{count}* audit event(s), times in UTC:",
                    "de": "Die neuesten *{count}* Audit-Einträge, Zeiten in UTC:"},

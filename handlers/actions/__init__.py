@@ -10,6 +10,7 @@ from handlers.actions import (
     autorecharge_confirm,
     autorecharge_setup,
     deposit_confirm,
+    post_in_channel,
 )
 from handlers.context import HandlerContext
 
@@ -21,3 +22,4 @@ def register(app: App, ctx: HandlerContext) -> None:
     autorecharge_setup.register(app, ctx)
     autorecharge_confirm.register(app, ctx)
     adjust_confirm.register(app, ctx)
+    post_in_channel.register(app, ctx)
