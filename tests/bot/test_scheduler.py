@@ -186,7 +186,9 @@ def test_the_sweep_expires_old_lots_and_alerts_about_it(engine, clock, local_sla
     clock.advance(timedelta(days=11))
     report = world.sweep()
     assert report.expired_lots == 1 and world.balance() == 0
-    assert [m.kind for m in world.outbox()] == [alerts.FUNDS_EXPIRING, alerts.ZERO]
+    # The zero balance, and the expiry itself (not only the warning 14 days ahead).
+    assert [m.kind for m in world.outbox()] == [alerts.FUNDS_EXPIRING, alerts.ZERO,
+                                                alerts.FUNDS_EXPIRED]
 
 
 def test_a_stale_lease_holder_writes_nothing(engine, clock, local_slack):
