@@ -45,7 +45,9 @@ class PaymentMethod:
 
     def describe(self) -> str:
         if self.kind == "invoice":
-            return f"invoice (PO {self.po})"
+            # "invoice PO-123", not "invoice (PO PO-123)": it sits in parentheses in receipts.
+            po = self.po or "?"
+            return f"invoice {po}" if po.upper().startswith("PO") else f"invoice PO {po}"
         return f"{(self.brand or 'card').title()} ending {self.last4}, expires {self.expiry_text}"
 
     @property
@@ -171,7 +173,8 @@ class Accounts:
             return view(accounts[0])
         if not accounts:
             raise AccountNotFound("There is no account yet. It is created when a workspace first "
-                                  "uses the bot, or by `credits-bot account set --team T…`.")
+                                  "uses the bot, for the workspace of SLACK_BOT_TOKEN, or by "
+                                  "`credits-bot account set --team T…`.")
         teams = ", ".join(a.team_id for a in accounts)
         raise AccountNotFound(f"There are several accounts ({teams}): name one with --team.")
 

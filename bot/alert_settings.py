@@ -9,6 +9,7 @@ the balance rises above it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -18,10 +19,12 @@ from bot.clock import Clock
 from bot.errors import CreditsError
 from bot.money import round_cents
 from storage import accounts as accounts_db
+from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
 from storage.units import from_micros, to_micros
 
 MAX_THRESHOLDS = 10
+UNDELIVERED_SHOWN = 10
 
 
 class DuplicateThreshold(CreditsError):
@@ -36,6 +39,19 @@ class UnknownThreshold(CreditsError):
 class Threshold:
     amount: Decimal
     armed: bool
+
+
+@dataclass(frozen=True)
+class UndeliveredAlert:
+    """An alert Slack has not taken yet (pending) or that was given up on (dead)."""
+
+    created_at: datetime
+    headline: str
+    target: str | None  # a channel id, "@U…" for a DM, None: the admins at delivery
+    given_up: bool
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
 
 
 class AlertSettings:
@@ -88,7 +104,24 @@ class AlertSettings:
         """Send the account's alerts to this channel."""
         if not channel or len(channel) > 32:
             raise CreditsError("That is not a Slack channel id.")
-        return self.accounts.set_alert_channel(team_id, channel)
+        account = self.accounts.set_alert_channel(team_id, channel)
+        # Alerts that found nobody to go to (written by a CLI with no admins known) go now.
+        with write_transaction(self.engine) as session:
+            outbox_db.hasten_unaddressed(session=session, account_id=account.id,
+                                         now=self.clock.now())
+        return account
+
+    def undelivered(self, *, account_id: int,
+                    limit: int = UNDELIVERED_SHOWN) -> tuple[int, list[UndeliveredAlert]]:
+        """(how many, the newest `limit`) alerts of the account not delivered to anyone."""
+        with read_session(self.engine) as session:
+            total, rows = outbox_db.list_undelivered(session=session, account_id=account_id,
+                                                     limit=limit)
+            return total, [UndeliveredAlert(
+                created_at=row.created_at, headline=row.text.split("\n", 1)[0],
+                target=row.channel, given_up=row.status == outbox_db.DEAD,
+                attempts=row.attempts, next_attempt_at=row.next_attempt_at,
+                last_error=row.last_error) for row in rows]
 
 
 def _check(amount: Decimal) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -52,10 +52,11 @@ RECHARGE_CAPPED = "recharge_capped"
 CARD_EXPIRING = "card_expiring"
 CARD_EXPIRED = "card_expired"
 FUNDS_EXPIRING = "funds_expiring"
+FUNDS_EXPIRED = "funds_expired"
 RUNOUT = "runout_forecast"
 SPIKE = "spend_spike"
 KINDS = (LOW, ZERO, LIFTED, RECHARGE_OK, RECHARGE_FAILED, RECHARGE_CAPPED, CARD_EXPIRING,
-         CARD_EXPIRED, FUNDS_EXPIRING, RUNOUT, SPIKE)
+         CARD_EXPIRED, FUNDS_EXPIRING, FUNDS_EXPIRED, RUNOUT, SPIKE)
 
 # Buttons an alert may carry (handlers/actions/alert_buttons.py answers them).
 RECHARGE_NOW = "recharge_now"
@@ -93,6 +94,7 @@ class Alert:
     detail: str | None = None
     buttons: tuple[str, ...] = ()
     severity: str = "warning"  # info | warning | critical
+    recharge_amount: Decimal | None = None  # what its Recharge now buys (named in the button)
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -162,9 +164,11 @@ def card_state(method: PaymentMethod | None, now: datetime,
         return None
     if method.expired(now):
         return CARD_EXPIRED, 0
-    if end - now <= timedelta(days=warn_days):
-        last_day = (end - timedelta(days=1)).date()
-        return CARD_EXPIRING, (last_day - now.astimezone(UTC).date()).days
+    # Counted to the card's last valid day: a card of this month expires within 30 days on
+    # the 1st of a 31-day month (its end, the 1st of next month, is 31 days away).
+    days_left = ((end - timedelta(days=1)).date() - now.astimezone(UTC).date()).days
+    if days_left <= warn_days:
+        return CARD_EXPIRING, days_left
     return None
 
 
@@ -304,16 +308,33 @@ def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: D
 
 def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
                           amount: Decimal, reason: str, next_try: datetime | None,
-                          card_problem: bool) -> Alert:
-    """An auto-recharge failed, with the gateway's reason."""
-    headline = f"Auto-recharge of {_money(account, amount)} failed: {reason.rstrip('.')}."
-    detail = (f"It is tried again after {next_try:%Y-%m-%d %H:%M} UTC." if next_try
-              else "It is not retried automatically.")
+                          card_problem: bool, episode_id: str | None = None,
+                          started: datetime | None = None, now: datetime | None = None) -> Alert:
+    """An auto-recharge failed, with the gateway's reason: one alert per episode (the tries of
+    one crossing of the trigger), then one reminder a day while it keeps failing."""
+    day = (now - started).days if started is not None and now is not None else 0
+    if day == 0:
+        headline = f"Auto-recharge of {_money(account, amount)} failed: {mid_sentence(reason)}."
+    else:
+        headline = (f"Reminder: auto-recharge of {_money(account, amount)} still fails since "
+                    f"{started:%Y-%m-%d %H:%M} UTC ({tries} tries): {mid_sentence(reason)}.")
+    detail = (f"It is tried again after {next_try:%Y-%m-%d %H:%M} UTC; a reminder follows "
+              "daily while it fails." if next_try else "It is not retried automatically.")
     step = (CARD_HINT + "; the recharge is retried at once when the payment method changes."
             if card_problem else f"check the payment method, or {DEPOSIT_HINT}.")
-    return _alert(account, kind=RECHARGE_FAILED, key=f"recharge-failed:{attempt_id}:{tries}",
+    return _alert(account, kind=RECHARGE_FAILED,
+                  key=f"recharge-failed:{episode_id or attempt_id}:day{day}",
                   headline=headline, detail=detail, next_step=step,
                   buttons=(RECHARGE_NOW, SHOW_USAGE), severity="critical")
+
+
+def mid_sentence(reason: str) -> str:
+    """A reason as the middle of a sentence: "Your card was declined." -> "your card was
+    declined" (an acronym such as "CSP" keeps its capitals)."""
+    text = reason.strip().rstrip(".")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
 
 
 def recharge_capped_alert(account: AccountView, *, key: str, limit: int,
@@ -370,6 +391,17 @@ def funds_expiring_alert(account: AccountView, lots: Sequence[LotState]) -> Aler
                   buttons=(SHOW_USAGE,))
 
 
+def funds_expired_alert(account: AccountView, *, amount: Decimal, entry_id: int) -> Alert:
+    """Credits bought 12 months ago expired unused: the balance fell by what they held."""
+    return _alert(account, kind=FUNDS_EXPIRED, key=f"funds-expired:{entry_id}",
+                  headline=(f"{_money(account, amount)} of credits expired unused today: "
+                            "credits expire 12 months after purchase."),
+                  next_step=("nothing to undo; if credits keep expiring, lower the next deposit "
+                             "or recharge amount. `/credits credits` lists what is left and "
+                             "when it expires."),
+                  buttons=(SHOW_USAGE,))
+
+
 def runout_alert(account: AccountView, *, days_left: Decimal, run_out: date | None,
                  average: Decimal, today: date) -> Alert:
     """At the recent daily spend, the balance runs out within days."""
@@ -422,18 +454,22 @@ class AlertMonitor:
     to the outbox in the same transaction as the state that makes it fire once."""
 
     def __init__(self, engine: Engine, clock: Clock, writer: OutboxWriter, *,
-                 forecaster: Forecaster | None = None) -> None:
+                 forecaster: Forecaster | None = None,
+                 recharge_amount: Callable[[AccountView], Decimal] | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.writer = writer
         self.forecaster = forecaster
+        # What "Recharge now" would buy, named in the alert's button when it is written.
+        self.recharge_amount = recharge_amount
 
     # -- hooks, inside someone else's transaction -----------------------------------------------
 
     def on_posting(self, session: Session, posting: Posting) -> None:
         """Ledger hook: threshold and zero-balance alerts for the change just posted."""
         self._guarded(session, posting.account_id, lambda account: self._balance_alerts(
-            session, account), what=f"ledger entry {posting.entry_id}")
+            session, account) + _expiry_alerts(view(account), posting),
+            what=f"ledger entry {posting.entry_id}")
 
     def on_recharge(self, session: Session, outcome: RechargeOutcome) -> None:
         """Recharger hook: the recharge succeeded, failed, or hit the runaway guard."""
@@ -538,14 +574,30 @@ class AlertMonitor:
                 alerts.append(spike_alert(snapshot, spike))
         return alerts
 
+    def _with_amount(self, alert: Alert, account: Account) -> Alert:
+        if RECHARGE_NOW not in alert.buttons or self.recharge_amount is None:
+            return alert
+        try:
+            return replace(alert, recharge_amount=self.recharge_amount(view(account)))
+        except Exception:  # the button then asks without naming the amount
+            log.exception("alerts: the amount of Recharge now could not be worked out")
+            return alert
+
     def _write(self, session: Session, account: Account, alerts: list[Alert]) -> list[Alert]:
         session.add(account)
         now = self.clock.now()
+        alerts = [self._with_amount(alert, account) for alert in alerts]
         written = [alert for alert in alerts
                    if self.writer.write(session, alert, account_channel=account.alert_channel,
                                         now=now)]
         session.flush()
         return written
+
+
+def _expiry_alerts(account: AccountView, posting: Posting) -> list[Alert]:
+    if posting.kind != "expiry" or not posting.applied or posting.amount >= 0:
+        return []
+    return [funds_expired_alert(account, amount=-posting.amount, entry_id=posting.entry_id)]
 
 
 def _recharge_alerts(account: AccountView, outcome: RechargeOutcome) -> list[Alert]:
@@ -556,7 +608,8 @@ def _recharge_alerts(account: AccountView, outcome: RechargeOutcome) -> list[Ale
         return [recharge_failed_alert(
             account, attempt_id=outcome.attempt_id, tries=outcome.tries, amount=outcome.amount,
             reason=outcome.reason, next_try=outcome.next_try_at,
-            card_problem=outcome.code in CARD_PROBLEMS)]
+            card_problem=outcome.code in CARD_PROBLEMS, episode_id=outcome.episode_id,
+            started=outcome.episode_started_at, now=outcome.failed_at)]
     if isinstance(outcome, RechargeCapped):
         return [recharge_capped_alert(account, key=outcome.dedupe_key, limit=outcome.limit,
                                       until=outcome.until)]

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot import cli_context, cli_rates, cli_scheduler, cli_usage
 from bot.accounts import AccountView
+from bot.audit import AuditLog
+from bot.config import Settings
 from bot.errors import CreditsError
 from bot.ledger import check_balances
 from bot.money import format_money
@@ -39,7 +43,8 @@ TeamOption = Annotated[str | None, typer.Option("--team", help="Slack team id (T
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # soft_wrap: one sentence stays one line (rich would cut it at 80 columns in a pipe).
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -54,10 +59,28 @@ def db_upgrade() -> None:
 def account_show(team: TeamOption = None) -> None:
     """Show an account: balance, state, billing, auto-recharge and payment method."""
     try:
-        account = cli_context.accounts().resolve(team)
+        account = cli_context.resolve_account(team)
     except CreditsError as exc:
         raise fail(str(exc)) from None
     out.print(account_table(account))
+
+
+@account_app.command("list")
+def account_list() -> None:
+    """List every account: team, name, balance, state and alert channel."""
+    accounts = cli_context.accounts().list()
+    if not accounts:
+        out.print("No accounts yet: one is created when a workspace first uses the bot.")
+        return
+    table = Table(title="Credits accounts")
+    for column in ("Team", "Name", "Balance", "State", "Alert channel"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.team_id, account.name or "", format_money(account.balance,
+                                                                         account.currency),
+                      "suspended" if account.suspended else "active",
+                      account.alert_channel or "none (admins get DMs)")
+    out.print(table)
 
 
 def account_table(account: AccountView) -> Table:
@@ -91,13 +114,20 @@ def account_set(
 ) -> None:
     """Change an account's region, billing and currency (created if the team has none)."""
     accounts = cli_context.accounts()
+    changes = {"region": region, "billing_region": billing_region,
+               "billing_type": billing_type, "currency": currency, "timezone": timezone}
+    team_id = team
     try:
-        team_id = team or accounts.resolve(None).team_id
+        team_id = team or cli_context.resolve_account(None).team_id
         account = accounts.update(team_id, region=region, billing_region=billing_region,
                                   billing_type=billing_type, currency=currency,
                                   timezone=timezone)
     except CreditsError as exc:
+        if team_id:
+            cli_context.audit(team_id=team_id, action="cli.account_set", result="error",
+                              arguments=changes, detail=str(exc))
         raise fail(str(exc)) from None
+    cli_context.audit(team_id=team_id, action="cli.account_set", arguments=changes)
     out.print(account_table(account))
 
 
@@ -115,8 +145,10 @@ def account_set_payment_method(
 ) -> None:
     """Keep the payment method: a card's brand, last 4 and expiry, or an invoice PO."""
     accounts = cli_context.accounts()
+    arguments = {"kind": kind, "brand": brand, "last4": last4, "expires": expires, "po": po}
+    team_id = team
     try:
-        team_id = team or accounts.resolve(None).team_id
+        team_id = team or cli_context.resolve_account(None).team_id
         if kind == "card":
             if not (brand and last4 and expires):
                 raise CreditsError("usage: account set-payment-method card --brand visa "
@@ -133,8 +165,40 @@ def account_set_payment_method(
         else:
             raise CreditsError("the payment method is `card` or `invoice`.")
     except CreditsError as exc:
+        if team_id:
+            cli_context.audit(team_id=team_id, action="cli.set_payment_method", result="error",
+                              arguments=arguments, detail=str(exc))
         raise fail(str(exc)) from None
+    cli_context.audit(team_id=team_id, action="cli.set_payment_method", arguments=arguments)
     out.print(f"Payment method: {account.payment.describe() if account.payment else 'none'}")
+
+
+AUDIT_MAX = 500
+
+
+@app.command("audit")
+def audit(
+    count: Annotated[int, typer.Argument(help="How many of the newest events.", min=1,
+                                         max=AUDIT_MAX)] = 20,
+    team: TeamOption = None,
+) -> None:
+    """Show the newest audit events: who asked for what, and how it ended."""
+    try:
+        team_id = cli_context.resolve_account(team).team_id if team else None
+    except CreditsError as exc:
+        raise fail(str(exc)) from None
+    events = AuditLog(cli_context.engine(), cli_context.clock()).recent(team_id=team_id,
+                                                                       limit=count)
+    if not events:
+        out.print("The audit log is empty.")
+        return
+    # One line per event (no table): operators grep and pipe this.
+    out.print(f"The newest {len(events)} audit event(s), newest first, times in UTC:",
+              highlight=False)
+    for event in events:
+        out.print(f"{event.at:%Y-%m-%d %H:%M:%S}  {event.team_id}  {event.actor}  "
+                  f"{event.action}  {event.result}  {event.summary}", highlight=False,
+                  markup=False, soft_wrap=True)
 
 
 @ledger_app.command("check")
@@ -162,16 +226,13 @@ def serve(
     from bot.payments import SimulatedGateway
 
     settings = cli_context.settings()
+    _refuse_oauth(settings)
     if not settings.slack_signing_secret:
         raise fail("SLACK_SIGNING_SECRET is not set: `serve` verifies every request from Slack "
                    "with it (Slack app settings > Basic Information > Signing Secret).")
     if not settings.slack_bot_token:
         raise fail("SLACK_BOT_TOKEN is not set: the bot answers through the Web API with it "
                    "(Slack app settings > OAuth & Permissions > Bot User OAuth Token).")
-    if settings.oauth_enabled:
-        err.print("note: SLACK_CLIENT_ID/SECRET are set, but OAuth installs (/slack/install) "
-                  "are not built yet: serving the one workspace of SLACK_BOT_TOKEN.",
-                  highlight=False)
     cli_context.configure_logging()
     clock = cli_context.clock()
     asgi = server.build_asgi(settings, engine=cli_context.engine(), clock=clock,
@@ -191,11 +252,11 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app, make_client
-    from bot.config import Settings
     from bot.payments import SimulatedGateway
     from bot.server import prepare_database
 
     settings = cli_context.settings()
+    _refuse_oauth(settings)
     app_token = Settings.secret(settings.slack_app_token)
     if not app_token:
         raise fail("SLACK_APP_TOKEN is not set: Socket Mode connects with an app-level token "
@@ -253,6 +314,15 @@ def console(
         run.close()
 
 
+def _refuse_oauth(settings: Settings) -> None:
+    # Bolt reads SLACK_CLIENT_ID/SECRET from the environment by itself and then answers every
+    # request "please reinstall this app", while /slack/install does not exist: stop instead.
+    if settings.oauth_enabled:
+        raise fail("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but installs for many "
+                   "workspaces (/slack/install) are not built yet: unset them and run one "
+                   "deployment per workspace with its SLACK_BOT_TOKEN.")
+
+
 def _background(disabled: bool) -> BackgroundStart | None:
     """The scheduler's start function, unless disabled or not built yet (said once)."""
     from bot.server import scheduler_start
@@ -274,4 +344,19 @@ cli_rates.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (OperationalError, InterfaceError) as exc:
+        # The database cannot be reached (down, wrong host, no such file): one sentence from
+        # every command instead of SQLAlchemy's and the driver's tracebacks.
+        err.print(f"[red]error:[/red] {database_unreachable(exc)}", highlight=False,
+                  soft_wrap=True)
+        raise SystemExit(3) from None
+
+
+def database_unreachable(exc: OperationalError | InterfaceError) -> str:
+    """The sentence for a database that cannot be reached, its URL without the password."""
+    url = make_url(cli_context.settings().database_url).render_as_string(hide_password=True)
+    reason = (str(exc.orig).strip().splitlines() or ["no answer"])[0][:200]
+    return (f"cannot reach the database at {url} ({reason}); check DATABASE_URL and that the "
+            "database server is running.")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot import cli_context
+from bot.audit import ALL_TEAMS
 from bot.errors import CreditsError, InvalidRateDeck
 from bot.rates import RateQuote, Rates
 
@@ -43,12 +44,17 @@ def rates_load(
     try:
         result = _rates().load_file(file)
     except InvalidRateDeck as refused:
+        cli_context.audit(team_id=ALL_TEAMS, action="cli.rates_load",
+                          result="error", arguments={"file": file.name},
+                          detail=f"{len(refused.errors)} bad row(s)")
         err.print(f"[red]refused:[/red] {refused}", highlight=False)
         for problem in refused.errors[:MAX_ERRORS_SHOWN]:
             err.print(f"  {problem}", highlight=False, markup=False)
         if len(refused.errors) > MAX_ERRORS_SHOWN:
             err.print(f"  … and {len(refused.errors) - MAX_ERRORS_SHOWN} more", highlight=False)
         raise typer.Exit(1) from None
+    cli_context.audit(team_id=ALL_TEAMS, action="cli.rates_load",
+                      arguments={"file": file.name, "rates": result.count})
     label = " (SAMPLE prices)" if result.sample else ""
     out.print(f"Loaded {result.count} rates from {result.source}{label}; the previous deck is "
               "replaced.", highlight=False)

@@ -45,7 +45,7 @@ def import_usage_command(
     """Import call records and charge them; exit 1 when any row was rejected."""
     engine, clock = cli_context.engine(), cli_context.clock()
     try:
-        account = cli_context.accounts().resolve(team)
+        account = cli_context.resolve_account(team)
         deck = Rates(engine, clock, rates_file=cli_context.settings().credits_rates_file).deck()
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err,
@@ -61,6 +61,11 @@ def import_usage_command(
     except CreditsError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    cli_context.audit(team_id=account.team_id, action="cli.import_usage",
+                      result="ok" if summary.ok else "error",
+                      arguments={"file": file.name, "new_calls": summary.new_calls,
+                                 "charged": str(summary.charged),
+                                 "rejected": summary.rejected_count})
     show_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     credits_min_deposit: Decimal = Decimal(50)
     credits_max_deposit: Decimal = Decimal(1_000_000)
     credits_confirm_above: Decimal = Decimal(10_000)
+    # The runaway guard: at most this many auto-recharges in 24 hours.
+    credits_recharge_cap_per_day: int = Field(default=5, ge=1, le=100)
 
     @field_validator("credits_admins", mode="before")
     @classmethod

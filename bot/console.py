@@ -37,10 +37,12 @@ from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console_render import Button, Rendered, render_message
-from bot.demo import demo_calls_csv
+from bot.demo import demo_calls_csv, demo_start
+from bot.ledger import deposit
 from bot.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.server import BackgroundStart, prepare_database
 from bot.usage.importer import import_usage
+from storage.db import write_transaction
 
 TEAM_ID = "T0CONSOLE"
 USER_ID = "U0CONSOLE"
@@ -296,8 +298,12 @@ def seed_demo_account(app: App, clock: Clock) -> None:
         expires: datetime = clock.now()
         services.accounts.set_card(TEAM_ID, brand="visa", last4="4242", exp_month=expires.month,
                                    exp_year=expires.year + 3)
-    services.ledger.deposit(account_id=account.id, amount=DEMO_DEPOSIT, key=DEMO_DEPOSIT_KEY,
-                            actor="console", memo="demo deposit of the local console")
+    with write_transaction(services.engine) as session:
+        # Booked at the start of the demo month, not today (before the calls it pays for);
+        # a seed of a fresh account needs no alert or recharge hooks.
+        deposit(session, account_id=account.id, amount=DEMO_DEPOSIT, key=DEMO_DEPOSIT_KEY,
+                actor="console", now=demo_start(clock.now()),
+                memo="demo deposit of the local console")
     services.licenses.assign(account_id=account.id, slack_user_id=USER_ID,
                              email=USER_EMAIL, actor="console")
     # A month of calls, rated against the deck, so usage, reports and the forecast show

@@ -20,6 +20,12 @@ CALLERS = ("you@console.example", "grace.hopper@console.example",
 HEADER = "call_id,user,start,duration_seconds,destination_number,direction\n"
 
 
+def demo_start(now: datetime, *, days: int = DEMO_DAYS) -> datetime:
+    """Midnight of the first demo day: the demo's first deposit is booked then, before the
+    first call, so the balance history starts with the money instead of at zero."""
+    return (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def demo_calls_csv(now: datetime, *, days: int = DEMO_DAYS, seed: int = 7) -> bytes:
     """Calls on each of the `days` days before `now` (working hours, a few a day per caller).
 

@@ -27,13 +27,23 @@ from bot.errors import IdempotencyConflict
 from bot.redaction import redact_card_numbers
 from storage import ledger as entries_db
 from storage.accounts import list_accounts, lock_account
-from storage.db import write_transaction
+from storage.db import read_session, write_transaction
 from storage.models import Account, LedgerEntry, Lot
 from storage.units import from_micros, to_micros
 
 KINDS = ("deposit", "recharge", "charge", "expiry", "adjustment")
 PURCHASE_KINDS = ("deposit", "recharge")
 LOT_LIFETIME_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class LotView:
+    """Purchased credits: how much, how much is left, and when what is left expires."""
+
+    purchased: Decimal
+    remaining: Decimal
+    purchased_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,14 @@ class Ledger:
             return self._run(session, adjust(
                 session, account_id=account_id, amount=amount, key=key, actor=actor,
                 now=self.clock.now(), memo=memo))
+
+    def lots(self, *, account_id: int) -> list[LotView]:
+        """The purchased credits with some left, oldest first (the order calls use them)."""
+        with read_session(self.engine) as session:
+            return [LotView(purchased=from_micros(lot.purchased_micros),
+                            remaining=from_micros(lot.remaining_micros),
+                            purchased_at=lot.purchased_at, expires_at=lot.expires_at)
+                    for lot in entries_db.open_lots(session=session, account_id=account_id)]
 
     def expire(self, *, account_id: int) -> list[Posting]:
         with write_transaction(self.engine) as session:

@@ -59,12 +59,25 @@ class SlackUser:
 
 
 @dataclass
+class SlackChannel:
+    id: str
+    name: str
+    is_member: bool = True
+    is_archived: bool = False
+    is_private: bool = False
+    num_members: int = 3
+
+
+@dataclass
 class LocalSlack:
     """The server's state; start() binds a loopback port."""
 
     team_id: str = "T0CONSOLE"
     bot_user_id: str = "UBOT"
     users: dict[str, SlackUser] = field(default_factory=dict)
+    # conversations.info: the channels that exist; the bot is a member unless listed in
+    # `outside` (channels not listed here exist too, with the bot in them).
+    channels: dict[str, SlackChannel] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     calls: list[SlackCall] = field(default_factory=list)
     on_call: Callable[[SlackCall], None] | None = None
@@ -103,6 +116,10 @@ class LocalSlack:
     def add_user(self, user: SlackUser) -> SlackUser:
         self.users[user.id] = user
         return user
+
+    def add_channel(self, channel: SlackChannel) -> SlackChannel:
+        self.channels[channel.id] = channel
+        return channel
 
     def fail_next(self, method: str, failure: ScriptedFailure, times: int = 1) -> None:
         with self._lock:
@@ -148,7 +165,14 @@ class LocalSlack:
                 return {"ok": False, "error": "user_not_found"}
             include_locale = str(params.get("include_locale", "")).lower() in ("1", "true")
             return {"ok": True, "user": user.as_json(include_locale=include_locale)}
+        if method == "users.list":
+            return self._users_page(params)
+        if method == "conversations.info":
+            return self._channel_info(str(params.get("channel", "")))
         if method in ("chat.postMessage", "chat.update"):
+            refusal = self._post_refusal(str(params.get("channel", "")))
+            if refusal:
+                return {"ok": False, "error": refusal}
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts") or ts,
                     "message": {"text": params.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
@@ -169,6 +193,42 @@ class LocalSlack:
             return {"ok": True, "file": {"id": file_id,
                                          "url_private_download": f"{self.url}/files/{file_id}"}}
         return {"ok": True}
+
+
+    def _users_page(self, params: dict[str, Any]) -> dict[str, Any]:
+        """users.list, paginated by `limit` and `cursor` as Slack does."""
+        include_locale = str(params.get("include_locale", "")).lower() in ("1", "true")
+        members = sorted(self.users.values(), key=lambda user: user.id)
+        start = int(params.get("cursor") or 0)
+        size = max(1, min(int(params.get("limit") or 200), 1000))
+        page = members[start:start + size]
+        next_cursor = str(start + size) if start + size < len(members) else ""
+        return {"ok": True, "members": [u.as_json(include_locale=include_locale) for u in page],
+                "response_metadata": {"next_cursor": next_cursor}}
+
+    def _post_refusal(self, channel_id: str) -> str | None:
+        """Slack's error for a post into a channel the bot is not in, or that is archived."""
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return None
+        if channel.is_archived:
+            return "is_archived"
+        if not channel.is_member:
+            return "channel_not_found" if channel.is_private else "not_in_channel"
+        return None
+
+    def _channel_info(self, channel_id: str) -> dict[str, Any]:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            if not channel_id.startswith(("C", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            channel = SlackChannel(channel_id, channel_id.lower())
+        if channel.is_private and not channel.is_member:
+            return {"ok": False, "error": "channel_not_found"}  # Slack hides it from outsiders
+        return {"ok": True, "channel": {
+            "id": channel.id, "name": channel.name, "is_channel": not channel.is_private,
+            "is_private": channel.is_private, "is_member": channel.is_member,
+            "is_archived": channel.is_archived, "num_members": channel.num_members}}
 
 
 def _handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:

@@ -1,17 +1,21 @@
 """The alert outbox: alerts are written in the transaction that caused them, then delivered.
 
 Writing: `OutboxWriter.write` inserts the alert in the caller's transaction, once per dedupe key
-(a second write of the same key does nothing), addressed to the account's alert channel, the
-default channel (CREDITS_ALERT_CHANNEL), or else one copy per admin (CREDITS_ADMINS) as a DM.
+(a second write of the same key does nothing), addressed to the account's alert channel or the
+default channel (CREDITS_ALERT_CHANNEL); with neither, to nobody yet: the relay decides at
+delivery (bot/alert_routing.py).
 
 Delivering: `Relay.run` claims due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the
 `BEGIN IMMEDIATE` write lock), marks them `sending` with a claim token in a short transaction of
 its own, posts each with `chat.postMessage`, and records Slack's answer at once: `sent` with the
 message ts on ok; on a 429 the row (and the rest of the batch) is due again after Retry-After, with
 no sleeping and no attempt counted; a 5xx or network error retries with exponential back-off; a
-permanent error (channel_not_found, not_in_channel, ...) retries hourly and is `dead` after a few
-tries. The Web API client of the relay never retries by itself (see `relay_client`), so one claim
-is at most one post.
+channel that cannot take the post (not_in_channel, channel_not_found, is_archived) hands the
+alert at once to the admins' DMs with a note; another permanent error retries hourly and is
+`dead` after a few tries. A row with no channel is delivered to the channel set by then, or else
+`routed`: one DM row per admin (CREDITS_ADMINS and the workspace's owners and admins), sent in
+the same run. The Web API client of the relay never retries by itself (see `relay_client`), so
+one claim is at most one post.
 
 Exactly once, and where it is only at least once: a row is marked `sent` only after Slack said ok,
 and never claimed again after that, across restarts and replicas. If a process dies after Slack
@@ -36,9 +40,19 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.alert_routing import (
+    CHANNEL_GONE,
+    USERS_LIST_MAX_PAGES,
+    USERS_LIST_PAGE,
+    Recipient,
+    is_workspace_admin,
+    merge_recipients,
+    route_note,
+)
 from bot.alerts import Alert, AlertMonitor, alert_text
 from bot.clock import Clock
 from bot.recharge import Recharger
+from bot.recommend import recharge_now_amount
 from bot.services import Services
 from storage import outbox as outbox_db
 from storage.accounts import get_account_by_id
@@ -73,21 +87,16 @@ PERMANENT_ERRORS = frozenset({
 class OutboxWriter:
     """Puts alerts into the outbox inside the caller's transaction."""
 
-    def __init__(self, *, admins: Sequence[str] = (), default_channel: str | None = None,
+    def __init__(self, *, default_channel: str | None = None,
                  render: Renderer | None = None) -> None:
-        self.admins = tuple(admins)
         self.default_channel = default_channel
         self.render = render
 
-    def recipients(self, account_channel: str | None) -> list[str | None]:
-        """Where an alert goes: the account's channel, the default one, or each admin's DM
-        (None: nobody yet; the relay looks again at delivery)."""
-        channel = account_channel or self.default_channel
-        if channel:
-            return [channel]
-        if self.admins:
-            return [DM_PREFIX + admin for admin in self.admins]
-        return [None]
+    def recipient(self, account_channel: str | None) -> str | None:
+        """Where an alert goes: the account's channel or the default one; None: the relay
+        finds the channel or the admins when it delivers (the writer, a CLI perhaps, may not
+        know them)."""
+        return account_channel or self.default_channel
 
     def write(self, session: Session, alert: Alert, *, account_channel: str | None,
               now: datetime) -> int:
@@ -96,18 +105,13 @@ class OutboxWriter:
         if outbox_db.has_message(session=session, dedupe_key=alert.key):
             return 0
         blocks = self.render(alert) if self.render else None
-        text = alert_text(alert)
-        targets = self.recipients(account_channel)
-        added = 0
-        for target in targets:
-            # One row per recipient, so each DM is delivered (and counted) on its own.
-            key = alert.key if len(targets) == 1 else f"{alert.key}|dm:{str(target)[1:]}"
-            added += outbox_db.insert_message(session=session, message=OutboxMessage(
-                account_id=alert.account_id, dedupe_key=key, kind=alert.kind, channel=target,
-                text=text, blocks=json.dumps(blocks) if blocks else None,
-                next_attempt_at=now, created_at=now))
+        target = self.recipient(account_channel)
+        added = int(outbox_db.insert_message(session=session, message=OutboxMessage(
+            account_id=alert.account_id, dedupe_key=alert.key, kind=alert.kind, channel=target,
+            text=alert_text(alert), blocks=json.dumps(blocks) if blocks else None,
+            next_attempt_at=now, created_at=now)))
         if added:
-            log.info("alert %s queued for %s", alert.key, ", ".join(map(str, targets)))
+            log.info("alert %s queued for %s", alert.key, target or "the admins (at delivery)")
         return added
 
 
@@ -158,6 +162,31 @@ class SlackSender:
             raise DeliveryError(f"network: {exc}", kind="transient") from exc
 
 
+    def admins(self, listed: Sequence[str]) -> list[Recipient]:
+        """CREDITS_ADMINS and the workspace's owners and admins (users.list), with locales."""
+        admins: list[str] = []
+        locales: dict[str, str] = {}
+        cursor: str | None = None
+        try:
+            for _ in range(USERS_LIST_MAX_PAGES):
+                page = self.client.users_list(limit=USERS_LIST_PAGE, include_locale=True,
+                                              cursor=cursor)
+                for member in page.get("members") or []:
+                    user = str(member.get("id"))
+                    if is_workspace_admin(member):
+                        admins.append(user)
+                    if member.get("locale") and (user in listed or is_workspace_admin(member)):
+                        locales[user] = str(member["locale"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except SlackApiError as exc:
+            raise classify(exc) from exc
+        except OSError as exc:
+            raise DeliveryError(f"network: {exc}", kind="transient") from exc
+        return merge_recipients(listed, admins, locales)
+
+
 def classify(exc: SlackApiError) -> DeliveryError:
     """Turn a Web API error into a delivery error of the right kind."""
     response = exc.response
@@ -184,6 +213,7 @@ class RelayReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    routed: int = 0  # handed to the admins' DMs
     rate_limited: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -192,11 +222,13 @@ class Relay:
     """Delivers due outbox rows to Slack, each at most once per claim."""
 
     def __init__(self, engine: Engine, clock: Clock, sender: SlackSender, *,
-                 default_channel: str | None = None, batch: int = BATCH) -> None:
+                 default_channel: str | None = None, admins: Sequence[str] = (),
+                 batch: int = BATCH) -> None:
         self.engine = engine
         self.clock = clock
         self.sender = sender
         self.default_channel = default_channel
+        self.admins = tuple(admins)
         self.batch = batch
 
     def run(self, *, fence: Fence | None = None, max_batches: int = 10) -> RelayReport:
@@ -207,8 +239,10 @@ class Relay:
             if not claimed:
                 break
             report.claimed += len(claimed)
+            routed = report.routed
             self._deliver(claimed, token, report)
-            if report.rate_limited or len(claimed) < self.batch:
+            # Rows just routed to the admins' DMs are due now: deliver them in this run.
+            if report.rate_limited or (len(claimed) < self.batch and report.routed == routed):
                 break
         return report
 
@@ -231,12 +265,16 @@ class Relay:
         for index, message in enumerate(claimed):
             target = message.channel or self._channel_now(message.account_id)
             if target is None:
-                self._no_recipient(message, token, report)
+                self._route_to_admins(message, token, report, channel=None, error=None)
                 continue
             blocks = json.loads(message.blocks) if message.blocks else None
             try:
                 delivered = self.sender.send(target, message.text, blocks)
             except DeliveryError as failure:
+                if (failure.error in CHANNEL_GONE and not target.startswith(DM_PREFIX)
+                        and self._route_to_admins(message, token, report, channel=target,
+                                                  error=failure.error)):
+                    continue
                 self._failed(message, token, failure, report)
                 if failure.kind == "ratelimited":
                     self._release(claimed[index + 1:], token, failure.retry_after)
@@ -285,9 +323,47 @@ class Relay:
         log.warning("outbox %s: %s (attempt %d), retrying", message.dedupe_key, failure.error,
                     message.attempts)
 
+    def _route_to_admins(self, message: OutboxMessage, token: str, report: RelayReport, *,
+                         channel: str | None, error: str | None) -> bool:
+        """Hand the alert to each admin's DM, with a note on why; False when there is nobody
+        to hand it to and a channel failure should be retried as it is."""
+        try:
+            admins = self.sender.admins(self.admins)
+        except DeliveryError as failure:
+            if not self.admins:
+                self._failed(message, token, failure, report)
+                return True
+            log.warning("outbox: users.list failed (%s); only CREDITS_ADMINS get %s",
+                        failure.error, message.dedupe_key)
+            admins = [Recipient(user) for user in self.admins]
+        if not admins:
+            if channel is None:
+                self._no_recipient(message, token, report)
+                return True
+            return False
+        now = self.clock.now()
+        blocks = json.loads(message.blocks) if message.blocks else None
+        why = f"{error} in {channel}" if channel else "no alert channel"
+        with write_transaction(self.engine) as session:
+            for admin in admins:
+                note = route_note(locale=admin.locale, channel=channel, error=error)
+                outbox_db.insert_message(session=session, message=OutboxMessage(
+                    account_id=message.account_id, dedupe_key=f"{message.dedupe_key}|dm:"
+                                                              f"{admin.user_id}",
+                    kind=message.kind, channel=DM_PREFIX + admin.user_id,
+                    text=f"{message.text}\n{note}",
+                    blocks=json.dumps([*blocks, _note_block(note)]) if blocks else None,
+                    next_attempt_at=now, created_at=now))
+            outbox_db.mark_routed(session=session, message_id=message.id or 0,
+                                  claim_token=token, note=f"{why}: sent to the admins' DMs")
+        report.routed += 1
+        log.warning("outbox %s: %s; sent to %d admins by DM instead", message.dedupe_key, why,
+                    len(admins))
+        return True
+
     def _no_recipient(self, message: OutboxMessage, token: str, report: RelayReport) -> None:
-        error = ("no alert channel: set one with `/credits alerts channel #channel`, or list "
-                 "admins in CREDITS_ADMINS")
+        error = ("no alert channel and no admin to DM: set one with `/credits alerts channel "
+                 "#channel`, or list admins in CREDITS_ADMINS")
         with write_transaction(self.engine) as session:
             if message.attempts >= NO_RECIPIENT_LIMIT:
                 report.dead += 1
@@ -309,6 +385,10 @@ class Relay:
             for message in rest:
                 outbox_db.reschedule(session=session, message_id=message.id or 0,
                                      claim_token=token, at=at, error=None, refund_attempt=True)
+
+
+def _note_block(note: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
 
 
 def retry_delay(kind: str, attempts: int) -> timedelta:
@@ -334,11 +414,15 @@ def install_alerting(services: Services, *, render: Renderer | None = None) -> A
     the scheduler's sweep and the alert buttons.
     """
     settings = services.settings
-    writer = OutboxWriter(admins=settings.credits_admins,
-                          default_channel=settings.credits_alert_channel, render=render)
-    monitor = AlertMonitor(services.engine, services.clock, writer,
-                           forecaster=services.forecaster)
+    writer = OutboxWriter(default_channel=settings.credits_alert_channel, render=render)
+    recommender, minimum = services.recommender, settings.credits_min_deposit
+    monitor = AlertMonitor(
+        services.engine, services.clock, writer, forecaster=services.forecaster,
+        recharge_amount=lambda account: recharge_now_amount(
+            recommender, account.id, autorecharge_amount=account.autorecharge_amount,
+            min_deposit=minimum))
     recharger = Recharger(services.engine, services.clock, services.gateway,
+                          max_per_day=settings.credits_recharge_cap_per_day,
                           ledger=services.ledger, on_outcome=monitor.on_recharge)
     services.ledger.hooks += [monitor.on_posting, recharger.on_posting]
     services.alerts = monitor

@@ -50,7 +50,7 @@ class PaymentReceipt:
     reference: str
     amount: Decimal
     currency: str
-    method: str  # what the payer sees: "Visa ending 4242, expires 08/2027" or "invoice (PO 1)"
+    method: str  # what the payer sees: "Visa ending 4242, expires 08/2027" or "invoice PO-1"
     idempotency_key: str
     charged_at: datetime
 

@@ -46,7 +46,7 @@ from bot.ledger import Ledger, Posting
 from bot.money import format_money
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt
 from storage import recharges as attempts_db
-from storage.accounts import lock_account
+from storage.accounts import get_account_by_id, lock_account
 from storage.db import read_session, write_transaction
 from storage.models import Account, RechargeAttempt
 from storage.units import from_micros
@@ -117,6 +117,10 @@ class RechargeFailed(_AttemptOutcome):
     code: str
     tries: int  # the how-many-th try of this crossing failed
     next_try_at: datetime
+    # The crossing's first try and when it started: its failures are one alert episode.
+    episode_id: str = ""
+    episode_started_at: datetime | None = None
+    failed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -391,10 +395,13 @@ class Recharger:
         attempt.updated_at = now
         attempts_db.save_attempt(session=session, attempt=attempt)
         log.info("recharge: account %s try %s failed: %s", account.id, attempt.tries, code)
+        first = attempts_db.find_episode_start(session=session, account_id=account.id or 0,
+                                               attempt=attempt)
         outcome = RechargeFailed(
             account_id=account.id or 0, team_id=account.team_id, attempt_id=attempt.id,
             amount=from_micros(attempt.amount_micros), currency=account.currency,
-            reason=reason, code=code, tries=attempt.tries, next_try_at=attempt.next_try_at)
+            reason=reason, code=code, tries=attempt.tries, next_try_at=attempt.next_try_at,
+            episode_id=first.id, episode_started_at=first.created_at, failed_at=now)
         self._emit(session, outcome)
         return outcome
 
@@ -408,6 +415,15 @@ class Recharger:
             amount=from_micros(attempt.amount_micros), currency=account.currency, reason=reason)
         self._emit(session, outcome)
         return outcome
+
+    def paused_until(self, account_id: int) -> datetime | None:
+        """When the runaway guard lets auto-recharge buy again, while it holds it now."""
+        with read_session(self.engine) as session:
+            account = get_account_by_id(session=session, account_id=account_id)
+            if account is None or not account.autorecharge_enabled:
+                return None
+            capped = self._cap(session, account, self.clock.now())
+        return capped.until if capped is not None else None
 
     def _cap(self, session: Session, account: Account, now: datetime) -> RechargeCapped | None:
         recent = attempts_db.list_succeeded_since(session=session, account_id=account.id or 0,

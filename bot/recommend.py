@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.forecast import WINDOW_DAYS, daily_spend
-from bot.money import format_money
+from bot.money import format_money, round_cents
 from storage.accounts import get_account_by_id
 from storage.db import read_session
 from storage.licenses import count_active_licenses
@@ -199,3 +199,23 @@ class Recommender:
             "on; start from the table and adjust once calls come in.")
         return Recommendation(account_id=account_id, currency=account.currency,
                               table=table_recommendation(users), spend=spend, spend_text=text)
+
+
+def recommended_setting(recommendation: Recommendation) -> tuple[Decimal, Decimal, str]:
+    """(recharge amount, trigger, why) for auto-recharge: from the spend, else the table."""
+    if recommendation.spend is not None:
+        spend = recommendation.spend
+        return spend.recharge_amount, spend.trigger, recommendation.spend_text
+    row = recommendation.table.row or guidance_for(recommendation.table.users) or GUIDANCE[-1]
+    return row.initial_deposit, row.trigger, recommendation.table.text
+
+
+def recharge_now_amount(recommender: Recommender, account_id: int, *,
+                        autorecharge_amount: Decimal | None, min_deposit: Decimal) -> Decimal:
+    """What "Recharge now" buys: the auto-recharge amount, else the recommendation (never less
+    than the smallest deposit), to the cent."""
+    if autorecharge_amount:
+        amount = autorecharge_amount
+    else:
+        amount, _, _ = recommended_setting(recommender.recommend(account_id))
+    return max(round_cents(amount), min_deposit)

@@ -221,7 +221,8 @@ def build_runtime(services: Services, client: WebClient, *, holder: str | None =
     services of one scheduler."""
     lease = Lease(services.engine, services.clock, ttl=lease_ttl, holder=holder)
     relay = Relay(services.engine, services.clock, SlackSender(relay_client(client)),
-                  default_channel=services.settings.credits_alert_channel)
+                  default_channel=services.settings.credits_alert_channel,
+                  admins=services.settings.credits_admins)
     return SchedulerRuntime(services=services, lease=lease, relay=relay,
                             monitor=services.alerts, recharger=services.recharger)
 

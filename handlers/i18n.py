@@ -134,6 +134,38 @@ MESSAGES: dict[str, dict[str, str]] = {
               "at the next check.",
         "de": "Das Guthaben ({balance}) liegt schon unter dem Auslöser: die erste Aufladung "
               "läuft bei der nächsten Prüfung."},
+    "autorecharge_paused": {
+        "en": ":double_vertical_bar: It is *paused until {until} UTC*: it bought credits {cap} "
+              "times in 24 hours, the most it may (CREDITS_RECHARGE_CAP_PER_DAY). Spend this "
+              "fast can be toll fraud: check `/credits usage last-7-days by destination`.",
+        "de": ":double_vertical_bar: Sie ist *bis {until} UTC pausiert*: sie hat in 24 "
+              "Stunden {cap}-mal Guthaben gekauft, so oft sie darf "
+              "(CREDITS_RECHARGE_CAP_PER_DAY). So schnelle Ausgaben können Gebührenbetrug "
+              "sein: prüfen Sie `/credits usage last-7-days by destination`."},
+    "autorecharge_warn_trigger": {
+        "en": ":warning: The trigger *{below}* is at or above the balance (*{balance}*): "
+              "*{amount}* is bought at once.",
+        "de": ":warning: Der Auslöser *{below}* liegt auf oder über dem Guthaben "
+              "(*{balance}*): *{amount}* wird sofort gekauft."},
+    "autorecharge_warn_short": {
+        "en": ":warning: *{amount}* does not lift the balance above the trigger (it is "
+              "*{shortfall}* short): a recharge is bought again after every charge, up to "
+              "{cap} times in 24 hours.",
+        "de": ":warning: *{amount}* hebt das Guthaben nicht über den Auslöser (es fehlen "
+              "*{shortfall}*): nach jeder Abbuchung wird erneut aufgeladen, bis zu {cap}-mal "
+              "in 24 Stunden."},
+    "autorecharge_confirm_ask": {
+        "en": "Turn auto-recharge on anyway (add *{amount}* when below *{below}*)?",
+        "de": "Automatische Aufladung trotzdem einschalten (*{amount}* aufladen, wenn unter "
+              "*{below}*)?"},
+    "autorecharge_confirm_cancelled": {
+        "en": "Cancelled by <@{user}>: auto-recharge was not changed.",
+        "de": "Von <@{user}> abgebrochen: die automatische Aufladung wurde nicht geändert."},
+    "autorecharge_confirm_closed": {
+        "en": "This request was answered already or has expired; run `/credits autorecharge "
+              "on …` again.",
+        "de": "Diese Anfrage wurde schon beantwortet oder ist abgelaufen; führen Sie "
+              "`/credits autorecharge on …` erneut aus."},
     "autorecharge_hint": {
         "en": "Admins: `/credits autorecharge on <amount> below <trigger>` or "
               "`/credits autorecharge off`.",
@@ -181,10 +213,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "alerts_channel": {"en": "Alerts go to <#{channel}>.",
                        "de": "Warnungen gehen an <#{channel}>."},
     "alerts_no_channel": {
-        "en": "No alert channel is set: alerts go as DMs to the admins in CREDITS_ADMINS (to "
-              "no one when that list is empty). Admins: `/credits alerts channel #channel`.",
-        "de": "Kein Warnkanal gesetzt: Warnungen gehen als DM an die Admins in CREDITS_ADMINS "
-              "(an niemanden, wenn die Liste leer ist). Admins: "
+        "en": "No alert channel is set: alerts go as DMs to the admins (CREDITS_ADMINS and the "
+              "workspace's owners and admins). Admins: `/credits alerts channel #channel`.",
+        "de": "Kein Warnkanal gesetzt: Warnungen gehen als DM an die Admins (CREDITS_ADMINS "
+              "und die Inhaber und Admins des Workspace). Admins: "
               "`/credits alerts channel #Kanal`."},
     "alerts_added_armed": {
         "en": ":white_check_mark: Added a low-balance alert at *{amount}*: it fires when the "
@@ -208,10 +240,156 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no alert at {amount}. The alerts are at: {levels}.",
         "de": "Bei {amount} gibt es keine Warnung. Die Warnungen liegen bei: {levels}."},
     "alerts_channel_set": {
-        "en": ":white_check_mark: Alerts now go to <#{channel}>. Invite me there "
-              "(`/invite @Credits Bot`) if I am not a member yet.",
-        "de": ":white_check_mark: Warnungen gehen jetzt an <#{channel}>. Laden Sie mich dort "
-              "ein (`/invite @Credits Bot`), falls ich noch kein Mitglied bin."},
+        "en": ":white_check_mark: Alerts now go to <#{channel}>: I am a member there and can "
+              "post.",
+        "de": ":white_check_mark: Warnungen gehen jetzt an <#{channel}>: ich bin dort Mitglied "
+              "und kann posten."},
+    "alerts_channel_not_member": {
+        "en": "I am not a member of <#{channel}>, so alerts could not be posted there. Invite "
+              "me with `/invite @Credits Bot` in <#{channel}>, then run `/credits alerts "
+              "channel <#{channel}>` again. Nothing was changed.",
+        "de": "Ich bin kein Mitglied von <#{channel}>, daher könnten Warnungen dort nicht "
+              "gepostet werden. Laden Sie mich in <#{channel}> mit `/invite @Credits Bot` ein "
+              "und führen Sie `/credits alerts channel <#{channel}>` erneut aus. Es wurde "
+              "nichts geändert."},
+    "alerts_channel_unseen": {
+        "en": "I cannot see that channel: it does not exist, or it is private and I am not in "
+              "it. Invite me there with `/invite @Credits Bot`, then run the command again. "
+              "Nothing was changed.",
+        "de": "Ich sehe diesen Kanal nicht: er existiert nicht, oder er ist privat und ich bin "
+              "nicht darin. Laden Sie mich mit `/invite @Credits Bot` ein und führen Sie den "
+              "Befehl erneut aus. Es wurde nichts geändert."},
+    "alerts_channel_archived": {
+        "en": "<#{channel}> is archived, so alerts could not be posted there. Choose another "
+              "channel. Nothing was changed.",
+        "de": "<#{channel}> ist archiviert, daher könnten Warnungen dort nicht gepostet "
+              "werden. Wählen Sie einen anderen Kanal. Es wurde nichts geändert."},
+    "alerts_channel_unchecked": {
+        "en": "Slack did not let me check <#{channel}> just now ({error}). Try again in a "
+              "minute. Nothing was changed.",
+        "de": "Slack hat die Prüfung von <#{channel}> gerade nicht erlaubt ({error}). "
+              "Versuchen Sie es in einer Minute erneut. Es wurde nichts geändert."},
+    "alerts_all_delivered": {"en": "Every alert has been delivered.",
+                             "de": "Alle Warnungen wurden zugestellt."},
+    "alerts_undelivered": {
+        "en": "*{count}* alert(s) not delivered yet:",
+        "de": "*{count}* Warnung(en) noch nicht zugestellt:"},
+    "alerts_undelivered_more": {"en": "… and {count} older.", "de": "… und {count} ältere."},
+    "alerts_pending_line": {
+        "en": "{time} UTC, {headline} (to {target}; {tries} tries, next after {next} UTC{error})",
+        "de": "{time} UTC, {headline} (an {target}; {tries} Versuche, nächster nach {next} "
+              "UTC{error})"},
+    "alerts_dead_line": {
+        "en": "{time} UTC, {headline} (to {target}; given up after {tries} tries{error})",
+        "de": "{time} UTC, {headline} (an {target}; aufgegeben nach {tries} Versuchen{error})"},
+    "alerts_last_error": {"en": ", last error: {error}", "de": ", letzter Fehler: {error}"},
+    "alerts_target_admins": {"en": "the admins", "de": "die Admins"},
+    # -- the modal of "Turn on auto-recharge" -----------------------------------------------
+    "autorecharge_modal_title": {"en": "Auto-recharge", "de": "Automatische Aufladung"},
+    "autorecharge_modal_submit": {"en": "Turn on", "de": "Einschalten"},
+    "autorecharge_modal_close": {"en": "Close", "de": "Schließen"},
+    "autorecharge_modal_intro": {
+        "en": "Add credits automatically when the balance falls below the trigger. The amounts "
+              "below are the recommendation: change them if you like; nothing is set before "
+              "you press *Turn on*.",
+        "de": "Guthaben automatisch aufladen, wenn es unter den Auslöser fällt. Die Beträge "
+              "unten sind die Empfehlung: ändern Sie sie nach Wunsch; nichts wird gesetzt, "
+              "bevor Sie *Einschalten* drücken."},
+    "autorecharge_modal_amount": {"en": "Recharge amount ({currency})",
+                                  "de": "Aufladebetrag ({currency})"},
+    "autorecharge_modal_amount_hint": {
+        "en": "Bought each time the balance falls below the trigger.",
+        "de": "Wird jedes Mal gekauft, wenn das Guthaben unter den Auslöser fällt."},
+    "autorecharge_modal_below": {"en": "Trigger: when the balance is below ({currency})",
+                                 "de": "Auslöser: wenn das Guthaben unter ({currency})"},
+    "autorecharge_modal_below_hint": {
+        "en": "The lowest balance you want to keep.",
+        "de": "Das niedrigste Guthaben, das Sie halten möchten."},
+    # -- lots: /credits credits -------------------------------------------------------------
+    "lots_none": {"en": "There are no purchased credits left.",
+                  "de": "Es ist kein gekauftes Guthaben mehr übrig."},
+    "lots_head": {
+        "en": "*{total}* of purchased credits left, in {count} lot(s); calls use the oldest "
+              "first, and what is left of a lot 12 months after its purchase expires:",
+        "de": "*{total}* gekauftes Guthaben übrig, in {count} Posten; Anrufe verbrauchen das "
+              "älteste zuerst, und was 12 Monate nach dem Kauf übrig ist, verfällt:"},
+    "lots_line": {
+        "en": "*{remaining}* left of {purchased} bought {bought}, expires {expires} ({when})",
+        "de": "*{remaining}* übrig von {purchased}, gekauft {bought}, verfällt {expires} "
+              "({when})"},
+    "lots_in_days": {"en": "in {days} days", "de": "in {days} Tagen"},
+    "lots_today": {"en": "today", "de": "heute"},
+    # -- adjust and balance sync ------------------------------------------------------------
+    "adjust_usage": {
+        "en": "Write it as `adjust +25.00 refund of a wrong charge` or `adjust -10 correction`: "
+              "a signed amount, then the reason.",
+        "de": "Schreiben Sie `adjust +25.00 Erstattung` oder `adjust -10 Korrektur`: ein "
+              "Betrag mit Vorzeichen, dann der Grund."},
+    "adjust_ask": {
+        "en": "Book an adjustment of *{amount}* ({reason})? The balance would go from "
+              "*{balance}* to *{after}*.",
+        "de": "Eine Korrektur von *{amount}* buchen ({reason})? Das Guthaben ginge von "
+              "*{balance}* auf *{after}*."},
+    "sync_usage": {
+        "en": "Write it as `balance sync 1234.56`: the balance Microsoft's Teams admin center "
+              "shows.",
+        "de": "Schreiben Sie `balance sync 1234.56`: das Guthaben, das das Teams Admin Center "
+              "von Microsoft zeigt."},
+    "sync_in_line": {
+        "en": "The balance is *{balance}* already, as Microsoft shows: nothing to book.",
+        "de": "Das Guthaben beträgt bereits *{balance}*, wie Microsoft es zeigt: nichts zu "
+              "buchen."},
+    "sync_ask": {
+        "en": "Microsoft shows *{target}*, the bot *{balance}*. Book the difference, *{amount}*, "
+              "as an adjustment?",
+        "de": "Microsoft zeigt *{target}*, der Bot *{balance}*. Die Differenz, *{amount}*, als "
+              "Korrektur buchen?"},
+    "adjust_done": {
+        "en": ":white_check_mark: <@{user}> booked an adjustment of *{amount}* ({reason}). The "
+              "balance is now *{balance}*.",
+        "de": ":white_check_mark: <@{user}> hat eine Korrektur von *{amount}* gebucht "
+              "({reason}). Das Guthaben beträgt jetzt *{balance}*."},
+    "adjust_cancelled": {
+        "en": "Cancelled by <@{user}>: nothing was booked.",
+        "de": "Von <@{user}> abgebrochen: es wurde nichts gebucht."},
+    "adjust_closed": {
+        "en": "This request was answered already or has expired; nothing more was booked.",
+        "de": "Diese Anfrage wurde schon beantwortet oder ist abgelaufen; es wurde nichts "
+              "weiter gebucht."},
+    "sync_reason": {"en": "balance sync: Microsoft shows {target}",
+                    "de": "Abgleich: Microsoft zeigt {target}"},
+    # -- exports and reports asked for in a channel -----------------------------------------
+    "private_export": {
+        "en": ":lock: I sent the files to your DM instead of <#{channel}>, which has *{members}* "
+              "members: they name people and the numbers they called. An admin can post them "
+              "there with *Post in this channel*.",
+        "de": ":lock: Ich habe die Dateien an Ihre DM statt an <#{channel}> geschickt, der "
+              "*{members}* Mitglieder hat: sie nennen Personen und die gewählten Nummern. Ein "
+              "Admin kann sie mit *In diesem Kanal posten* dort posten."},
+    "private_report": {
+        "en": ":lock: I sent the chart to your DM instead of <#{channel}>, which has *{members}* "
+              "members: it shows the account's balance and spend. An admin can post it there "
+              "with *Post in this channel*.",
+        "de": ":lock: Ich habe das Diagramm an Ihre DM statt an <#{channel}> geschickt, der "
+              "*{members}* Mitglieder hat: es zeigt Guthaben und Ausgaben des Kontos. Ein "
+              "Admin kann es mit *In diesem Kanal posten* dort posten."},
+    "channel_members_unknown": {"en": "several", "de": "mehrere"},
+    "post_here_button": {"en": "Post in this channel", "de": "In diesem Kanal posten"},
+    "post_here_title": {"en": "Post in the channel?", "de": "Im Kanal posten?"},
+    "post_here_ask": {
+        "en": "Everyone in <#{channel}> (*{members}* members) will see it.",
+        "de": "Alle in <#{channel}> (*{members}* Mitglieder) werden es sehen."},
+    "post_here_closed": {
+        "en": "This was posted already, or the request expired: run the command again.",
+        "de": "Das wurde schon gepostet, oder die Anfrage ist abgelaufen: führen Sie den "
+              "Befehl erneut aus."},
+    # -- audit ------------------------------------------------------------------------------
+    "audit_head": {"en": "The newest *{count}* audit event(s), times in UTC:",
+                   "de": "Die neuesten *{count}* Audit-Einträge, Zeiten in UTC:"},
+    "audit_empty": {"en": "The audit log is empty.", "de": "Das Audit-Protokoll ist leer."},
+    "audit_count": {
+        "en": "Give how many events as a whole number from 1 to {most}.",
+        "de": "Geben Sie die Anzahl der Einträge als ganze Zahl von 1 bis {most} an."},
     # -- recommend ----------------------------------------------------------------------------
     "recommend_title": {"en": "Recommended deposit and trigger",
                         "de": "Empfohlene Einzahlung und Auslöser"},
@@ -219,6 +397,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit of "
               "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
         "de": "*Microsofts Tabelle:* für *{users}* lizenzierte Benutzer ({row}) eine erste "
+              "Einzahlung von *{deposit}*{note} und ein Auslöser (niedrigstes Guthaben) von "
+              "*{trigger}*."},
+    "recommend_table_one": {
+        "en": "*Microsoft's table:* for *{users}* licensed user ({row}) an initial deposit of "
+              "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
+        "de": "*Microsofts Tabelle:* für *{users}* lizenzierten Benutzer ({row}) eine erste "
               "Einzahlung von *{deposit}*{note} und ein Auslöser (niedrigstes Guthaben) von "
               "*{trigger}*."},
     "recommend_invoice_note": {"en": " (for invoice-billed customers)",

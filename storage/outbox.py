@@ -1,7 +1,8 @@
 """Queries on the alert outbox: insert once per dedupe key, claim due rows, record outcomes.
 
 A row goes `pending -> sending -> sent`, or back to `pending` with a later `next_attempt_at`
-(rate limit, Slack error), or to `dead` after too many permanent failures. A claim sets
+(rate limit, Slack error), or to `dead` after too many permanent failures, or to `routed` when it
+was handed to one DM row per admin (no channel, or a channel that cannot take it). A claim sets
 `sending`, a claim token and a deadline (`next_attempt_at`); only the claimer's token can
 record the outcome, and a claim whose deadline passed (its process died) is due again.
 """
@@ -18,7 +19,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
 
-PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+PENDING, SENDING, SENT, DEAD, ROUTED = "pending", "sending", "sent", "dead", "routed"
+UNDELIVERED = (PENDING, SENDING, DEAD)
 CLAIM_EXPIRED = "claim expired before an answer was recorded"
 
 
@@ -108,6 +110,37 @@ def mark_dead(*, session: Session, message_id: int, claim_token: str, error: str
     """Give up on a message (recorded with its last error; it stays for the operators)."""
     return _finish(session, message_id=message_id, claim_token=claim_token, values={
         "status": DEAD, "last_error": error[:300], "claim_token": None})
+
+
+def mark_routed(*, session: Session, message_id: int, claim_token: str, note: str) -> bool:
+    """Record that the message went on as DM rows of its own (the note says why)."""
+    return _finish(session, message_id=message_id, claim_token=claim_token, values={
+        "status": ROUTED, "last_error": note[:300], "claim_token": None})
+
+
+def hasten_unaddressed(*, session: Session, account_id: int, now: datetime) -> int:
+    """Make the account's waiting messages without a channel due now (a channel was just
+    set); return how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.account_id) == account_id,
+               col(OutboxMessage.status) == PENDING, col(OutboxMessage.channel).is_(None),
+               col(OutboxMessage.next_attempt_at) > now)
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_undelivered(*, session: Session, account_id: int,
+                     limit: int) -> tuple[int, Sequence[OutboxMessage]]:
+    """(how many, the newest `limit`) of the account's messages Slack has not taken yet, or
+    has given up on."""
+    where = (col(OutboxMessage.account_id) == account_id,
+             col(OutboxMessage.status).in_(UNDELIVERED))
+    total = session.exec(select(func.count()).select_from(OutboxMessage).where(*where)).one()
+    rows = session.exec(select(OutboxMessage).where(*where)
+                        .order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
+    return int(total), rows
 
 
 def list_messages(*, session: Session, account_id: int | None = None,

@@ -29,6 +29,19 @@ def find_open_attempt(*, session: Session, account_id: int) -> RechargeAttempt |
     return session.exec(statement).first()
 
 
+def find_episode_start(*, session: Session, account_id: int,
+                       attempt: RechargeAttempt) -> RechargeAttempt:
+    """The first try of the crossing `attempt` retries: the account's latest attempt with
+    tries == 1 created no later than it (tries restart at 1 on every new crossing)."""
+    if attempt.tries <= 1:
+        return attempt
+    statement = (select(RechargeAttempt)
+                 .where(RechargeAttempt.account_id == account_id, RechargeAttempt.tries == 1,
+                        col(RechargeAttempt.created_at) <= attempt.created_at)
+                 .order_by(col(RechargeAttempt.created_at).desc()).limit(1))
+    return session.exec(statement).first() or attempt
+
+
 def find_latest_attempt(*, session: Session, account_id: int,
                         statuses: Sequence[str]) -> RechargeAttempt | None:
     """The account's newest attempt among `statuses` (by crossing, then try)."""

@@ -67,3 +67,20 @@ def block_actions(action_id: str, value: str, *, user_id: str, team_id: str = TE
                      "type": "button", "action_ts": f"{time.time():.6f}"}],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission(callback_id: str, values: dict[str, dict[str, str]], *, user_id: str,
+                    team_id: str = TEAM, private_metadata: str = "") -> str:
+    """A modal's Submit: `values` maps block_id -> {action_id: typed text}."""
+    payload = {
+        "type": "view_submission", "team": {"id": team_id, "domain": "example"},
+        "user": {"id": user_id, "name": user_id.lower(), "team_id": team_id},
+        "api_app_id": "A0TEST", "token": "legacy-unused", "trigger_id": "1.3",
+        "view": {"id": "V0TEST", "type": "modal", "callback_id": callback_id,
+                 "private_metadata": private_metadata, "team_id": team_id,
+                 "state": {"values": {
+                     block: {action: {"type": "plain_text_input", "value": text}
+                             for action, text in inputs.items()}
+                     for block, inputs in values.items()}}},
+    }
+    return urlencode({"payload": json.dumps(payload)})

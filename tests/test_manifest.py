@@ -36,6 +36,10 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_open": {"im:write"},
     # users.info; the Directory reads the e-mail (a user's UPN for licenses) too.
     "users_info": {"users:read", "users:read.email"},
+    # The alert routing's workspace owners and admins (is_owner / is_admin).
+    "users_list": {"users:read"},
+    # The alert channel check (is_member) and the member count before posting in a channel.
+    "conversations_info": {"channels:read", "groups:read"},
     "views_publish": set(),
     "views_open": set(),
     "views_update": set(),

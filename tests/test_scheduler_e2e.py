@@ -20,7 +20,7 @@ from bot.accounts import Accounts
 from bot.alert_settings import AlertSettings
 from bot.clock import SystemClock
 from bot.ledger import charge
-from bot.local_slack import LocalSlack, ScriptedFailure
+from bot.local_slack import LocalSlack, ScriptedFailure, SlackChannel, SlackUser
 from storage import lease as lease_db
 from storage import outbox as outbox_db
 from storage.db import make_engine, read_session, write_transaction
@@ -187,3 +187,43 @@ def test_two_schedulers_on_postgres_alert_once_and_survive_a_killed_holder(slack
     assert len(sent) == 2 and set(sent.values()) == {1}, sent
     assert sorted(row.kind for row in rows) == ["low_balance", "zero_balance"]
     assert {row.status for row in rows} == {"sent"}
+
+
+def test_serve_hands_an_alert_the_channel_refuses_to_the_admins_dms_within_one_relay(
+        slack, tmp_path):
+    """The alert channel answers not_in_channel (the bot was never invited): CREDITS_ADMINS
+    and the workspace's admins get the alert by DM, with a note, within one relay interval."""
+    slack.add_channel(SlackChannel("C0ALERTS", "alerts", is_member=False))
+    slack.add_user(SlackUser("U0OWNER", "olga", is_owner=True))
+    slack.add_user(SlackUser("U0MEMBER", "bob"))
+    posted: list[tuple[float, str]] = []
+    slack.on_call = lambda call: posted.append((time.monotonic(), str(
+        call.params.get("channel")))) if call.method == "chat.postMessage" else None
+    url = f"sqlite:///{tmp_path / 'credits.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    account_id = seed(engine)
+    spend_unhooked(engine, account_id, "900", "import:1")  # $100 left, below $500
+    log = tmp_path / "serve.log"
+    env = {**environment(slack, url), "CREDITS_ADMINS": "U0CREDIT"}
+    process = start(["serve", "--host", "127.0.0.1", "--port", "0"], env, log)
+    try:
+        wait_for(lambda: {"D0CREDIT", "D0OWNER"} <= {c for _, c in posted}, 40,
+                 "the admins' DMs", [log])
+        time.sleep(2.5)  # more relays: nothing twice, no retry into the channel
+    finally:
+        stop(process)
+    channels = [channel for _, channel in posted]
+    assert sorted(channels) == ["C0ALERTS", "D0CREDIT", "D0OWNER"], channels
+    refused = next(at for at, channel in posted if channel == "C0ALERTS")
+    delivered = max(at for at, channel in posted if channel.startswith("D"))
+    print(f"DMs {delivered - refused:.3f} s after not_in_channel")
+    assert delivered - refused < 1.0  # CREDITS_OUTBOX_SECONDS
+    dms = [c.params["text"] for c in slack.calls_to("chat.postMessage")
+           if str(c.params["channel"]).startswith("D")]
+    assert all("fell below $500.00" in text and "I am not a member of it" in text
+               for text in dms), dms
+    with read_session(engine) as session:
+        rows = {row.channel: row.status for row in outbox_db.list_messages(session=session)}
+    engine.dispose()
+    assert rows == {"C0ALERTS": "routed", "@U0CREDIT": "sent", "@U0OWNER": "sent"}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import alert_buttons, deposit_confirm
+from handlers.actions import (
+    adjust_confirm,
+    alert_buttons,
+    autorecharge_confirm,
+    autorecharge_setup,
+    deposit_confirm,
+    post_in_channel,
+)
 from handlers.context import HandlerContext
 
 
@@ -12,3 +19,7 @@ def register(app: App, ctx: HandlerContext) -> None:
     """Attach the action listeners."""
     deposit_confirm.register(app, ctx)
     alert_buttons.register(app, ctx)
+    autorecharge_setup.register(app, ctx)
+    autorecharge_confirm.register(app, ctx)
+    adjust_confirm.register(app, ctx)
+    post_in_channel.register(app, ctx)

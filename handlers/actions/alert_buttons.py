@@ -7,6 +7,7 @@ double clicks, Slack's replays and two admins clicking their own copies of the a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -14,22 +15,21 @@ from slack_bolt import App
 
 from bot.accounts import AccountView, purchase_refusal
 from bot.confirmations import operation_id_for
-from bot.errors import CreditsError, IdempotencyConflict, PaymentFailed
-from bot.money import round_cents
+from bot.errors import CreditsError, IdempotencyConflict, InvalidAmount, PaymentFailed
+from bot.money import parse_amount, round_cents
 from bot.payments import GatewayTimeout
-from bot.recommend import GUIDANCE, guidance_for
+from bot.recommend import recharge_now_amount, recommended_setting
 from bot.services import Services
-from bot.summary import account_summary
+from handlers.actions.autorecharge_setup import open_modal
 from handlers.actions.click import Click, answer, require_admin
 from handlers.blocks.alert_messages import (
+    AMOUNT_MARK,
     AUTORECHARGE_ON_ACTION,
     RECHARGE_NOW_ACTION,
     SHOW_USAGE_ACTION,
     already_bought_reply,
     autorecharge_already_reply,
-    autorecharge_on_reply,
 )
-from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import error_reply
 from handlers.blocks.deposit import (
     deposit_confirm_reply,
@@ -37,11 +37,14 @@ from handlers.blocks.deposit import (
     deposit_refused_reply,
     deposit_timeout_reply,
 )
+from handlers.commands import usage as usage_command
+from handlers.commands.base import Invocation
 from handlers.context import HandlerContext
 
 Respond = Callable[..., Any]
 MAX_VALUE = 150  # alert keys are short; anything longer is not one of ours
 MEMO = "Recharge now, from an alert"
+USAGE_OF_AN_ALERT = "usage last-7-days by destination"
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -61,7 +64,14 @@ def register(app: App, ctx: HandlerContext) -> None:
         return on_click
 
     app.action(RECHARGE_NOW_ACTION)(listener(recharge_now))
-    app.action(AUTORECHARGE_ON_ACTION)(listener(autorecharge_on))
+
+    @app.action(AUTORECHARGE_ON_ACTION)
+    def on_autorecharge(ack: Callable[[], None], body: dict[str, Any],
+                        respond: Respond) -> None:
+        listener(lambda ctx, click, respond: autorecharge_on(
+            ctx, click, respond, trigger_id=str(body.get("trigger_id") or "")))(
+            ack, body, respond)
+
     app.action(SHOW_USAGE_ACTION)(listener(show_usage))
 
 
@@ -70,12 +80,27 @@ def recharge_key(alert_key: str) -> str:
     return f"deposit:alert:{alert_key}"
 
 
+def named_amount(value: str, currency: str) -> tuple[str, Decimal | None]:
+    """(alert key, the amount its button named, if any) from a Recharge now value."""
+    key, mark, named = value.partition(AMOUNT_MARK)
+    if not mark:
+        return key, None
+    try:
+        amount = parse_amount(named, currency=currency)
+    except InvalidAmount:
+        return key, None
+    return key, amount
+
+
 def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Buy the auto-recharge amount (or the recommended one) once per alert."""
+    """Buy the amount the button's confirmation named (else the auto-recharge amount or the
+    recommended one) once per alert."""
     services = ctx.services
     locale = ctx.directory.locale(click.user_id)
     account = services.accounts.ensure(click.team_id)
-    amount = purchase_amount(services, account)
+    alert_key, named = named_amount(click.value, account.currency)
+    click = replace(click, value=alert_key)
+    amount = named if named is not None else purchase_amount(services, account)
     try:
         if amount > services.deposits.confirm_above:
             quote = services.deposits.quote(click.team_id, amount)
@@ -119,25 +144,20 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
 
 def purchase_amount(services: Services, account: AccountView) -> Decimal:
     """The auto-recharge amount, else the recommendation from the spend, else the table's."""
-    if account.autorecharge_amount:
-        amount = account.autorecharge_amount
-    else:
-        amount, _, _ = recommended(services, account)
-    return max(round_cents(amount), services.settings.credits_min_deposit)
+    return recharge_now_amount(services.recommender, account.id,
+                               autorecharge_amount=account.autorecharge_amount,
+                               min_deposit=services.settings.credits_min_deposit)
 
 
 def recommended(services: Services, account: AccountView) -> tuple[Decimal, Decimal, str]:
     """(recharge amount, trigger, why) from bot/recommend.py: the spend, else the table."""
-    recommendation = services.recommender.recommend(account.id)
-    if recommendation.spend is not None:
-        spend = recommendation.spend
-        return spend.recharge_amount, spend.trigger, recommendation.spend_text
-    row = recommendation.table.row or guidance_for(recommendation.table.users) or GUIDANCE[-1]
-    return row.initial_deposit, row.trigger, recommendation.table.text
+    return recommended_setting(services.recommender.recommend(account.id))
 
 
-def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Turn auto-recharge on with the recommended amount and trigger."""
+def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond, *,
+                    trigger_id: str) -> None:
+    """Open the auto-recharge modal, prefilled with the recommendation; nothing is set before
+    the admin submits it."""
     services = ctx.services
     account = services.accounts.ensure(click.team_id)
     if account.autorecharge_enabled:
@@ -152,21 +172,23 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond) -> None
         return
     amount, below, basis = recommended(services, account)
     amount = max(round_cents(amount), services.settings.credits_min_deposit)
-    services.accounts.set_autorecharge(click.team_id, enabled=True, amount=amount, below=below)
-    _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, None)
-    recharger = services.recharger
-    if recharger is not None:
-        recharger.evaluate(account.id)  # below the new trigger already: buy now, not later
-    answer(respond, autorecharge_on_reply(amount=amount, below=below, currency=account.currency,
-                                          basis=basis), replace_original=False)
+    _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, "modal opened")
+    open_modal(ctx, trigger_id=trigger_id, team_id=click.team_id, user_id=click.user_id,
+               amount=amount, below=round_cents(below), basis=basis, alert_key=click.value)
 
 
 def show_usage(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Answer with the account at a glance: balance, state, spend and forecast."""
-    summary = account_summary(ctx.services, click.team_id)
+    """Answer with the usage the alerts point to: the last 7 days by destination, as
+    `/credits usage last-7-days by destination` shows it to this user."""
+    words = USAGE_OF_AN_ALERT.split()
+    invocation = Invocation(team_id=click.team_id, user_id=click.user_id, channel_id="",
+                            text=" ".join(words), args=tuple(words[1:]))
+    try:
+        reply = usage_command.run(ctx, invocation)
+    except CreditsError as exc:
+        reply = error_reply(str(exc))
     _audit(ctx, click, "ok", {}, None)
-    answer(respond, balance_reply(summary, locale=ctx.directory.locale(click.user_id)),
-           replace_original=False)
+    answer(respond, reply, replace_original=False)
 
 
 def _audit(ctx: HandlerContext, click: Click, result: str, arguments: dict[str, Any],

@@ -20,6 +20,7 @@ AUTORECHARGE_ON_ACTION = "alert_autorecharge_on"
 SHOW_USAGE_ACTION = "alert_show_usage"
 ACTIONS_BLOCK = "alert_actions"
 ACTION_IDS = (RECHARGE_NOW_ACTION, AUTORECHARGE_ON_ACTION, SHOW_USAGE_ACTION)
+AMOUNT_MARK = "#"  # "<alert key>#<amount>": the Recharge now of an alert that named its amount
 
 _EMOJI = {"info": ":information_source:", "warning": ":warning:",
           "critical": ":rotating_light:"}
@@ -42,11 +43,20 @@ def _button(name: str, alert: Alert) -> Block:
     # The value is the alert's dedupe key: the purchase of "Recharge now" is keyed on it, so
     # double clicks (or two admins clicking their own copies) buy once.
     if name == RECHARGE_NOW:
-        element = button("Recharge now", RECHARGE_NOW_ACTION, alert.key, style="primary")
+        amount = alert.recharge_amount
+        if amount is None:
+            element = button("Recharge now", RECHARGE_NOW_ACTION, alert.key, style="primary")
+            text = ("This buys the auto-recharge amount (or the recommended amount) with the "
+                    "payment method on file.")
+        else:
+            # The amount rides in the value, so the click buys what the dialog named.
+            element = button("Recharge now", RECHARGE_NOW_ACTION,
+                             f"{alert.key}{AMOUNT_MARK}{amount}", style="primary")
+            text = (f"This buys *{alert.money(amount)}* of credits now with the payment method "
+                    "on file.")
         element["confirm"] = _confirm(
-            "Buy credits now?",
-            "This buys the auto-recharge amount (or the recommended amount) with the payment "
-            "method on file.", "Buy")
+            f"Buy {alert.money(amount)}?" if amount is not None else "Buy credits now?", text,
+            "Buy")
         return element
     if name == AUTORECHARGE_ON:
         return button("Turn on auto-recharge", AUTORECHARGE_ON_ACTION, alert.key)
@@ -60,15 +70,6 @@ def _confirm(title: str, text: str, yes: str) -> dict[str, Any]:
             "text": {"type": "mrkdwn", "text": text},
             "confirm": {"type": "plain_text", "text": yes},
             "deny": {"type": "plain_text", "text": "Cancel"}}
-
-
-def autorecharge_on_reply(*, amount: Decimal, below: Decimal, currency: str,
-                          basis: str) -> Reply:
-    """Auto-recharge was turned on with the recommended amounts."""
-    text = (f":white_check_mark: Auto-recharge is on: add *{format_money(amount, currency)}* "
-            f"when the balance is below *{format_money(below, currency)}*.")
-    note = f"{basis} Change it with `/credits autorecharge on <amount> below <trigger>`."
-    return Reply(text=f"{text}\n{note}", blocks=[section(text), context(note)])
 
 
 def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,

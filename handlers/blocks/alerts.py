@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot.alert_settings import Threshold
+from bot.alert_settings import Threshold, UndeliveredAlert
 from bot.money import format_money
 from handlers.blocks.common import context, section
 from handlers.i18n import t
@@ -36,10 +36,35 @@ def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currenc
 
 
 def alerts_reply(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
-                 locale: str | None) -> Reply:
-    """`/credits alerts`: the thresholds and where alerts go."""
+                 locale: str | None,
+                 undelivered: tuple[int, Sequence[UndeliveredAlert]] = (0, ())) -> Reply:
+    """`/credits alerts`: the thresholds, where alerts go, and the alerts not delivered."""
     lines = settings_lines(thresholds, channel, currency, locale=locale)
+    lines.append(undelivered_text(*undelivered, locale=locale))
     return Reply(text="\n".join(lines), blocks=[section(line) for line in lines])
+
+
+def undelivered_text(total: int, alerts: Sequence[UndeliveredAlert], *,
+                     locale: str | None) -> str:
+    """The alerts nobody received yet, newest first, with what the relay does next."""
+    if not total:
+        return t("alerts_all_delivered", locale)
+    lines = [t("alerts_undelivered", locale, count=total)]
+    for alert in alerts:
+        error = t("alerts_last_error", locale, error=alert.last_error) if alert.last_error else ""
+        target = (t("alerts_target_admins", locale) if alert.target is None
+                  else f"<@{alert.target[1:]}>" if alert.target.startswith("@")
+                  else f"<#{alert.target}>")
+        values = {"time": f"{alert.created_at:%Y-%m-%d %H:%M}", "headline": alert.headline,
+                  "target": target, "tries": alert.attempts, "error": error}
+        if alert.given_up:
+            lines.append("• " + t("alerts_dead_line", locale, **values))
+        else:
+            lines.append("• " + t("alerts_pending_line", locale,
+                                  next=f"{alert.next_attempt_at:%Y-%m-%d %H:%M}", **values))
+    if total > len(alerts):
+        lines.append(t("alerts_undelivered_more", locale, count=total - len(alerts)))
+    return "\n".join(lines)
 
 
 def threshold_added_reply(added: Threshold, *, balance: Decimal,

@@ -25,7 +25,8 @@ def table_text(rec: Recommendation, *, locale: str | None) -> str:
         return t("recommend_no_row", locale, limit=count(TABLE_LIMIT, locale), users=users)
     label = (f"< {count(row.max_users, locale)}" if row.min_users == 0
              else f"{count(row.min_users, locale)}-{count(row.max_users, locale)}")
-    return t("recommend_table", locale, users=users, row=label,
+    key = "recommend_table_one" if rec.table.users == 1 else "recommend_table"
+    return t(key, locale, users=users, row=label,
              deposit=format_money(row.initial_deposit, TABLE_CURRENCY, locale),
              note=t("recommend_invoice_note", locale) if row.note else "",
              trigger=format_money(row.trigger, TABLE_CURRENCY, locale))

@@ -9,7 +9,7 @@ from bot.money import format_money
 from bot.usage.reports import Report, UsageLine
 from handlers.blocks.common import context, fields, header, section
 from handlers.reply import Reply
-from handlers.uploads import DM_FALLBACK
+from handlers.uploads import DM_FALLBACK, HERE
 from handlers.usage_text import calls, number, period_label, say
 
 
@@ -40,7 +40,9 @@ def report_reply(report: Report, *, show_users: bool, where: str, locale: str | 
             heading = f"*{say(key, locale)}*"
             blocks.append(section("\n".join([heading, *listed])))
             text += [heading, *listed]
-    note = say("export_dm_fallback" if where == DM_FALLBACK else "report_chart_here", locale)
-    blocks.append(context(note))
-    text.append(note)
+    notes = {HERE: "report_chart_here", DM_FALLBACK: "export_dm_fallback"}
+    if where in notes:  # sent to the DM on purpose: the caller says why
+        note = say(notes[where], locale)
+        blocks.append(context(note))
+        text.append(note)
     return Reply(text="\n".join(text), blocks=blocks)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.commands import (
+    adjust,
     alerts,
+    audit,
     autorecharge,
     balance,
+    credits,
     deposit,
     export,
     history,
@@ -37,6 +40,9 @@ SUBCOMMANDS: list[Subcommand] = [
     alerts.SUBCOMMAND,
     history.SUBCOMMAND,
     payment.SUBCOMMAND,
+    audit.SUBCOMMAND,
+    credits.SUBCOMMAND,
+    adjust.SUBCOMMAND,
 ]
 
 

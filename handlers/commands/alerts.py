@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from bot.alert_settings import DuplicateThreshold, UnknownThreshold
 from bot.errors import CreditsError
 from bot.money import format_money
@@ -29,13 +31,15 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = ctx.services.accounts.ensure(invocation.team_id)
     if not args:
         return alerts_reply(settings.thresholds(account_id=account.id), settings.channel(account),
-                            account.currency, locale=locale)
+                            account.currency, locale=locale,
+                            undelivered=settings.undelivered(account_id=account.id))
     word = args[0].lower()
     if word not in CHANGES or len(args) != 2:
         raise UsageError("Say what to change: `alerts add 500`, `alerts remove 500` or "
                          "`alerts channel #billing`.")
     if word == "channel":
         channel = parse_channel(args[1], USAGE)
+        _check_bot_can_post(ctx, channel, locale)
         settings.set_channel(invocation.team_id, channel)
         return channel_set_reply(channel, locale=locale)
     amount = read_amount(args[1], currency=account.currency, locale=locale)
@@ -59,9 +63,40 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         channel=settings.channel(account), currency=account.currency, locale=locale)
 
 
+def _check_bot_can_post(ctx: HandlerContext, channel: str, locale: str | None) -> None:
+    """Refuse a channel the bot cannot post in (it is not a member, cannot see it, or it is
+    archived), saying how to invite it: the bot does not use chat:write.public (README)."""
+    try:
+        info = ctx.client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "error")
+        if error == "channel_not_found":
+            raise CreditsError(t("alerts_channel_unseen", locale)) from exc
+        raise CreditsError(t("alerts_channel_unchecked", locale, channel=channel,
+                             error=error)) from exc
+    except OSError as exc:
+        raise CreditsError(t("alerts_channel_unchecked", locale, channel=channel,
+                             error="network")) from exc
+    if info.get("is_archived"):
+        raise CreditsError(t("alerts_channel_archived", locale, channel=channel))
+    if not info.get("is_member"):
+        raise CreditsError(t("alerts_channel_not_member", locale, channel=channel))
+
+
 def _changes(args: tuple[str, ...]) -> bool:
     return bool(args) and args[0].lower() in CHANGES
 
 
+def _checks_a_channel(args: tuple[str, ...]) -> bool:
+    # conversations.info is a rate-limited Web API call: answered after the ack.
+    return len(args) == 2 and args[0].lower() == "channel"
+
+
+def _check(ctx: HandlerContext, invocation: Invocation) -> None:
+    if _checks_a_channel(invocation.args):
+        parse_channel(invocation.args[1], USAGE)
+
+
 SUBCOMMAND = Subcommand(name="alerts", usage=USAGE, run=run, admin_when=_changes,
+                        slow_when=_checks_a_channel, check=_check,
                         summary="low-balance thresholds and the alert channel; admins change them")

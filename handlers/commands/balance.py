@@ -1,18 +1,54 @@
-"""`/credits balance`: balance, service state, auto-recharge, last recharge and forecast."""
+"""`/credits balance`: balance, service state, auto-recharge, last recharge and forecast.
+`/credits balance sync <amount>` (admins): book the difference to the balance Microsoft's admin
+center shows as an adjustment, after a confirmation."""
 
 from __future__ import annotations
 
+from bot.errors import InvalidAmount
+from bot.money import format_money, parse_amount
 from bot.summary import account_summary
+from handlers.blocks.adjust import said
 from handlers.blocks.balance import balance_reply
-from handlers.commands.base import Invocation, Subcommand
+from handlers.commands import adjust
+from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import t
 from handlers.reply import Reply
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    if _syncs(invocation.args):
+        return sync(ctx, invocation)
     summary = account_summary(ctx.services, invocation.team_id)
     return balance_reply(summary, locale=ctx.directory.locale(invocation.user_id))
 
 
-SUBCOMMAND = Subcommand(name="balance", usage="balance", run=run,
-                        summary="balance, state, auto-recharge, last recharge and forecast")
+def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    """Ask to book (Microsoft's balance - the bot's) as an adjustment."""
+    locale = ctx.directory.locale(invocation.user_id)
+    if len(invocation.args) != 2:
+        raise UsageError(t("sync_usage", locale))
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    try:
+        target = parse_amount(invocation.args[1], currency=account.currency)
+    except InvalidAmount as exc:
+        raise UsageError(f"{exc} {t('sync_usage', locale)}") from exc
+    money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
+    difference = target - account.balance
+    if difference == 0:
+        return said("sync_in_line", locale, balance=money(account.balance))
+    question = t("sync_ask", locale, target=money(target), balance=money(account.balance),
+                 amount=adjust.signed_text(money(difference), difference))
+    reason = t("sync_reason", None, target=format_money(target, account.currency))
+    return adjust.ask(ctx, invocation, amount=difference, reason=reason, question=question,
+                      locale=locale)
+
+
+def _syncs(args: tuple[str, ...]) -> bool:
+    return bool(args) and args[0].lower() == "sync"
+
+
+SUBCOMMAND = Subcommand(name="balance", usage="balance [sync <amount Microsoft shows>]", run=run,
+                        admin_when=_syncs,
+                        summary="balance, state, auto-recharge, last recharge and forecast; "
+                                "admins bring it in line with Microsoft's with `sync`")

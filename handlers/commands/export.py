@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bot.usage.reports import FORMATS
 from handlers.blocks.export import export_comment, export_reply
+from handlers.channel_privacy import in_a_dm, sent_privately
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.commands.usage_args import own_email, period_text, read_period
 from handlers.context import HandlerContext
@@ -23,6 +24,12 @@ USAGE = "export [period] [csv | xlsx]"
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    return deliver(ctx, invocation, here=in_a_dm(invocation.channel_id))
+
+
+def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply:
+    """Export; the files go to the conversation only when `here` (a DM with the bot, or an
+    admin confirmed posting in the channel), else to the requester's DM."""
     fmt, words = split_format(invocation.args)
     account = ctx.services.accounts.ensure(invocation.team_id)
     period = read_period(ctx, account, period_text(words))
@@ -32,7 +39,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     files = reports.export(account, period, fmt=fmt, user=email)
     call_count = reports.summary(account, period, user=email).calls
     where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,
-                   private=email is not None,
+                   private=email is not None or not here,
                    comment=export_comment(period, email=email, locale=locale),
                    files=[Upload(f.filename, f.content, f.filename) for f in files])
     ctx.services.audit.record(team_id=invocation.team_id, actor=invocation.user_id,
@@ -40,8 +47,11 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                               arguments={"text": invocation.text,
                                          "scope": "all" if email is None else email,
                                          "files": [f.filename for f in files], "where": where})
-    return export_reply(files, period=period, call_count=call_count, email=email, where=where,
-                        locale=locale)
+    reply = export_reply(files, period=period, call_count=call_count, email=email, where=where,
+                         locale=locale)
+    if not here and email is None:  # a member's own calls always go to their DM, said so
+        reply = sent_privately(ctx, invocation, reply, what="export")
+    return reply
 
 
 def check(ctx: HandlerContext, invocation: Invocation) -> None:

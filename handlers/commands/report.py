@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.usage.reports import render_chart
 from handlers.blocks.report import report_reply
+from handlers.channel_privacy import in_a_dm, sent_privately
 from handlers.commands.base import Invocation, Subcommand
 from handlers.commands.usage_args import period_text, read_period
 from handlers.context import HandlerContext
@@ -20,6 +21,12 @@ USAGE = "report [period]"
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    return deliver(ctx, invocation, here=in_a_dm(invocation.channel_id))
+
+
+def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply:
+    """The report; the chart goes to the conversation only when `here` (a DM with the bot, or
+    an admin confirmed posting in the channel), else to the requester's DM."""
     account = ctx.services.accounts.ensure(invocation.team_id)
     period = read_period(ctx, account, period_text(invocation.args))
     locale = ctx.directory.locale(invocation.user_id)
@@ -29,9 +36,10 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                    render_chart(report, title=title), title)
     where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,
                    comment=say("report_chart", locale, period=period_label(period, locale)),
-                   files=[chart])
-    return report_reply(report, show_users=ctx.rights.is_admin(invocation.user_id), where=where,
-                        locale=locale)
+                   files=[chart], private=not here)
+    reply = report_reply(report, show_users=ctx.rights.is_admin(invocation.user_id),
+                         where=where, locale=locale)
+    return reply if here else sent_privately(ctx, invocation, reply, what="report")
 
 
 def check(ctx: HandlerContext, invocation: Invocation) -> None:

@@ -125,7 +125,7 @@ def test_set_invoice_replaces_the_card(engine, clock):
     accounts = Accounts(engine, clock)
     invoiced = accounts.set_invoice("T1", po="  PO-123 ")
     assert invoiced.payment == PaymentMethod("invoice", po="PO-123")
-    assert invoiced.payment.describe() == "invoice (PO PO-123)"
+    assert invoiced.payment.describe() == "invoice PO-123"
     with engine.connect() as connection:
         row = connection.execute(text(
             "SELECT card_brand, card_last4, card_exp_month, card_exp_year FROM accounts")).one()

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from rich.console import Console
 from slack_sdk import WebClient
 
 from bot.console import DEMO_DEPOSIT, TEAM_ID, run_lines, start_console
+from bot.demo import demo_start
 from bot.money import format_money
 from bot.payments import SimulatedGateway
 from storage.db import read_session
@@ -50,6 +52,8 @@ def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engi
         entries = list_entries(session=session, account_id=account.id)
     # The first deposit, then one charge for the month of demo calls.
     assert [entry.kind for entry in entries] == ["charge", "deposit"]
+    # Booked at the start of the demo month, before its first call, not today.
+    assert entries[1].created_at == demo_start(clock.now()) < clock.now() - timedelta(days=29)
     demo_charge = Decimal(entries[0].amount_micros).scaleb(-6)
     assert demo_charge < 0 and account.balance == DEMO_DEPOSIT + demo_charge
     again = start_console(make_settings(), engine=sqlite_engine, clock=clock,

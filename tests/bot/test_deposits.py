@@ -158,7 +158,7 @@ def test_an_invoice_deposit_records_the_po(engine, clock, deposits):
     Accounts(engine, clock).set_invoice("T1", po="PO-77")
     result = deposits.deposit("T1", Decimal(25_000), key="d1", actor="U1")
     assert result.reference is not None and result.reference.startswith("INV-PO-77-")
-    assert result.method == "invoice (PO PO-77)"
+    assert result.method == "invoice PO-77"
 
 
 @pytest.mark.parametrize(("last4", "reason"), [

@@ -94,17 +94,16 @@ def test_an_alert_is_written_once_per_dedupe_key(engine, clock, account):
     assert "alert number 1" in rows[0].text and "$12.50" in rows[0].text
 
 
-def test_without_a_channel_each_admin_gets_a_dm_and_the_key_still_counts_once(
-        engine, clock, account):
-    writer = OutboxWriter(admins=("U0A", "U0B"))
-    assert write(engine, clock, writer, alert(account, 1), channel=None) == 2
+def test_without_a_channel_the_row_waits_for_delivery_to_pick_the_admins(engine, clock, account):
+    writer = OutboxWriter()
+    assert write(engine, clock, writer, alert(account, 1), channel=None) == 1
     # The same alert again, even now that a channel is set, adds nothing.
     assert write(engine, clock, writer, alert(account, 1), channel="C0NEW") == 0
-    assert sorted(r.channel for r in messages(engine)) == ["@U0A", "@U0B"]
+    assert [r.channel for r in messages(engine)] == [None]
 
 
 def test_the_default_channel_is_used_when_the_account_has_none(engine, clock, account):
-    writer = OutboxWriter(admins=("U0A",), default_channel="C0DEFAULT")
+    writer = OutboxWriter(default_channel="C0DEFAULT")
     write(engine, clock, writer, alert(account, 1), channel=None)
     assert [r.channel for r in messages(engine)] == ["C0DEFAULT"]
 
@@ -135,8 +134,11 @@ def test_the_relay_posts_each_due_message_once_and_records_the_ts(engine, clock,
         {f":warning: alert number {n}": 1 for n in range(3)})
 
 
-def test_dms_open_a_conversation_first(engine, clock, account, relay, local_slack):
-    write(engine, clock, OutboxWriter(admins=("U0A",)), alert(account, 1), channel=None)
+def test_dms_open_a_conversation_first(engine, clock, account, local_slack):
+    relay = Relay(engine, clock, SlackSender(relay_client(
+        WebClient(token="xoxb-test", base_url=local_slack.api_url))), admins=("U0A",))
+    local_slack.users.clear()
+    write(engine, clock, OutboxWriter(), alert(account, 1), channel=None)
     relay.run()
     assert local_slack.calls_to("conversations.open")[0].params["users"] == "U0A"
     assert local_slack.calls_to("chat.postMessage")[0].params["channel"] == "D0A"
@@ -183,28 +185,30 @@ def test_a_500_retries_with_back_off_and_posts_once(engine, clock, account, rela
 def test_a_permanent_error_retries_hourly_then_gives_up(engine, clock, account, relay,
                                                         local_slack):
     write(engine, clock, OutboxWriter(), alert(account, 1))
-    local_slack.fail_next("chat.postMessage", ScriptedFailure(error="channel_not_found"),
+    local_slack.fail_next("chat.postMessage", ScriptedFailure(error="restricted_action"),
                           times=PERMANENT_LIMIT)
     for _ in range(PERMANENT_LIMIT):
         relay.run()
         clock.advance(timedelta(hours=1))
     (row,) = messages(engine)
     assert (row.status, row.attempts, row.last_error) == (
-        "dead", PERMANENT_LIMIT, "channel_not_found")
+        "dead", PERMANENT_LIMIT, "restricted_action")
     assert relay.run().claimed == 0
     assert len(local_slack.calls_to("chat.postMessage")) == PERMANENT_LIMIT
 
 
-def test_a_message_without_any_recipient_uses_the_channel_set_later(engine, clock, account,
-                                                                     relay, local_slack):
+def test_a_message_without_any_recipient_goes_as_soon_as_a_channel_is_set(
+        engine, clock, account, relay, local_slack):
+    local_slack.users.clear()  # a workspace with no admins to DM, and no CREDITS_ADMINS
     write(engine, clock, OutboxWriter(), alert(account, 1), channel=None)
     assert relay.run().retried == 1
     (row,) = messages(engine)
     assert "no alert channel" in (row.last_error or "")
     from bot.accounts import Accounts
-    Accounts(engine, clock).set_alert_channel(account.team_id, "C0LATER")
-    clock.advance(timedelta(hours=1))
-    assert relay.run().sent == 1
+    from bot.alert_settings import AlertSettings
+    AlertSettings(engine, clock, Accounts(engine, clock)).set_channel(account.team_id,
+                                                                      "C0LATER")
+    assert relay.run().sent == 1  # at once, not after the hourly retry
     assert local_slack.calls_to("chat.postMessage")[0].params["channel"] == "C0LATER"
 
 
@@ -276,3 +280,78 @@ def test_a_network_error_is_transient(engine, clock, account):
     report = relay.run()
     assert report.retried == 1 and report.errors[0].split(": ", 1)[1].startswith("network")
     assert messages(engine)[0].status == "pending"
+
+
+# -- routing to the admins (DESIGN §7: alerts always reach a person) --------------------------
+
+def routing_relay(engine, clock, local_slack, admins=("U0CREDIT",)):
+    client = WebClient(token="xoxb-test", base_url=local_slack.api_url)
+    return Relay(engine, clock, SlackSender(relay_client(client)), admins=admins)
+
+
+def dm_posts(local_slack):
+    return {call.params["channel"]: call.params["text"]
+            for call in local_slack.calls_to("chat.postMessage")}
+
+
+def test_without_a_channel_credits_admins_and_workspace_admins_get_a_dm_in_their_language(
+        engine, clock, account, local_slack):
+    from bot.local_slack import SlackUser
+    local_slack.add_user(SlackUser("U0OWNER", "olga", is_owner=True, locale="de-DE"))
+    local_slack.add_user(SlackUser("U0BOTADM", "robot", is_admin=True, is_bot=True))
+    write(engine, clock, OutboxWriter(), alert(account, 1), channel=None)
+    report = routing_relay(engine, clock, local_slack).run()
+    assert (report.routed, report.sent) == (1, 3)  # delivered in the same run
+    posts = dm_posts(local_slack)
+    # CREDITS_ADMINS (U0CREDIT), the workspace admin (U0ADMIN) and the owner; no bot.
+    assert sorted(posts) == ["D0ADMIN", "D0CREDIT", "D0OWNER"]
+    assert "alert number 1" in posts["D0CREDIT"]
+    assert "No alert channel is set, so this alert comes to the admins by DM" in posts["D0ADMIN"]
+    assert "Es ist kein Warnkanal festgelegt" in posts["D0OWNER"]
+    parent = next(r for r in messages(engine) if r.channel is None)
+    assert (parent.status, parent.last_error) == (
+        "routed", "no alert channel: sent to the admins' DMs")
+    assert routing_relay(engine, clock, local_slack).run().claimed == 0
+
+
+@pytest.mark.parametrize(("error", "note"), [
+    ("not_in_channel", "I could not post this alert in <#C0ALERTS>: I am not a member of it. "
+                       "Invite me there with `/invite @Credits Bot`"),
+    ("channel_not_found", "it does not exist or I cannot see it"),
+    ("is_archived", "the channel is archived")])
+def test_a_channel_that_cannot_take_the_post_hands_the_alert_to_the_admins_at_once(
+        engine, clock, account, local_slack, error, note):
+    write(engine, clock, OutboxWriter(), alert(account, 1), channel="C0ALERTS")
+    local_slack.fail_next("chat.postMessage", ScriptedFailure(error=error))
+    report = routing_relay(engine, clock, local_slack).run()
+    assert (report.routed, report.sent, report.retried) == (1, 2, 0)
+    posts = dm_posts(local_slack)
+    assert sorted(posts) == ["C0ALERTS", "D0ADMIN", "D0CREDIT"]
+    assert "alert number 1" in posts["D0ADMIN"] and note in posts["D0ADMIN"]
+    channel_row = next(r for r in messages(engine) if r.channel == "C0ALERTS")
+    assert channel_row.status == "routed"
+    assert channel_row.last_error == f"{error} in C0ALERTS: sent to the admins' DMs"
+
+
+def test_the_admins_are_read_from_every_page_of_users_list(engine, clock, account,
+                                                          local_slack):
+    from bot.alert_routing import USERS_LIST_PAGE
+    from bot.local_slack import SlackUser
+    for n in range(USERS_LIST_PAGE + 5):
+        local_slack.add_user(SlackUser(f"U9{n:04d}", f"user{n}"))
+    local_slack.add_user(SlackUser("UZLAST", "zed", is_admin=True))  # sorted last: page 2
+    write(engine, clock, OutboxWriter(), alert(account, 1), channel=None)
+    routing_relay(engine, clock, local_slack, admins=()).run()
+    assert sorted(dm_posts(local_slack)) == ["D0ADMIN", "DZLAST"]
+    assert len(local_slack.calls_to("users.list")) == 2
+
+
+def test_with_nobody_to_dm_a_channel_failure_keeps_retrying(engine, clock, account,
+                                                            local_slack):
+    local_slack.users.clear()
+    write(engine, clock, OutboxWriter(), alert(account, 1), channel="C0ALERTS")
+    local_slack.fail_next("chat.postMessage", ScriptedFailure(error="not_in_channel"))
+    report = routing_relay(engine, clock, local_slack, admins=()).run()
+    assert (report.routed, report.retried) == (0, 1)
+    (row,) = messages(engine)
+    assert (row.status, row.last_error) == ("pending", "not_in_channel")

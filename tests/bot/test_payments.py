@@ -80,7 +80,7 @@ def test_invoice_always_succeeds_and_records_the_po(gateway):
     invoice = PaymentMethod("invoice", po="PO-123")
     receipt = pay(gateway, invoice, key="deposit:abc", amount="25000")
     assert receipt.reference.startswith("INV-PO-123-") and len(receipt.reference) == 19
-    assert receipt.method == "invoice (PO PO-123)"
+    assert receipt.method == "invoice PO-123"
     assert gateway.charges == [receipt]
     assert pay(gateway, invoice, key="deposit:other").reference != receipt.reference
 

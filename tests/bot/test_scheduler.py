@@ -114,10 +114,10 @@ def test_concurrent_charges_recharge_once_per_crossing_through_the_hook(engine, 
 
 
 @pytest.mark.parametrize(("last4", "exp", "reason"), [
-    ("0002", (12, 2030), "Your card was declined."),
+    ("0002", (12, 2030), "failed: your card was declined."),  # lower case mid-sentence
     ("4242", (8, 2026), "card expired 08/2026: update the payment method"),
 ])
-def test_a_refused_card_fails_with_its_reason_alerts_once_per_failure_and_retries(
+def test_a_refused_card_fails_with_its_reason_alerts_once_per_episode_and_retries(
         engine, clock, local_slack, last4, exp, reason):
     world = World(engine, clock, local_slack, last4=last4, exp=exp)
     world.charge("850")
@@ -129,7 +129,7 @@ def test_a_refused_card_fails_with_its_reason_alerts_once_per_failure_and_retrie
     clock.advance(BACKOFF[0])
     world.sweep()
     assert [a.tries for a in world.attempts()] == [1, 2]
-    assert len(world.outbox(alerts.RECHARGE_FAILED)) == 2  # each failure once
+    assert len(world.outbox(alerts.RECHARGE_FAILED)) == 1  # one alert for the episode
     # A new card a minute later: retried at the next sweep, without waiting for the back-off.
     clock.advance(timedelta(minutes=1))
     world.services.accounts.set_card(world.account.team_id, brand="visa", last4="4242",
@@ -139,12 +139,29 @@ def test_a_refused_card_fails_with_its_reason_alerts_once_per_failure_and_retrie
     assert len(world.outbox(alerts.RECHARGE_OK)) == 1 and len(world.gateway.charges) == 1
     world.deliver()
     texts = [c.params["text"] for c in local_slack.calls_to("chat.postMessage")]
-    assert sum("failed" in t for t in texts) == 2
+    assert sum("failed" in t for t in texts) == 1
     assert sum("Auto-recharge added" in t for t in texts) == 1
     # The sweep also says the expired card expired (once), apart from the failures.
     assert sum(t.startswith(":rotating_light: Card expired") for t in texts) == (
         1 if exp == (8, 2026) else 0)
     assert len(texts) == len(world.outbox())
+
+
+def test_a_card_declined_at_every_retry_is_one_alert_plus_a_daily_reminder(
+        engine, clock, local_slack):
+    world = World(engine, clock, local_slack, last4="0002")
+    world.charge("850")
+    for _ in range(24):  # three days of retries (1 m, 5 m, 30 m, 2 h, then every 6 h)
+        clock.advance(timedelta(hours=3))
+        world.sweep()
+    tries = max(a.tries for a in world.attempts())
+    assert tries > 10
+    texts = [m.text for m in world.outbox(alerts.RECHARGE_FAILED)]
+    assert len(texts) == 4  # the first failure, then one reminder a day
+    assert texts[0].startswith(":rotating_light: Auto-recharge of $500.00 failed: your card "
+                               "was declined.")
+    assert all(t.startswith(":rotating_light: Reminder: auto-recharge of $500.00 still fails "
+                            "since 2026-11-02 09:00 UTC (") for t in texts[1:])
 
 
 def test_a_gateway_timeout_is_reconciled_by_the_sweep_without_a_second_charge(
@@ -169,7 +186,9 @@ def test_the_sweep_expires_old_lots_and_alerts_about_it(engine, clock, local_sla
     clock.advance(timedelta(days=11))
     report = world.sweep()
     assert report.expired_lots == 1 and world.balance() == 0
-    assert [m.kind for m in world.outbox()] == [alerts.FUNDS_EXPIRING, alerts.ZERO]
+    # The zero balance, and the expiry itself (not only the warning 14 days ahead).
+    assert [m.kind for m in world.outbox()] == [alerts.FUNDS_EXPIRING, alerts.ZERO,
+                                                alerts.FUNDS_EXPIRED]
 
 
 def test_a_stale_lease_holder_writes_nothing(engine, clock, local_slack):

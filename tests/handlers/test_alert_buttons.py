@@ -4,6 +4,7 @@ usage; admins only, and every click in the audit log."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -16,12 +17,20 @@ from handlers.blocks.alert_messages import (
     SHOW_USAGE_ACTION,
     alert_blocks,
 )
+from handlers.blocks.autorecharge_modal import (
+    AMOUNT_BLOCK,
+    AMOUNT_INPUT,
+    BELOW_BLOCK,
+    BELOW_INPUT,
+    CALLBACK_ID,
+)
 from handlers.blocks.deposit import CONFIRM_ACTION
 from storage import outbox as outbox_db
 from storage.db import read_session
+from tests import payloads
 from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
-from tests.slack import ADMIN, CREDITS_ADMIN, MEMBER
+from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
 D = Decimal
 
@@ -65,6 +74,17 @@ def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key(
         (RECHARGE_NOW_ACTION, alert.key), (AUTORECHARGE_ON_ACTION, alert.key),
         (SHOW_USAGE_ACTION, alert.key)]
     assert actions["elements"][0]["confirm"]["confirm"]["text"] == "Buy"
+
+
+def test_recharge_now_names_the_amount_it_buys_in_its_confirmation():
+    alert = replace(alerts.low_balance_alert(snapshot(), [D(200)], episode=3),
+                    recharge_amount=D(450))
+    (actions,) = [b for b in alert_blocks(alert) if b["type"] == "actions"]
+    recharge = actions["elements"][0]
+    assert recharge["confirm"]["title"]["text"] == "Buy $450.00?"
+    assert recharge["confirm"]["text"]["text"] == (
+        "This buys *$450.00* of credits now with the payment method on file.")
+    assert recharge["value"] == f"{alert.key}#450"
 
 
 def test_an_alert_without_buttons_has_no_actions_block():
@@ -126,18 +146,74 @@ def test_a_member_click_changes_nothing_and_is_audited_as_denied(bolt, account):
     assert bolt.services.gateway.charges == []
 
 
-def test_turn_on_auto_recharge_uses_the_recommendation_and_recharges_when_below(bolt, account):
+def modal_values(bolt) -> dict[str, str]:
+    (opened,) = bolt.slack.calls_to("views.open")
+    view = json.loads(opened.params["view"]) if isinstance(opened.params["view"], str) \
+        else opened.params["view"]
+    return {block["block_id"]: block["element"]["initial_value"]
+            for block in view["blocks"] if block["type"] == "input"}
+
+
+def submit(bolt, amount: str, below: str, *, user: str = ADMIN):
+    return bolt.dispatch(payloads.view_submission(CALLBACK_ID, {
+        AMOUNT_BLOCK: {AMOUNT_INPUT: amount}, BELOW_BLOCK: {BELOW_INPUT: below}},
+        user_id=user, private_metadata="low:1:200000000:3"))
+
+
+def test_turn_on_auto_recharge_opens_the_recommendation_and_commits_nothing(bolt, account):
     bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
+    (opened,) = bolt.slack.calls_to("views.open")
+    assert opened.params["trigger_id"] == "1.2"
+    assert modal_values(bolt) == {AMOUNT_BLOCK: "1000.00", BELOW_BLOCK: "200.00"}
+    now = bolt.services.accounts.get(TEAM)
+    assert not now.autorecharge_enabled and bolt.services.gateway.charges == []
+
+
+def test_the_submitted_modal_turns_on_what_the_admin_chose_and_recharges_when_below(
+        bolt, account):
+    bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
+    response = submit(bolt, "$700", "150")
+    answer = json.loads(response.body)
+    assert answer["response_action"] == "update"
+    text = answer["view"]["blocks"][0]["text"]["text"]
+    assert "Auto-recharge is now *on*: add *$700.00* when the balance is below *$150.00*" in text
     now = bolt.services.accounts.get(TEAM)
     assert (now.autorecharge_enabled, now.autorecharge_amount, now.autorecharge_below) == (
-        True, D(1000), D(200))
-    assert "Auto-recharge is on: add *$1,000.00* when the balance is below *$200.00*" in (
-        last_text(bolt))
-    # The balance (100) was below the new trigger: the recharge happened at once.
-    assert now.balance == D(1100) and len(bolt.services.gateway.charges) == 1
+        True, D(700), D(150))
+    # The balance (100) was below the chosen trigger: the recharge happened at once.
+    assert now.balance == D(800) and [c.amount for c in bolt.services.gateway.charges] == [
+        D(700)]
+    assert audit_events(bolt.engine, TEAM)[-1].action == "view.autorecharge_setup"
     bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
     assert "already on" in last_text(bolt)
-    assert len(bolt.services.gateway.charges) == 1
+
+
+@pytest.mark.parametrize(("amount", "below", "block", "words"), [
+    ("abc", "100", AMOUNT_BLOCK, "is not an amount"),
+    ("700", "-5", BELOW_BLOCK, "negative"),
+    ("10", "100", AMOUNT_BLOCK, "$50.00")])
+def test_a_bad_amount_in_the_modal_is_shown_there_and_changes_nothing(
+        bolt, account, amount, below, block, words):
+    answer = json.loads(submit(bolt, amount, below).body)
+    assert answer["response_action"] == "errors" and words in answer["errors"][block]
+    assert not bolt.services.accounts.get(TEAM).autorecharge_enabled
+
+
+def test_a_member_cannot_submit_the_modal(bolt, account):
+    answer = json.loads(submit(bolt, "700", "150", user=MEMBER).body)
+    assert answer["response_action"] == "errors"
+    assert not bolt.services.accounts.get(TEAM).autorecharge_enabled
+    assert audit_events(bolt.engine, TEAM, result="denied")[-1].actor == MEMBER
+
+
+def test_the_modal_speaks_german_to_a_german_admin(bolt, account):
+    bolt.slack.users[GERMAN].is_admin = True
+    bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3", user=GERMAN)
+    (opened,) = bolt.slack.calls_to("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["title"]["text"] == "Automatische Aufladung"
+    assert view["submit"]["text"] == "Einschalten"
 
 
 def test_turn_on_auto_recharge_is_refused_where_credits_cannot_be_bought(bolt, clock):
@@ -147,9 +223,13 @@ def test_turn_on_auto_recharge_is_refused_where_credits_cannot_be_bought(bolt, c
     assert not bolt.services.accounts.get(TEAM).autorecharge_enabled
 
 
-def test_show_usage_answers_with_the_account_at_a_glance(bolt, account):
+def test_show_usage_shows_the_usage_the_alert_points_to(bolt, account):
+    bolt.services.ledger.charge(account_id=account.id, amount=D(30), key="calls", actor="t")
     bolt.click(SHOW_USAGE_ACTION, "low:1:200000000:3")
-    assert "balance is *$100.00*" in last_text(bolt)
+    text = last_text(bolt)
+    # The answer of `/credits usage last-7-days by destination`, not the balance.
+    expected = bolt.command_text("usage last-7-days by destination")
+    assert text == expected and "balance is" not in text
     assert responses(bolt)[-1]["replace_original"] is False
 
 
@@ -166,9 +246,11 @@ def test_the_button_of_a_real_alert_buys_once(bolt, account):
         (row,) = outbox_db.list_messages(session=session, kind=alerts.LOW)
     (block,) = [b for b in json.loads(row.blocks or "[]") if b["type"] == "actions"]
     key = block["elements"][0]["value"]
-    assert key == row.dedupe_key
+    # The recommendation when the alert was written (the charge that caused it was not
+    # committed yet, so Microsoft's table: $1,000) is named, and is what the click buys.
+    assert key == f"{row.dedupe_key}#1000.00"
+    assert "This buys *$1,000.00*" in block["elements"][0]["confirm"]["text"]["text"]
     bolt.click(RECHARGE_NOW_ACTION, key)
     bolt.click(RECHARGE_NOW_ACTION, key, user=ADMIN)
-    # $30 spent today: the spend-based recommendation (30 days at the average) is $900.
-    assert [c.amount for c in bolt.services.gateway.charges] == [D(900)]
-    assert ledger_state(bolt.engine, TEAM) == (D(970), 3)
+    assert [c.amount for c in bolt.services.gateway.charges] == [D(1000)]
+    assert ledger_state(bolt.engine, TEAM) == (D(1070), 3)

@@ -7,8 +7,13 @@ from decimal import Decimal
 import pytest
 
 from bot.alert_settings import Threshold
+from bot.alerts import Alert
+from bot.local_slack import SlackChannel
+from bot.outbox import OutboxWriter, Relay, SlackSender, relay_client
 from handlers.blocks.alerts import alerts_reply
+from storage.db import write_transaction
 from tests.factories import audit_events, make_account
+from tests.handlers.lazy import respond_texts
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -58,8 +63,10 @@ def test_remove_and_unknown_threshold(bolt, account):
 
 
 def test_channel_is_set_and_listed(bolt, account):
-    text = bolt.command_text("alerts channel <#C0BILLING|billing>")
-    assert "Alerts now go to <#C0BILLING>" in text
+    assert "Working on" in bolt.command_text("alerts channel <#C0BILLING|billing>")
+    (text,) = respond_texts(bolt.slack)
+    assert "Alerts now go to <#C0BILLING>: I am a member there" in text
+    assert bolt.slack.calls_to("conversations.info")[0].params["channel"] == "C0BILLING"
     assert bolt.services.accounts.get(TEAM).alert_channel == "C0BILLING"
     bolt.command_text("alerts add 250")
     text = bolt.command_text("alerts", user=MEMBER)
@@ -67,6 +74,55 @@ def test_channel_is_set_and_listed(bolt, account):
     assert "Alerts go to <#C0BILLING>." in text
     german = bolt.command_text("alerts", user=GERMAN)
     assert "250,00\xa0$ (aktiv)" in german and "Warnungen gehen an <#C0BILLING>" in german
+
+
+@pytest.mark.parametrize(("channel", "words"), [
+    (SlackChannel("C0OUTSIDE", "outside", is_member=False),
+     "I am not a member of <#C0OUTSIDE>, so alerts could not be posted there. Invite me with "
+     "`/invite @Credits Bot` in <#C0OUTSIDE>"),
+    (SlackChannel("G0SECRET", "secret", is_member=False, is_private=True),
+     "I cannot see that channel: it does not exist, or it is private and I am not in it."),
+    (SlackChannel("C0OLD", "old", is_archived=True), "<#C0OLD> is archived")])
+def test_a_channel_the_bot_cannot_post_in_is_refused_with_how_to_invite_it(
+        bolt, account, channel, words):
+    bolt.slack.add_channel(channel)
+    bolt.command_text(f"alerts channel <#{channel.id}|{channel.name}>")
+    (text,) = respond_texts(bolt.slack)
+    assert words in text and "Nothing was changed." in text
+    assert bolt.services.accounts.get(TEAM).alert_channel is None
+
+
+def test_the_channel_check_answers_in_german(bolt, account):
+    bolt.slack.add_channel(SlackChannel("C0OUTSIDE", "outside", is_member=False))
+    bolt.command_text("alerts channel <#C0OUTSIDE|outside>", user=GERMAN)
+    # A German member is refused as a non-admin; a German admin reads the check in German.
+    bolt.slack.users[CREDITS_ADMIN].locale = "de-DE"
+    bolt.command_text("alerts channel <#C0OUTSIDE|outside>", user=CREDITS_ADMIN)
+    (text,) = respond_texts(bolt.slack)
+    assert "Ich bin kein Mitglied von <#C0OUTSIDE>" in text
+
+
+def test_alerts_lists_the_alerts_nobody_received(bolt, account, clock):
+    for user in bolt.slack.users.values():  # a workspace without owners or admins to DM ...
+        user.is_admin = user.is_owner = False
+    # ... and a relay without CREDITS_ADMINS: an alert with no channel reaches nobody yet.
+    relay = Relay(bolt.engine, clock, SlackSender(relay_client(bolt.app.client)))
+    with write_transaction(bolt.engine) as session:
+        OutboxWriter().write(session, Alert(
+            kind="low_balance", key="low:test", account_id=account.id, team_id=TEAM,
+            currency="USD", balance=Decimal(90), headline="Credits are low.",
+            next_step="deposit"), account_channel=None, now=clock.now())
+    relay.run()
+    text = bolt.command_text("alerts", user=MEMBER)
+    assert "*1* alert(s) not delivered yet:" in text
+    assert ("• 2026-11-02 09:00 UTC, :warning: Credits are low. (to the admins; 1 tries, next "
+            "after 2026-11-02 10:00 UTC, last error: no alert channel and no admin to DM") in text
+    german = bolt.command_text("alerts", user=GERMAN)
+    assert "*1* Warnung(en) noch nicht zugestellt:" in german
+
+
+def test_alerts_says_when_everything_was_delivered(bolt, account):
+    assert "Every alert has been delivered." in bolt.command_text("alerts", user=MEMBER)
 
 
 @pytest.mark.parametrize("text", ["alerts add 100", "alerts remove 100",
@@ -95,7 +151,8 @@ def test_malformed_commands_show_the_usage(bolt, account, text, words):
 def test_alerts_reply_builder():
     reply = alerts_reply([Threshold(Decimal(500), True)], None, "EUR", locale="en-US")
     assert reply.text == ("Low-balance alerts at: €500.00 (armed).\nNo alert channel is set: "
-                          "alerts go as DMs to the admins in CREDITS_ADMINS (to no one when "
-                          "that list is empty). Admins: `/credits alerts channel #channel`.")
+                          "alerts go as DMs to the admins (CREDITS_ADMINS and the workspace's "
+                          "owners and admins). Admins: `/credits alerts channel #channel`.\n"
+                          "Every alert has been delivered.")
     assert reply.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": line}}
                             for line in reply.text.splitlines()]

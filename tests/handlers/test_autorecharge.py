@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from tests.factories import audit_events, make_account
+from handlers.blocks.autorecharge import CANCEL_ACTION, CONFIRM_ACTION
+from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -37,8 +40,18 @@ def test_admin_turns_it_on_and_everyone_sees_it(bolt, clock):
     assert audit_events(bolt.engine, TEAM)[-1].action == "command.autorecharge"
 
 
+def confirmed(bolt, text: str) -> str:
+    """Run a setting that warns, press its Confirm, and return what the click answered."""
+    response = bolt.command(text)
+    blocks = json.loads(response.body)["blocks"]
+    (confirm, _) = next(b for b in blocks if b["type"] == "actions")["elements"]
+    assert confirm["action_id"] == CONFIRM_ACTION
+    bolt.click(CONFIRM_ACTION, confirm["value"])
+    return str(bolt.slack.calls_to("respond")[-1].params["text"])
+
+
 def test_shown_in_the_accounts_currency(bolt, clock):
-    make_account(bolt.engine, clock, team_id=TEAM, currency="EUR")
+    make_account(bolt.engine, clock, team_id=TEAM, currency="EUR", balance=Decimal(1000))
     bolt.command_text("autorecharge on 500 below 100")
     assert "add *€500.00* when the balance is below *€100.00*" in bolt.command_text(
         "autorecharge", user=MEMBER)
@@ -47,7 +60,7 @@ def test_shown_in_the_accounts_currency(bolt, clock):
 
 def test_turning_on_below_the_trigger_buys_the_first_recharge_at_once(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(80))
-    text = bolt.command_text("autorecharge on 500 below 100")
+    text = confirmed(bolt, "autorecharge on 500 below 100")
     assert "the first recharge was bought now: the balance is $580.00" in text
     account = bolt.services.accounts.get(TEAM)
     assert account.balance == Decimal(580)
@@ -57,8 +70,8 @@ def test_turning_on_below_the_trigger_buys_the_first_recharge_at_once(bolt, cloc
 
 def test_turning_on_below_the_trigger_with_a_declined_card_says_why(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(80), card_last4="0002")
-    text = bolt.command_text("autorecharge on 500 below 100")
-    assert "the first recharge failed: Your card was declined. It is retried" in text
+    text = confirmed(bolt, "autorecharge on 500 below 100")
+    assert "the first recharge failed: your card was declined. It is retried" in text
     assert bolt.services.accounts.get(TEAM).balance == Decimal(80)
 
 
@@ -131,3 +144,98 @@ def test_reseller_account_cannot_turn_it_on(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, billing_type="csp")
     assert "reseller" in bolt.command_text("autorecharge on 500 below 100")
     assert setting(bolt) == (False, None, None)
+
+
+# -- settings that buy at once or again and again: a warning and a confirmation ---------------
+
+def test_a_trigger_above_the_balance_and_a_short_amount_warn_and_wait_for_confirm(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(928))
+    text = bolt.command_text("autorecharge on 100 below 5000")
+    assert ("The trigger *$5,000.00* is at or above the balance (*$928.00*): *$100.00* is "
+            "bought at once.") in text
+    assert ("*$100.00* does not lift the balance above the trigger (it is *$3,972.00* short): "
+            "a recharge is bought again after every charge, up to 5 times in 24 hours.") in text
+    assert "Turn auto-recharge on anyway (add *$100.00* when below *$5,000.00*)?" in text
+    # Nothing is set or bought before the confirmation.
+    assert setting(bolt) == (False, None, None) and bolt.services.gateway.charges == []
+    bolt.slack.users[GERMAN].is_admin = True
+    german = bolt.command_text("autorecharge on 100 below 5000", user=GERMAN)
+    assert "Der Auslöser *5.000,00\xa0$* liegt auf oder über dem Guthaben" in german
+
+
+def test_the_confirmation_turns_it_on_once(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(928))
+    response = bolt.command("autorecharge on 100 below 5000")
+    blocks = json.loads(response.body)["blocks"]
+    (confirm, cancel) = next(b for b in blocks if b["type"] == "actions")["elements"]
+    bolt.click(CONFIRM_ACTION, confirm["value"], user=MEMBER)  # a member: refused
+    assert setting(bolt) == (False, None, None)
+    bolt.click(CONFIRM_ACTION, confirm["value"])
+    bolt.click(CONFIRM_ACTION, confirm["value"])  # a double click
+    assert setting(bolt) == (True, Decimal(100), Decimal(5000))
+    assert [c.amount for c in bolt.services.gateway.charges] == [Decimal(100)]
+    texts = [str(c.params["text"]) for c in bolt.slack.calls_to("respond")]
+    assert "Only credits admins" in texts[0] and "now *on*" in texts[1]
+    assert "answered already or has expired" in texts[2]
+    bolt.click(CANCEL_ACTION, cancel["value"])
+    assert setting(bolt) == (True, Decimal(100), Decimal(5000))
+
+
+def test_cancel_changes_nothing(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(50))
+    response = bolt.command("autorecharge on 500 below 100")
+    (_, cancel) = next(b for b in json.loads(response.body)["blocks"]
+                       if b["type"] == "actions")["elements"]
+    bolt.click(CANCEL_ACTION, cancel["value"])
+    assert "auto-recharge was not changed" in str(bolt.slack.calls_to("respond")[-1].params)
+    assert setting(bolt) == (False, None, None) and ledger_state(bolt.engine, TEAM)[0] == 50
+
+
+def test_a_setting_below_the_balance_needs_no_confirmation(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(928))
+    assert "now *on*" in bolt.command_text("autorecharge on 500 below 100")
+
+
+# -- the runaway guard: paused, and its cap a setting ----------------------------------------
+
+def test_autorecharge_shows_paused_until_after_the_cap(bolt, clock):
+    make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(1000))
+    bolt.command_text("autorecharge on 100 below 500")
+    account = bolt.services.accounts.get(TEAM)
+    for n in range(6):  # each charge takes the balance below $500: a recharge each, capped at 5
+        clock.advance(timedelta(minutes=10))
+        bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600),
+                                    key=f"calls:{n}", actor="t")
+    assert len(bolt.services.gateway.charges) == 5
+    text = bolt.command_text("autorecharge", user=MEMBER)
+    assert "Auto-recharge is *on*" in text
+    assert "It is *paused until 2026-11-03 09:10 UTC*: it bought credits 5 times in 24 hours" in (
+        text)
+    assert "bis 2026-11-03 09:10 UTC pausiert" in bolt.command_text("autorecharge", user=GERMAN)
+    clock.advance(timedelta(hours=24))
+    assert "paused" not in bolt.command_text("autorecharge", user=MEMBER)
+
+
+def test_the_cap_is_a_setting(local_slack, sqlite_engine, clock):
+    from slack_sdk import WebClient
+
+    from bot.app import create_app
+    from bot.payments import SimulatedGateway
+    from tests.conftest import make_settings
+    from tests.slack import BoltHarness
+
+    settings = make_settings(slack_api_url=local_slack.api_url, credits_recharge_cap_per_day=2)
+    app = create_app(settings, engine=sqlite_engine, clock=clock,
+                     client=WebClient(token="xoxb-test-token", base_url=local_slack.api_url),
+                     gateway=SimulatedGateway(clock))
+    bolt = BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
+                       services=app.credits_context.services)
+    make_account(sqlite_engine, clock, team_id=TEAM, balance=Decimal(1000))
+    bolt.command_text("autorecharge on 100 below 500")
+    account = bolt.services.accounts.get(TEAM)
+    for n in range(4):
+        clock.advance(timedelta(minutes=10))
+        bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600),
+                                    key=f"calls:{n}", actor="t")
+    assert len(bolt.services.gateway.charges) == 2
+    assert "bought credits 2 times in 24 hours" in bolt.command_text("autorecharge")

@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from bot.local_slack import ScriptedFailure
+from bot.local_slack import ScriptedFailure, SlackChannel
+from handlers.channel_privacy import POST_HERE_ACTION
 from tests.factories import add_call, audit_events, make_account
 from tests.handlers.lazy import respond_texts, wait_for
 from tests.payloads import TEAM
@@ -57,13 +58,13 @@ def read_csv(content: bytes) -> list[dict[str, str]]:
 
 
 def test_admin_csv_export_uploads_calls_and_ledger_to_the_conversation(bolt, account):
-    ack = bolt.command_text("export", user=ADMIN)
+    ack = bolt.command_text("export", user=ADMIN, channel_id="D0BOTDM")
     assert ack == "Working on `/credits export`…"
     [answer] = respond_texts(bolt.slack)
     files = uploaded(bolt)
     assert [(channel, name) for channel, name, _ in files] == [
-        ("C0TEST", f"credits-{TEAM}-2026-11-01_2026-11-30-calls.csv"),
-        ("C0TEST", f"credits-{TEAM}-2026-11-01_2026-11-30-ledger.csv")]
+        ("D0BOTDM", f"credits-{TEAM}-2026-11-01_2026-11-30-calls.csv"),
+        ("D0BOTDM", f"credits-{TEAM}-2026-11-01_2026-11-30-ledger.csv")]
     calls = read_csv(files[0][2])
     assert [(row["User"], row["Charge"]) for row in calls] == [
         ("bob@contoso.example", "1.25"), ("alice@contoso.example", "2.30")]
@@ -80,10 +81,10 @@ def test_admin_csv_export_uploads_calls_and_ledger_to_the_conversation(bolt, acc
 
 
 def test_admin_xlsx_export_is_one_workbook_with_calls_and_ledger(bolt, account):
-    bolt.command_text("export xlsx last-30-days", user=ADMIN)
+    bolt.command_text("export xlsx last-30-days", user=ADMIN, channel_id="D0BOTDM")
     respond_texts(bolt.slack)
     [(channel, name, content)] = uploaded(bolt)
-    assert channel == "C0TEST" and name.endswith(".xlsx")
+    assert channel == "D0BOTDM" and name.endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["Calls", "Ledger"]
     calls = list(workbook["Calls"].iter_rows(values_only=True))
@@ -112,10 +113,10 @@ def test_a_member_exports_only_their_own_calls_privately(bolt, account):
 
 def test_where_the_bot_cannot_post_the_files_go_to_the_users_dm(bolt, account):
     bolt.slack.fail_next("files.completeUploadExternal", ScriptedFailure(error="not_in_channel"))
-    bolt.command_text("export", user=ADMIN)
+    bolt.command_text("export", user=ADMIN, channel_id="D0TWOPEOPLE")  # a DM between two
     [answer] = respond_texts(bolt.slack)
     files = uploaded(bolt, count=2)
-    assert {channel for channel, _, _ in files} == {"C0TEST", "D0ADMIN"}
+    assert {channel for channel, _, _ in files} == {"D0TWOPEOPLE", "D0ADMIN"}
     assert "I cannot post files in this conversation" in answer
 
 
@@ -145,3 +146,54 @@ def test_an_upload_slack_refuses_is_explained(bolt, account):
     [answer] = respond_texts(bolt.slack)
     assert answer == ":warning: Slack refused the upload (access_denied); please try again later."
     assert [a for a in audit_events(bolt.engine, TEAM) if a.action == "command.export"] == []
+
+
+# -- asked for in a channel: to the requester's DM unless an admin confirms ------------------
+
+def test_an_admin_export_asked_in_a_channel_goes_to_their_dm_and_says_how_many_would_see_it(
+        bolt, account):
+    bolt.slack.add_channel(SlackChannel("C0TEST", "general", num_members=412))
+    bolt.command_text("export", user=ADMIN)
+    [answer] = respond_texts(bolt.slack)
+    files = uploaded(bolt)
+    assert {channel for channel, _, _ in files} == {"D0ADMIN"}  # not #general
+    assert ("I sent the files to your DM instead of <#C0TEST>, which has *412* members: they "
+            "name people and the numbers they called.") in answer
+    assert bolt.slack.calls_to("conversations.info")[0].params["channel"] == "C0TEST"
+    [message] = bolt.slack.calls_to("respond")
+    (block,) = [b for b in message.params["blocks"] if b["type"] == "actions"]
+    (post,) = block["elements"]
+    assert post["action_id"] == POST_HERE_ACTION
+    assert post["confirm"]["text"]["text"] == (
+        "Everyone in <#C0TEST> (*412* members) will see it.")
+
+
+def test_post_in_this_channel_posts_once_and_only_for_an_admin(bolt, account):
+    bolt.command_text("export", user=ADMIN)
+    respond_texts(bolt.slack)
+    uploaded(bolt)
+    [message] = bolt.slack.calls_to("respond")
+    (block,) = [b for b in message.params["blocks"] if b["type"] == "actions"]
+    op = block["elements"][0]["value"]
+    bolt.click(POST_HERE_ACTION, op, user=MEMBER)
+    wait_for(bolt.slack, "respond", count=2)
+    assert "Only credits admins" in str(bolt.slack.calls_to("respond")[1].params["text"])
+    bolt.click(POST_HERE_ACTION, op)
+    files = uploaded(bolt, count=2)
+    assert [channel for channel, _, _ in files] == ["D0ADMIN", "D0ADMIN", "C0TEST", "C0TEST"]
+    wait_for(bolt.slack, "respond", count=3)
+    bolt.click(POST_HERE_ACTION, op)  # a second click posts nothing more
+    texts = [str(c.params["text"]) for c in wait_for(bolt.slack, "respond", count=4)]
+    assert any("posted already, or the request expired" in text for text in texts)
+    time.sleep(0.2)
+    assert len(bolt.slack.calls_to("files.completeUploadExternal")) == 2
+    posted = [a for a in audit_events(bolt.engine, TEAM)
+              if a.action == f"action.{POST_HERE_ACTION}"]
+    assert [a.result for a in posted] == ["denied", "ok"]
+
+
+def test_the_note_in_german(bolt, account):
+    bolt.slack.users[GERMAN].is_admin = True
+    bolt.command_text("export", user=GERMAN)
+    [answer] = respond_texts(bolt.slack)
+    assert "Ich habe die Dateien an Ihre DM statt an <#C0TEST> geschickt" in answer

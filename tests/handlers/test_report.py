@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.local_slack import SlackChannel
 from tests.factories import add_call, make_account
 from tests.handlers.lazy import respond_texts, wait_for
 from tests.payloads import TEAM
@@ -38,7 +39,8 @@ def chart(bolt) -> tuple[str, str, bytes]:
 
 
 def test_admin_report_summary_and_png_chart(bolt, account):
-    assert bolt.command_text("report", user=ADMIN) == "Working on `/credits report`…"
+    assert bolt.command_text("report", user=ADMIN,
+                             channel_id="D0BOTDM") == "Working on `/credits report`…"
     [answer] = respond_texts(bolt.slack)
     lines = answer.splitlines()
     assert lines[:7] == ["Credits report: this month (November 2026)", "Spend: $3.55",
@@ -47,7 +49,7 @@ def test_admin_report_summary_and_png_chart(bolt, account):
     assert "*Top destinations*" in lines and "• Germany: *$1.25* · 3 min · 1 call" in lines
     assert "*Top users*" in lines and "• Alice: *$2.30* · 10 min · 1 call" in lines
     channel, name, content = chart(bolt)
-    assert channel == "C0TEST" and name == "credits-report-2026-11-01_2026-11-30.png"
+    assert channel == "D0BOTDM" and name == "credits-report-2026-11-01_2026-11-30.png"
     assert content.startswith(PNG) and len(content) > 10_000
 
 
@@ -111,3 +113,15 @@ def test_fast_subcommands_start_no_lazy_listener(bolt, account):
         assert len(started) == 1
     finally:
         ThreadLazyListenerRunner.start = original
+
+
+def test_a_members_report_asked_in_a_channel_goes_to_their_dm_without_a_post_button(
+        bolt, account):
+    bolt.slack.add_channel(SlackChannel("C0TEST", "general", num_members=412))
+    bolt.command_text("report", user=MEMBER)
+    [answer] = respond_texts(bolt.slack)
+    assert chart(bolt)[0] == "D0MEMBER"
+    assert ("I sent the chart to your DM instead of <#C0TEST>, which has *412* members") in (
+        answer)
+    [message] = bolt.slack.calls_to("respond")
+    assert not [b for b in message.params.get("blocks", []) if b["type"] == "actions"]

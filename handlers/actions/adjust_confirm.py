@@ -1,0 +1,72 @@
+"""The Confirm and Cancel buttons of an adjustment (`/credits adjust`, `balance sync`).
+
+The first admin click claims the pending operation; the ledger key is derived from its id, so
+a double click, a replayed delivery or two admins book it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt import App
+
+from bot.money import format_money
+from handlers.actions.click import Click, answer, require_admin
+from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION, said
+from handlers.commands.adjust import KIND, signed_text
+from handlers.context import HandlerContext
+
+Respond = Callable[..., Any]
+
+
+def register(app: App, ctx: HandlerContext) -> None:
+    """Attach the Confirm and Cancel listeners."""
+
+    def on_click(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        decide(ctx, Click.from_body(body), respond)
+
+    app.action(CONFIRM_ACTION)(on_click)
+    app.action(CANCEL_ACTION)(on_click)
+
+
+def ledger_key(operation_id: str) -> str:
+    return f"adjustment:{operation_id}"
+
+
+def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
+    """Book (Confirm) or drop (Cancel) the adjustment, once."""
+    if not require_admin(ctx, click, respond):
+        return
+    services = ctx.services
+    locale = ctx.directory.locale(click.user_id)
+    account = services.accounts.ensure(click.team_id)
+    confirmations = services.confirmations
+    move = confirmations.claim if click.action_id == CONFIRM_ACTION else confirmations.cancel
+    claim = move(click.value[:64], account_id=account.id)
+    op = claim.operation
+    if not claim.won or op is None or op.kind != KIND:
+        answer(respond, said("adjust_closed", locale), replace_original=False)
+        return
+    arguments = {"operation": op.id, **op.payload}
+    action = f"action.{click.action_id}"
+    if click.action_id == CANCEL_ACTION:
+        services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
+                              result="ok", arguments=arguments)
+        answer(respond, said("adjust_cancelled", locale, user=click.user_id),
+               replace_original=True)
+        return
+    amount = Decimal(op.payload["amount"])
+    posting = services.ledger.adjust(account_id=account.id, amount=amount,
+                                     key=ledger_key(op.id), actor=click.user_id,
+                                     memo=str(op.payload["reason"]))
+    confirmations.finish(op.id, result={"entry": posting.entry_id})
+    services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
+                          result="ok", arguments={**arguments, "entry": posting.entry_id})
+    money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
+    answer(respond, said("adjust_done", locale, user=click.user_id,
+                         amount=signed_text(money(amount), amount),
+                         reason=op.payload["reason"], balance=money(posting.balance_after)),
+           replace_original=True)

@@ -1,0 +1,57 @@
+"""The modal of an alert's "Turn on auto-recharge": the recommendation prefilled, the admin's
+choice committed only on Submit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from handlers.blocks.common import context, section
+from handlers.i18n import t
+
+CALLBACK_ID = "autorecharge_setup"
+AMOUNT_BLOCK, AMOUNT_INPUT = "autorecharge_amount", "amount"
+BELOW_BLOCK, BELOW_INPUT = "autorecharge_below", "below"
+
+View = dict[str, Any]
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:24]}  # Slack's limit for modal titles/buttons
+
+
+def _input(block_id: str, action_id: str, label: str, initial: Decimal,
+           hint: str) -> dict[str, Any]:
+    return {"type": "input", "block_id": block_id,
+            "label": {"type": "plain_text", "text": label},
+            "hint": {"type": "plain_text", "text": hint},
+            "element": {"type": "plain_text_input", "action_id": action_id,
+                        "initial_value": f"{initial:.2f}", "max_length": 20}}
+
+
+def autorecharge_modal(*, amount: Decimal, below: Decimal, currency: str, basis: str,
+                       alert_key: str, locale: str | None) -> View:
+    """The modal: recharge amount and trigger, prefilled with the recommendation and why."""
+    return {
+        "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": alert_key[:150],
+        "title": _plain(t("autorecharge_modal_title", locale)),
+        "submit": _plain(t("autorecharge_modal_submit", locale)),
+        "close": _plain(t("button_cancel", locale)),
+        "blocks": [
+            section(t("autorecharge_modal_intro", locale)),
+            _input(AMOUNT_BLOCK, AMOUNT_INPUT,
+                   t("autorecharge_modal_amount", locale, currency=currency), amount,
+                   t("autorecharge_modal_amount_hint", locale)),
+            _input(BELOW_BLOCK, BELOW_INPUT,
+                   t("autorecharge_modal_below", locale, currency=currency), below,
+                   t("autorecharge_modal_below_hint", locale)),
+            context(basis),
+        ]}
+
+
+def done_view(text: str, *, locale: str | None) -> View:
+    """What the modal shows once auto-recharge is on (its Submit is gone)."""
+    return {"type": "modal", "callback_id": CALLBACK_ID,
+            "title": _plain(t("autorecharge_modal_title", locale)),
+            "close": _plain(t("autorecharge_modal_close", locale)),
+            "blocks": [section(text)]}

@@ -1,0 +1,37 @@
+"""Blocks of the purchased credits (lots): what is left of each and when it expires."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from bot.ledger import LotView
+from bot.money import format_money
+from handlers.blocks.common import section
+from handlers.i18n import t
+from handlers.reply import Reply
+
+PER_SECTION = 20
+
+
+def lots_reply(lots: Sequence[LotView], *, currency: str, today: datetime,
+               locale: str | None) -> Reply:
+    """`/credits credits`: the total left, then one line per lot, oldest first."""
+    if not lots:
+        text = t("lots_none", locale)
+        return Reply(text=text, blocks=[section(text)])
+    money = lambda value: format_money(value, currency, locale)  # noqa: E731
+    total = sum((lot.remaining for lot in lots), Decimal(0))
+    head = t("lots_head", locale, total=money(total), count=len(lots))
+    lines = []
+    for lot in lots:
+        days = (lot.expires_at.astimezone(UTC).date() - today.astimezone(UTC).date()).days
+        when = t("lots_today", locale) if days <= 0 else t("lots_in_days", locale, days=days)
+        lines.append("• " + t("lots_line", locale, remaining=money(lot.remaining),
+                              purchased=money(lot.purchased),
+                              bought=f"{lot.purchased_at:%Y-%m-%d}",
+                              expires=f"{lot.expires_at:%Y-%m-%d}", when=when))
+    blocks = [section(head)] + [section("\n".join(lines[i:i + PER_SECTION]))
+                                for i in range(0, len(lines), PER_SECTION)]
+    return Reply(text="\n".join([head, *lines]), blocks=blocks)

@@ -1,0 +1,67 @@
+"""`/credits adjust <±amount> <reason>`: correct the balance by hand (admins, confirmed first).
+
+The correction is an `adjustment` ledger entry booked only when an admin presses Confirm; the
+pending operation's id is its idempotency key, so a double click books it once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.confirmations import operation_id_for
+from bot.errors import InvalidAmount
+from bot.money import format_money, parse_amount
+from handlers.blocks.adjust import adjust_confirm_reply
+from handlers.commands.base import Invocation, Subcommand, UsageError
+from handlers.context import HandlerContext
+from handlers.i18n import t
+from handlers.reply import Reply
+
+USAGE = "adjust <±amount> <reason>"
+KIND = "adjust"
+MAX_REASON = 200
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    locale = ctx.directory.locale(invocation.user_id)
+    if len(invocation.args) < 2:
+        raise UsageError(t("adjust_usage", locale))
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    amount = signed_amount(invocation.args[0], account.currency, locale)
+    reason = " ".join(invocation.args[1:])[:MAX_REASON]
+    money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
+    question = t("adjust_ask", locale, amount=signed_text(money(amount), amount), reason=reason,
+                 balance=money(account.balance), after=money(account.balance + amount))
+    return ask(ctx, invocation, amount=amount, reason=reason, question=question,
+               locale=locale)
+
+
+def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason: str,
+        question: str, locale: str | None) -> Reply:
+    """Store the adjustment as a pending operation and ask for its confirmation."""
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    op = ctx.services.confirmations.create(
+        account_id=account.id, kind=KIND, payload={"amount": str(amount), "reason": reason},
+        requested_by=invocation.user_id, operation_id=operation_id_for(
+            invocation.team_id, KIND, invocation.user_id, invocation.text,
+            invocation.response_url or ""))
+    return adjust_confirm_reply(question, operation_id=op.id, locale=locale)
+
+
+def signed_amount(text: str, currency: str, locale: str | None) -> Decimal:
+    """`+25`, `-10.50`, `25` (a plus): an amount with its sign."""
+    sign = -1 if text[:1] in ("-", "−") else 1
+    try:
+        return sign * parse_amount(text[1:] if text[:1] in ("+", "-", "−") else text,
+                                   currency=currency)
+    except InvalidAmount as exc:
+        raise UsageError(f"{exc} {t('adjust_usage', locale)}") from exc
+
+
+def signed_text(money: str, amount: Decimal) -> str:
+    return money if amount < 0 else "+" + money
+
+
+SUBCOMMAND = Subcommand(name="adjust", usage=USAGE, run=run, admin=True,
+                        summary="correct the balance by a signed amount, with a reason "
+                                "(confirmed by a button); admins only")

@@ -1,0 +1,19 @@
+"""`/credits credits`: the purchased credits left, lot by lot, and when each expires."""
+
+from __future__ import annotations
+
+from handlers.blocks.lots import lots_reply
+from handlers.commands.base import Invocation, Subcommand
+from handlers.context import HandlerContext
+from handlers.reply import Reply
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    account = ctx.services.accounts.ensure(invocation.team_id)
+    lots = ctx.services.ledger.lots(account_id=account.id)
+    return lots_reply(lots, currency=account.currency, today=ctx.services.clock.now(),
+                      locale=ctx.directory.locale(invocation.user_id))
+
+
+SUBCOMMAND = Subcommand(name="credits", usage="credits", run=run, aliases=("lots",),
+                        summary="the purchased credits left, lot by lot, and when each expires")
