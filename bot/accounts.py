@@ -27,6 +27,9 @@ BILLING_TYPES = {
     "mca": "Microsoft Customer Agreement (post-paid)",
     "csp": "Cloud Solution Provider (reseller)",
 }
+# Microsoft Customer Agreement calls are invoiced after they are made: no credits are needed,
+# nothing stops at zero, and Microsoft tells MCA customers to turn auto-recharge off.
+POSTPAID = "mca"
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
 # Countries that have telephone numbers (Babel's list also has pseudo-regions such as ZZ, EU).
 _TERRITORIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
@@ -83,6 +86,31 @@ class AccountView:
     alert_channel: str | None
     payment: PaymentMethod | None
 
+    @property
+    def postpaid(self) -> bool:
+        """Billed after the fact (Microsoft Customer Agreement): never suspended, buys nothing."""
+        return self.billing_type == POSTPAID
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """An account after a change of its settings, and what the change did besides."""
+
+    account: AccountView
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PurchaseRefusal:
+    """Why an account may not buy credits: the rule, and the sentence in English and German."""
+
+    rule: str  # postpaid | reseller | ea_region
+    texts: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        return self.texts["en"]
+
 
 def view(account: Account) -> AccountView:
     """Snapshot a stored account."""
@@ -108,19 +136,56 @@ def _maybe(micros: int | None) -> Decimal | None:
     return None if micros is None else from_micros(micros)
 
 
-def purchase_refusal(account: AccountView) -> str | None:
-    """Why this account may not buy credits itself (Microsoft's rules), or None."""
+def purchase_refusal_rule(account: AccountView) -> PurchaseRefusal | None:
+    """Why this account may not buy credits itself (Microsoft's rules), or None.
+
+    MOSA accounts buy wherever they are billed; only an Enterprise Agreement whose organization
+    is in another region than its billing address "might not be able to buy" (Microsoft's
+    caveat, with its advice to open a support request).
+    """
     if account.billing_type == "csp":
-        return ("This account is billed through a reseller (CSP): your partner buys "
-                "Communications Credits for you. Ask them to fund the account.")
-    if account.billing_type == "mca":
-        return ("This account is billed post-paid (Microsoft Customer Agreement), which cannot buy "
-                "prepaid credits. Open a support request in the admin center to change billing.")
-    if account.region != account.billing_region:
-        return (f"The account's region ({account.region}) differs from its billing region "
-                f"({account.billing_region}): credits can only be bought in the billing region. "
-                "Open a support request in the admin center.")
+        return PurchaseRefusal("reseller", {
+            "en": "This account is billed through a reseller (CSP): your partner buys "
+                  "Communications Credits for you. Ask them to fund the account.",
+            "de": "Dieses Konto wird über einen Reseller (CSP) abgerechnet: Ihr Partner kauft "
+                  "die Communications Credits für Sie. Bitten Sie ihn, das Konto aufzuladen."})
+    if account.postpaid:
+        return PurchaseRefusal("postpaid", {
+            "en": "This account is billed post-paid under a Microsoft Customer Agreement: its "
+                  "calls are invoiced after they are made, so it needs no Communications "
+                  "Credits. Deposits and auto-recharge are not used with it (Microsoft asks MCA "
+                  "customers to keep auto-recharge off).",
+            "de": "Dieses Konto wird nachträglich über einen Microsoft-Kundenvertrag (MCA) "
+                  "abgerechnet: Anrufe werden nach dem Gespräch in Rechnung gestellt, daher "
+                  "braucht es keine Communications Credits. Einzahlungen und automatische "
+                  "Aufladung gibt es dafür nicht (Microsoft bittet MCA-Kunden, die "
+                  "automatische Aufladung auszuschalten)."})
+    if account.billing_type == "ea" and account.region != account.billing_region:
+        values = {"region": account.region, "billing_region": account.billing_region}
+        return PurchaseRefusal("ea_region", {
+            "en": "This Enterprise Agreement account's organization is in {region} and its "
+                  "billing address in {billing_region}: Microsoft says such an organization "
+                  "might not be able to buy Communications Credits. Open a support request in "
+                  "the Microsoft 365 admin center to buy them.".format(**values),
+            "de": "Die Organisation dieses Enterprise-Agreement-Kontos ist in {region}, die "
+                  "Rechnungsadresse in {billing_region}: laut Microsoft kann eine solche "
+                  "Organisation Communications Credits möglicherweise nicht kaufen. Eröffnen "
+                  "Sie im Microsoft 365 Admin Center eine Supportanfrage, um sie zu "
+                  "kaufen.".format(**values)})
     return None
+
+
+def purchase_refusal(account: AccountView) -> str | None:
+    """Why this account may not buy credits itself, in English, or None."""
+    refusal = purchase_refusal_rule(account)
+    return refusal.text if refusal else None
+
+
+def check_purchase_allowed(account: AccountView) -> None:
+    """Raise PurchaseNotAllowed (in English and German) when the account may not buy."""
+    refusal = purchase_refusal_rule(account)
+    if refusal is not None:
+        raise PurchaseNotAllowed(refusal.text, texts=refusal.texts)
 
 
 def check_country(code: str, what: str) -> str:
@@ -199,6 +264,16 @@ class Accounts:
                billing_type: str | None = None, currency: str | None = None,
                timezone: str | None = None, name: str | None = None) -> AccountView:
         """Change an account's settings; all checked before anything is written."""
+        return self.change_settings(team_id, region=region, billing_region=billing_region,
+                                    billing_type=billing_type, currency=currency,
+                                    timezone=timezone, name=name).account
+
+    def change_settings(self, team_id: str, *, region: str | None = None,
+                        billing_region: str | None = None, billing_type: str | None = None,
+                        currency: str | None = None, timezone: str | None = None,
+                        name: str | None = None) -> SettingsChange:
+        """Change an account's settings and say what else that did: a switch to post-paid
+        billing turns auto-recharge off (Microsoft's advice) and ends any suspension."""
         changes: dict[str, object] = {}
         if region is not None:
             changes["region"] = check_country(region, "--region")
@@ -223,7 +298,8 @@ class Accounts:
                 raise CreditsError("The currency cannot change once the ledger has entries.")
             for key, value in changes.items():
                 setattr(account, key, value)
-            return view(account)
+            notices = _apply_billing_rules(account, now=self.clock.now())
+            return SettingsChange(view(account), notices)
 
     def set_card(self, team_id: str, *, brand: str, last4: str, exp_month: int,
                  exp_year: int) -> AccountView:
@@ -270,9 +346,25 @@ class Accounts:
             return view(account)
 
     def require_purchase_allowed(self, account: AccountView) -> None:
-        reason = purchase_refusal(account)
-        if reason:
-            raise PurchaseNotAllowed(reason)
+        check_purchase_allowed(account)
+
+
+def _apply_billing_rules(account: Account, *, now: datetime) -> tuple[str, ...]:
+    """Keep a changed account consistent with its billing type (inside its transaction)."""
+    notices = []
+    postpaid = account.billing_type == POSTPAID
+    if postpaid and account.autorecharge_enabled:
+        account.autorecharge_enabled = False
+        notices.append("Auto-recharge is now off: a Microsoft Customer Agreement account is "
+                       "invoiced after the fact and needs no credits (Microsoft asks MCA "
+                       "customers to turn auto-recharge off).")
+    suspended = account.balance_micros <= 0 and not postpaid
+    if postpaid and account.suspended:
+        notices.append("The account is no longer suspended: post-paid calls do not stop at "
+                       "zero.")
+    if suspended != account.suspended:
+        account.suspended, account.suspended_at = suspended, now if suspended else None
+    return tuple(notices)
 
 
 def _check_timezone(name: str) -> str:

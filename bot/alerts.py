@@ -527,6 +527,8 @@ class AlertMonitor:
         rows = list_thresholds(session=session, account_id=snapshot.id)
         crossed, rearm = threshold_changes(snapshot.balance, [
             ThresholdState(from_micros(row.amount_micros), row.armed) for row in rows])
+        if snapshot.postpaid:
+            crossed = []  # nothing runs low when calls are invoiced after the fact
         for row in rows:
             amount = from_micros(row.amount_micros)
             if amount in crossed or amount in rearm:
@@ -560,9 +562,10 @@ class AlertMonitor:
                          now: datetime) -> list[Alert]:
         alerts = []
         today = now.astimezone(UTC).date()
-        due = runout_due(balance=snapshot.balance, days_left=facts.days_left,
-                         autorecharge=snapshot.autorecharge_enabled,
-                         days_counted=facts.days_counted)
+        # A post-paid account does not run out: its calls are invoiced.
+        due = not snapshot.postpaid and runout_due(
+            balance=snapshot.balance, days_left=facts.days_left,
+            autorecharge=snapshot.autorecharge_enabled, days_counted=facts.days_counted)
         if due and not account.runout_alerted and facts.days_left is not None:
             alerts.append(runout_alert(snapshot, days_left=facts.days_left,
                                        run_out=facts.run_out, average=facts.average,

@@ -87,7 +87,8 @@ def account_table(account: AccountView) -> Table:
     money = lambda amount: format_money(amount, account.currency)  # noqa: E731
     table = Table(title=f"Credits account {account.team_id}", show_header=False)
     table.add_row("Balance", money(account.balance))
-    table.add_row("State", "SUSPENDED (balance at or below zero)" if account.suspended
+    table.add_row("State", "post-paid (never suspended)" if account.postpaid
+                  else "SUSPENDED (balance at or below zero)" if account.suspended
                   else "active")
     table.add_row("Currency", account.currency)
     table.add_row("Region / billing region", f"{account.region} / {account.billing_region}")
@@ -119,16 +120,18 @@ def account_set(
     team_id = team
     try:
         team_id = team or cli_context.resolve_account(None).team_id
-        account = accounts.update(team_id, region=region, billing_region=billing_region,
-                                  billing_type=billing_type, currency=currency,
-                                  timezone=timezone)
+        change = accounts.change_settings(
+            team_id, region=region, billing_region=billing_region, billing_type=billing_type,
+            currency=currency, timezone=timezone)
     except CreditsError as exc:
         if team_id:
             cli_context.audit(team_id=team_id, action="cli.account_set", result="error",
                               arguments=changes, detail=str(exc))
         raise fail(str(exc)) from None
     cli_context.audit(team_id=team_id, action="cli.account_set", arguments=changes)
-    out.print(account_table(account))
+    out.print(account_table(change.account))
+    for notice in change.notices:
+        out.print(f"[yellow]note:[/yellow] {notice}", highlight=False)
 
 
 EXPIRY = re.compile(r"^(\d{4})-(\d{2})$")

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from bot.accounts import AccountView, PaymentMethod, purchase_refusal, view
+from bot.accounts import AccountView, PaymentMethod, check_purchase_allowed, view
 from bot.clock import Clock
 from bot.errors import AccountNotFound, IdempotencyConflict, InvalidAmount, PurchaseNotAllowed
 from bot.ledger import Ledger
@@ -116,9 +116,7 @@ class Deposits:
 
     def _quote(self, account: AccountView, amount: Decimal) -> DepositQuote:
         self._check_amount(amount, account.currency)
-        refusal = purchase_refusal(account)
-        if refusal:
-            raise PurchaseNotAllowed(refusal)
+        check_purchase_allowed(account)
         method = account.payment
         if method is None:
             raise PurchaseNotAllowed("There is no payment method on file. " + HOW_TO_SET_PAYMENT)

@@ -1,8 +1,21 @@
 """Domain errors: each says, in words an admin can act on, what went wrong."""
 
+from collections.abc import Mapping
+
 
 class CreditsError(Exception):
-    """Base of every error the bot explains to its user instead of apologising for."""
+    """Base of every error the bot explains to its user instead of apologising for.
+
+    `texts` may carry the sentence in other languages ("de": …); the message is the English.
+    """
+
+    def __init__(self, *args: object, texts: Mapping[str, str] | None = None) -> None:
+        super().__init__(*args)
+        self.texts = dict(texts or {})
+
+    def text_in(self, language: str) -> str:
+        """The sentence in `language` when the error carries it, else the English one."""
+        return self.texts.get(language, str(self))
 
 
 class InvalidAmount(CreditsError):

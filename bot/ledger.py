@@ -7,6 +7,7 @@ Rules (DESIGN §4):
   still hold always equals the balance when it is positive, and nothing when it is not.
 - A charge is never refused (the calls already happened): the balance may go below zero.
 - At zero or below the account is suspended; a change that brings it above zero lifts that.
+  A post-paid (Microsoft Customer Agreement) account is never suspended: its calls are invoiced.
 - The same idempotency key again applies nothing and returns the first result.
 
 Every function here runs inside the caller's `write_transaction` and locks the account first.
@@ -22,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.accounts import POSTPAID
 from bot.clock import Clock, add_months
 from bot.errors import IdempotencyConflict
 from bot.redaction import redact_card_numbers
@@ -182,10 +184,16 @@ def _move_lots(session: Session, *, account: Account, entry: LedgerEntry, before
         session.add(lot)
 
 
+def suspends(account: Account, balance: int) -> bool:
+    """Whether this balance suspends the account's services (never for post-paid billing)."""
+    return balance <= 0 and account.billing_type != POSTPAID
+
+
 def _set_suspension(account: Account, balance: int, now: datetime) -> None:
-    if balance <= 0 and not account.suspended:
+    suspended = suspends(account, balance)
+    if suspended and not account.suspended:
         account.suspended, account.suspended_at = True, now
-    elif balance > 0 and account.suspended:
+    elif not suspended and account.suspended:
         account.suspended, account.suspended_at = False, None
 
 
@@ -232,7 +240,7 @@ def check_balances(session: Session) -> tuple[int, list[Mismatch]]:
             problems.append(Mismatch(account.team_id, (
                 f"lots hold {from_micros(held)} but the positive balance is "
                 f"{from_micros(max(account.balance_micros, 0))}")))
-        if account.suspended != (account.balance_micros <= 0):
+        if account.suspended != suspends(account, account.balance_micros):
             problems.append(Mismatch(account.team_id, "suspension flag disagrees with balance"))
     return len(accounts), problems
 

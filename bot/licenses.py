@@ -18,9 +18,13 @@ from storage import licenses as licenses_db
 from storage.db import read_session, write_transaction
 from storage.models import License
 
-SKU = "MCOPSTNPP"
-LEGACY_SKU = "MCOPSTNC"  # the older Communications Credits SKU, still found in exports
-SKUS = (SKU, LEGACY_SKU)
+# Microsoft names the license twice: `MCOPSTNC` is the SKU part number (what a tenant's
+# subscribedSkus list and the admin center assign), `MCOPSTNPP` its one service plan (what the
+# PSTN usage report's Capability and Graph's licenseCapability name). Both mean this license;
+# it is stored and shown by its SKU part number.
+SKU = "MCOPSTNC"
+SERVICE_PLAN = "MCOPSTNPP"
+SKUS = (SKU, SERVICE_PLAN)
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,18 @@ class Assignment:
     license: LicenseView
 
 
+def is_credits_license(name: str | None) -> bool:
+    """True when a SKU part number or service plan name (a usage record's capability) is the
+    Communications Credits license, in any case."""
+    return (name or "").strip().upper() in SKUS
+
+
 def normalize_sku(sku: str) -> str:
-    """Accept either Communications Credits SKU, in any case; refuse any other."""
-    code = sku.strip().upper()
-    if code not in SKUS:
-        raise CreditsError(f"{sku!r} is not a Communications Credits SKU ({', '.join(SKUS)}).")
-    return code
+    """The SKU part number for either name of the license, in any case; refuse any other."""
+    if not is_credits_license(sku):
+        raise CreditsError(f"{sku!r} is not the Communications Credits license (SKU {SKU}, "
+                           f"service plan {SERVICE_PLAN}).")
+    return SKU
 
 
 class Licenses:
@@ -110,5 +120,7 @@ class Licenses:
 
 
 def _view(row: License) -> LicenseView:
-    return LicenseView(slack_user_id=row.slack_user_id, email=row.email, sku=row.sku,
+    # Rows written before the names were put right hold the service plan's name.
+    sku = SKU if is_credits_license(row.sku) else row.sku
+    return LicenseView(slack_user_id=row.slack_user_id, email=row.email, sku=sku,
                        assigned_by=row.assigned_by, assigned_at=row.assigned_at)

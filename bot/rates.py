@@ -1,7 +1,16 @@
 """The rate deck and pricing (DESIGN §5): parse and validate decks, rate calls, quote rates.
 
 A call is priced by the longest prefix of its E.164 digits that has a rate in force on the day
-the call started (UTC), in its direction (`outbound` or `tollfree_inbound`). Billed seconds come
+the call started (UTC), in its direction (`outbound` or `tollfree_inbound`), of a number type
+that fits the number. The number's own type comes from phonenumbers' metadata
+(`bot.number_types`): where the longest prefix's row is of another type (`+91 80`, Bangalore's
+landlines, for a number in India's `+91 80` mobile range; `+44`, landline, for `+44 800…`
+toll-free), shorter prefixes are tried, then the country's one rate of the number's type (a row
+of that type whose prefix is the country's, or every such row of the country alike). A country
+without a row of that type prices a landline or mobile by its prefix row as before; toll-free,
+premium-rate and shared-cost numbers are never priced by another type's row: without a row of
+their own they are not priced. A number whose type phonenumbers cannot tell (a masked number,
+a range newer than the metadata) is priced by its prefix. Billed seconds come
 from the initial and recurring increments (61 s on 60/6 bills 66 s); the cost is
 billed_seconds / 60 * rate + connection fee, rounded up to 4 decimals; a 0-second call costs
 nothing. Pricing runs on integer micro-units precomputed per rate, because the importer prices
@@ -36,6 +45,16 @@ from sqlalchemy import Engine
 from bot.clock import Clock
 from bot.countries import country_name, region_for_name
 from bot.errors import InvalidRateDeck, NoRate, UnknownDestination
+from bot.number_types import (
+    ANY,
+    PREMIUM,
+    SPECIAL,
+    calling_code,
+    deck_kind,
+    fits,
+    kind_in_words,
+    number_kind,
+)
 from bot.phone import normalize
 from storage import rates as rates_db
 from storage.db import read_session, write_transaction
@@ -47,6 +66,9 @@ DIRECTIONS = (OUTBOUND, TOLLFREE_INBOUND)
 COLUMNS = ("prefix", "destination", "number_type", "direction", "rate_per_min", "connection_fee",
            "initial_increment", "recurring_increment", "currency", "effective_from")
 SAMPLE_DECK = Path(__file__).parent / "data" / "sample_rates.csv"
+PREFIX_RULE = "prefix"
+TYPE_RULE = "type"
+_AUTO: object = object()  # "the number's type from phonenumbers", the look-ups' default
 MAX_INCREMENT = 3600
 
 
@@ -73,6 +95,11 @@ class RateRow:
     def increments(self) -> str:
         """The billing increments as people write them: `60/6`."""
         return f"{self.initial_increment}/{self.recurring_increment}"
+
+    @property
+    def kind(self) -> str:
+        """The number type this rate is for, in `bot.number_types`' words (`any` if unknown)."""
+        return deck_kind(self.number_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +153,11 @@ class RateQuote:
     others: tuple[RateRow, ...]
     sample: bool
     on: date
+    # How a number's rate was found: `prefix` (its longest prefix with a fitting rate) or
+    # `type` (its number type chose the row); the type, and the row it was not priced by.
+    rule: str = PREFIX_RULE
+    number_kind: str | None = None
+    passed: RateRow | None = None
 
     @property
     def rates(self) -> tuple[RateRow, ...]:
@@ -146,10 +178,11 @@ class RateQuote:
 class _Tariff:
     """A rate with what pricing needs precomputed in integers."""
 
-    __slots__ = ("fee60", "initial", "rate_micros", "recurring", "row", "since")
+    __slots__ = ("fee60", "initial", "kind", "rate_micros", "recurring", "row", "since")
 
     def __init__(self, row: RateRow) -> None:
         self.row = row
+        self.kind = row.kind
         self.since = row.effective_from.toordinal()
         self.rate_micros = _micros(row.rate_per_min)
         self.fee60 = 60 * _micros(row.connection_fee)
@@ -167,79 +200,168 @@ class _Tariff:
         return PricedCall(self.row, duration, billed, cost_e4 * 100)
 
 
-# Per prefix: its one tariff (most prefixes), or the effective dates (ordinals, ascending) and
-# the tariffs in force from each.
+# Per prefix and number type: its one tariff (most), or the effective dates (ordinals,
+# ascending) and the tariffs in force from each.
 _Dated = tuple[tuple[int, ...], tuple[_Tariff, ...]]
 _Entry = _Tariff | _Dated
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The outcome of a look-up: the tariff (None: not priced), the rule that found it, and the
+    row of another type the number was not priced by."""
+
+    tariff: _Tariff | None
+    rule: str
+    passed: RateRow | None
+
+
+def _in_force(entry: _Entry, ordinal: int) -> _Tariff | None:
+    if isinstance(entry, _Tariff):
+        return entry if entry.since <= ordinal else None
+    days, tariffs = entry
+    index = bisect_right(days, ordinal)
+    return tariffs[index - 1] if index else None
+
+
+def _terms(tariff: _Tariff) -> tuple[object, ...]:
+    row = tariff.row
+    return (row.destination, tariff.rate_micros, tariff.fee60, tariff.initial, tariff.recurring)
+
+
 class RateDeck:
-    """An immutable deck in memory: prefixes by direction, probed from the longest."""
+    """An immutable deck in memory: prefixes by direction, probed from the longest, with the
+    rates of each prefix by number type."""
 
     def __init__(self, rows: Iterable[RateRow], *, sample: bool = False, source: str = "",
                  deck_id: str = "") -> None:
-        self.rows = tuple(sorted(rows, key=lambda r: (r.direction, r.prefix, r.effective_from)))
+        self.rows = tuple(sorted(rows, key=lambda r: (r.direction, r.prefix, r.kind,
+                                                      r.effective_from)))
         self.sample = sample
         self.source = source
         self.deck_id = deck_id
         self.currency = self.rows[0].currency if self.rows else None
-        grouped: dict[str, dict[str, list[RateRow]]] = {}
+        grouped: dict[str, dict[str, dict[str, list[RateRow]]]] = {}
         for row in self.rows:
-            grouped.setdefault(row.direction, {}).setdefault(row.prefix, []).append(row)
-        self._tables: dict[str, tuple[dict[str, _Entry], tuple[int, ...]]] = {}
+            (grouped.setdefault(row.direction, {}).setdefault(row.prefix, {})
+             .setdefault(row.kind, []).append(row))
+        self._tables: dict[str, tuple[dict[str, tuple[tuple[str, _Entry], ...]],
+                                      tuple[int, ...]]] = {}
+        self._by_country: dict[tuple[str, str, str], tuple[tuple[str, _Entry], ...]] = {}
+        by_country: dict[tuple[str, str, str], list[tuple[str, _Entry]]] = {}
         for direction, by_prefix in grouped.items():
-            table: dict[str, _Entry] = {
-                prefix: _Tariff(dated[0]) if len(dated) == 1 else (
-                    tuple(r.effective_from.toordinal() for r in dated),
-                    tuple(_Tariff(r) for r in dated))
-                for prefix, dated in by_prefix.items()}
+            table: dict[str, tuple[tuple[str, _Entry], ...]] = {}
+            for prefix, by_kind in by_prefix.items():
+                # Ordinary types first: a number of unknown type takes those before special ones.
+                kinds = sorted(by_kind, key=lambda kind: (kind in SPECIAL, kind))
+                table[prefix] = tuple((kind, _entry(by_kind[kind])) for kind in kinds)
+                code = calling_code(prefix)
+                for kind, entry in table[prefix]:
+                    if code is not None and kind != ANY:
+                        by_country.setdefault((direction, code, kind), []).append(
+                            (prefix, entry))
             lengths = tuple(sorted({len(p) for p in table}, reverse=True))
             self._tables[direction] = (table, lengths)
+        self._by_country = {key: tuple(value) for key, value in by_country.items()}
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def _find(self, digits: str, ordinal: int, direction: str) -> _Tariff | None:
+    def _find(self, digits: str, ordinal: int, direction: str, kind: str | None) -> _Found:
         found = self._tables.get(direction)
         if found is None:
-            return None
+            return _Found(None, PREFIX_RULE, None)
         table, lengths = found
         get = table.get
+        passed: _Tariff | None = None
         # Longest first. A length beyond the number's probes the whole number again, which
         # is still a prefix of it: cheaper than testing the length every time.
         for size in lengths:
-            entry = get(digits[:size])
-            if entry is None:
+            pairs = get(digits[:size])
+            if pairs is None:
                 continue
-            if entry.__class__ is _Tariff:
-                if entry.since <= ordinal:
-                    return entry
-                continue
-            days, tariffs = entry  # type: ignore[misc]
-            index = bisect_right(days, ordinal)
-            if index:
-                return tariffs[index - 1]
-            # No rate of this prefix was in force yet: a shorter prefix may have one.
-        return None
+            chosen: _Tariff | None = None
+            fitting: _Tariff | None = None
+            others = 0
+            for row_kind, entry in pairs:
+                tariff = _in_force(entry, ordinal)
+                if tariff is None:
+                    continue  # not in force yet: a shorter prefix may have one
+                others += 1
+                if kind is not None and row_kind == kind:
+                    chosen = tariff
+                elif fitting is None and fits(row_kind, kind):
+                    fitting = tariff
+                elif passed is None and others == 1:
+                    passed = tariff
+            if chosen is None and fitting is not None:
+                chosen = fitting
+            if chosen is not None:
+                by_type = passed is not None or (kind is not None and others > 1
+                                                 and chosen.kind == kind)
+                if passed is chosen:
+                    passed = None
+                return _Found(chosen, TYPE_RULE if by_type else PREFIX_RULE,
+                              passed.row if passed is not None else None)
+        if kind is not None:
+            country = self._country_rate(digits, ordinal, direction, kind)
+            if country is not None:
+                return _Found(country, TYPE_RULE, passed.row if passed else None)
+        if passed is not None and kind not in SPECIAL:
+            # The country has no rate of this type: its prefix prices it, as it says.
+            return _Found(passed, PREFIX_RULE, None)
+        return _Found(None, TYPE_RULE if passed else PREFIX_RULE,
+                      passed.row if passed else None)
 
-    def match(self, digits: str, on: date, direction: str = OUTBOUND) -> RateRow | None:
-        """The rate for E.164 digits in force on a day, by longest prefix."""
-        tariff = self._find(digits, on.toordinal(), direction)
-        return None if tariff is None else tariff.row
+    def _country_rate(self, digits: str, ordinal: int, direction: str,
+                      kind: str) -> _Tariff | None:
+        """The country's one rate of a number type: None if it has none, or several that
+        differ (then only a prefix could tell which)."""
+        code = calling_code(digits)
+        if code is None:
+            return None
+        tariffs = [t for _, entry in self._by_country.get((direction, code, kind), ())
+                   if (t := _in_force(entry, ordinal)) is not None]
+        if not tariffs or len({_terms(t) for t in tariffs}) > 1:
+            return None
+        return min(tariffs, key=lambda t: len(t.row.prefix))
+
+    def lookup(self, digits: str, on: date, direction: str = OUTBOUND, *,
+               kind: str | None | object = _AUTO) -> tuple[RateRow | None, str, RateRow | None]:
+        """(the rate, the rule that found it, the row of another type passed over) for E.164
+        digits on a day; `kind` is the number's type (by default from phonenumbers)."""
+        found = self._find(digits, on.toordinal(), direction, self._kind(digits, direction,
+                                                                          kind))
+        return (found.tariff.row if found.tariff else None), found.rule, found.passed
+
+    def _kind(self, digits: str, direction: str, kind: str | None | object) -> str | None:
+        if kind is not _AUTO:
+            return kind  # type: ignore[return-value]
+        # A call to one of our own toll-free numbers is priced as such, whatever it is.
+        return number_kind(digits) if direction == OUTBOUND else None
+
+    def match(self, digits: str, on: date, direction: str = OUTBOUND, *,
+              kind: str | None | object = _AUTO) -> RateRow | None:
+        """The rate for E.164 digits in force on a day (see the module's rules)."""
+        return self.lookup(digits, on, direction, kind=kind)[0]
 
     def price_e164_digits(self, digits: str, start: datetime, duration_seconds: int,
-                          direction: str = OUTBOUND) -> PricedCall | None:
+                          direction: str = OUTBOUND, *,
+                          kind: str | None | object = _AUTO) -> PricedCall | None:
         """Price a call to E.164 digits (no `+`); None when no prefix matches (the fast path)."""
         if duration_seconds < 0:
             raise ValueError("a call cannot last a negative number of seconds")
-        tariff = self._find(digits, _utc_ordinal(start), direction)
+        tariff = self._find(digits, _utc_ordinal(start), direction,
+                            self._kind(digits, direction, kind)).tariff
         return None if tariff is None else tariff.price(duration_seconds)
 
     def price(self, number_or_e164: str, start: datetime, duration_seconds: int,
               direction: str = OUTBOUND, *, region: str | None = None) -> PricedCall | None:
         """Price a call to a number as written (raises InvalidNumber); None when no rate."""
         destination = normalize(number_or_e164, region)
-        return self.price_e164_digits(destination.digits, start, duration_seconds, direction)
+        # The type of a masked number is not known: its prefix prices it.
+        return self.price_e164_digits(destination.digits, start, duration_seconds, direction,
+                                      kind=None if destination.masked else _AUTO)
 
     def quote(self, query: str, *, region: str | None = "US", on: date) -> RateQuote:
         """Answer `/credits rate`: a number, a country (English, German, ISO) or "toll-free X"."""
@@ -271,12 +393,15 @@ class RateDeck:
 
     def _number_quote(self, query: str, text: str, region: str | None, on: date) -> RateQuote:
         destination = normalize(text, region)
-        row = self.match(destination.digits, on)
+        kind = None if destination.masked else number_kind(destination.digits)
+        row, rule, passed = self.lookup(destination.digits, on, kind=kind)
         if row is None:
+            if passed is not None and kind is not None:
+                raise not_priceable(destination.e164, destination.region, kind, passed)
             raise NoRate(f"The deck has no rate for {destination.e164}.")
         return RateQuote(query=query, kind="number", region=destination.region,
                          number=destination.e164, main=row, mobile=None, others=(),
-                         sample=self.sample, on=on)
+                         sample=self.sample, on=on, rule=rule, number_kind=kind, passed=passed)
 
     def _country_quote(self, query: str, target: str, on: date) -> RateQuote:
         code = phonenumbers.country_code_for_region(target)
@@ -305,13 +430,47 @@ class RateDeck:
             ordinal = on.toordinal()
             for prefix in sorted(table):
                 if prefix.startswith(code):
-                    tariff = self._find(prefix, ordinal, TOLLFREE_INBOUND)
+                    tariff = self._find(prefix, ordinal, TOLLFREE_INBOUND, None).tariff
                     if tariff is not None and tariff.row.prefix == prefix:
                         rows.append(tariff.row)
         if not rows:
             raise NoRate(f"The deck has no toll-free rate for {country_name(target)}.")
         return RateQuote(query=query, kind="tollfree", region=target, number=None, main=rows[0],
                          mobile=None, others=tuple(rows[1:]), sample=self.sample, on=on)
+
+
+def _entry(dated: list[RateRow]) -> _Entry:
+    if len(dated) == 1:
+        return _Tariff(dated[0])
+    return (tuple(r.effective_from.toordinal() for r in dated),
+            tuple(_Tariff(r) for r in dated))
+
+
+_NOT_PRICEABLE = {
+    "en": "{number} is a {kind} number (by phonenumbers' metadata), and the deck has no {kind} "
+          "rate for {country}: it is not priced as {destination} (+{prefix}, {row_kind}).",
+    "de": "{number} ist eine Nummer der Art „{kind}“ (laut den Metadaten von phonenumbers), "
+          "und das Tarifverzeichnis hat dafür keinen Tarif für {country}: sie wird nicht wie "
+          "{destination} (+{prefix}, {row_kind}) berechnet.",
+}
+PREMIUM_NOTE = {
+    "en": "Premium-rate numbers cannot be dialled with Communications Credits in many regions.",
+    "de": "Premium-Nummern (Mehrwertdienste) sind in vielen Regionen mit Communications "
+          "Credits nicht anwählbar.",
+}
+
+
+def not_priceable(number: str, region: str | None, kind: str, passed: RateRow) -> NoRate:
+    """The refusal of a number the deck has no rate of its type for, in English and German."""
+    texts = {}
+    for language, sentence in _NOT_PRICEABLE.items():
+        text = sentence.format(
+            number=number, kind=kind_in_words(kind, language),
+            country=country_name(region, language) if region else passed.destination,
+            destination=passed.destination, prefix=passed.prefix,
+            row_kind=kind_in_words(passed.kind, language))
+        texts[language] = text + (" " + PREMIUM_NOTE[language] if kind == PREMIUM else "")
+    return NoRate(texts["en"], texts=texts)
 
 
 _QUOTE_USAGE = ("Ask for a number (`+44 20 7946 0000`, `0049301234567`), a country (`Germany`, "
@@ -375,7 +534,7 @@ def parse_deck(text: str) -> tuple[list[RateRow], list[DeckError]]:
     rows: list[RateRow] = []
     header: list[str] | None = None
     positions: list[int] = []
-    seen: dict[tuple[str, str, date], int] = {}
+    seen: dict[tuple[str, str, str, date], int] = {}
     currency: str | None = None
     try:
         for cells in reader:
@@ -401,10 +560,10 @@ def parse_deck(text: str) -> tuple[list[RateRow], list[DeckError]]:
                 if row.currency != currency:
                     problems.append(f"currency {row.currency} differs from the deck's {currency}"
                                     " (one currency per deck)")
-                key = (row.prefix, row.direction, row.effective_from)
+                key = (row.prefix, row.direction, row.kind, row.effective_from)
                 if key in seen:
-                    problems.append(f"+{row.prefix} {row.direction} from {row.effective_from} "
-                                    f"repeats line {seen[key]}")
+                    problems.append(f"+{row.prefix} {row.direction} {row.number_type} from "
+                                    f"{row.effective_from} repeats line {seen[key]}")
                 else:
                     seen[key] = line
             if problems:

@@ -39,7 +39,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from bot import ledger as ledger_rules
-from bot.accounts import PaymentMethod, purchase_refusal, view
+from bot.accounts import POSTPAID, PaymentMethod, purchase_refusal, view
 from bot.clock import Clock
 from bot.errors import PaymentFailed
 from bot.ledger import Ledger, Posting
@@ -473,7 +473,9 @@ def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
 
 
 def _wants_recharge(account: Account) -> bool:
-    return (account.autorecharge_enabled and account.autorecharge_below_micros is not None
+    # A post-paid (MCA) account is invoiced for its calls: it never buys credits.
+    return (account.autorecharge_enabled and account.billing_type != POSTPAID
+            and account.autorecharge_below_micros is not None
             and bool(account.autorecharge_amount_micros)
             and account.balance_micros < account.autorecharge_below_micros)
 
@@ -493,6 +495,9 @@ def _retry_due(failed: RechargeAttempt, account: Account, now: datetime) -> bool
 
 def _blocker(account: Account) -> tuple[str, str] | None:
     """Why this account's open attempt must not be paid now: (reason, code), or None."""
+    if account.billing_type == POSTPAID:  # (the switch also turned auto-recharge off)
+        return ("The account is billed post-paid now (Microsoft Customer Agreement): it needs no "
+                "credits."), "cancelled"
     if not account.autorecharge_enabled:
         return "Auto-recharge was turned off.", "cancelled"
     if not _wants_recharge(account):

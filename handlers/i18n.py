@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.errors import CreditsError
+
 MESSAGES: dict[str, dict[str, str]] = {
     "balance_is": {"en": "Your Communications Credits balance is *{balance}*.",
                    "de": "Ihr Guthaben an Communications Credits beträgt *{balance}*."},
@@ -12,6 +14,19 @@ MESSAGES: dict[str, dict[str, str]] = {
               "*suspended* until credits are added.",
         "de": ":red_circle: Das Guthaben beträgt *{balance}*: gebührenfreie Nummern und "
               "Einwahl sind *gesperrt*, bis Guthaben aufgeladen wird."},
+    "balance_postpaid": {
+        "en": ":receipt: Billed post-paid (Microsoft Customer Agreement): calls are invoiced "
+              "after they are made, so no credits are needed and nothing stops at zero. "
+              "Spend this month ({month}): *{spend}*.",
+        "de": ":receipt: Nachträgliche Abrechnung (Microsoft-Kundenvertrag): Anrufe werden "
+              "nach dem Gespräch in Rechnung gestellt; es braucht kein Guthaben, und bei null "
+              "wird nichts gesperrt. Ausgaben diesen Monat ({month}): *{spend}*."},
+    "state_postpaid": {"en": "post-paid (never suspended)",
+                       "de": "nachträgliche Abrechnung (nie gesperrt)"},
+    "autorecharge_postpaid": {"en": "off (not used with post-paid billing)",
+                              "de": "aus (bei nachträglicher Abrechnung nicht genutzt)"},
+    "label_credits_left": {"en": "Credits left (used before invoicing)",
+                           "de": "Restguthaben (wird vor der Rechnung verbraucht)"},
     "state_active": {"en": "active", "de": "aktiv"},
     "state_suspended": {"en": "suspended (at or below zero)",
                         "de": "gesperrt (Guthaben null oder darunter)"},
@@ -476,6 +491,11 @@ def translate(catalogue: Catalogue, key: str, locale: str | None, **values: Any)
     translation), filled in."""
     entry = catalogue[key]
     return entry.get(language(locale), entry["en"]).format(**values)
+
+
+def error_text(error: CreditsError, locale: str | None) -> str:
+    """A domain error's sentence in the user's language, where the error carries one."""
+    return error.text_in(language(locale))
 
 
 def t(key: str, locale: str | None, **values: Any) -> str:

@@ -34,6 +34,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": ":warning: Das sind BEISPIELPREISE aus dem mitgelieferten Tarifverzeichnis, nicht "
               "die Ihres Anbieters. Ein Operator lädt das echte mit `credits-bot rates load "
               "FILE`."},
+    "rate_rule_prefix": {
+        "en": "Priced by the deck's row for {prefix} ({kind}), the number's longest prefix "
+              "with a rate.",
+        "de": "Berechnet nach der Zeile {prefix} ({kind}) des Tarifverzeichnisses, dem längsten "
+              "Präfix der Nummer mit einem Tarif."},
+    "rate_rule_type": {
+        "en": "By phonenumbers' metadata this is a {kind} number: priced by {country}'s {kind} "
+              "rate ({prefix}).",
+        "de": "Laut den Metadaten von phonenumbers ist das eine Nummer der Art „{kind}“: "
+              "berechnet nach dem Tarif dieser Art für {country} ({prefix})."},
+    "rate_rule_instead": {
+        "en": "Not by {destination} ({prefix}, {kind}): that row is for another type.",
+        "de": "Nicht nach {destination} ({prefix}, {kind}): diese Zeile gilt für eine andere "
+              "Art."},
     "rate_source": {"en": "Rate deck {source}, prices in force on {day}.",
                     "de": "Tarifverzeichnis {source}, Preise gültig am {day}."},
     "rate_ask": {

@@ -136,7 +136,7 @@ class License(SQLModel, table=True):
     account_id: int = Field(foreign_key="accounts.id")
     slack_user_id: str = Field(max_length=32)
     email: str | None = Field(default=None, max_length=254)
-    sku: str = Field(default="MCOPSTNPP", max_length=16)
+    sku: str = Field(default="MCOPSTNC", max_length=16)  # the SKU part number
     assigned_by: str = Field(default="", max_length=64)
     assigned_at: datetime = Field(sa_column=_time())
     removed_by: str | None = Field(default=None, max_length=64)

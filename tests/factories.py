@@ -77,7 +77,7 @@ def add_licenses(engine: Engine, clock: Clock, *, account_id: int, count: int) -
     statement = text(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
         "INSERT INTO licenses (account_id, slack_user_id, email, sku, assigned_by, assigned_at) "
-        "SELECT :account_id, 'UGEN' || i, 'user' || i || '@contoso.example', 'MCOPSTNPP', "
+        "SELECT :account_id, 'UGEN' || i, 'user' || i || '@contoso.example', 'MCOPSTNC', "
         "'test', :now FROM n").bindparams(bindparam("now", type_=UTCDateTime()))
     if count > 0:
         with write_transaction(engine) as session:

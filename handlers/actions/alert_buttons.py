@@ -40,6 +40,7 @@ from handlers.blocks.deposit import (
 from handlers.commands import usage as usage_command
 from handlers.commands.base import Invocation
 from handlers.context import HandlerContext
+from handlers.i18n import error_text
 
 Respond = Callable[..., Any]
 MAX_VALUE = 150  # alert keys are short; anything longer is not one of ours
@@ -133,7 +134,7 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         return
     except CreditsError as exc:
         _audit(ctx, click, "error", {"amount": str(amount)}, str(exc))
-        answer(respond, error_reply(str(exc)), replace_original=False)
+        answer(respond, error_reply(error_text(exc, locale)), replace_original=False)
         return
     _audit(ctx, click, "ok", {"amount": str(amount), "entry": result.entry_id},
            None if result.applied else "bought before")

@@ -30,6 +30,7 @@ from handlers.blocks.deposit import (
 )
 from handlers.commands.deposit import operation_key
 from handlers.context import HandlerContext
+from handlers.i18n import error_text
 
 Respond = Callable[..., Any]
 # A click on an operation that is done or under way leaves the message showing that outcome.
@@ -90,7 +91,7 @@ def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         return
     except CreditsError as exc:
         _fail(ctx, click, op, str(exc))
-        answer(respond, error_reply(str(exc)), replace_original=True)
+        answer(respond, error_reply(error_text(exc, locale)), replace_original=True)
         return
     except Exception:
         # The key makes a retry safe, so a crash gives the operation back rather than lose it.

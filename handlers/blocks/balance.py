@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bot.money import format_money
+from decimal import Decimal
+
+from babel.dates import format_date
+
+from bot.money import format_money, normalize_locale
 from bot.summary import AccountSummary
 from handlers.blocks.common import context, fields, section
 from handlers.i18n import t
@@ -10,6 +14,8 @@ from handlers.reply import Reply
 
 
 def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
+    if summary.account.postpaid:
+        return postpaid_reply(summary, locale=locale)
     account = summary.account
     money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
     balance = money(account.balance)
@@ -37,6 +43,26 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     if account.suspended:
         blocks.append(context(t("suspended_hint", locale)))
     return Reply(text=text, blocks=blocks)
+
+
+def postpaid_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
+    """A post-paid (Microsoft Customer Agreement) account: what this month's calls cost so far,
+    never a suspension, a run-out date or a hint to buy credits."""
+    account = summary.account
+    money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
+    month = (format_date(summary.postpaid_month, "MMMM y", locale=normalize_locale(locale))
+             if summary.postpaid_month else "")
+    headline = t("balance_postpaid", locale, month=month,
+                 spend=money(summary.postpaid_spend or Decimal(0)))
+    spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
+             else t("no_data", locale))
+    pairs = [(t("label_state", locale), t("state_postpaid", locale)),
+             (t("label_autorecharge", locale), t("autorecharge_postpaid", locale))]
+    if account.balance > 0:  # Microsoft uses up credits bought before the switch first
+        pairs.append((t("label_credits_left", locale), money(account.balance)))
+    pairs.append((t("label_daily_spend", locale), spend))
+    text = headline + "\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
+    return Reply(text=text, blocks=[section(headline), fields(pairs)])
 
 
 def run_out_text(summary: AccountSummary, *, locale: str | None) -> str:

@@ -11,8 +11,10 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from bot.countries import country_name
 from bot.money import normalize_locale
-from bot.rates import TOLLFREE_INBOUND, RateQuote, RateRow
+from bot.number_types import PREMIUM, kind_in_words
+from bot.rates import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow
 from handlers.blocks.common import context, header, section
+from handlers.i18n import language
 from handlers.reply import Reply
 from handlers.usage_text import price, say
 
@@ -57,6 +59,29 @@ def place_of(quote: RateQuote, locale: str | None) -> str:
     return country_name(quote.region, locale) if quote.region else quote.main.destination
 
 
+def rule_notes(quote: RateQuote, *, locale: str | None) -> list[str]:
+    """Which rule priced a number (its prefix, or its number type), and a premium's caveat."""
+    if quote.kind != "number":
+        return []
+    lang = language(locale)
+    row = quote.main
+    notes = []
+    if quote.rule == TYPE_RULE and quote.number_kind:
+        country = country_name(quote.region, locale) if quote.region else row.destination
+        notes.append(say("rate_rule_type", locale, kind=kind_in_words(quote.number_kind, lang),
+                         country=country, prefix=row.display_prefix))
+        if quote.passed is not None:
+            notes.append(say("rate_rule_instead", locale, destination=quote.passed.destination,
+                             prefix=quote.passed.display_prefix,
+                             kind=kind_in_words(quote.passed.kind, lang)))
+    else:
+        notes.append(say("rate_rule_prefix", locale, prefix=row.display_prefix,
+                         kind=kind_in_words(row.kind, lang)))
+    if row.kind == PREMIUM:
+        notes.append(PREMIUM_NOTE[lang])
+    return notes
+
+
 def rate_reply(quote: RateQuote, *, source: str, locale: str | None) -> Reply:
     """`/credits rate …` and the DM rate question: the quote's rates, sample prices flagged."""
     place = place_of(quote, locale)
@@ -66,7 +91,8 @@ def rate_reply(quote: RateQuote, *, source: str, locale: str | None) -> Reply:
     place = quote.place(locale) if quote.kind == "tollfree" else place
     lines = [rate_line(row, prefixes, locale=locale) for row, prefixes in grouped(quote.rates)]
     title = say("rate_title", locale, place=place)
-    notes = [say("rate_source", locale, source=source or "?",
+    notes = [*rule_notes(quote, locale=locale),
+             say("rate_source", locale, source=source or "?",
                  day=format_date(quote.on, format="medium", locale=normalize_locale(locale)))]
     if quote.sample:
         notes.insert(0, say("rate_sample", locale))

@@ -14,6 +14,7 @@ from bot.errors import CreditsError, InsufficientRights
 from handlers.blocks.common import error_reply
 from handlers.commands.base import Invocation, Reply, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import error_text
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class Router:
         except UsageError as exc:
             return error_reply(str(exc), usage=sub.usage)
         except CreditsError as exc:
-            return error_reply(str(exc))
+            return error_reply(self._error_text(exc, invocation))
         return None
 
     def is_slow(self, command: dict[str, Any]) -> bool:
@@ -76,12 +77,17 @@ class Router:
                 audit.record(team_id=invocation.team_id, actor=invocation.user_id,
                              action=f"command.{sub.name}", result="error",
                              arguments={"text": invocation.text}, detail=str(exc))
-            return error_reply(str(exc))
+            return error_reply(self._error_text(exc, invocation))
         if sub.needs_admin(invocation.args):
             audit.record(team_id=invocation.team_id, actor=invocation.user_id,
                          action=f"command.{sub.name}", result="ok",
                          arguments={"text": invocation.text})
         return reply
+
+    def _error_text(self, error: CreditsError, invocation: Invocation) -> str:
+        if not error.texts:
+            return str(error)  # English only: no need to ask Slack for the user's locale
+        return error_text(error, self.ctx.directory.locale(invocation.user_id))
 
     def _check_rights(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
         if not sub.needs_admin(invocation.args):

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from bot.accounts import Accounts, PaymentMethod, purchase_refusal
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
-from bot.ledger import Ledger
+from bot.ledger import Ledger, check_balances
+from storage.db import read_session
 from tests.conftest import START
 from tests.factories import make_account
 
@@ -143,17 +144,21 @@ def test_card_expires_after_its_month():
     assert not PaymentMethod("invoice", po="PO-1").expired(datetime(2099, 1, 1, tzinfo=UTC))
 
 
-@pytest.mark.parametrize(("settings", "words"), [
-    ({"billing_type": "csp"}, "reseller"),
-    ({"billing_type": "mca"}, "post-paid"),
-    ({"region": "DE"}, "region (DE) differs from its billing region (US)"),
+@pytest.mark.parametrize(("settings", "words", "german"), [
+    ({"billing_type": "csp"}, "reseller", "Reseller"),
+    ({"billing_type": "mca"}, "needs no Communications Credits", "braucht es keine"),
+    ({"billing_type": "ea", "region": "DE"},
+     "organization is in DE and its billing address in US: Microsoft says such an organization "
+     "might not be able to buy Communications Credits. Open a support request",
+     "Supportanfrage"),
 ])
-def test_purchase_refusal_follows_microsofts_rules(engine, clock, settings, words):
+def test_purchase_refusal_follows_microsofts_rules(engine, clock, settings, words, german):
     account = make_account(engine, clock, **settings)
     reason = purchase_refusal(account)
     assert reason is not None and words in reason
-    with pytest.raises(PurchaseNotAllowed, match=words.split(" ")[0]):
+    with pytest.raises(PurchaseNotAllowed, match=words.split(" ")[0]) as refused:
         Accounts(engine, clock).require_purchase_allowed(account)
+    assert german in refused.value.text_in("de") and refused.value.text_in("en") == reason
 
 
 @pytest.mark.parametrize("billing_type", ["mosa", "ea"])
@@ -164,10 +169,44 @@ def test_a_normal_account_may_buy(engine, clock, billing_type):
     Accounts(engine, clock).require_purchase_allowed(account)
 
 
-def test_purchase_refusal_is_a_pure_rule_over_the_view(engine, clock):
-    account = make_account(engine, clock)
-    assert purchase_refusal(account) is None
-    assert purchase_refusal(replace(account, billing_region="GB")) is not None
+def test_the_region_caveat_is_microsofts_for_enterprise_agreements_only(engine, clock):
+    # MOSA accounts buy whatever region they are billed in; only an EA organization billed
+    # in another region "might not be able to buy".
+    account = make_account(engine, clock, region="DE", billing_region="US")
+    assert account.billing_type == "mosa" and purchase_refusal(account) is None
+    assert purchase_refusal(replace(account, billing_type="ea")) is not None
+    assert purchase_refusal(replace(account, billing_type="ea", region="US")) is None
+
+
+def test_switching_to_mca_turns_auto_recharge_off_and_ends_the_suspension(engine, clock):
+    accounts = Accounts(engine, clock)
+    account = make_account(engine, clock, balance=Decimal(100))
+    accounts.set_autorecharge("T1", enabled=True, amount=Decimal(100), below=Decimal(20))
+    Ledger(engine, clock).charge(account_id=account.id, amount=Decimal(130), key="c1",
+                                 actor="test")
+    assert accounts.get("T1").suspended
+    change = accounts.change_settings("T1", billing_type="mca")
+    assert not change.account.autorecharge_enabled and not change.account.suspended
+    assert change.account.postpaid
+    assert any("Auto-recharge is now off" in notice for notice in change.notices)
+    assert accounts.get("T1").autorecharge_enabled is False
+    # More calls below zero never suspend a post-paid account, and the books still check.
+    Ledger(engine, clock).charge(account_id=account.id, amount=Decimal(5), key="c2",
+                                 actor="test")
+    assert not accounts.get("T1").suspended
+    with read_session(engine) as session:
+        assert check_balances(session)[1] == []
+    # Back to prepaid billing below zero: suspended again, and the check agrees.
+    back = accounts.change_settings("T1", billing_type="mosa").account
+    assert back.suspended and back.balance == Decimal(-35)
+    with read_session(engine) as session:
+        assert check_balances(session)[1] == []
+
+
+def test_a_switch_that_changes_nothing_else_says_nothing(engine, clock):
+    change = Accounts(engine, clock).change_settings("T1", billing_type="mca")
+    assert not change.account.autorecharge_enabled
+    assert not any("Auto-recharge" in notice for notice in change.notices)
 
 
 def test_resolve_with_no_account(engine, clock):

@@ -315,3 +315,17 @@ def test_without_a_channel_the_relay_picks_the_admins_at_delivery(services, engi
 def _rows(engine):
     with read_session(engine) as session:
         return list(outbox_db.list_messages(session=session))
+
+
+def test_a_post_paid_account_gets_no_low_zero_or_run_out_alerts(services, engine, clock,
+                                                                account):
+    # An MCA account's calls are invoiced: the balance running low or below zero stops
+    # nothing, so none of the alerts that say so fire, from the hook or from the sweep.
+    services.accounts.update(account.team_id, billing_type="mca")
+    daily_spend(services, account, clock, [D(100)] * 9)  # 100 left, 100 a day: out tomorrow
+    spend(services, account, 1200, "big")  # far below zero
+    assert not services.accounts.get(account.team_id).suspended
+    swept = [a.kind for a in monitor(services).check_account(account.id)]
+    assert swept == [alerts.SPIKE]  # what it spends is still watched
+    kinds = [k for k, _ in sent(engine)]
+    assert alerts.ZERO not in kinds and alerts.LOW not in kinds and alerts.RUNOUT not in kinds

@@ -42,6 +42,16 @@ def test_account_set_and_payment_method_then_show(cli_db):
         assert expected in output
 
 
+def test_switching_to_mca_says_that_auto_recharge_is_off(cli_db):
+    invoke("account", "set", "--team", "T1")
+    cli_context.accounts().set_autorecharge("T1", enabled=True, amount=Decimal(500),
+                                            below=Decimal(100))
+    code, output = invoke("account", "set", "--team", "T1", "--billing-type", "mca")
+    assert code == 0 and "Auto-recharge is now off" in output
+    assert "post-paid (never suspended)" in output and "SUSPENDED" not in output
+    assert not cli_context.accounts().get("T1").autorecharge_enabled
+
+
 @pytest.mark.parametrize("args, message", [
     (["--region", "XX"], "two-letter country code"),
     (["--billing-type", "prepaid"], "mosa, ea, mca, csp"),

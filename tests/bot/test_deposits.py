@@ -86,10 +86,16 @@ def test_bounds_come_from_the_constructor(engine, clock, gateway):
                  max_deposit=Decimal(5))
 
 
+def test_a_mosa_account_billed_in_another_region_may_buy(engine, clock, deposits, gateway):
+    make_account(engine, clock, region="DE", billing_region="US")
+    assert deposits.deposit("T1", Decimal(100), key="d1", actor="U1").applied
+    assert len(gateway.charges) == 1
+
+
 @pytest.mark.parametrize(("settings", "words"), [
     ({"billing_type": "csp"}, "reseller"),
     ({"billing_type": "mca"}, "post-paid"),
-    ({"region": "DE"}, "billing region"),
+    ({"billing_type": "ea", "region": "DE"}, "billing address in US"),
 ])
 def test_accounts_that_may_not_buy_get_microsofts_advice(engine, clock, deposits, gateway,
                                                          settings, words):

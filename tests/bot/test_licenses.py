@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from bot.errors import CreditsError
-from bot.licenses import LEGACY_SKU, SKU, Licenses, normalize_sku
-from storage.db import read_session
+from bot.licenses import SERVICE_PLAN, SKU, Licenses, is_credits_license, normalize_sku
+from storage.db import read_session, write_transaction
 from storage.models import License
 from tests.factories import make_account
 
@@ -63,14 +63,32 @@ def test_list_is_oldest_first_and_per_account(engine, clock):
     assert licenses.count(account_id=other.id) == 1
 
 
-def test_legacy_sku_is_accepted_and_others_refused(engine, clock):
+def test_the_sku_is_mcopstnc_and_its_service_plan_means_the_same_license(engine, clock):
+    # Microsoft: SKU part number MCOPSTNC; MCOPSTNPP is its service plan (usage's Capability).
+    assert (SKU, SERVICE_PLAN) == ("MCOPSTNC", "MCOPSTNPP")
     account = make_account(engine, clock)
     licenses = Licenses(engine, clock)
     done = licenses.assign(account_id=account.id, slack_user_id="U1", email=None, actor="A",
-                           sku="mcopstnc")
-    assert done.license.sku == LEGACY_SKU == normalize_sku(" MCOPSTNC ")
-    with pytest.raises(CreditsError, match="not a Communications Credits SKU"):
+                           sku="mcopstnpp")
+    assert done.license.sku == "MCOPSTNC" == normalize_sku(" MCOPSTNPP ")
+    assert normalize_sku("mcopstnc") == "MCOPSTNC"
+    with read_session(engine) as session:
+        assert session.exec(select(License.sku)).all() == ["MCOPSTNC"]
+    assert is_credits_license(" mcopstnpp") and is_credits_license("MCOPSTNC")
+    assert not is_credits_license("MCOPSTN1") and not is_credits_license(None)
+    with pytest.raises(CreditsError, match="not the Communications Credits license"):
         normalize_sku("MCOEV")
+
+
+def test_a_row_stored_under_the_service_plan_name_is_shown_by_the_sku(engine, clock):
+    account = make_account(engine, clock)
+    with write_transaction(engine) as session:
+        session.add(License(account_id=account.id, slack_user_id="U1", email=None,
+                            sku="MCOPSTNPP", assigned_by="A", assigned_at=clock.now()))
+    licenses = Licenses(engine, clock)
+    assert [v.sku for v in licenses.list(account_id=account.id)] == ["MCOPSTNC"]
+    again = licenses.assign(account_id=account.id, slack_user_id="U1", email=None, actor="B")
+    assert (again.outcome, again.license.sku) == ("already", "MCOPSTNC")
 
 
 def test_concurrent_assignments_of_one_user_make_one_license(engine, clock):

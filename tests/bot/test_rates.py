@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.errors import InvalidNumber, InvalidRateDeck, NoRate, UnknownDestination
 from bot.money import round_up
+from bot.phone import normalize
 from bot.rates import (
     COLUMNS,
     OUTBOUND,
@@ -201,7 +202,8 @@ def test_toll_free_inbound_is_its_own_direction():
     inbound = deck.price("+1 800 555 0100", START, 60, TOLLFREE_INBOUND)
     outbound = deck.price("+1 800 555 0100", START, 60)
     assert inbound is not None and inbound.cost == Decimal("0.0300")
-    assert outbound is not None and outbound.prefix == "1"
+    # Dialled out, the toll-free number is no ordinary US number: `any` does not price it.
+    assert outbound is None
     assert deck.price("+1 415 555 0100", START, 60, TOLLFREE_INBOUND) is None
 
 
@@ -509,3 +511,100 @@ def test_price_with_a_stored_deck(engine, clock):
                  now=clock.now())
     priced = current_deck(engine).price("+49 30 1234567", clock.now() - timedelta(days=1), 61)
     assert priced is not None and priced.cost == Decimal("0.0242")
+
+
+# --- number types ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample() -> RateDeck:
+    rows, errors = load_deck_file(SAMPLE_DECK)
+    assert errors == []
+    return RateDeck(rows, sample=True)
+
+
+TODAY = date(2026, 11, 2)
+
+
+def test_an_indian_mobile_in_the_80_range_is_priced_as_a_mobile(sample):
+    row, rule, passed = sample.lookup("918012345678", TODAY)
+    assert (row.destination, row.prefix, rule) == ("India - Mobile", "918", "type")
+    assert passed is not None and passed.destination == "India - Bangalore"
+    landline, rule, _ = sample.lookup("918023456789", TODAY)
+    assert (landline.destination, rule) == ("India - Bangalore", "prefix")
+    assert sample.price("+91 80 1234 5678", START, 60).cost == Decimal("0.0800")
+
+
+@pytest.mark.parametrize(("number", "country"), [
+    ("+44 800 123 4567", "United Kingdom"), ("+49 800 1234567", "Germany"),
+    ("+41 800 123 456", "Switzerland"), ("+33 801 12 34 56", "France"),
+    ("+81 120 123 456", "Japan"), ("+61 1800 123 456", "Australia")])
+def test_a_foreign_toll_free_number_dialled_out_is_not_a_landline(sample, number, country):
+    digits = normalize_digits(number)
+    row, rule, passed = sample.lookup(digits, TODAY)
+    assert row.kind == "tollfree" and row.direction == OUTBOUND
+    assert row.destination == f"{country} - Toll-free" and rule == "type"
+    assert passed is not None and passed.kind in ("landline", "any")
+    priced = sample.price(number, START, 60)
+    assert priced.rate == row != passed
+
+
+def normalize_digits(number: str) -> str:
+    return normalize(number).digits
+
+
+def test_us_premium_rate_is_not_priced_at_the_us_rate(sample):
+    assert sample.lookup("19005551234", TODAY)[0] is None
+    assert sample.price("+1 900 555 1234", START, 60) is None
+    with pytest.raises(NoRate) as refused:
+        sample.quote("+1 900 555 1234", on=TODAY)
+    english = str(refused.value)
+    assert "+19005551234 is a premium-rate number" in english
+    assert "no premium-rate rate for United States" in english
+    assert "not priced as United States (+1, any type)" in english
+    assert "cannot be dialled with Communications Credits in many regions" in english
+    assert "Premium-Nummern" in refused.value.text_in("de")
+
+
+def test_a_quote_of_a_number_says_which_rule_priced_it(sample):
+    london = sample.quote("+44 20 7946 0000", on=TODAY)
+    assert (london.rule, london.number_kind, london.passed) == ("prefix", "landline", None)
+    mobile = sample.quote("+91 80 1234 5678", on=TODAY)
+    assert (mobile.rule, mobile.number_kind, mobile.main.prefix) == ("type", "mobile", "918")
+    masked = sample.quote("+91 80 1234 ****", on=TODAY)  # its type cannot be told
+    assert (masked.rule, masked.number_kind, masked.main.prefix) == ("prefix", None, "9180")
+
+
+def test_a_country_without_a_row_of_the_type_prices_ordinary_numbers_by_prefix():
+    deck = RateDeck([row("49", "0.0220", number_type="landline", destination="Germany")])
+    mobile = deck.price("+49 151 12345678", START, 60)
+    assert mobile is not None and mobile.destination == "Germany"
+    assert deck.lookup("4915112345678", DAY)[1] == "prefix"
+    # … but never a special one: toll-free and premium-rate numbers need their own rows.
+    assert deck.price("+49 800 1234567", START, 60) is None
+    assert deck.price("+49 900 1234567", START, 60) is None
+
+
+def test_the_countrys_rate_of_a_type_is_used_only_when_it_is_one():
+    landline = row("44", "0.0300", number_type="landline", destination="UK")
+    one = RateDeck([landline, row("4480", "0.0450", number_type="tollfree",
+                                  destination="UK toll-free (other)"),
+                    row("44808", "0.0450", number_type="tollfree",
+                        destination="UK toll-free (other)")])
+    # +44 800 is under neither toll-free prefix, but the country's toll-free rates agree.
+    found = one.lookup("448001234567", DAY)[0]
+    assert found is not None and found.destination == "UK toll-free (other)"
+    two = RateDeck([landline, row("44808", "0.0450", number_type="tollfree", destination="A"),
+                    row("44809", "0.0900", number_type="tollfree", destination="B")])
+    assert two.lookup("448001234567", DAY)[0] is None  # which of the two? not priced
+
+
+def test_one_prefix_may_have_a_rate_per_number_type():
+    rows, errors = parse_deck(deck_text(
+        "+44,UK,landline,outbound,0.0300,0.0000,60,60,USD,2026-01-01",
+        "+44,UK toll-free,tollfree,outbound,0.0450,0.0000,60,60,USD,2026-01-01",
+        "+44,UK toll-free,toll-free,outbound,0.0500,0.0000,60,60,USD,2026-01-01"))
+    assert len(rows) == 2 and "repeats line 3" in errors[0].message
+    deck = RateDeck(rows)
+    assert deck.lookup("448001234567", DAY)[0].destination == "UK toll-free"
+    assert deck.lookup("441234567890", DAY)[0].destination == "UK"
+    assert deck.lookup("441234", DAY)[0].destination == "UK"  # type unknown: ordinary first

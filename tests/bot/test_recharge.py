@@ -25,7 +25,7 @@ from bot.recharge import (
     backoff,
 )
 from storage.db import read_session, write_transaction
-from storage.models import AuditEvent, LedgerEntry, RechargeAttempt
+from storage.models import Account, AuditEvent, LedgerEntry, RechargeAttempt
 from tests.factories import make_account
 
 
@@ -383,3 +383,30 @@ def test_turning_auto_recharge_on_below_the_trigger_recharges_at_the_sweep(engin
     world.accounts.set_autorecharge("T1", enabled=True, amount=Decimal(500), below=Decimal(200))
     [outcome] = world.recharger.sweep()
     assert isinstance(outcome, RechargeSucceeded) and outcome.balance_after == Decimal(600)
+
+
+def test_a_post_paid_account_never_recharges(engine, clock):
+    # MCA calls are invoiced after the fact: even with auto-recharge left on in its row (set
+    # before this rule, say), no attempt is made and nothing is paid.
+    world = World(engine, clock, balance="300")
+    with write_transaction(engine) as session:
+        session.execute(update(Account).where(col(Account.id) == world.account.id)
+                        .values(billing_type="mca"))
+    world.charge("250")
+    world.charge("400")
+    assert world.recharger.sweep() == []
+    assert world.attempts() == [] and world.gateway.calls == 0
+    assert world.balance() == Decimal(-350)
+
+
+def test_switching_to_post_paid_cancels_the_open_attempt(engine, clock):
+    world = World(engine, clock, hooked=False)
+    world.charge("850")
+    with write_transaction(engine) as session:
+        world.recharger.evaluate_in(session, account_id=world.account.id, now=clock.now())
+    assert [a.status for a in world.attempts()] == ["created"]
+    world.accounts.update("T1", billing_type="mca")
+    outcome = world.recharger.process_pending(world.account.id)
+    assert isinstance(outcome, RechargeCancelled) and "post-paid" in outcome.reason
+    assert world.gateway.calls == 0 and [a.status for a in world.attempts()] == ["cancelled"]
+    world.books_balance()

@@ -115,7 +115,7 @@ def test_amounts_out_of_bounds_name_the_bound(bolt, account, typed, bound):
 
 
 @pytest.mark.parametrize(("settings", "advice"), [
-    ({"region": "DE", "billing_region": "US"}, "support request"),
+    ({"billing_type": "ea", "region": "DE", "billing_region": "US"}, "support request"),
     ({"billing_type": "mca"}, "post-paid"),
     ({"billing_type": "csp"}, "reseller")])
 def test_accounts_that_may_not_buy_get_microsofts_advice(bolt, clock, settings, advice):

@@ -128,3 +128,49 @@ def test_grouping_keeps_distinct_rates_apart(bolt, account):
     assert len(groups) == 1 and len(groups[0][1]) == len(quote.rates) == 7
     reply = rate_reply(quote, source="x.csv", locale=None)
     assert reply.blocks is not None and reply.text.startswith("Rates for")
+
+
+def test_a_number_says_the_prefix_rule_priced_it(bolt, account):
+    text = bolt.command_text("rate +44 20 7946 0000", user=MEMBER)
+    assert "Priced by the deck's row for +4420 (landline), the number's longest prefix" in text
+
+
+def test_an_indian_mobile_is_priced_by_its_number_type(bolt, account):
+    text = bolt.command_text("rate +91 80 1234 5678", user=MEMBER)
+    assert "• *India - Mobile* (+918): *$0.08* per minute" in text
+    assert "Bangalore* (" not in text
+    assert ("By phonenumbers' metadata this is a mobile number: priced by India's mobile "
+            "rate (+918).") in text
+    assert "Not by India - Bangalore (+9180, landline): that row is for another type." in text
+    assert SAMPLE in text
+    german = bolt.command_text("rate +91 80 1234 5678", user=GERMAN)
+    assert "Nummer der Art „Mobilfunk“" in german and "Indien" in german
+    assert "BEISPIELPREISE" in german
+
+
+@pytest.mark.parametrize(("number", "place"), [
+    ("+44 800 123 4567", "United Kingdom"), ("+49 800 1234567", "Germany"),
+    ("+41 800 123 456", "Switzerland"), ("+33 801 12 34 56", "France"),
+    ("+81 120 123 456", "Japan"), ("+61 1800 123 456", "Australia")])
+def test_a_foreign_toll_free_number_is_priced_as_toll_free(bolt, account, number, place):
+    text = bolt.command_text(f"rate {number}", user=MEMBER)
+    assert f"• *{place} - Toll-free* (+" in text
+    assert f"this is a toll-free number: priced by {place}'s toll-free rate" in text
+    assert f"Not by {place} (+" in text
+
+
+@pytest.mark.parametrize(("user", "words"), [
+    (MEMBER, ("+19005551234 is a premium-rate number", "no premium-rate rate for United "
+              "States", "cannot be dialled with Communications Credits in many regions")),
+    (GERMAN, ("Premium-Dienst", "Vereinigte Staaten", "nicht anwählbar"))])
+def test_us_premium_rate_is_refused_with_the_reason(bolt, account, user, words):
+    text = bolt.command_text("rate +1 900 555 1234", user=user)
+    for part in words:
+        assert part in text
+    assert "$0.02" not in text
+
+
+def test_a_premium_number_with_a_rate_carries_the_caveat(bolt, account):
+    text = bolt.command_text("rate +44 909 879 0000", user=MEMBER)
+    assert "*United Kingdom - Premium* (+449)" in text
+    assert "Premium-rate numbers cannot be dialled with Communications Credits" in text
