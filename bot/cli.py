@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot import cli_context, cli_rates, cli_scheduler, cli_usage
+from bot import cli_context, cli_graph, cli_rates, cli_scheduler, cli_usage
 from bot.accounts import AccountView
 from bot.errors import CreditsError
 from bot.ledger import check_balances
@@ -270,6 +270,7 @@ def _background(disabled: bool) -> BackgroundStart | None:
 # console first.
 cli_scheduler.register(app)
 cli_usage.register(app)
+cli_graph.register(app)
 cli_rates.register(app)
 
 
