@@ -16,6 +16,7 @@ from handlers.commands import (
     rate,
     recommend,
     report,
+    sync,
     usage,
 )
 from handlers.commands.base import Subcommand
@@ -37,6 +38,7 @@ SUBCOMMANDS: list[Subcommand] = [
     alerts.SUBCOMMAND,
     history.SUBCOMMAND,
     payment.SUBCOMMAND,
+    sync.SUBCOMMAND,
 ]
 
 

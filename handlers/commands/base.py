@@ -59,9 +59,15 @@ class Subcommand:
     # another CreditsError), so that a typo is answered at once, not after "working on it".
     check: Check | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    # Slow for some arguments or set-ups only (`sync now`; `license` with the Microsoft 365
+    # connection, which calls Graph).
+    slow_when: Callable[[HandlerContext, tuple[str, ...]], bool] | None = None
 
     def needs_admin(self, args: tuple[str, ...]) -> bool:
         return self.admin or bool(self.admin_when and self.admin_when(args))
+
+    def runs_slow(self, ctx: HandlerContext, args: tuple[str, ...]) -> bool:
+        return self.slow or bool(self.slow_when and self.slow_when(ctx, args))
 
 
 def parse_user(token: str, usage: str) -> str:

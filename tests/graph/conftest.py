@@ -36,3 +36,21 @@ def graph_services(standin: GraphStandIn, engine: Engine, clock: ManualClock) ->
                               clock=clock, gateway=None)
     assert services.graph is not None
     return services
+
+
+@pytest.fixture
+def graph_bolt(local_slack, sqlite_engine: Engine, clock: ManualClock,
+               standin: GraphStandIn):
+    """The real Bolt app on SQLite with the Microsoft 365 connection to the stand-in."""
+    from slack_sdk import WebClient
+
+    from bot.app import create_app
+    from bot.payments import SimulatedGateway
+    from tests.slack import BoltHarness
+
+    settings = make_settings(slack_api_url=local_slack.api_url, **graph_settings(standin))
+    client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
+    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock,
+                     gateway=SimulatedGateway(clock))
+    return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
+                       services=app.credits_context.services)
