@@ -9,10 +9,18 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.app import build_services
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
 from bot.services import Services
 from tests.conftest import make_settings
 from tests.graph_standin import GraphStandIn
+
+
+@pytest.fixture
+def live_standin(tmp_path: Path) -> Iterator[GraphStandIn]:
+    """The stand-in on the wall clock, as the bot's processes see time."""
+    server = GraphStandIn(SystemClock().now, tmp_path, page_size=50).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -30,14 +30,6 @@ CLOCK = SystemClock()
 TEAM = "T0GRAPH"
 
 
-@pytest.fixture
-def live_standin(tmp_path):
-    """The stand-in on the wall clock, as the bot's processes see time."""
-    server = GraphStandIn(CLOCK.now, tmp_path, page_size=50).start()
-    yield server
-    server.stop()
-
-
 def environment(standin: GraphStandIn, database_url: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url,
             "SLACK_BOT_TOKEN": "xoxb-e2e", **standin.settings(), **extra}
