@@ -111,6 +111,7 @@ class GraphStandIn:
         self.gate: threading.Event | None = None  # call-log pages after the first wait on it
         self.waiting = threading.Event()  # set when a request waits on the gate
         self._server: ThreadingHTTPServer | None = None
+        self._cache: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None
 
     # -- set-up ---------------------------------------------------------------------------------
     def start(self) -> GraphStandIn:
@@ -281,11 +282,7 @@ class GraphStandIn:
         if skip and self.gate is not None:
             self.waiting.set()
             self.gate.wait(60)
-        now = self.now()
-        with self.lock:
-            rows = [record for shown, record in self.calls[function]
-                    if shown <= now and start <= _parse_time(record["startDateTime"]) < end]
-        rows.sort(key=lambda record: (record["startDateTime"], record["id"]))
+        rows = self._visible(function, start, end)
         page = rows[skip:skip + self.page_size]
         kind = ("pstnCallLogRow" if function == "getPstnCalls" else "directRoutingLogRow")
         answer: dict[str, Any] = {
@@ -297,6 +294,21 @@ class GraphStandIn:
                                          f"{function}(fromDateTime={start_text},toDateTime="
                                          f"{end_text})?$skip={skip + self.page_size}")
         return 200, answer, {}
+
+    def _visible(self, function: str, start: dt.datetime,
+                 end: dt.datetime) -> list[dict[str, Any]]:
+        """The window's records visible now, in a stable order (kept while nothing changes, so
+        paging through 100,000 records does not sort them once per page)."""
+        now = self.now()
+        with self.lock:
+            key = (function, start, end, now, len(self.calls[function]))
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1]
+            rows = [record for shown, record in self.calls[function]
+                    if shown <= now and start <= _parse_time(record["startDateTime"]) < end]
+            rows.sort(key=lambda record: (record["startDateTime"], record["id"]))
+            self._cache = (key, rows)
+            return rows
 
     def _sku(self) -> dict[str, Any]:
         consumed = sum(MCOPSTNC_SKU_ID in skus for skus in self.licensed.values())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -22,6 +23,14 @@ PSTN, DIRECT_ROUTING = "getPstnCalls", "getDirectRoutingCalls"
 CALL_LOGS = (PSTN, DIRECT_ROUTING)
 DEFAULT_RETRY_AFTER = 60
 MAX_PAGES = 100_000  # a nextLink loop is a Graph fault, not a reason to run forever
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a call log: its records, and the JSON document as Graph sent it."""
+
+    value: list[Any]
+    raw: bytes
 
 
 class GraphError(CreditsError):
@@ -62,8 +71,7 @@ class GraphClient:
         self._host = urlparse(self.base_url).netloc
 
     # -- call logs ------------------------------------------------------------------------------
-    def call_log_pages(self, function: str, start: datetime,
-                       end: datetime) -> Iterator[dict[str, Any]]:
+    def call_log_pages(self, function: str, start: datetime, end: datetime) -> Iterator[Page]:
         """Every page of getPstnCalls / getDirectRoutingCalls for [start, end), nextLink by
         nextLink."""
         if function not in CALL_LOGS:
@@ -72,10 +80,11 @@ class GraphClient:
                            f"(fromDateTime={graph_time(start)},toDateTime={graph_time(end)})")
         pages = 0
         while url is not None:
-            page = self.request("GET", url)
+            response = self.send("GET", url)
+            page = _answer(response)
             if not isinstance(page.get("value"), list):
                 raise GraphRefused(200, "invalidResponse", "the page holds no value list")
-            yield page
+            yield Page(value=page["value"], raw=response.content)
             pages += 1
             url = page.get("@odata.nextLink") or page.get("@odata.NextLink")
             if url is not None and (urlparse(url).netloc != self._host or pages >= MAX_PAGES):
@@ -116,6 +125,10 @@ class GraphClient:
 
     # -- one request ---------------------------------------------------------------------------
     def request(self, method: str, url: str, *, body: Any = None) -> dict[str, Any]:
+        """Send with the token (once more after a 401) and read Graph's JSON answer."""
+        return _answer(self.send(method, url, body=body))
+
+    def send(self, method: str, url: str, *, body: Any = None) -> httpx.Response:
         """Send with the token; on 401 refresh it and send once more."""
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.tokens.token()}",
@@ -134,7 +147,7 @@ class GraphClient:
             if response.status_code == 401 and attempt == 1:
                 self.tokens.refresh()
                 continue
-            return _answer(response)
+            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
 

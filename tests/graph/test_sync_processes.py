@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
+from bot.graph.sync import IMPORT_RECORDS
 from storage import calls as calls_db
 from storage.db import make_engine, read_session
 from storage.migrate import upgrade
@@ -36,9 +37,9 @@ def environment(standin: GraphStandIn, database_url: str, **extra: str) -> dict[
 
 
 def seed(engine, standin, count):
-    account = make_account(engine, CLOCK, team_id=TEAM, balance=Decimal(1000))
+    account = make_account(engine, CLOCK, team_id=TEAM, balance=Decimal(10_000))
     start = CLOCK.now() - timedelta(days=2)
-    standin.add_calls("getPstnCalls", [pstn_row(n, start + timedelta(minutes=n))
+    standin.add_calls("getPstnCalls", [pstn_row(n, start + timedelta(seconds=10 * n))
                                        for n in range(count)],
                       available_at=CLOCK.now() - timedelta(days=3))
     return account
@@ -49,10 +50,20 @@ def stored(engine, account_id):
         return calls_db.count_calls(session=session, account_id=account_id)
 
 
-def test_a_sync_killed_between_pages_charges_each_call_once(live_standin, db_url, tmp_path):
+@pytest.fixture
+def big_pages(tmp_path):
+    """The stand-in on the wall clock with pages of 5,000: the sync imports each at once."""
+    server = GraphStandIn(CLOCK.now, tmp_path, page_size=IMPORT_RECORDS).start()
+    yield server
+    server.stop()
+
+
+def test_a_sync_killed_between_pages_charges_each_call_once(big_pages, db_url, tmp_path):
+    live_standin = big_pages
     engine = make_engine(db_url)
     upgrade(engine)
-    account = seed(engine, live_standin, 120)
+    total = 2 * IMPORT_RECORDS + 100
+    account = seed(engine, live_standin, total)
     live_standin.gate = threading.Event()  # the second page waits until the kill
     log = tmp_path / "sync.log"
     env = environment(live_standin, db_url)
@@ -61,7 +72,8 @@ def test_a_sync_killed_between_pages_charges_each_call_once(live_standin, db_url
                                    stdout=output, stderr=subprocess.STDOUT)
     try:
         assert live_standin.waiting.wait(60), log.read_text()
-        wait_for(lambda: stored(engine, account.id) == 50, 10, "the first page stored", [log])
+        wait_for(lambda: stored(engine, account.id) == IMPORT_RECORDS, 30,
+                 "the first page stored", [log])
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=10) == -signal.SIGKILL
     finally:
@@ -69,12 +81,12 @@ def test_a_sync_killed_between_pages_charges_each_call_once(live_standin, db_url
             process.kill()
     live_standin.gate.set()
     live_standin.gate = None
-    assert ledger_state(engine, TEAM)[0] == Decimal(1000) - Decimal("0.25") * 50
+    assert ledger_state(engine, TEAM)[0] == Decimal(10_000) - Decimal("0.25") * IMPORT_RECORDS
     again = subprocess.run([sys.executable, "-m", "bot", "sync"], env=env,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert stored(engine, account.id) == 120
-    assert ledger_state(engine, TEAM)[0] == Decimal(1000) - Decimal("0.25") * 120
+    assert stored(engine, account.id) == total
+    assert ledger_state(engine, TEAM)[0] == Decimal(10_000) - Decimal("0.25") * total
     engine.dispose()
 
 
@@ -100,7 +112,7 @@ def test_two_schedulers_on_postgres_sync_once(live_standin, tmp_path):
             for process in processes:
                 stop(process)
         assert stored(engine, account.id) == 80
-        assert ledger_state(engine, TEAM)[0] == Decimal(1000) - Decimal("0.25") * 80
+        assert ledger_state(engine, TEAM)[0] == Decimal(10_000) - Decimal("0.25") * 80
         readers = {seen.token for seen in live_standin.requests_to("getPstnCalls")}
         assert len(readers) == 1  # only the lease holder asked Graph
         assert len(live_standin.requests_to("getPstnCalls")) >= 4  # several runs
