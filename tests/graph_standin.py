@@ -257,7 +257,7 @@ class GraphStandIn:
                 value.get("client_id") != CLIENT_ID:
             return 400, {"error": "unauthorized_client",
                          "error_description": "AADSTS700016: Application not found."}, {}
-        if value.get("client_secret") != CLIENT_SECRET and "client_assertion" not in value:
+        if value.get("client_secret") != CLIENT_SECRET and not _signed_assertion(value):
             return 401, {"error": "invalid_client",
                          "error_description": "AADSTS7000215: Invalid client secret."}, {}
         token = secrets.token_urlsafe(24)
@@ -346,6 +346,22 @@ class GraphStandIn:
             self.licensed[user_id] -= set(remove)
         user = next(u for u in self.users.values() if u["id"] == user_id)
         return 200, user, {}
+
+
+def _signed_assertion(form: dict[str, str]) -> bool:
+    """A certificate credential: a JWT bearer assertion that names its certificate (x5t)."""
+    import base64
+
+    if form.get("client_assertion_type") != \
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+        return False
+    header = form.get("client_assertion", "").split(".")[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except ValueError:
+        return False
+    return decoded.get("alg") in ("RS256", "PS256") and bool(decoded.get("x5t")
+                                                           or decoded.get("x5t#S256"))
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -39,7 +39,11 @@ class MsalHttp:
     def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None,
              **_ignored: Any) -> httpx.Response:
         if isinstance(data, dict):  # msal posts its token requests as a form
-            return self.client.post(url, params=params, data=data, headers=_clean(headers))
+            # requests sends bytes values as they are; httpx would write "b'…'": msal's
+            # certificate assertion is bytes.
+            form = {name: value.decode() if isinstance(value, bytes) else value
+                    for name, value in data.items()}
+            return self.client.post(url, params=params, data=form, headers=_clean(headers))
         return self.client.post(url, params=params, content=data, headers=_clean(headers))
 
     def close(self) -> None:
