@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.confirmations import Confirmations
 from bot.deposits import Deposits
 from bot.forecast import Forecaster
+from bot.graph.connection import connect
 from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
@@ -68,7 +69,9 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
         rates=Rates(engine, clock, rates_file=settings.credits_rates_file),
         usage_reports=UsageReports(engine, clock))
     # Alerts and auto-recharge hook into the ledger: see bot/outbox.install_alerting.
-    install_alerting(services, render=alert_blocks)
+    monitor = install_alerting(services, render=alert_blocks)
+    services.graph = connect(settings, engine=engine, clock=clock, hooks=services.ledger.hooks,
+                             write_alert=monitor.writer.write)
     return services
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot import cli_context, cli_rates, cli_scheduler, cli_usage
+from bot import cli_context, cli_graph, cli_rates, cli_scheduler, cli_usage
 from bot.accounts import AccountView
 from bot.audit import AuditLog
 from bot.config import Settings
@@ -343,6 +343,7 @@ def _background(disabled: bool) -> BackgroundStart | None:
 # console first.
 cli_scheduler.register(app)
 cli_usage.register(app)
+cli_graph.register(app)
 cli_rates.register(app)
 
 

@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     credits_confirm_above: Decimal = Decimal(10_000)
     # The runaway guard: at most this many auto-recharges in 24 hours.
     credits_recharge_cap_per_day: int = Field(default=5, ge=1, le=100)
+    # The Microsoft 365 connection (DESIGN §10): on when the tenant, the client and a secret or
+    # a certificate are set.
+    ms_tenant_id: str | None = None
+    ms_client_id: str | None = None
+    ms_client_secret: SecretStr | None = None
+    ms_client_certificate_path: Path | None = None  # PEM holding the private key
+    ms_client_certificate_thumbprint: str | None = None  # SHA-1 hex, as Entra shows it
+    ms_graph_url: str = "https://graph.microsoft.com/v1.0"
+    ms_authority_url: str = "https://login.microsoftonline.com"
+    ms_ca_bundle: Path | None = None  # extra CA to trust (a TLS-inspecting proxy; the tests)
+    credits_graph_sync_minutes: float = Field(default=60, gt=0)
+    credits_graph_lookback_days: int = Field(default=30, ge=1, le=365)
+    credits_graph_overlap_hours: float = Field(default=48, ge=0, le=24 * 30)
 
     @field_validator("credits_admins", mode="before")
     @classmethod
@@ -56,6 +69,11 @@ class Settings(BaseSettings):
             raise ValueError("must be a positive amount")
         return value
 
+    @field_validator("ms_graph_url", "ms_authority_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -66,6 +84,13 @@ class Settings(BaseSettings):
         if self.credits_min_deposit > self.credits_max_deposit:
             raise ValueError("CREDITS_MIN_DEPOSIT is above CREDITS_MAX_DEPOSIT")
         return self
+
+    @property
+    def graph_enabled(self) -> bool:
+        """Whether the Microsoft 365 connection is configured (DESIGN §10)."""
+        credential = self.ms_client_secret is not None or bool(
+            self.ms_client_certificate_path and self.ms_client_certificate_thumbprint)
+        return bool(self.ms_tenant_id and self.ms_client_id and credential)
 
     @property
     def oauth_enabled(self) -> bool:

@@ -109,6 +109,13 @@ class Licenses:
             return [_view(row) for row in
                     licenses_db.list_active_licenses(session=session, account_id=account_id)]
 
+    def email_of(self, *, account_id: int, slack_user_id: str) -> str | None:
+        """The e-mail (UPN) of the user's active license, if they have one."""
+        with read_session(self.engine) as session:
+            found = licenses_db.active_license(session=session, account_id=account_id,
+                                               slack_user_id=slack_user_id)
+            return found.email if found is not None else None
+
     def count(self, *, account_id: int) -> int:
         with read_session(self.engine) as session:
             return licenses_db.count_active_licenses(session=session, account_id=account_id)

@@ -181,13 +181,15 @@ class Recommender:
         self.supply_days = supply_days
         self.pct = pct
 
-    def recommend(self, account_id: int) -> Recommendation:
-        """The table's row for the licensed users and a recommendation from the spend."""
+    def recommend(self, account_id: int, *, users: int | None = None) -> Recommendation:
+        """The table's row for the licensed users (`users`: the tenant's count, where the
+        Microsoft 365 connection gives it; else the bot's list) and one from the spend."""
         with read_session(self.engine) as session:
             account = get_account_by_id(session=session, account_id=account_id)
             if account is None:
                 raise LookupError(f"no account {account_id}")
-            users = count_active_licenses(session=session, account_id=account_id)
+            if users is None:
+                users = count_active_licenses(session=session, account_id=account_id)
             series = daily_spend(session, account_id=account_id, now=self.clock.now(),
                                  days=self.window_days)
         spend = spend_recommendation(

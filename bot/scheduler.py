@@ -10,7 +10,10 @@ runtime they work for. Three jobs:
   (thresholds, zero balance, card and funds expiry, run-out forecast, spend spike), then the
   auto-recharges that are due (new crossings, retries with back-off, timeouts to reconcile),
   then the DM imports a crash interrupted (their admins are told through the outbox);
-- relay (every CREDITS_OUTBOX_SECONDS): deliver due alerts to Slack.
+- relay (every CREDITS_OUTBOX_SECONDS): deliver due alerts to Slack;
+- graph (every CREDITS_GRAPH_SYNC_MINUTES, only with the Microsoft 365 connection): bring the
+  call logs in from Microsoft Graph (bot/graph/sync.py); when Graph says 429/503 the job is
+  moved to after its Retry-After instead of sleeping.
 
 Only the lease holder runs the sweep and the relay, and their writes check the lease's fencing
 token in their own transaction; every job is also safe to run twice (dedupe keys, alert state
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 TTL_HEARTBEATS = 3  # the lease outlives two missed heartbeats
 SWEEP_JOB, RELAY_JOB, HEARTBEAT_JOB = "credits.sweep", "credits.outbox", "credits.lease"
+GRAPH_JOB = "credits.graph"
 
 
 @dataclass
@@ -69,6 +73,8 @@ class SchedulerRuntime:
     relay: Relay
     monitor: AlertMonitor | None
     recharger: Recharger | None
+    # Moves a job's next run (seconds from now); set once the APScheduler is built.
+    reschedule: Callable[[str, float], None] | None = None
 
     def fence(self, token: int) -> Callable[[Session], None]:
         return lambda session: self.lease.fence(session, token)
@@ -128,6 +134,43 @@ def relay_job(runtime_id: str) -> None:
         log.exception("scheduler: the outbox relay failed")
         return
     _log_relay(report)
+
+
+def graph_job(runtime_id: str) -> None:
+    """Sync every account's call logs from Graph, if this process holds the lease."""
+    runtime = _runtime(runtime_id)
+    token = runtime.lease.token if runtime else None
+    if runtime is None or token is None or runtime.services.graph is None:
+        return
+    try:
+        wait = sync_from_graph(runtime, token)
+    except LeaseLost:
+        log.warning("scheduler: lease lost during the Graph sync; stopped")
+        return
+    if wait is not None and runtime.reschedule is not None:
+        runtime.reschedule(GRAPH_JOB, wait)
+
+
+def sync_from_graph(runtime: SchedulerRuntime, token: int) -> int | None:
+    """One Graph sync of every account; the longest Retry-After Graph asked for, if any."""
+    services = runtime.services
+    assert services.graph is not None
+    wait: int | None = None
+    for account in services.accounts.list():
+        if runtime.lease.token != token:
+            raise LeaseLost("the lease ran out during the Graph sync")
+        try:
+            report = services.graph.sync.run(account.id)
+        except Exception:  # the error is on the sync row; other accounts go on
+            log.exception("scheduler: the Graph sync of %s failed", account.team_id)
+            continue
+        if report.retry_after is not None:
+            wait = max(wait or 0, report.retry_after)
+        if report.new_calls or report.error:
+            log.info("graph sync %s: %d new calls, %d duplicates, %d rejected%s",
+                     account.team_id, report.new_calls, report.duplicates, report.rejected,
+                     f"; error: {report.error}" if report.error else "")
+    return wait
 
 
 def _log_relay(report: RelayReport) -> None:
@@ -261,6 +304,16 @@ def start_scheduler(services: Services, client: WebClient, *, holder: str | None
     scheduler.add_job(relay_job, "interval", args=[runtime_id], id=RELAY_JOB,
                       seconds=settings.credits_outbox_seconds, next_run_time=start,
                       replace_existing=True)
+    if services.graph is not None:
+        scheduler.add_job(graph_job, "interval", args=[runtime_id], id=GRAPH_JOB,
+                          seconds=settings.credits_graph_sync_minutes * 60,
+                          next_run_time=start, replace_existing=True)
+
+        def reschedule(job_id: str, seconds: float) -> None:
+            scheduler.modify_job(job_id, next_run_time=SystemClock().now()
+                                 + timedelta(seconds=seconds))
+
+        runtime.reschedule = reschedule
     scheduler.start()
     log.info("scheduler started as %s (lease %s): sweep every %ss, outbox every %ss, "
              "heartbeat every %ss", runtime.lease.holder,

@@ -24,6 +24,7 @@ from bot.recommend import Recommender
 from bot.usage.reports import UsageReports
 
 if TYPE_CHECKING:  # both import this module for its type: no cycle at run time
+    from bot.graph.connection import GraphConnection
     from bot.outbox import AlertMonitor
     from bot.recharge import Recharger
 
@@ -51,3 +52,5 @@ class Services:
     # Set by bot.outbox.install_alerting, which wires them into the ledger's hooks.
     alerts: AlertMonitor | None = None
     recharger: Recharger | None = None
+    # The Microsoft 365 connection (DESIGN §10); None without the MS_* settings.
+    graph: GraphConnection | None = None

@@ -476,6 +476,83 @@ MESSAGES: dict[str, dict[str, str]] = {
     "payment_update": {
         "en": "An operator changes it with `credits-bot account set-payment-method`.",
         "de": "Ein Operator ändert sie mit `credits-bot account set-payment-method`."},
+    # -- sync (the Microsoft 365 connection) ---------------------------------------------------
+    "sync_not_connected": {
+        "en": "The Microsoft 365 connection is off: usage comes from the files you send me. "
+              "To connect, register an app in Microsoft Entra (App registrations > New "
+              "registration), give it the *application* permissions "
+              "`CallRecord-PstnCalls.Read.All`, `LicenseAssignment.ReadWrite.All` and "
+              "`User.Read.All`, grant admin consent, and set `MS_TENANT_ID`, `MS_CLIENT_ID` "
+              "and `MS_CLIENT_SECRET` (or a certificate) for the bot. The README has the steps.",
+        "de": "Die Microsoft-365-Verbindung ist aus: die Nutzung kommt aus den Dateien, die Sie "
+              "mir senden. Zum Verbinden registrieren Sie eine App in Microsoft Entra "
+              "(App-Registrierungen > Neue Registrierung), geben ihr die "
+              "*Anwendungs*berechtigungen `CallRecord-PstnCalls.Read.All`, "
+              "`LicenseAssignment.ReadWrite.All` und `User.Read.All`, erteilen die "
+              "Administratorzustimmung und setzen `MS_TENANT_ID`, `MS_CLIENT_ID` und "
+              "`MS_CLIENT_SECRET` (oder ein Zertifikat) für den Bot. Die Schritte stehen in "
+              "der README."},
+    "sync_never": {"en": "No sync from Microsoft Graph has run yet. An admin can start one "
+                         "with `/credits sync now`.",
+                   "de": "Noch keine Synchronisierung mit Microsoft Graph. Ein Admin kann sie "
+                         "mit `/credits sync now` starten."},
+    "sync_last": {
+        "en": "*Last sync from Microsoft Graph:* started {started}, finished {finished} UTC.\n"
+              "Windows: {windows}\nRecords: *{new}* new ({charged} charged), {duplicates} "
+              "duplicates, {rejected} rejected; {direct} Direct Routing rows.\n"
+              "Calls are in up to {mark} UTC (each sync re-reads the last {overlap} hours).",
+        "de": "*Letzte Synchronisierung mit Microsoft Graph:* begonnen {started}, beendet "
+              "{finished} UTC.\nZeiträume: {windows}\nDatensätze: *{new}* neu ({charged} "
+              "belastet), {duplicates} doppelt, {rejected} abgelehnt; {direct} Direct-Routing-"
+              "Zeilen.\nAnrufe sind bis {mark} UTC übernommen (jede Synchronisierung liest die "
+              "letzten {overlap} Stunden erneut)."},
+    "sync_running": {"en": "not yet", "de": "noch nicht"},
+    "sync_no_mark": {"en": "nothing yet", "de": "noch nichts"},
+    "sync_error": {"en": ":warning: Last error: {error}",
+                   "de": ":warning: Letzter Fehler: {error}"},
+    "sync_retry": {"en": "Microsoft Graph asked to wait: the next sync runs after {time} UTC.",
+                   "de": "Microsoft Graph bat zu warten: die nächste Synchronisierung läuft "
+                         "nach {time} UTC."},
+    "graph_sync_usage": {"en": "Say `/credits sync` to see the last sync, or `/credits sync now`.",
+                   "de": "Sagen Sie `/credits sync` für die letzte Synchronisierung, oder "
+                         "`/credits sync now`."},
+    # -- licenses in the tenant (the Microsoft 365 connection) ----------------------------------
+    "tenant_no_units": {
+        "en": "<@{user}>: no Communications Credits licenses left to assign: {used} of {total} "
+              "in use. Buy more in the Microsoft 365 admin center.",
+        "de": "<@{user}>: keine Communications-Credits-Lizenzen mehr zuzuweisen: {used} von "
+              "{total} vergeben. Kaufen Sie weitere im Microsoft 365 Admin Center."},
+    "tenant_no_user": {
+        "en": "<@{user}>: {upn} is not a user of the Microsoft 365 tenant, so no license was "
+              "assigned.",
+        "de": "<@{user}>: {upn} ist kein Benutzer des Microsoft-365-Mandanten; es wurde keine "
+              "Lizenz zugewiesen."},
+    "tenant_no_sku": {
+        "en": "<@{user}>: the tenant has no Communications Credits subscription (MCOPSTNC): "
+              "buy it in the Microsoft 365 admin center first.",
+        "de": "<@{user}>: der Mandant hat kein Communications-Credits-Abonnement (MCOPSTNC): "
+              "kaufen Sie es zuerst im Microsoft 365 Admin Center."},
+    "tenant_refused": {
+        "en": "<@{user}>: Microsoft Graph refused the license change: {error}",
+        "de": "<@{user}>: Microsoft Graph hat die Lizenzänderung abgelehnt: {error}"},
+    "tenant_no_email": {
+        "en": "<@{user}>: Slack shows no e-mail for them, so the tenant cannot be asked.",
+        "de": "<@{user}>: Slack zeigt keine E-Mail-Adresse, daher kann der Mandant nicht "
+              "gefragt werden."},
+    "tenant_list": {
+        "en": "*In the Microsoft 365 tenant:* {count} users hold the license.",
+        "de": "*Im Microsoft-365-Mandanten:* {count} Benutzer haben die Lizenz."},
+    "tenant_only": {
+        "en": "Licensed in the tenant but not in the bot's list: {upns}",
+        "de": "Im Mandanten lizenziert, aber nicht in der Liste des Bots: {upns}"},
+    "bot_only": {
+        "en": "In the bot's list but not licensed in the tenant: {upns}",
+        "de": "In der Liste des Bots, aber im Mandanten nicht lizenziert: {upns}"},
+    "tenant_same": {"en": "The bot's list and the tenant agree.",
+                    "de": "Die Liste des Bots und der Mandant stimmen überein."},
+    "tenant_unreachable": {
+        "en": ":warning: The tenant's licenses could not be read: {error}",
+        "de": ":warning: Die Lizenzen des Mandanten konnten nicht gelesen werden: {error}"},
 }
 
 

@@ -282,6 +282,30 @@ class SchedulerLease(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_time())
 
 
+class GraphSync(SQLModel, table=True):
+    """The Graph usage sync of one account: its high-water mark and what the last run did."""
+
+    __tablename__ = "graph_sync"
+
+    account_id: int = Field(primary_key=True, foreign_key="accounts.id")
+    # Calls that started before this are in (less the overlap, re-read by every run).
+    high_water_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    last_started_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    last_finished_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    windows: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    pages: int = 0
+    new_calls: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    direct_routing_rows: int = 0
+    charged_micros: int = Field(default=0, sa_column=_money())
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When the current run of errors began: one alert per episode.
+    error_since: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    # Graph asked to wait (429/503 Retry-After): no run before this.
+    retry_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+
+
 class ProcessedEvent(SQLModel, table=True):
     """A Slack event claimed for an answer: Slack retries deliveries up to 4 times.
 
@@ -333,7 +357,7 @@ class PendingOperation(SQLModel, table=True):
 
 
 __all__ = [
-    "Account", "AlertThreshold", "AuditEvent", "CallRecord", "LedgerEntry", "License",
+    "Account", "AlertThreshold", "AuditEvent", "CallRecord", "GraphSync", "LedgerEntry", "License",
     "Lot", "OutboxMessage", "PendingOperation", "ProcessedEvent", "Rate", "RechargeAttempt",
     "RunningImport", "SchedulerLease",
 ]

@@ -19,6 +19,7 @@ from handlers.commands import (
     rate,
     recommend,
     report,
+    sync,
     usage,
 )
 from handlers.commands.base import Subcommand
@@ -43,6 +44,7 @@ SUBCOMMANDS: list[Subcommand] = [
     audit.SUBCOMMAND,
     credits.SUBCOMMAND,
     adjust.SUBCOMMAND,
+    sync.SUBCOMMAND,
 ]
 
 

@@ -87,13 +87,13 @@ def _changes(args: tuple[str, ...]) -> bool:
     return bool(args) and args[0].lower() in CHANGES
 
 
-def _checks_a_channel(args: tuple[str, ...]) -> bool:
+def _checks_a_channel(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
     # conversations.info is a rate-limited Web API call: answered after the ack.
     return len(args) == 2 and args[0].lower() == "channel"
 
 
 def _check(ctx: HandlerContext, invocation: Invocation) -> None:
-    if _checks_a_channel(invocation.args):
+    if _checks_a_channel(ctx, invocation.args):
         parse_channel(invocation.args[1], USAGE)
 
 

@@ -55,17 +55,19 @@ class Subcommand:
     admin: bool = False  # True: every call needs an admin; or a predicate on the arguments
     admin_when: Callable[[tuple[str, ...]], bool] | None = None
     slow: bool = False  # answered from a lazy listener after the ack (uploads, exports)
-    slow_when: Callable[[tuple[str, ...]], bool] | None = None  # slow for these arguments only
     # For slow ones: a fast check of the arguments, run within the ack (raises UsageError or
     # another CreditsError), so that a typo is answered at once, not after "working on it".
     check: Check | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
-
-    def is_slow(self, args: tuple[str, ...]) -> bool:
-        return self.slow or bool(self.slow_when and self.slow_when(args))
+    # Slow for some arguments or set-ups only (`alerts channel`, `sync now`; `license` with the
+    # Microsoft 365 connection, which calls Graph).
+    slow_when: Callable[[HandlerContext, tuple[str, ...]], bool] | None = None
 
     def needs_admin(self, args: tuple[str, ...]) -> bool:
         return self.admin or bool(self.admin_when and self.admin_when(args))
+
+    def runs_slow(self, ctx: HandlerContext, args: tuple[str, ...]) -> bool:
+        return self.slow or bool(self.slow_when and self.slow_when(ctx, args))
 
 
 def parse_user(token: str, usage: str) -> str:

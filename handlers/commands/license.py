@@ -2,13 +2,27 @@
 
 A license goes to a person: the e-mail Slack's `users.info` gives is their UPN, which is how
 imported call records name them. Bots and users Slack does not know get none.
+
+With the Microsoft 365 connection (DESIGN §10) the tenant is changed first (Graph's
+assignLicense) and the bot's list only when Graph agreed; `list` shows the tenant's licensed
+users beside the bot's and names the differences. Graph calls are slow: then the subcommand is
+answered from the lazy listener.
 """
 
 from __future__ import annotations
 
 import re
 
-from handlers.blocks.license import UserOutcome, license_changes_reply, license_list_reply
+from bot.errors import CreditsError
+from bot.graph.licenses import TenantLicenseError
+from bot.licenses import LicenseView
+from handlers.blocks.license import (
+    UserOutcome,
+    license_changes_reply,
+    license_list_reply,
+    tenant_comparison,
+    with_tenant,
+)
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
 from handlers.context import HandlerContext
 from handlers.reply import Reply
@@ -27,7 +41,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     licenses = ctx.services.licenses
     word = args[0].lower() if args else ""
     if word == "list" and len(args) == 1:
-        return license_list_reply(licenses.list(account_id=account.id), locale=locale)
+        reply = license_list_reply(licenses.list(account_id=account.id), locale=locale)
+        return _with_tenant(ctx, reply, licenses.list(account_id=account.id), locale)
     if word not in CHANGES:
         raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
                          "`license list`.")
@@ -57,6 +72,14 @@ def assign(ctx: HandlerContext, account_id: int, user_id: str,
         return UserOutcome(user_id, "unknown")
     if profile.is_bot:
         return UserOutcome(user_id, "bot")
+    tenant = ctx.services.graph.licenses if ctx.services.graph else None
+    if tenant is not None:
+        if not profile.email:
+            return UserOutcome(user_id, "tenant_no_email")
+        try:
+            tenant.assign(profile.email)
+        except TenantLicenseError as exc:
+            return UserOutcome(user_id, exc.key, profile.email, exc.values)
     done = ctx.services.licenses.assign(account_id=account_id, slack_user_id=user_id,
                                         email=profile.email, actor=invocation.user_id)
     if done.outcome == "already":
@@ -68,9 +91,35 @@ def assign(ctx: HandlerContext, account_id: int, user_id: str,
 def remove(ctx: HandlerContext, account_id: int, user_id: str,
            invocation: Invocation) -> UserOutcome:
     # No users.info here: a user who left Slack must still be removable.
+    tenant = ctx.services.graph.licenses if ctx.services.graph else None
+    if tenant is not None:
+        email = ctx.services.licenses.email_of(account_id=account_id, slack_user_id=user_id)
+        if email:
+            try:
+                tenant.remove(email)
+            except TenantLicenseError as exc:
+                return UserOutcome(user_id, exc.key, email, exc.values)
     removed = ctx.services.licenses.remove(account_id=account_id, slack_user_id=user_id,
                                            actor=invocation.user_id)
     return UserOutcome(user_id, "removed" if removed else "none")
+
+
+def _with_tenant(ctx: HandlerContext, reply: Reply, listed: list[LicenseView],
+                 locale: str | None) -> Reply:
+    """The bot's list, then the tenant's count and the differences (with the connection)."""
+    if ctx.services.graph is None:
+        return reply
+    try:
+        tenant = ctx.services.graph.licenses.licensed_upns()
+    except CreditsError as exc:
+        return with_tenant(reply, tenant_comparison(None, set(), error=str(exc),
+                                                    locale=locale))
+    ours = {item.email for item in listed if item.email}
+    return with_tenant(reply, tenant_comparison(tenant, ours, locale=locale))
+
+
+def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
+    return ctx.services.graph is not None
 
 
 def _changes(args: tuple[str, ...]) -> bool:
@@ -78,4 +127,5 @@ def _changes(args: tuple[str, ...]) -> bool:
 
 
 SUBCOMMAND = Subcommand(name="license", usage=USAGE, run=run, admin_when=_changes,
+                        slow_when=_slow,
                         summary="list licensed users; admins assign or remove licenses")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
+from bot.errors import CreditsError
 from handlers.blocks.recommend import recommend_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
 from handlers.reply import Reply
 
+log = logging.getLogger(__name__)
 USAGE = "recommend"
 
 
@@ -15,10 +19,25 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         raise UsageError("It takes no arguments.")
     account = ctx.services.accounts.ensure(invocation.team_id)
     recommender = ctx.services.recommender
-    return recommend_reply(recommender.recommend(account.id),
+    return recommend_reply(recommender.recommend(account.id, users=_tenant_users(ctx)),
                            window_days=recommender.window_days,
                            locale=ctx.directory.locale(invocation.user_id))
 
 
-SUBCOMMAND = Subcommand(name="recommend", usage=USAGE, run=run,
+def _tenant_users(ctx: HandlerContext) -> int | None:
+    """The tenant's licensed-user count (Microsoft 365 connection), or None: the bot's list."""
+    if ctx.services.graph is None:
+        return None
+    try:
+        return ctx.services.graph.licenses.count()
+    except CreditsError:
+        log.warning("recommend: the tenant's license count could not be read", exc_info=True)
+        return None
+
+
+def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
+    return ctx.services.graph is not None  # Graph is asked for the count
+
+
+SUBCOMMAND = Subcommand(name="recommend", usage=USAGE, run=run, slow_when=_slow,
                         summary="recommended deposit and trigger: Microsoft's table and your spend")

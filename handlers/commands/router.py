@@ -41,7 +41,7 @@ class Router:
             names = ", ".join(f"`{s.name}`" for s in self.subcommands)
             return error_reply(f"There is no `/credits {word}`. Try one of: {names}, or "
                                "`/credits help`.")
-        if sub.is_slow(invocation.args):
+        if sub.runs_slow(self.ctx, invocation.args):
             refusal = self._check_rights(sub, invocation) or self._check_arguments(sub, invocation)
             return refusal or Reply(text=f"Working on `/credits {sub.name}`…")
         return self.run(sub, invocation)
@@ -61,7 +61,7 @@ class Router:
         """Whether this `/credits …` needs the lazy listener (a Bolt listener matcher)."""
         invocation = Invocation.from_payload(command)
         sub = self.find(invocation)
-        return bool(sub and sub.is_slow(invocation.args))
+        return bool(sub and sub.runs_slow(self.ctx, invocation.args))
 
     def run(self, sub: Subcommand, invocation: Invocation) -> Reply:
         refusal = self._check_rights(sub, invocation)
@@ -107,7 +107,7 @@ class Router:
     def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
         invocation = Invocation.from_payload(command)
         sub = self.find(invocation)
-        if sub is None or not sub.is_slow(invocation.args):
+        if sub is None or not sub.runs_slow(self.ctx, invocation.args):
             return
         # The ack already answered refusals and bad arguments: nothing more to say for those.
         if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(invocation.user_id):
