@@ -91,7 +91,23 @@ def show_summary(summary: ImportSummary) -> None:
     table.add_row("Rejected", f"{summary.rejected_count:,}")
     table.add_row("Calls by unlicensed users", f"{summary.unlicensed_calls:,}")
     table.add_row("Differences from the rate deck", f"{summary.difference_count:,}")
+    table.add_row("Direct Routing calls (not charged)", f"{summary.direct_routing:,}")
+    table.add_row("Skipped: already imported from another source", f"{summary.other_source:,}")
     out.print(table)
+    if summary.more_pages:
+        out.print("[yellow]This file is one page of more:[/yellow] it ends with "
+                  "@odata.nextLink, so Microsoft Graph has more calls for this period; fetch "
+                  "the next pages and import them too.", highlight=False)
+    if summary.other_source:
+        out.print(f"[yellow]{summary.other_source:,} calls match calls already imported from "
+                  "another source[/yellow] (same call id and start time): not charged a second "
+                  "time.", highlight=False)
+    if summary.flagged:
+        out.print(f"[yellow]Kept with a note[/yellow] ({summary.flagged_count:,}; the record's "
+                  "own charge is booked):", highlight=False)
+        for row in summary.flagged[:MAX_SHOWN]:
+            out.print(f"  {row}", highlight=False, markup=False)
+        _more(summary.flagged_count, MAX_SHOWN)
     if summary.rejected:
         out.print(f"[red]Rejected rows[/red] ({summary.rejected_count:,}; fix them and import "
                   "the file again: only what was not charged is charged):", highlight=False)
