@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import tempfile
 import zipfile
 import zlib
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from bot.errors import CreditsError
 
@@ -27,6 +28,7 @@ MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 16 << 20  # small members may expand this far whatever their ratio
 MAX_MEMBERS = 16
 MAX_JSON_BYTES = 16 << 20
+SPOOL_BYTES = 16 << 20  # a recoded UTF-16 file above this goes to a temporary file
 _CHUNK = 1 << 20
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError,
@@ -44,11 +46,20 @@ def not_text(line: int) -> FileRefused:
 
 
 def as_utf8(stream: IO[bytes]) -> IO[bytes]:
-    """The stream's text as UTF-8 bytes: a UTF-16 file (with its BOM) is recoded on the fly."""
+    """The stream's text as UTF-8 bytes: a UTF-16 file (with its BOM) is recoded, on the fly
+    for a stream read once (a zip member), into a spooled file for one that is read again."""
     head = _peek(stream, 2)
-    if head in _UTF16_BOMS:
-        return io.BufferedReader(_Utf16AsUtf8(stream), buffer_size=_CHUNK)
-    return stream
+    if head not in _UTF16_BOMS:
+        return stream
+    recoded = io.BufferedReader(_Utf16AsUtf8(stream), buffer_size=_CHUNK)
+    if not stream.seekable():
+        return recoded
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - returned
+    with recoded:
+        while chunk := recoded.read(_CHUNK):
+            spooled.write(chunk)
+    spooled.seek(0)
+    return cast(IO[bytes], spooled)
 
 
 def scan_lines(stream: IO[bytes]) -> int:
