@@ -7,6 +7,7 @@ when any row was rejected (the good rows are charged all the same).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.rates import Rates
 from bot.usage.importer import ImportSummary, import_usage
 
 MAX_SHOWN = 50
+log = logging.getLogger(__name__)
 
 out = Console()
 err = Console(stderr=True)
@@ -60,6 +62,12 @@ def import_usage_command(
                                    actor="cli")
     except CreditsError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except Exception:  # a bug of ours: a sentence for the admin, the traceback in the log
+        log.exception("importing %s failed", file)
+        err.print(f"[red]error:[/red] importing {file.name} failed on our side (logged). Batches "
+                  "that finished are charged; import the file again and only the rest is "
+                  "charged.", highlight=False)
         raise typer.Exit(2) from None
     show_summary(summary)
     if not summary.ok:

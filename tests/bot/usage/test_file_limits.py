@@ -7,7 +7,6 @@ import io
 import time
 import tracemalloc
 import zipfile
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
