@@ -300,6 +300,7 @@ class _Batcher:
             .when(pl.coalesce("provider_charge_micros", "rated_micros") > _MAX_CALL_MICROS)
             .then(pl.lit(f"the charge is over {MAX_CALL_CHARGE} {self.currency}, more than a "
                          "call can cost: implausible")))
+        calls = _fit_columns(calls)
         unit = "record" if self.fmt == GRAPH else "line"
         errors = [RowError(line, reason, unit) for line, reason in
                   calls.filter(pl.col("reason").is_not_null()).select("line", "reason")
@@ -313,6 +314,21 @@ class _Batcher:
             licensed=pl.when(direct | pl.col("license").is_not_null()).then(True)
             .otherwise(pl.col("user_upn").str.to_lowercase().is_in(self.licensed)
                        .fill_null(False))), errors
+
+
+# Columns a record is found by are refused when longer than the table keeps; descriptive ones
+# are cut to fit (a display name of 5,000 characters says nothing more than its start).
+_KEY_LENGTHS = {"record_key": 200, "call_id": 200, "user_upn": 254}
+_TEXT_LENGTHS = {"user_name": 200, "call_type": 40, "destination_name": 120}
+
+
+def _fit_columns(calls: pl.DataFrame) -> pl.DataFrame:
+    too_long = pl.coalesce([pl.when(pl.col(name).str.len_chars() > size)
+                            .then(pl.lit(f"{name} is longer than {size} characters"))
+                            for name, size in _KEY_LENGTHS.items()])
+    return calls.with_columns(
+        *(pl.col(name).str.slice(0, size) for name, size in _TEXT_LENGTHS.items()),
+        reason=pl.coalesce("reason", too_long))
 
 
 def _deck_note(deck_currency: str | None, currency: str) -> str:

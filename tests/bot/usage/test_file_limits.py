@@ -226,3 +226,17 @@ def test_utf16_without_a_bom_is_refused(engine, clock, account):
     assert stored_count(engine, account) == 0
 
 
+
+
+def test_fields_longer_than_their_columns_are_rejected_or_cut(engine, clock, account):
+    lines = teams_rows()
+    first, second = lines[1].split(","), lines[2].split(",")
+    first[5] = "u" * 300 + "@contoso.example"  # UPN: a record is found by it
+    second[6] = "N" * 5000  # User Display Name: cut to fit
+    text = "\n".join([lines[0], ",".join(first), ",".join(second)])
+    summary = run(engine, clock, text.encode())
+    assert [(error.line, error.message) for error in summary.rejected] == [
+        (2, "user_upn is longer than 254 characters")]
+    with read_session(engine) as session:
+        [record] = calls_db.list_calls(session=session, account_id=account.id)
+    assert record.user_name == "N" * 200
