@@ -49,6 +49,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "usage_own": {"en": "Your calls ({email})", "de": "Ihre Anrufe ({email})"},
     "usage_totals": {"en": "*{spend}* for {calls} and {minutes} min.",
                      "de": "*{spend}* für {calls} und {minutes} Min."},
+    "usage_direct_routing": {
+        "en": "Of these, {calls} went over Direct Routing (your own carrier): no credits used.",
+        "de": "Davon {calls} über Direct Routing (Ihr eigener Anbieter): ohne Credits."},
     "usage_none": {"en": "No calls in this period.", "de": "Keine Anrufe in diesem Zeitraum."},
     "usage_by_user": {"en": "By user", "de": "Nach Benutzer"},
     "usage_by_destination": {"en": "By destination", "de": "Nach Ziel"},

@@ -233,3 +233,16 @@ def test_a_call_id_at_another_time_is_another_call(engine, clock, account):
     assert near.new_calls == 0 and near.other_source > 0  # a PBX that rounds: the same call
     later = run(engine, clock, cdr_of_teams_calls(timedelta(minutes=5)), deck=RateDeck(DECK_ROWS))
     assert later.other_source == 0 and later.new_calls == near.other_source
+
+
+def test_the_export_marks_direct_routing_calls(engine, clock, account):
+    from bot.usage.reports import UsageReports
+
+    run(engine, clock, microsoft_export_zip())
+    reports = UsageReports(engine, clock)
+    view = Accounts(engine, clock).get("T1")
+    calls_file = reports.export(view, reports.period(view, "2026-10"))[0]
+    rows = list(csv.DictReader(io.StringIO(calls_file.content.decode("utf-8-sig"))))
+    routes = [row["Route"] for row in rows]
+    assert routes.count(DIRECT_ROUTING) == DIRECT_ROUTING_ROWS
+    assert routes.count(CALLING_PLAN) == TEAMS_ROWS
