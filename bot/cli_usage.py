@@ -7,6 +7,7 @@ when any row was rejected (the good rows are charged all the same).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from bot.rates import Rates
 from bot.usage.importer import ImportSummary, import_usage
 
 MAX_SHOWN = 50
+log = logging.getLogger(__name__)
 
 out = Console()
 err = Console(stderr=True)
@@ -61,6 +63,12 @@ def import_usage_command(
     except CreditsError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    except Exception:  # a bug of ours: a sentence for the admin, the traceback in the log
+        log.exception("importing %s failed", file)
+        err.print(f"[red]error:[/red] importing {file.name} failed on our side (logged). Batches "
+                  "that finished are charged; import the file again and only the rest is "
+                  "charged.", highlight=False)
+        raise typer.Exit(2) from None
     cli_context.audit(team_id=account.team_id, action="cli.import_usage",
                       result="ok" if summary.ok else "error",
                       arguments={"file": file.name, "new_calls": summary.new_calls,
@@ -96,7 +104,23 @@ def show_summary(summary: ImportSummary) -> None:
     table.add_row("Rejected", f"{summary.rejected_count:,}")
     table.add_row("Calls by unlicensed users", f"{summary.unlicensed_calls:,}")
     table.add_row("Differences from the rate deck", f"{summary.difference_count:,}")
+    table.add_row("Direct Routing calls (not charged)", f"{summary.direct_routing:,}")
+    table.add_row("Skipped: already imported from another source", f"{summary.other_source:,}")
     out.print(table)
+    if summary.more_pages:
+        out.print("[yellow]This file is one page of more:[/yellow] it ends with "
+                  "@odata.nextLink, so Microsoft Graph has more calls for this period; fetch "
+                  "the next pages and import them too.", highlight=False)
+    if summary.other_source:
+        out.print(f"[yellow]{summary.other_source:,} calls match calls already imported from "
+                  "another source[/yellow] (same call id and start time): not charged a second "
+                  "time.", highlight=False)
+    if summary.flagged:
+        out.print(f"[yellow]Kept with a note[/yellow] ({summary.flagged_count:,}; the record's "
+                  "own charge is booked):", highlight=False)
+        for row in summary.flagged[:MAX_SHOWN]:
+            out.print(f"  {row}", highlight=False, markup=False)
+        _more(summary.flagged_count, MAX_SHOWN)
     if summary.rejected:
         out.print(f"[red]Rejected rows[/red] ({summary.rejected_count:,}; fix them and import "
                   "the file again: only what was not charged is charged):", highlight=False)

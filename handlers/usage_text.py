@@ -63,6 +63,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "usage_own": {"en": "Your calls ({email})", "de": "Ihre Anrufe ({email})"},
     "usage_totals": {"en": "*{spend}* for {calls} and {minutes} min.",
                      "de": "*{spend}* für {calls} und {minutes} Min."},
+    "usage_direct_routing": {
+        "en": "Of these, {calls} went over Direct Routing (your own carrier): no credits used.",
+        "de": "Davon {calls} über Direct Routing (Ihr eigener Anbieter): ohne Credits."},
     "usage_none": {"en": "No calls in this period.", "de": "Keine Anrufe in diesem Zeitraum."},
     "usage_by_user": {"en": "By user", "de": "Nach Benutzer"},
     "usage_by_destination": {"en": "By destination", "de": "Nach Ziel"},
@@ -151,6 +154,29 @@ TEXTS: dict[str, dict[str, str]] = {
     "import_rejected": {"en": "Rejected", "de": "Abgelehnt"},
     "import_unlicensed": {"en": "Calls by unlicensed users",
                           "de": "Anrufe von Benutzern ohne Lizenz"},
+    "import_direct_routing": {"en": "Direct Routing calls (not charged)",
+                              "de": "Direct-Routing-Anrufe (nicht belastet)"},
+    "import_other_source": {"en": "Skipped: already imported from another source",
+                            "de": "Übersprungen: schon aus einer anderen Quelle importiert"},
+    "import_other_source_note": {
+        "en": ":warning: {count} calls match calls already imported from another source "
+              "(same call id and start time), so they were not charged a second time.",
+        "de": ":warning: {count} Anrufe stimmen mit schon aus einer anderen Quelle importierten "
+              "Anrufen überein (gleiche Anruf-ID und Startzeit) und wurden daher nicht ein "
+              "zweites Mal belastet."},
+    "import_flagged_list": {
+        "en": ":information_source: *Kept with a note* (Microsoft's charge is booked as it "
+              "stands):",
+        "de": ":information_source: *Mit Hinweis übernommen* (die Belastung von Microsoft "
+              "wird so gebucht):"},
+    "import_more_pages": {
+        "en": ":warning: This file is one page of more: it ends with `@odata.nextLink`, so "
+              "Microsoft Graph has more calls for this period. Fetch the next pages (or connect "
+              "Microsoft 365, which follows the links) and send them too.",
+        "de": ":warning: Diese Datei ist eine von mehreren Seiten: Sie endet mit "
+              "`@odata.nextLink`, Microsoft Graph hat also weitere Anrufe für diesen Zeitraum. "
+              "Rufen Sie die nächsten Seiten ab (oder verbinden Sie Microsoft 365, das den Links "
+              "folgt) und schicken Sie sie ebenfalls."},
     "import_rejected_list": {
         "en": ":warning: *Rejected rows* (fix them and send the file again: only what was not "
               "charged is charged):",

@@ -53,6 +53,43 @@ def existing_call_keys(*, session: Session, account_id: int, keys: Sequence[str]
     return {row[0] for row in cursor.fetchall()}
 
 
+def calls_from_other_sources(*, session: Session, account_id: int, source: str,
+                             call_ids: Sequence[str],
+                             keyed_by_call_id: bool = True) -> list[tuple[str, datetime]]:
+    """(call id, start as naive UTC) of the account's records from a source other than `source`
+    whose call id is one of `call_ids`.
+
+    A CDR keeps its call id as its record key (call_id NULL); the others keep it in call_id
+    (partial index). `keyed_by_call_id=False` skips the record-key look-up (a CDR import: no
+    other source keys its records by call id).
+    """
+    if not call_ids:
+        return []
+    connection = _driver(session)
+    mark = "?" if _is_sqlite(session) else "%s"
+    values = "SELECT value FROM json_each(?)" if _is_sqlite(session) \
+        else "SELECT json_array_elements_text(%s::json)"
+    ids = json.dumps(list(call_ids))
+    queries = [f"SELECT call_id, start_at FROM {TABLE} WHERE account_id = {mark} "
+               f"AND call_id IS NOT NULL AND call_id IN ({values}) AND source <> {mark}"]
+    if keyed_by_call_id:
+        queries.append(f"SELECT record_key, start_at FROM {TABLE} WHERE account_id = {mark} "
+                       f"AND record_key IN ({values}) AND call_id IS NULL AND source <> {mark}")
+    found: list[tuple[str, datetime]] = []
+    for query in queries:
+        cursor = connection.execute(query, (account_id, ids, source))
+        found.extend((str(key), _as_datetime(start)) for key, start in cursor.fetchall())
+    return found
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A start time as the driver returns it: naive UTC (SQLite gives text)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None \
+            else value.astimezone(UTC).replace(tzinfo=None)
+    return datetime.fromisoformat(str(value))
+
+
 def insert_calls(*, session: Session, frame: pl.DataFrame, constants: Mapping[str, Any],
                  all_new: bool = False) -> int:
     """Insert call records (the frame's columns plus `constants` for every row), skipping keys

@@ -193,12 +193,20 @@ class CallRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "record_key", name="uq_call_records_key"),
         Index("ix_call_records_account_start", "account_id", "start_at"),
+        # Finds a call imported from another source by its call id (Teams, Graph).
+        Index("ix_call_records_account_call", "account_id", "call_id",
+              sqlite_where=text("call_id IS NOT NULL"),
+              postgresql_where=text("call_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id")
     record_key: str = Field(max_length=200)
     source: str = Field(max_length=16)  # teams | graph | cdr
+    # calling_plan: Microsoft carried it (charged, or rated from a CDR); direct_routing: the
+    # customer's own carrier, charge 0, kept for usage and reports.
+    route: str = Field(default="calling_plan", max_length=16,
+                       sa_column_kwargs={"server_default": "calling_plan"})
     call_id: str | None = Field(default=None, max_length=200)
     user_upn: str | None = Field(default=None, max_length=254)
     user_name: str | None = Field(default=None, max_length=200)

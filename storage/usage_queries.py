@@ -42,6 +42,14 @@ def sum_usage(*, session: Session, account_id: int, start: datetime, end: dateti
     return int(calls), int(seconds), int(micros)
 
 
+def count_direct_routing(*, session: Session, account_id: int, start: datetime, end: datetime,
+                         user: str | None = None) -> int:
+    """How many of the period's calls went over Direct Routing (charge 0, the own carrier)."""
+    statement = _calls_in(select_columns(func.count()), account_id=account_id, start=start,
+                          end=end, user=user).where(CallRecord.route == "direct_routing")
+    return int(session.execute(statement).scalar_one())
+
+
 def sum_usage_by_user(*, session: Session, account_id: int, start: datetime, end: datetime,
                       user: str | None = None) -> list[tuple[str, str, int, int, int]]:
     """Per user (UPN in lower case): (upn, display name, calls, seconds, charge)."""

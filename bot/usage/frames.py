@@ -23,6 +23,7 @@ import polars as pl
 from phonenumbers import PhoneMetadata
 
 from bot.usage.formats import (
+    CALLING_PLAN,
     CDR,
     CDR_COLUMNS,
     CDR_DIRECTION_WORDS,
@@ -34,6 +35,7 @@ from bot.usage.formats import (
     cdr_rows,
     parse_cdr_fields,
 )
+from bot.usage.limits import not_text
 from storage.units import to_micros
 
 FRAME_SCHEMA: dict[str, Any] = {
@@ -54,6 +56,9 @@ FRAME_SCHEMA: dict[str, Any] = {
     "charge_micros": pl.Int64,  # the provider's charge, null when the record carries none
     "fee_micros": pl.Int64,
     "currency": pl.String,
+    "license": pl.String,  # the record's own license (Capability, licenseCapability)
+    "route": pl.String,  # calling_plan | direct_routing
+    "flag": pl.String,  # kept with a note for the admin (a number that cannot be read)
 }
 _PLAIN_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"  # the only time the fast path parses
 
@@ -86,7 +91,7 @@ def calls_frame(calls: Iterable[ParsedCall]) -> pl.DataFrame:
             call.destination_name, call.country, call.start, call.duration_seconds,
             None if call.charge is None else to_micros(call.charge),
             None if call.connection_fee is None else to_micros(call.connection_fee),
-            call.currency)
+            call.currency, call.license, call.route, call.flag)
         for column, value in zip(columns.values(), values, strict=True):
             column.append(value)
     return pl.DataFrame(columns, schema=FRAME_SCHEMA)
@@ -103,7 +108,7 @@ def _cdr_frames(stream: IO[bytes], batch_size: int) -> Iterator[CallFrame]:
     header_line = stream.readline()
     if not header_line:
         return
-    header_text = header_line.decode("utf-8-sig", errors="replace")
+    header_text = _decoded(header_line, first_line=1)
     header = next(csv.reader([header_text]))
     positions = cdr_positions(header)
     line = 2
@@ -118,7 +123,7 @@ def _cdr_frames(stream: IO[bytes], batch_size: int) -> Iterator[CallFrame]:
 
 def _slow_frame(header_text: str, chunk: bytes, *, offset: int) -> CallFrame:
     """The row parser on a batch, with line numbers shifted to the batch's place in the file."""
-    text = io.StringIO(header_text + chunk.decode("utf-8", errors="replace"), newline="")
+    text = io.StringIO(header_text + _decoded(chunk, first_line=offset + 2), newline="")
     good: list[ParsedCall] = []
     bad: list[RowError] = []
     for row in cdr_rows(text):
@@ -127,6 +132,14 @@ def _slow_frame(header_text: str, chunk: bytes, *, offset: int) -> CallFrame:
         else:
             good.append(replace(row, line=row.line + offset))
     return CallFrame(calls_frame(good), bad, len(good) + len(bad))
+
+
+def _decoded(chunk: bytes, *, first_line: int) -> str:
+    """UTF-8 text (a BOM allowed at the start); anything else refused with its line."""
+    try:
+        return chunk.decode("utf-8-sig" if first_line == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise not_text(first_line + chunk.count(b"\n", 0, exc.start)) from None
 
 
 def _fast_frame(chunk: bytes, count: int, width: int, positions: list[int], *,
@@ -177,6 +190,9 @@ def _fast_frame(chunk: bytes, count: int, width: int, positions: list[int], *,
         pl.lit(None, pl.Int64).alias("charge_micros"),
         pl.lit(None, pl.Int64).alias("fee_micros"),
         pl.lit(None, pl.String).alias("currency"),
+        pl.lit(None, pl.String).alias("license"),
+        pl.lit(CALLING_PLAN).alias("route"),
+        pl.lit(None, pl.String).alias("flag"),
     )
     errors: list[RowError] = []
     others = checked.filter(~pl.col("simple"))

@@ -7,10 +7,16 @@ those calls pointing at that entry. A batch is all or nothing, so an import that
 way, retried, or run twice at once charges every call exactly once: a call that is stored was
 charged, and a call that is not was not.
 
-A record that carries a charge (Teams, Graph) is charged `charge + connection fee`; one that does
-not (CDR) is rated against the deck, and a CDR without a rate is rejected. Records whose own charge
-differs from the deck's price are listed for reconciliation; calls by users without a license are
-flagged.
+A record that carries a charge (Teams, Graph) is charged `charge + connection fee`, even when its
+number cannot be read (it is flagged); one that does not (CDR) is rated against the deck, and a
+CDR without a rate is rejected. A call over MAX_CALL_CHARGE is rejected as implausible, so no sum
+can leave the 64-bit range (sums are exact Python integers, checked all the same). Direct Routing
+calls are stored with charge 0 and never rated. Records whose own charge differs from the deck's
+price are listed for reconciliation. A record's own license (Capability, licenseCapability) says
+it was licensed; only records without one are checked against the account's license list.
+
+A call that an earlier import stored from another source (same call id, start within a second:
+the Teams export, then a PBX CDR of the same calls) is skipped and counted, not charged twice.
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ from bot.clock import Clock
 from bot.errors import AccountNotFound
 from bot.ledger import PostingHook, charge
 from bot.rates import RateDeck, current_deck
-from bot.usage.formats import CDR, GRAPH, RowError, Source, open_usage
+from bot.usage.formats import CDR, DIRECT_ROUTING, GRAPH, RowError, Source, open_usage
 from bot.usage.frames import CallFrame, read_frames
+from bot.usage.limits import FileRefused
 from bot.usage.rating import FrameRater
 from bot.usage.threads import read_ahead
 from storage import calls as calls_db
@@ -43,6 +50,10 @@ from storage.units import from_micros
 
 DEFAULT_BATCH_SIZE = 50_000
 MAX_LISTED = 1_000  # rejected rows and reconciliation differences kept for the report
+MAX_CALL_CHARGE = Decimal(10_000)  # per call, in the account's currency: more is implausible
+_MAX_CALL_MICROS = int(MAX_CALL_CHARGE.scaleb(6))
+INT64_MAX = 2**63 - 1
+SAME_CALL_SECONDS = 1  # starts this close, with the same call id, are the same call
 Progress = Callable[[int, int | None], None]
 
 
@@ -82,6 +93,11 @@ class ImportSummary:
     differences: tuple[Difference, ...]  # the first MAX_LISTED
     difference_total: Decimal  # charged minus deck price, over every difference
     entries: tuple[int, ...]  # ledger entries posted, one per batch with new charges
+    direct_routing: int = 0  # new Direct Routing calls stored (charge 0)
+    flagged_count: int = 0  # records kept with a note (a number that cannot be read)
+    flagged: tuple[RowError, ...] = ()  # the first MAX_LISTED
+    other_source: int = 0  # calls skipped: the same call from another source is stored
+    more_pages: bool = False  # a Graph page ending with @odata.nextLink: more pages exist
 
     @property
     def ok(self) -> bool:
@@ -98,6 +114,7 @@ class _Prepared:
     duplicates: int  # keys seen twice in the batch
     unlicensed: Counter[str]
     differences: pl.DataFrame
+    flagged: list[RowError]
 
 
 @dataclass
@@ -113,9 +130,15 @@ class _Totals:
     difference_micros: int = 0
     differences: list[Difference] = field(default_factory=list)
     entries: list[int] = field(default_factory=list)
+    direct_routing: int = 0
+    flagged_count: int = 0
+    flagged: list[RowError] = field(default_factory=list)
+    other_source: int = 0
 
     def add(self, batch: _Prepared) -> None:
         self.rows += batch.rows
+        self.flagged_count += len(batch.flagged)
+        self.flagged.extend(batch.flagged[:max(MAX_LISTED - len(self.flagged), 0)])
         self.duplicates += batch.duplicates
         self.rejected_count += len(batch.errors)
         self.rejected.extend(batch.errors[:max(MAX_LISTED - len(self.rejected), 0)])
@@ -131,7 +154,8 @@ class _Totals:
                 for key, line, number, start, seconds, charged, deck
                 in differ.head(room).iter_rows())
 
-    def summary(self, *, name: str, fmt: str, currency: str) -> ImportSummary:
+    def summary(self, *, name: str, fmt: str, currency: str,
+                more_pages: bool) -> ImportSummary:
         return ImportSummary(
             name=name, format=fmt, currency=currency, rows=self.rows,
             new_calls=self.new_calls, duplicates=self.duplicates,
@@ -140,7 +164,9 @@ class _Totals:
             unlicensed_users=tuple(sorted(self.unlicensed.items(),
                                           key=lambda item: (-item[1], item[0]))),
             difference_count=self.difference_count, differences=tuple(self.differences),
-            difference_total=from_micros(self.difference_micros), entries=tuple(self.entries))
+            difference_total=from_micros(self.difference_micros), entries=tuple(self.entries),
+            direct_routing=self.direct_routing, flagged_count=self.flagged_count,
+            flagged=tuple(self.flagged), other_source=self.other_source, more_pages=more_pages)
 
 
 def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str | None = None,
@@ -183,7 +209,8 @@ def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str |
                         progress(totals.rows, total_rows)
         finally:
             calls_db.end_bulk(engine=engine)
-        return totals.summary(name=usage.name, fmt=usage.format, currency=currency)
+        return totals.summary(name=usage.name, fmt=usage.format, currency=currency,
+                              more_pages=usage.more_pages)
 
 
 def _account(engine: Engine, *, team_id: str | None, account_id: int | None) -> tuple[int, str]:
@@ -202,7 +229,7 @@ def _account(engine: Engine, *, team_id: str | None, account_id: int | None) -> 
 _RECORD_COLUMNS = ("record_key", "call_id", "user_upn", "user_name", "call_type", "direction",
                    "destination_number", "destination_name", "country", "start_at",
                    "duration_seconds", "charge_micros", "provider_charge_micros", "rated_micros",
-                   "licensed")
+                   "licensed", "route")
 
 
 @dataclass(frozen=True)
@@ -216,12 +243,14 @@ class _Batcher:
 
     def prepare(self, frame: CallFrame) -> _Prepared:
         """Price and check a batch; keep its good calls, the first of each key."""
-        calls, errors = frame.calls, list(frame.errors)
-        if calls.height:
-            calls, rejected = self._check(calls)
-            errors = sorted(errors + rejected, key=lambda error: error.line)
+        calls, rejected = self._check(frame.calls)
+        errors = sorted([*frame.errors, *rejected], key=lambda error: error.line)
         first = calls["record_key"].is_first_distinct()
         calls = calls.filter(first)
+        unit = "record" if self.fmt == GRAPH else "line"
+        flagged = [RowError(line, flag, unit) for line, flag
+                   in calls.filter(pl.col("flag").is_not_null()).select("line", "flag")
+                   .iter_rows()]
         unlicensed: Counter[str] = Counter()
         for upn, count in (calls.filter(~pl.col("licensed"))
                            .group_by(pl.col("user_upn").fill_null("")).len().iter_rows()):
@@ -238,12 +267,13 @@ class _Batcher:
             call_id=pl.lit(None, pl.String) if self.fmt == CDR else pl.col("call_id"))
         return _Prepared(rows=frame.rows, records=records, errors=errors,
                          duplicates=int((~first).sum()), unlicensed=unlicensed,
-                         differences=differences)
+                         differences=differences, flagged=flagged)
 
     def _check(self, calls: pl.DataFrame) -> tuple[pl.DataFrame, list[RowError]]:
-        """Price every call; reject the ones in another currency and CDRs without a rate."""
+        """Price every call; reject the ones in another currency, CDRs without a rate and calls
+        over MAX_CALL_CHARGE."""
         deck_currency = self.rater.deck.currency
-        if deck_currency is None or deck_currency == self.currency:
+        if calls.height and (deck_currency is None or deck_currency == self.currency):
             rated = self.rater.rate(calls["destination_digits"], calls["direction"],
                                     calls["start_at"], calls["duration_seconds"])
             calls = calls.with_columns(
@@ -251,7 +281,10 @@ class _Batcher:
                 destination_name=pl.coalesce("destination_name", rated["rated_destination"]))
         else:
             calls = calls.with_columns(rated_micros=pl.lit(None, pl.Int64))
+        direct = pl.col("route") == DIRECT_ROUTING
         calls = calls.with_columns(
+            # The customer's own carrier: nothing to rate, nothing to reconcile.
+            rated_micros=pl.when(direct).then(None).otherwise(pl.col("rated_micros")),
             provider_charge_micros=pl.when(pl.col("charge_micros").is_not_null())
             .then(pl.col("charge_micros") + pl.col("fee_micros").fill_null(0)))
         calls = calls.with_columns(
@@ -263,7 +296,11 @@ class _Batcher:
             .then(pl.format("no rate for {} ({}) on {}"
                             + _deck_note(deck_currency, self.currency),
                             pl.col("destination_number"), pl.col("direction"),
-                            pl.col("start_at").dt.date())))
+                            pl.col("start_at").dt.date()))
+            .when(pl.coalesce("provider_charge_micros", "rated_micros") > _MAX_CALL_MICROS)
+            .then(pl.lit(f"the charge is over {MAX_CALL_CHARGE} {self.currency}, more than a "
+                         "call can cost: implausible")))
+        calls = _fit_columns(calls)
         unit = "record" if self.fmt == GRAPH else "line"
         errors = [RowError(line, reason, unit) for line, reason in
                   calls.filter(pl.col("reason").is_not_null()).select("line", "reason")
@@ -271,8 +308,27 @@ class _Batcher:
         good = calls.filter(pl.col("reason").is_null())
         return good.with_columns(
             charge_micros=pl.coalesce("provider_charge_micros", "rated_micros"),
-            licensed=pl.col("user_upn").str.to_lowercase().is_in(self.licensed)
-            .fill_null(False)), errors
+            # The record's own license says which license paid for it (a Calling Plan's
+            # MCOPSTNU as much as Communications Credits' MCOPSTNPP); Direct Routing needs none
+            # of the bot's; only records without either are checked against the license list.
+            licensed=pl.when(direct | pl.col("license").is_not_null()).then(True)
+            .otherwise(pl.col("user_upn").str.to_lowercase().is_in(self.licensed)
+                       .fill_null(False))), errors
+
+
+# Columns a record is found by are refused when longer than the table keeps; descriptive ones
+# are cut to fit (a display name of 5,000 characters says nothing more than its start).
+_KEY_LENGTHS = {"record_key": 200, "call_id": 200, "user_upn": 254}
+_TEXT_LENGTHS = {"user_name": 200, "call_type": 40, "destination_name": 120}
+
+
+def _fit_columns(calls: pl.DataFrame) -> pl.DataFrame:
+    too_long = pl.coalesce([pl.when(pl.col(name).str.len_chars() > size)
+                            .then(pl.lit(f"{name} is longer than {size} characters"))
+                            for name, size in _KEY_LENGTHS.items()])
+    return calls.with_columns(
+        *(pl.col(name).str.slice(0, size) for name, size in _TEXT_LENGTHS.items()),
+        reason=pl.coalesce("reason", too_long))
 
 
 def _deck_note(deck_currency: str | None, currency: str) -> str:
@@ -308,7 +364,9 @@ class _Writer:
                 keys=records["record_key"].to_list())
             new = records.filter(~pl.col("record_key").is_in(list(existing))) \
                 if existing else records
-            amount = int(new["charge_micros"].sum()) if new.height else 0
+            stored = new.height
+            new = self._without_other_sources(session, new)
+            amount = _exact_sum(new["charge_micros"])
             entry_id = self._charge(session, new, amount, now) if amount > 0 else None
             inserted = calls_db.insert_calls(session=session, frame=new, constants={
                 "account_id": self.account_id, "source": self.fmt, "currency": self.currency,
@@ -318,10 +376,30 @@ class _Writer:
                 raise RuntimeError(f"expected to insert {new.height} call records, inserted "
                                    f"{inserted}: the batch was rolled back")
         totals.new_calls += new.height
-        totals.duplicates += records.height - new.height
+        totals.duplicates += records.height - stored
+        totals.other_source += stored - new.height
+        totals.direct_routing += int((new["route"] == DIRECT_ROUTING).sum())
         totals.charged_micros += amount
         if entry_id is not None:
             totals.entries.append(entry_id)
+
+    def _without_other_sources(self, session: Session, new: pl.DataFrame) -> pl.DataFrame:
+        """Drop the calls another source stored already (same call id, start within
+        SAME_CALL_SECONDS): the Teams export and a PBX CDR of the same calls charge once."""
+        ids = new.select(call_key=pl.coalesce("call_id", "record_key"), start_at="start_at",
+                         record_key="record_key")
+        found = calls_db.calls_from_other_sources(
+            session=session, account_id=self.account_id, source=self.fmt,
+            call_ids=ids["call_key"].unique().to_list(), keyed_by_call_id=self.fmt != CDR)
+        if not found:
+            return new
+        stored = pl.DataFrame(found, schema={"call_key": pl.String,
+                                             "stored_at": pl.Datetime("us")}, orient="row")
+        same = (ids.join(stored.with_columns(pl.col("stored_at").dt.replace_time_zone("UTC")),
+                         on="call_key")
+                .filter((pl.col("start_at") - pl.col("stored_at")).abs()
+                        <= pl.duration(seconds=SAME_CALL_SECONDS)))
+        return new.filter(~pl.col("record_key").is_in(same["record_key"].implode()))
 
     def _charge(self, session: Session, new: pl.DataFrame, amount: int, now: datetime) -> int:
         keys = new["record_key"].to_list()
@@ -333,6 +411,14 @@ class _Writer:
             for hook in self.hooks:
                 hook(session, posting)
         return posting.entry_id
+
+
+def _exact_sum(micros: pl.Series) -> int:
+    """The batch's charge, summed exactly (polars sums Int64 with wrap-around)."""
+    total = sum(micros.drop_nulls().to_list())
+    if total > INT64_MAX:  # MAX_CALL_CHARGE keeps any batch far below; never store a wrap
+        raise FileRefused("The calls of one batch add up to more than the ledger can hold.")
+    return total
 
 
 def _idempotency_key(account_id: int, keys: list[str]) -> str:

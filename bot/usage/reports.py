@@ -82,6 +82,7 @@ class UsageSummary:
     seconds: int
     spend: Decimal
     lines: tuple[UsageLine, ...]
+    direct_routing: int = 0  # of `calls`: over the customer's own carrier, never charged
 
     @property
     def minutes(self) -> Decimal:
@@ -172,6 +173,9 @@ class UsageReports:
             calls, seconds, micros = queries.sum_usage(
                 session=session, account_id=account.id, start=period.start, end=period.end,
                 user=user)
+            direct = queries.count_direct_routing(
+                session=session, account_id=account.id, start=period.start, end=period.end,
+                user=user)
             lines: tuple[UsageLine, ...] = ()
             if group_by == "user":
                 lines = _by_spend(_lines(queries.sum_usage_by_user(
@@ -185,7 +189,7 @@ class UsageReports:
                 lines = self._daily(session, account, period, user)
         return UsageSummary(period=period, currency=account.currency, user=user,
                             group_by=group_by, calls=calls, seconds=seconds,
-                            spend=from_micros(micros), lines=lines)
+                            spend=from_micros(micros), lines=lines, direct_routing=direct)
 
     def _daily(self, session: Any, account: AccountLike, period: Period,
                user: str | None) -> tuple[UsageLine, ...]:
@@ -279,7 +283,7 @@ def _by_spend(lines: Iterable[UsageLine]) -> tuple[UsageLine, ...]:
 
 CALL_COLUMNS = ("Start", "User", "User name", "Destination number", "Destination", "Country",
                 "Direction", "Call type", "Duration (s)", "Charge", "Provider charge", "Rated",
-                "Currency", "Licensed", "Source", "Call ID", "Record key")
+                "Currency", "Licensed", "Source", "Route", "Call ID", "Record key")
 LEDGER_COLUMNS = ("Time", "Entry", "Kind", "Amount", "Balance after", "Actor", "Memo",
                   "Reference")
 
@@ -290,7 +294,7 @@ def call_row(call: CallRecord, zone: Any) -> list[Any]:
             call.destination_name, call.country, call.direction, call.call_type,
             call.duration_seconds, _money(call.charge_micros), _money(call.provider_charge_micros),
             _money(call.rated_micros), call.currency, "yes" if call.licensed else "no",
-            call.source, call.call_id, call.record_key]
+            call.source, call.route, call.call_id, call.record_key]
 
 
 def ledger_row(entry: LedgerEntry, zone: Any) -> list[Any]:

@@ -1,5 +1,6 @@
 """Blocks of a usage import sent as a file in a DM: progress, and the summary (rows, charged,
-duplicates, rejected rows by line number, calls by unlicensed users)."""
+duplicates, Direct Routing calls, calls from another source, rejected and flagged rows by line
+number, calls by unlicensed users, a Graph page of more)."""
 
 from __future__ import annotations
 
@@ -29,12 +30,29 @@ def import_reply(summary: ImportSummary, *, locale: str | None) -> Reply:
              (say("import_duplicates", locale), number(summary.duplicates, locale)),
              (say("import_rejected", locale), number(summary.rejected_count, locale)),
              (say("import_unlicensed", locale), number(summary.unlicensed_calls, locale))]
+    if summary.direct_routing:
+        pairs.append((say("import_direct_routing", locale),
+                      number(summary.direct_routing, locale)))
+    if summary.other_source:
+        pairs.append((say("import_other_source", locale), number(summary.other_source, locale)))
     blocks = [header(title), fields(pairs)]
     text = [title, *(f"{label}: {value}" for label, value in pairs)]
+    for key, shown in (("import_more_pages", summary.more_pages),
+                       ("import_other_source_note", summary.other_source)):
+        if shown:
+            note = say(key, locale, count=number(summary.other_source, locale))
+            blocks.append(section(note))
+            text.append(note)
     if summary.rejected:
         lines = [f"• {error}" for error in summary.rejected[:MAX_LISTED]]
         lines += _more(summary.rejected_count, locale)
         part = "\n".join([say("import_rejected_list", locale), *lines])
+        blocks.append(section(part[:2900]))
+        text.append(part)
+    if summary.flagged:
+        lines = [f"• {row}" for row in summary.flagged[:MAX_LISTED]]
+        lines += _more(summary.flagged_count, locale)
+        part = "\n".join([say("import_flagged_list", locale), *lines])
         blocks.append(section(part[:2900]))
         text.append(part)
     if summary.unlicensed_users:

@@ -38,6 +38,9 @@ def usage_reply(summary: UsageSummary, *, email: str | None, locale: str | None)
         body = f"{scope}: {say('usage_none', locale)}"
         return Reply(text=f"{title}\n{body}", blocks=[header(title), section(body)])
     body = f"{scope}: {totals_text(summary, locale=locale)}"
+    if summary.direct_routing:
+        body += " " + say("usage_direct_routing", locale,
+                          calls=calls(summary.direct_routing, locale))
     blocks = [header(title), section(body)]
     text = [title, body]
     lines = shown_lines(summary)

@@ -15,9 +15,16 @@ from bot.accounts import Accounts
 from bot.cli import app as cli_app
 from bot.cli_usage import exact_amount
 from bot.clock import ManualClock
+from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.conftest import START
 from tests.factories import make_account
-from tests.samples import CDR_CSV, TEAMS_CSV
+from tests.samples import (
+    CDR_CSV,
+    DIRECT_ROUTING_ROWS,
+    GRAPH_PSTN_EXAMPLES,
+    TEAMS_CSV,
+    microsoft_export_zip,
+)
 
 runner = CliRunner()
 
@@ -53,8 +60,9 @@ def test_importing_the_teams_export_prints_the_summary_and_charges_it(app, accou
     assert code == 0, output
     assert "Imported teams-pstn-usage.csv (teams)" in output
     assert "New calls charged" in output and "$20.65" in output
-    assert "Calls by unlicensed users" in output  # nobody holds a license yet
-    assert "alan.turing@contoso.example" in output
+    # Nobody holds a license in the bot, but every record names the license that paid for it.
+    assert re.search(r"Calls by unlicensed users\s*│\s*0\s", output)
+    assert "alan.turing@contoso.example" not in output
     assert re.search(r"line \d+: \+\d+ \d+s charged \$", output)  # differences from the deck
     assert balance() == Decimal("-20.65")
 
@@ -102,3 +110,56 @@ def test_without_an_account_the_import_explains(app, cli_db):
     (Decimal("-2.5"), "-2.50")])
 def test_exact_amounts_keep_every_decimal_but_at_least_two(amount, text):
     assert exact_amount(amount) == text
+
+
+def test_microsofts_export_zip_counts_direct_routing_and_charges_the_calling_plans(
+        app, account, tmp_path):
+    path = tmp_path / "Calls.Export.5f1c.zip"
+    path.write_bytes(microsoft_export_zip())
+    code, output = invoke(app, "import-usage", str(path))
+    assert code == 0, output
+    assert re.search(rf"Direct Routing calls \(not charged\)\s*│\s*{DIRECT_ROUTING_ROWS}\b",
+                     output)
+    assert re.search(rf"New calls charged\s*│\s*{40 + DIRECT_ROUTING_ROWS}\b", output)
+    assert balance() == Decimal("-20.65")
+
+
+def test_a_graph_page_of_more_and_its_odd_number_are_told(app, account):
+    code, output = invoke(app, "import-usage", str(GRAPH_PSTN_EXAMPLES[0]))
+    assert code == 0, output
+    assert "This file is one page of more" in output and "@odata.nextLink" in output
+    assert "Kept with a note" in output and "record 1: number '+1234567890'" in output
+
+
+def test_the_same_calls_from_another_source_are_named_in_the_summary(app, account, tmp_path):
+    invoke(app, "import-usage", str(TEAMS_CSV))
+    cdr = tmp_path / "pbx.csv"
+    cdr.write_bytes(cdr_of_teams_calls())
+    code, output = invoke(app, "import-usage", str(cdr))
+    assert re.search(r"Skipped: already imported from another source\s*│\s*\d+", output)
+    assert "match calls already imported from another source" in output
+    assert balance() == Decimal("-20.65")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"PK\x03\x04" + b"\x00" * 100, "The zip cannot be read"),
+    (b"[" * 100_000, "nested too deeply"),
+    ("UsageId,UPN,Call Type,Destination Number,Start Time,Duration Seconds,Charge,Currency\n"
+     "1,j\xfcrgen@contoso.example,user_out,+14255550100,2026-10-01T00:00:00Z,1,0.01,USD\n"
+     .encode("latin-1"), "line 2 is not UTF-8 text"),
+])
+def test_unreadable_files_get_a_sentence_not_a_traceback(app, account, tmp_path, content,
+                                                        message):
+    path = tmp_path / "upload.bin"
+    path.write_bytes(content)
+    code, output = invoke(app, "import-usage", str(path))
+    assert code == 2 and message in output and "Traceback" not in output
+
+
+def test_an_unexpected_failure_is_a_sentence_too(app, account, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("bot.cli_usage.import_usage", broken)
+    code, output = invoke(app, "import-usage", str(TEAMS_CSV))
+    assert code == 2 and "failed on our side" in output and "Traceback" not in output

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from sqlmodel import select
 
 from bot.graph.sync import windows_between
@@ -155,7 +154,6 @@ def test_graph_and_a_file_import_of_the_same_calls_charge_once(
     assert ledger_state(engine, TEAM)[0] == Decimal(1000) - Decimal("0.25") * 30
 
 
-@pytest.mark.xfail(strict=True, reason="needs Direct Routing import from branch import")
 def test_direct_routing_rows_are_kept_at_no_charge(graph_services, standin, engine, clock):
     account = make_account(engine, clock, team_id=TEAM, balance=Decimal(100))
     start = clock.now() - timedelta(days=1)

@@ -12,15 +12,24 @@ from decimal import Decimal
 
 import pytest
 
-from bot.local_slack import ScriptedFailure
+from bot.local_slack import ScriptedFailure, SlackUser
 from handlers import file_import
 from storage.calls import sum_charges
 from storage.db import read_session
 from storage.units import from_micros
 from tests import payloads
+from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.factories import audit_events, ledger_state, make_account
 from tests.handlers.lazy import wait_for
-from tests.samples import GRAPH_JSON, SAMPLES, TEAMS_CSV
+from tests.samples import (
+    DIRECT_ROUTING_ROWS,
+    GRAPH_DR_EXAMPLES,
+    GRAPH_JSON,
+    GRAPH_PSTN_EXAMPLES,
+    SAMPLES,
+    TEAMS_CSV,
+    microsoft_export_zip,
+)
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
 SAMPLE_TOTAL = Decimal("20.65")  # the samples' README: Charge + Connection Fee over all rows
@@ -69,8 +78,9 @@ def test_an_admins_teams_export_is_imported_and_charged_exactly(bolt, account):
     assert lines[:7] == ["Imported teams-pstn-usage.csv (teams)", f"Rows read: {TEAMS_ROWS}",
                          f"New calls charged: {TEAMS_ROWS}", "Charged: $20.65",
                          "Skipped as duplicates: 0", "Rejected: 0",
-                         f"Calls by unlicensed users: {TEAMS_ROWS}"]
-    assert "*Calls by users without a Communications Credits license:*" in lines
+                         "Calls by unlicensed users: 0"]
+    # Every record names the license that paid for it (Capability): none is "unlicensed".
+    assert "*Calls by users without a Communications Credits license:*" not in lines
     assert ledger_state(bolt.engine, payloads.TEAM) == (Decimal(100) - SAMPLE_TOTAL, 2)
     assert charged_in_db(bolt, account) == SAMPLE_TOTAL
     # Fetched as Slack documents it: files.info, then the private URL with the bot token.
@@ -117,6 +127,9 @@ def test_licensed_users_are_not_listed_and_rejected_rows_are(bolt, account):
     bolt.services.licenses.assign(account_id=account.id, slack_user_id="U0ALAN",
                                   email="alan.turing@contoso.example", actor=ADMIN)
     rows = TEAMS_CSV.read_text().splitlines()
+    capability = rows[0].split(",").index("Capability")
+    rows = [rows[0], *(",".join(row.split(",")[:capability] + [""]
+                                + row.split(",")[capability + 1:]) for row in rows[1:])]
     broken = rows[3].split(",")
     broken[17] = "-5"  # Duration Seconds
     rows[3] = ",".join(broken)
@@ -278,3 +291,61 @@ def test_a_file_share_retried_after_its_ack_is_not_imported_again(bolt, account)
     assert retry.status == 200
     time.sleep(0.3)
     assert len(bolt.slack.calls_to("files.info")) == 1
+
+
+# -- Microsoft's own material (issue 8) and files that break a limit (issue 9) -----------------
+
+GERMAN_ADMIN = "U0DEADMIN"
+
+
+@pytest.fixture
+def german_admin(bolt):
+    bolt.slack.add_user(SlackUser(GERMAN_ADMIN, "greta", email="greta@contoso.example",
+                                  locale="de-DE", is_admin=True))
+    return GERMAN_ADMIN
+
+
+def test_microsofts_export_zip_counts_direct_routing_uncharged(bolt, account):
+    share(bolt, microsoft_export_zip(), name="Calls.Export.5f1c.zip")
+    text = summary_of(bolt)
+    assert f"Rows read: {TEAMS_ROWS + DIRECT_ROUTING_ROWS}" in text
+    assert f"Direct Routing calls (not charged): {DIRECT_ROUTING_ROWS}" in text
+    assert "Charged: $20.65" in text and "Rejected: 0" in text
+    assert charged_in_db(bolt, account) == SAMPLE_TOTAL
+
+
+def test_a_german_admin_is_told_of_direct_routing_a_page_of_more_and_a_note(bolt, account,
+                                                                           german_admin):
+    share(bolt, GRAPH_DR_EXAMPLES[0].read_bytes(), name="dr.json", user=german_admin)
+    text = summary_of(bolt)
+    assert "Direct-Routing-Anrufe (nicht belastet): 1" in text
+    assert "Diese Datei ist eine von mehreren Seiten" in text
+    share(bolt, GRAPH_PSTN_EXAMPLES[1].read_bytes(), name="pstn.json", user=german_admin)
+    text = summary_of(bolt, count=2)
+    assert "Mit Hinweis übernommen" in text and "'+1234567890'" in text
+    assert "Diese Datei ist eine von mehreren Seiten" in text
+    assert "Anrufe von Benutzern ohne Lizenz: 0" in text  # MCOPSTNU: a Calling Plan paid
+
+
+def test_calls_already_imported_from_another_source_are_not_charged_again(bolt, account,
+                                                                         german_admin):
+    share(bolt, TEAMS_CSV.read_bytes())
+    summary_of(bolt)
+    share(bolt, cdr_of_teams_calls(), name="pbx.csv")
+    text = summary_of(bolt, count=2)
+    assert "Skipped: already imported from another source: " in text
+    assert "so they were not charged a second time" in text
+    assert charged_in_db(bolt, account) == SAMPLE_TOTAL
+    share(bolt, cdr_of_teams_calls(), name="pbx.csv", user=german_admin)
+    assert "nicht ein zweites Mal belastet" in summary_of(bolt, count=3)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"PK\x03\x04" + b"\x00" * 64, "The zip cannot be read"),
+    (b"[" * 100_000, "nested too deeply"),
+])
+def test_a_broken_file_gets_a_sentence_and_charges_nothing(bolt, account, content, reason):
+    share(bolt, content, name="export.zip")
+    text = summary_of(bolt)
+    assert text.startswith(":warning: I could not import *export.zip*") and reason in text
+    assert charged_in_db(bolt, account) == 0

@@ -64,20 +64,20 @@ def test_the_teams_zip_is_detected_and_read(tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"hello,world\n1,2\n", "not a usage export"),
     (b"", "not a usage export"),
-    (teams_zip(b"a,b\n1,2\n"), "not a usage export"),
+    (teams_zip(b"a,b\n1,2\n"), "not a Teams PSTN usage export"),
 ])
 def test_files_of_no_known_format_are_refused(content, message):
     with pytest.raises(UnsupportedFormat, match=message):
         open_usage(content)
 
 
-def test_a_zip_with_several_csv_files_is_refused():
+def test_every_csv_member_of_a_zip_is_read_by_its_header():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("a.csv", TEAMS_CSV.read_bytes())
-        archive.writestr("b.csv", TEAMS_CSV.read_bytes())
-    with pytest.raises(UnsupportedFormat, match="2 CSV files"):
-        open_usage(buffer.getvalue())
+        archive.writestr("b.txt", TEAMS_CSV.read_bytes())
+    calls, errors = read(buffer.getvalue())
+    assert errors == [] and len(calls) == 80
 
 
 # -- Teams -----------------------------------------------------------------------------------
@@ -92,7 +92,8 @@ def test_teams_rows_parse_into_calls_with_exact_money_and_utc_times():
         user_name="Alan Turing", call_type="user_out", direction="outbound",
         destination_number="+442075908301", destination_name="United Kingdom", country="GB",
         start=datetime(2026, 10, 1, 7, 1, 4, 861168, tzinfo=UTC), duration_seconds=120,
-        charge=Decimal("0.06"), connection_fee=Decimal("0.00"), currency="USD")
+        charge=Decimal("0.06"), connection_fee=Decimal("0.00"), currency="USD",
+        license="MCOPSTNPP")
     assert calls[1].destination_number == "+493019482***"  # masked by the export, kept so
     assert calls[1].provider_total == Decimal("0.03")
     assert sum(call.provider_total for call in calls) == Decimal("20.65")
@@ -123,19 +124,21 @@ def test_bad_teams_rows_are_rejected_by_line_and_good_rows_go_on():
     lines[8] = replace_field(lines[8], 20, "XYZ")  # Currency
     lines[10] = replace_field(lines[10], 15, "yesterday")  # Start Time
     lines[12] = replace_field(lines[12], 0, "")  # UsageId
-    lines[14] = replace_field(lines[14], 13, "+99912")  # Destination Number
+    lines[14] = replace_field(lines[14], 13, "+99912")  # Destination Number: flagged, kept
     calls, errors = read("\n".join(lines).encode())
     assert [(error.line, error.unit) for error in errors] == [
-        (4, "line"), (6, "line"), (9, "line"), (11, "line"), (13, "line"), (15, "line")]
+        (4, "line"), (6, "line"), (9, "line"), (11, "line"), (13, "line")]
     messages = [error.message for error in errors]
     assert "Charge 'abc' is not an amount of money" in messages[0]
     assert "negative Duration Seconds -5" in messages[1]
     assert "unknown currency 'XYZ'" in messages[2]
     assert "Start Time 'yesterday' is not a date and time" in messages[3]
     assert "missing UsageId" in messages[4]
-    assert "destination number" in messages[5]
     assert str(errors[0]).startswith("line 4: ")
-    assert len(calls) == 34
+    assert len(calls) == 35
+    flagged = [call for call in calls if call.flag]
+    assert [(call.line, call.destination_number) for call in flagged] == [(15, None)]
+    assert "'+99912' cannot be read" in str(flagged[0].flag)
 
 
 def test_a_row_with_several_problems_names_them_all():
@@ -208,7 +211,7 @@ def test_graph_values_are_checked_as_json_gives_them():
 
 
 def test_graph_json_that_is_no_page_is_refused():
-    with pytest.raises(UnsupportedFormat, match="getPstnCalls page"):
+    with pytest.raises(UnsupportedFormat, match="getPstnCalls or getDirectRoutingCalls page"):
         read(b'{"items": []}')
 
 

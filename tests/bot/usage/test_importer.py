@@ -269,13 +269,15 @@ def test_an_unknown_team_is_refused(engine, clock):
 
 # -- flags and reconciliation ---------------------------------------------------------------
 
-def test_calls_by_users_without_a_license_are_flagged(engine, clock, account):
+def test_calls_without_a_license_field_are_checked_against_the_license_list(engine, clock,
+                                                                           account, deck):
     with write_transaction(engine) as session:
         insert_license(session=session, license=License(
             account_id=account.id, slack_user_id="U1", email="Alan.Turing@contoso.example",
             assigned_at=clock.now()))
-    summary = import_usage(engine, clock, source=TEAMS_CSV, team_id="T1",
-                           deck=RateDeck(DECK_ROWS))
+    # A CDR carries no license of its own: the bot's license list decides.
+    summary = import_usage(engine, clock, source=CDR_CSV, team_id="T1", deck=deck)
+    assert summary.rejected_count == 0
     stored = records(engine, account)
     alan = [r for r in stored if r.user_upn == "alan.turing@contoso.example"]
     assert alan and all(record.licensed for record in alan)
