@@ -24,7 +24,7 @@ from bot.usage.reports import (
 from storage.db import write_transaction
 from storage.models import CallRecord
 from storage.units import to_micros
-from tests.factories import make_account
+from tests.factories import add_to_rollup, make_account
 
 _keys = itertools.count(1)
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -43,6 +43,7 @@ def add_call(engine, account_id: int, *, at: datetime, seconds: int, charge: str
                                country=country, start_at=at, duration_seconds=seconds,
                                charge_micros=to_micros(Decimal(charge)), imported_at=at,
                                **extra))
+        add_to_rollup(session, account_id, [(at, to_micros(Decimal(charge)), seconds)])
 
 
 @pytest.fixture
