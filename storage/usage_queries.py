@@ -128,6 +128,6 @@ def balance_at(*, session: Session, account_id: int, at: datetime, day: date) ->
     late it was imported."""
     entries = session.execute(
         select_columns(func.coalesce(func.sum(LedgerEntry.amount_micros), 0))
-        .where(LedgerEntry.account_id == account_id, _not_import_charge(),
+        .where(col(LedgerEntry.account_id) == account_id, _not_import_charge(),
                col(LedgerEntry.created_at) < at)).scalar_one()
     return int(entries) - spend_db.spend_before(session, account_id=account_id, day=day)
