@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.summary import account_summary
 from handlers.blocks.balance import balance_reply
 from handlers.commands.base import Invocation, Subcommand
 from handlers.context import HandlerContext
@@ -10,8 +9,10 @@ from handlers.reply import Reply
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
-    summary = account_summary(ctx.services, invocation.team_id)
-    return balance_reply(summary, locale=ctx.directory.locale(invocation.user_id))
+    locale = ctx.directory.locale(invocation.user_id)
+    return ctx.services.summaries.rendered(
+        invocation.team_id, ("balance", locale),
+        lambda summary: balance_reply(summary, locale=locale))
 
 
 SUBCOMMAND = Subcommand(name="balance", usage="balance", run=run,
