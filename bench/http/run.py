@@ -314,7 +314,7 @@ def table(results: dict[str, dict[str, float]], *, connections: int, seconds: fl
     balances = [(calls_in(v), r) for v, r in results.items() if v.startswith("balance")]
     if len(balances) > 1:
         cost = ", ".join(f"{calls:,} calls {1000 / r['rps']:.2f} ms" for calls, r in balances)
-        lines += ["", f"Server time per balance answer (1 / requests/s) against the account's "
+        lines += ["", f"Time per balance answer (1 / requests/s) against the account's "
                   f"calls: {cost}."]
     lines += ["", "Targets (issue 12): `/credits balance` and App Home at ≥ 50% of the floor's "
               "requests/s with p99 ≤ 2x the floor's, in the same run; a balance's cost flat in "
