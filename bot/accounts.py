@@ -13,10 +13,13 @@ import phonenumbers
 from babel.numbers import list_currencies
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
+from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
 from storage import accounts as accounts_db
+from storage import spend as spend_db
 from storage.db import read_session, write_transaction
 from storage.models import Account
 from storage.units import from_micros, to_micros
@@ -257,6 +260,7 @@ class Accounts:
                                                    now=self.clock.now())
             account = accounts_db.lock_account(session=session, account_id=found.id or 0)
             yield account
+            account.summary_version += 1  # what the balance answer shows may have changed
             session.add(account)
             session.flush()
 
@@ -296,8 +300,13 @@ class Accounts:
             if ("currency" in changes and changes["currency"] != account.currency
                     and account.version > 0):
                 raise CreditsError("The currency cannot change once the ledger has entries.")
+            rezoned = changes.get("timezone", account.timezone) != account.timezone
             for key, value in changes.items():
                 setattr(account, key, value)
+            if rezoned:
+                # The spend rollup's days are the account's days: lay the calls on the new ones.
+                spend_db.rebuild(session=_session_of(account), account_id=account.id or 0,
+                                 timezone=account.timezone)
             notices = _apply_billing_rules(account, now=self.clock.now())
             return SettingsChange(view(account), notices)
 
@@ -365,6 +374,13 @@ def _apply_billing_rules(account: Account, *, now: datetime) -> tuple[str, ...]:
     if suspended != account.suspended:
         account.suspended, account.suspended_at = suspended, now if suspended else None
     return tuple(notices)
+
+
+def _session_of(account: Account) -> Session:
+    session = object_session(account)
+    if not isinstance(session, Session):
+        raise RuntimeError("the account is not in a transaction")
+    return session
 
 
 def _check_timezone(name: str) -> str:

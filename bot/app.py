@@ -31,6 +31,7 @@ from bot.payments import SimulatedGateway
 from bot.rates import Rates
 from bot.recommend import Recommender
 from bot.services import Services
+from bot.summary import AccountSummaries
 from bot.usage.reports import UsageReports
 from handlers.auth import Rights
 from handlers.blocks.alert_messages import alert_blocks
@@ -64,7 +65,7 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
         alert_settings=AlertSettings(engine, clock, accounts,
                                      default_channel=settings.credits_alert_channel),
         confirmations=Confirmations(engine, clock), history=History(engine),
-        forecaster=Forecaster(engine, clock),
+        forecaster=Forecaster(engine, clock), summaries=AccountSummaries(engine, clock, accounts),
         recommender=Recommender(engine, clock, min_deposit=settings.credits_min_deposit),
         rates=Rates(engine, clock, rates_file=settings.credits_rates_file),
         usage_reports=UsageReports(engine, clock))

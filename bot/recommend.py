@@ -190,8 +190,8 @@ class Recommender:
                 raise LookupError(f"no account {account_id}")
             if users is None:
                 users = count_active_licenses(session=session, account_id=account_id)
-            series = daily_spend(session, account_id=account_id, now=self.clock.now(),
-                                 days=self.window_days)
+            series = daily_spend(session, account_id=account_id, timezone=account.timezone,
+                                 now=self.clock.now(), days=self.window_days)
         spend = spend_recommendation(
             series.amounts, currency=account.currency, window_days=self.window_days,
             cover_days=self.cover_days, supply_days=self.supply_days, pct=self.pct,

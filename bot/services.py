@@ -21,6 +21,7 @@ from bot.licenses import Licenses
 from bot.payments import PaymentGateway
 from bot.rates import Rates
 from bot.recommend import Recommender
+from bot.summary import AccountSummaries
 from bot.usage.reports import UsageReports
 
 if TYPE_CHECKING:  # both import this module for its type: no cycle at run time
@@ -46,6 +47,7 @@ class Services:
     confirmations: Confirmations
     history: History
     forecaster: Forecaster
+    summaries: AccountSummaries
     recommender: Recommender
     rates: Rates
     usage_reports: UsageReports

@@ -1,20 +1,43 @@
-"""The account at a glance: what `/credits balance`, DMs and App Home all show."""
+"""The account at a glance: what `/credits balance`, DMs and App Home all show.
+
+Every member asks for it, so it is a read of current state at a fixed cost, however many calls
+the account has: one read transaction in SQLAlchemy Core, the account row read once, the spend
+from the daily rollup (`storage.spend`), about eight indexed reads in all. On top of that, the
+summary and the replies rendered from it are cached per team, keyed by what they show: the
+ledger's `version`, the account's `summary_version` (bumped with every other write the summary
+shows), the active license count, and the account's local day (the forecast moves with the
+day). A cached answer is checked with one indexed probe of the account row.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.accounts import AccountView
-from bot.services import Services
+from sqlalchemy import Connection, Engine, func, select
+
+from bot.accounts import Accounts, AccountView, view
+from bot.clock import Clock
+from bot.forecast import WINDOW_DAYS, forecast_of, local_today
 from bot.usage.periods import parse_period
-from storage.accounts import list_thresholds
-from storage.db import read_session
-from storage.ledger import last_entry, list_entries
-from storage.licenses import count_active_licenses
+from storage.models import Account, AlertThreshold, LedgerEntry, License
+from storage.spend import spend_days
 from storage.units import from_micros
-from storage.usage_queries import sum_usage
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+CACHED_TEAMS = 4_096
+_ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+_ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]
+_THRESHOLDS = AlertThreshold.__table__  # type: ignore[attr-defined]
+_LICENSES = License.__table__  # type: ignore[attr-defined]
+Rendered = TypeVar("Rendered")
 
 
 @dataclass(frozen=True)
@@ -40,32 +63,129 @@ class AccountSummary:
 
 
 def account_summary(services: Services, team_id: str) -> AccountSummary:
-    """Gather the summary of a team's account (created on first contact)."""
-    account = services.accounts.ensure(team_id)
-    with read_session(services.engine) as session:
-        recharge = last_entry(session=session, account_id=account.id, kinds=["recharge"])
-        purchases = list_entries(session=session, account_id=account.id, limit=5,
-                                 kinds=["deposit", "recharge"])
-        thresholds = list_thresholds(session=session, account_id=account.id)
-        licenses = count_active_licenses(session=session, account_id=account.id)
-        month = None
-        spent = None
-        if account.postpaid:
-            month = parse_period("this-month", timezone=account.timezone,
-                                 now=services.clock.now())
-            spent = from_micros(sum_usage(session=session, account_id=account.id,
-                                          start=month.start, end=month.end)[2])
-    forecast = services.forecaster.forecast(account.id)
+    """The summary of a team's account (created on first contact)."""
+    return services.summaries.summary(team_id)
+
+
+def _license_count(account_id: Any) -> Any:
+    return (select(func.count()).select_from(_LICENSES)
+            .where(_LICENSES.c.account_id == account_id, _LICENSES.c.removed_at.is_(None))
+            .scalar_subquery())
+
+
+def read_summary(connection: Connection, account: Any, *, now: datetime,
+                 license_count: int, window_days: int = WINDOW_DAYS) -> AccountSummary:
+    """The summary of an `accounts` row, read on the caller's connection."""
+    account_id = account.id
+    purchases = connection.execute(
+        select(_ENTRIES.c.kind, _ENTRIES.c.amount_micros, _ENTRIES.c.created_at)
+        .where(_ENTRIES.c.account_id == account_id,
+               _ENTRIES.c.kind.in_(("deposit", "recharge")))
+        .order_by(_ENTRIES.c.id.desc()).limit(5)).all()
+    recharge = connection.execute(
+        select(_ENTRIES.c.kind, _ENTRIES.c.amount_micros, _ENTRIES.c.created_at)
+        .where(_ENTRIES.c.account_id == account_id, _ENTRIES.c.kind == "recharge")
+        .order_by(_ENTRIES.c.id.desc()).limit(1)).first()
+    thresholds = connection.execute(
+        select(_THRESHOLDS.c.amount_micros).where(_THRESHOLDS.c.account_id == account_id)
+        .order_by(_THRESHOLDS.c.amount_micros.desc())).scalars().all()
+    forecast = forecast_of(connection, account, now=now, window_days=window_days)
+    shown = view(account)
+    month, spent = None, None
+    if shown.postpaid:  # MCA: this month's calls so far, by call day (invoiced after the fact)
+        month = parse_period("this-month", timezone=shown.timezone, now=now)
+        days, _ = spend_days(connection, account_id=account_id, first=month.first_day,
+                             last=month.last_day)
+        spent = from_micros(sum(days.values()))
     spends = forecast.source != "none"  # without any spend there is nothing to forecast
     return AccountSummary(
-        account=account,
-        last_recharge=Purchase(recharge.kind, from_micros(recharge.amount_micros),
-                               recharge.created_at) if recharge else None,
-        recent_purchases=tuple(Purchase(p.kind, from_micros(p.amount_micros), p.created_at)
-                               for p in purchases),
-        thresholds=tuple(from_micros(t.amount_micros) for t in thresholds),
-        license_count=licenses,
+        account=shown,
+        last_recharge=_purchase(recharge) if recharge else None,
+        recent_purchases=tuple(_purchase(row) for row in purchases),
+        thresholds=tuple(from_micros(amount) for amount in thresholds),
+        license_count=license_count,
         average_daily_spend=forecast.average_daily_spend if spends else None,
         run_out=forecast.run_out if spends else None,
         days_left=forecast.days_left if spends else None,
         postpaid_spend=spent, postpaid_month=month.first_day if month else None)
+
+
+def _purchase(row: Any) -> Purchase:
+    return Purchase(row.kind, from_micros(row.amount_micros), row.created_at)
+
+
+@dataclass
+class _Cached:
+    key: tuple[int, int, int, date]
+    summary: AccountSummary
+    replies: dict[Hashable, Any] = field(default_factory=dict)
+
+
+class AccountSummaries:
+    """Summaries of accounts, and replies rendered from them, cached until they change."""
+
+    def __init__(self, engine: Engine, clock: Clock, accounts: Accounts, *,
+                 window_days: int = WINDOW_DAYS, size: int = CACHED_TEAMS) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.accounts = accounts
+        self.window_days = window_days
+        self.size = size
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def summary(self, team_id: str) -> AccountSummary:
+        """The team's summary as of now (its account created on first contact)."""
+        return self._current(team_id).summary
+
+    def rendered(self, team_id: str, what: Hashable,
+                 render: Callable[[AccountSummary], Rendered]) -> Rendered:
+        """`render(summary)`, rendered once per `what` (say, a reply and its locale) for as
+        long as the summary stands; the result is shared, so it must not be changed."""
+        cached = self._current(team_id)
+        with self._lock:
+            if what in cached.replies:
+                return cached.replies[what]
+        reply = render(cached.summary)
+        with self._lock:
+            cached.replies[what] = reply
+        return reply
+
+    def _current(self, team_id: str) -> _Cached:
+        now = self.clock.now()
+        with self._lock:
+            cached = self._cache.get(team_id)
+        if cached is not None:
+            with self.engine.connect() as connection:
+                probe = connection.execute(
+                    select(_ACCOUNTS.c.version, _ACCOUNTS.c.summary_version,
+                           _license_count(_ACCOUNTS.c.id))
+                    .where(_ACCOUNTS.c.team_id == team_id)).first()
+            today = local_today(now, cached.summary.account.timezone)
+            if probe is not None and (*probe, today) == cached.key:
+                with self._lock:
+                    self._cache.move_to_end(team_id)
+                return cached
+        fresh = self._read(team_id, now)
+        with self._lock:
+            self._cache[team_id] = fresh
+            self._cache.move_to_end(team_id)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return fresh
+
+    def _read(self, team_id: str, now: datetime) -> _Cached:
+        for _ in range(2):
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    select(_ACCOUNTS, _license_count(_ACCOUNTS.c.id).label("license_count"))
+                    .where(_ACCOUNTS.c.team_id == team_id)).first()
+                if row is not None:
+                    summary = read_summary(connection, row, now=now,
+                                           license_count=int(row.license_count),
+                                           window_days=self.window_days)
+                    key = (int(row.version), int(row.summary_version), int(row.license_count),
+                           local_today(now, row.timezone))
+                    return _Cached(key, summary)
+            self.accounts.ensure(team_id)  # first contact: an empty account
+        raise LookupError(f"no account for {team_id}")

@@ -7,8 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.summary import account_summary
-from handlers.blocks.home import home_view
+from handlers.blocks.home import dashboard_view, home_blocks
 from handlers.context import HandlerContext
 from handlers.dedupe import answering
 
@@ -22,7 +21,8 @@ def register(app: App, ctx: HandlerContext) -> None:
             return  # the Messages tab needs no view
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
         with answering(ctx, body):
-            summary = account_summary(ctx.services, team_id)
-            view = home_view(summary, locale=ctx.directory.locale(event["user"]),
-                             now=ctx.services.clock.now())
+            locale = ctx.directory.locale(event["user"])
+            blocks = ctx.services.summaries.rendered(
+                team_id, ("home", locale), lambda summary: home_blocks(summary, locale=locale))
+            view = dashboard_view(blocks, locale=locale, now=ctx.services.clock.now())
             client.views_publish(user_id=event["user"], view=view)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidNumber, NoRate, UnknownDestination
 from bot.money import format_money
-from bot.summary import account_summary
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import section
 from handlers.blocks.rate import rate_reply
@@ -49,8 +48,10 @@ def answer_help(ctx: HandlerContext, question: Question) -> Reply:
 
 
 def answer_balance(ctx: HandlerContext, question: Question) -> Reply:
-    summary = account_summary(ctx.services, question.team_id)
-    return balance_reply(summary, locale=question.locale)
+    locale = question.locale
+    return ctx.services.summaries.rendered(
+        question.team_id, ("balance", locale),
+        lambda summary: balance_reply(summary, locale=locale))
 
 
 def answer_licensed(ctx: HandlerContext, question: Question) -> Reply:

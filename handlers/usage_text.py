@@ -120,6 +120,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "report_calls": {"en": "Calls", "de": "Anrufe"},
     "report_minutes": {"en": "Minutes", "de": "Minuten"},
     "report_added": {"en": "Deposits and recharges", "de": "Einzahlungen und Aufladungen"},
+    "report_other": {"en": "Expiries and adjustments", "de": "Verfall und Korrekturen"},
     "report_start": {"en": "Balance at the start", "de": "Guthaben am Anfang"},
     "report_end": {"en": "Balance at the end", "de": "Guthaben am Ende"},
     "report_destinations": {"en": "Top destinations", "de": "Häufigste Ziele"},

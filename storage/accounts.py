@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import Account, AlertThreshold
@@ -60,6 +61,7 @@ def add_threshold(*, session: Session, account_id: int, amount_micros: int,
     threshold = AlertThreshold(account_id=account_id, amount_micros=amount_micros, armed=armed,
                                created_at=now)
     session.add(threshold)
+    bump_summary(session=session, account_id=account_id)
     session.flush()
     return threshold
 
@@ -71,5 +73,12 @@ def remove_threshold(*, session: Session, account_id: int, amount_micros: int) -
     if existing is None:
         return False
     session.delete(existing)
+    bump_summary(session=session, account_id=account_id)
     session.flush()
     return True
+
+
+def bump_summary(*, session: Session, account_id: int) -> None:
+    """Say that what the account's summary shows has changed (cached answers are stale)."""
+    session.execute(update(Account).where(col(Account.id) == account_id)
+                    .values(summary_version=col(Account.summary_version) + 1))

@@ -70,6 +70,11 @@ class Account(SQLModel, table=True):
     # a run-out forecast alert went out for the current episode.
     zero_alerted: bool = False
     runout_alerted: bool = False
+    # Bumped in the same transaction as every write that changes what the account summary
+    # shows beyond the ledger's `version` (settings, thresholds, the spend rollup): a cached
+    # balance answer is current while (version, summary_version) are unchanged.
+    summary_version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False,
+                                                             server_default="0"))
     created_at: datetime = Field(sa_column=_time())
 
 
@@ -225,6 +230,20 @@ class CallRecord(SQLModel, table=True):
     licensed: bool = True
     ledger_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
     imported_at: datetime = Field(sa_column=_time())
+
+
+class SpendDay(SQLModel, table=True):
+    """What an account's calls cost per calendar day of their start, in the account's time zone:
+    a rollup of `call_records`, written in the same transaction as each import batch, so that
+    balance and forecast read a few rows however many calls there are."""
+
+    __tablename__ = "spend_days"
+
+    account_id: int = Field(foreign_key="accounts.id", primary_key=True)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    spend_micros: int = Field(sa_column=_money())
+    seconds: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    calls: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class RechargeAttempt(SQLModel, table=True):

@@ -1,5 +1,5 @@
 """Read queries for usage reports: sums of call records by user, destination and time bucket,
-call records and ledger entries of a period, and the balance at an instant.
+call records and ledger entries of a period, and the balance at the start of a day.
 
 Every sum returns (calls, seconds, charge micro-units). Periods are half-open: start <= t < end.
 """
@@ -7,13 +7,14 @@ Every sum returns (calls, seconds, charge micro-units). Periods are half-open: s
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from storage import spend as spend_db
 from storage.models import CallRecord, LedgerEntry
 
 _BATCH = 2_000
@@ -109,11 +110,32 @@ def list_entries_between(*, session: Session, account_id: int, start: datetime,
     return session.exec(statement).all()
 
 
-def balance_before(*, session: Session, account_id: int, at: datetime) -> int:
-    """The balance (micro-units) after the last entry created before `at`; 0 before any."""
-    statement = (select(LedgerEntry.balance_after_micros)
-                 .where(LedgerEntry.account_id == account_id, col(LedgerEntry.created_at) < at)
-                 .order_by(col(LedgerEntry.created_at).desc(), col(LedgerEntry.id).desc())
-                 .limit(1))
-    found = session.exec(statement).first()
-    return int(found) if found is not None else 0
+def _not_import_charge() -> Any:
+    # An import's charge is the sum of its batch's calls (storage.spend has them by call day);
+    # the importer marks it with a reference that starts with "import:".
+    return ~((col(LedgerEntry.kind) == "charge")
+             & func.coalesce(col(LedgerEntry.reference), "").like("import:%"))
+
+
+def other_entries_between(*, session: Session, account_id: int, start: datetime,
+                          end: datetime) -> Sequence[LedgerEntry]:
+    """The period's entries other than import charges (whose calls count by the day they were
+    made), oldest first."""
+    statement = (select(LedgerEntry)
+                 .where(LedgerEntry.account_id == account_id, _not_import_charge(),
+                        col(LedgerEntry.created_at) >= start, col(LedgerEntry.created_at) < end)
+                 .order_by(col(LedgerEntry.created_at), col(LedgerEntry.id)))
+    return session.exec(statement).all()
+
+
+def balance_at(*, session: Session, account_id: int, at: datetime, day: date) -> int:
+    """The balance (micro-units) at `at`, the start of the account's local `day`, by the reports'
+    rule: every entry booked before `at`, except import charges, minus what the calls made
+    before it cost (by call day, from the spend rollup). At any moment after the last import
+    this is the ledger's balance; before it, a call counts from the day it was made, however
+    late it was imported."""
+    entries = session.execute(
+        select_columns(func.coalesce(func.sum(LedgerEntry.amount_micros), 0))
+        .where(col(LedgerEntry.account_id) == account_id, _not_import_charge(),
+               col(LedgerEntry.created_at) < at)).scalar_one()
+    return int(entries) - spend_db.spend_before(session, account_id=account_id, day=day)

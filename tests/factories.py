@@ -8,16 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Engine, bindparam, func, text
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.accounts import Accounts, AccountView
 from bot.clock import Clock
 from bot.ledger import Ledger
+from storage import spend as spend_db
 from storage.accounts import get_account
 from storage.audit import list_audit_events
 from storage.db import read_session, write_transaction
-from storage.models import CallRecord, LedgerEntry
+from storage.models import CallRecord, LedgerEntry, SpendDay
 from storage.types import UTCDateTime
 from storage.units import from_micros, to_micros
 
@@ -101,7 +103,17 @@ def add_call(engine: Engine, account_id: int, *, at: datetime, seconds: int, cha
                                country=country, start_at=at, duration_seconds=seconds,
                                charge_micros=to_micros(Decimal(charge)), imported_at=at,
                                **extra))
+        add_to_rollup(session, account_id, [(at, to_micros(Decimal(charge)), seconds)])
     return key
+
+
+def add_to_rollup(session: Session, account_id: int,
+                  calls: list[tuple[datetime, int, int]]) -> None:
+    """Add stored calls (start, charge micros, seconds) to the spend rollup, as the importer
+    does in the same transaction."""
+    spend_db.add_calls(session=session, account_id=account_id, calls=pl.DataFrame(
+        calls, schema={"start_at": pl.Datetime("us", "UTC"), "charge_micros": pl.Int64,
+                       "duration_seconds": pl.Int64}, orient="row"))
 
 
 def account_view(*, balance: Decimal = Decimal(0), amount: Decimal | None = None,
@@ -113,3 +125,21 @@ def account_view(*, balance: Decimal = Decimal(0), amount: Decimal | None = None
         suspended=balance <= 0, suspended_at=None,
         autorecharge_enabled=amount is not None, autorecharge_amount=amount,
         autorecharge_below=below, alert_channel=None, payment=None)
+
+
+def rollup_and_calls(engine: Engine, account_id: int, timezone: str = "UTC"
+                     ) -> tuple[dict[Any, tuple[int, int, int]], dict[Any, tuple[int, int, int]]]:
+    """The spend rollup of an account, and the same sums worked out from its call records by
+    the local day of their start: {day: (spend micros, seconds, calls)} each."""
+    zone = spend_db.zone(timezone)
+    with read_session(engine) as session:
+        rows = session.exec(select(SpendDay).where(
+            SpendDay.account_id == account_id)).all()
+        calls = session.exec(select(CallRecord).where(CallRecord.account_id == account_id)).all()
+    rollup = {row.day: (row.spend_micros, row.seconds, row.calls) for row in rows}
+    expected: dict[Any, tuple[int, int, int]] = {}
+    for call in calls:
+        spend, seconds, count = expected.get(call.start_at.astimezone(zone).date(), (0, 0, 0))
+        expected[call.start_at.astimezone(zone).date()] = (
+            spend + call.charge_micros, seconds + call.duration_seconds, count + 1)
+    return rollup, expected

@@ -43,6 +43,7 @@ from bot.usage.limits import FileRefused
 from bot.usage.rating import FrameRater
 from bot.usage.threads import read_ahead
 from storage import calls as calls_db
+from storage import spend as spend_db
 from storage.accounts import get_account, get_account_by_id, lock_account
 from storage.db import read_session, write_transaction
 from storage.licenses import licensed_emails as licensed_emails_of
@@ -375,6 +376,7 @@ class _Writer:
                 # The account lock makes this impossible; should it happen, write nothing.
                 raise RuntimeError(f"expected to insert {new.height} call records, inserted "
                                    f"{inserted}: the batch was rolled back")
+            spend_db.add_calls(session=session, account_id=self.account_id, calls=new)
         totals.new_calls += new.height
         totals.duplicates += records.height - stored
         totals.other_source += stored - new.height

@@ -1,7 +1,13 @@
 """Usage reports (DESIGN §2 `usage`, `export`, `report`): sums, exports and the chart.
 
 Spend is what call records were charged (`charge_micros`); minutes are their durations. Days are
-calendar days in the account's time zone. Exports neutralise spreadsheet formulas: a text cell
+calendar days in the account's time zone. A report adds up: the balance at its start, plus the
+deposits and recharges booked in it, plus other entries (expiries, adjustments), minus what the
+calls MADE in it cost is the balance at its end. The balance at a day's start counts every
+entry booked before it except import charges, and every call made before it: a month imported
+late still lowers that month's balance, not the balance of the day it was imported.
+
+Exports neutralise spreadsheet formulas: a text cell
 that starts with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number gets a
 leading apostrophe, so no spreadsheet runs it.
 """
@@ -103,10 +109,11 @@ class Report:
     currency: str
     calls: int
     seconds: int
-    spend: Decimal
-    added: Decimal  # deposits and recharges
+    spend: Decimal  # what the calls made in the period cost
+    added: Decimal  # deposits and recharges booked in the period
+    other: Decimal  # expiries, adjustments and charges without call records (signed)
     balance_start: Decimal
-    balance_end: Decimal
+    balance_end: Decimal  # balance_start + added + other - spend
     top_destinations: tuple[UsageLine, ...]
     top_users: tuple[UsageLine, ...]
     daily: tuple[UsageLine, ...]
@@ -214,22 +221,21 @@ class UsageReports:
             users = _by_spend(_lines(queries.sum_usage_by_user(
                 session=session, account_id=account.id, start=period.start, end=period.end)))
             daily = self._daily(session, account, period, None)
-            start_micros = queries.balance_before(session=session, account_id=account.id,
-                                                  at=period.start)
-            entries = queries.list_entries_between(session=session, account_id=account.id,
-                                                   start=period.start, end=period.end)
-        points = [BalancePoint(period.start, from_micros(start_micros))]
-        points += [BalancePoint(entry.created_at, from_micros(entry.balance_after_micros))
-                   for entry in entries]
-        end_balance = points[-1].balance
-        points.append(BalancePoint(max(until, points[-1].at), end_balance))
+            start_micros = queries.balance_at(session=session, account_id=account.id,
+                                              at=period.start, day=period.first_day)
+            entries = queries.other_entries_between(session=session, account_id=account.id,
+                                                    start=period.start, end=period.end)
         added = sum((from_micros(e.amount_micros) for e in entries if e.kind in PURCHASES),
                     Decimal(0))
+        other = sum((from_micros(e.amount_micros) for e in entries if e.kind not in PURCHASES),
+                    Decimal(0))
+        start = from_micros(start_micros)
+        spend = from_micros(micros)
         return Report(period=period, currency=account.currency, calls=calls, seconds=seconds,
-                      spend=from_micros(micros), added=added,
-                      balance_start=from_micros(start_micros), balance_end=end_balance,
+                      spend=spend, added=added, other=other, balance_start=start,
+                      balance_end=start + added + other - spend,
                       top_destinations=destinations[:top], top_users=users[:top], daily=daily,
-                      balance_points=tuple(points))
+                      balance_points=_balance_points(period, start, entries, daily, until))
 
     def export(self, account: AccountLike, period: Period, *, fmt: str = "csv",
                user: str | None = None) -> list[ExportFile]:
@@ -265,6 +271,27 @@ class UsageReports:
         if user is None:
             sheets.append(("Ledger", ledger_header, ledger))
         return [ExportFile(f"{stem}.xlsx", to_xlsx(sheets), XLSX_MIME, len(calls) + len(ledger))]
+
+
+def _balance_points(period: Period, start: Decimal, entries: Sequence[LedgerEntry],
+                    daily: Sequence[UsageLine], until: datetime) -> tuple[BalancePoint, ...]:
+    """The balance over the period by the reports' rule: each entry when it was booked, each
+    day's calls at the end of that day; up to `until` (now, in the running period)."""
+    points = [BalancePoint(period.start, start)]
+    balance = start
+    pending = list(entries)
+    for day_end, line in zip(period.day_starts()[1:], daily, strict=True):
+        while pending and pending[0].created_at < day_end:
+            entry = pending.pop(0)
+            balance += from_micros(entry.amount_micros)
+            points.append(BalancePoint(entry.created_at, balance))
+        if line.spend:  # today's calls so far count from now, a past day's from its end
+            balance -= line.spend
+            points.append(BalancePoint(min(day_end, until), balance))
+        if day_end >= until:
+            break
+    points.append(BalancePoint(max(until, points[-1].at), balance))
+    return tuple(points)
 
 
 def _lines(rows: Iterable[tuple[str, str, int, int, int]], *,

@@ -16,6 +16,18 @@ from handlers.sentences import say
 
 def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> dict[str, Any]:
     """The App Home view of an account as of `now`."""
+    return dashboard_view(home_blocks(summary, locale=locale), locale=locale, now=now)
+
+
+def dashboard_view(blocks: list[dict[str, Any]], *, locale: str | None,
+                   now: datetime) -> dict[str, Any]:
+    """The App Home view: an account's blocks, and when they were shown."""
+    updated = context(say("home_updated", locale, when=f"{now:%Y-%m-%d %H:%M} UTC"))
+    return {"type": "home", "blocks": [*blocks, updated]}
+
+
+def home_blocks(summary: AccountSummary, *, locale: str | None) -> list[dict[str, Any]]:
+    """The dashboard of an account (the same until the account changes or the day does)."""
     account = summary.account
     money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
     balance = balance_reply(summary, locale=locale)
@@ -32,6 +44,5 @@ def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> 
                 (say("home_licenses", locale), str(summary.license_count))]),
         divider(),
         section(f"*{say('home_recent', locale)}*\n{purchases}"),
-        context(say("home_updated", locale, when=f"{now:%Y-%m-%d %H:%M} UTC")),
     ]
-    return {"type": "home", "blocks": blocks}
+    return blocks

@@ -27,6 +27,7 @@ def report_reply(report: Report, *, show_users: bool, where: str, locale: str | 
              (say("report_calls", locale), number(report.calls, locale)),
              (say("report_minutes", locale), number(report.minutes, locale)),
              (say("report_added", locale), money(report.added)),
+             *([(say("report_other", locale), money(report.other))] if report.other else []),
              (say("report_start", locale), money(report.balance_start)),
              (say("report_end", locale), money(report.balance_end))]
     blocks = [header(title), fields(pairs)]

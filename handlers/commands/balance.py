@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from bot.errors import InvalidAmount
 from bot.money import format_money, parse_amount
-from bot.summary import account_summary
 from handlers.blocks.adjust import said
 from handlers.blocks.balance import balance_reply
 from handlers.commands import adjust
@@ -19,8 +18,10 @@ from handlers.reply import Reply
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if _syncs(invocation.args):
         return sync(ctx, invocation)
-    summary = account_summary(ctx.services, invocation.team_id)
-    return balance_reply(summary, locale=ctx.directory.locale(invocation.user_id))
+    locale = ctx.directory.locale(invocation.user_id)
+    return ctx.services.summaries.rendered(
+        invocation.team_id, ("balance", locale),
+        lambda summary: balance_reply(summary, locale=locale))
 
 
 def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:

@@ -13,7 +13,7 @@ from storage.db import write_transaction
 from storage.models import CallRecord
 from storage.units import to_micros
 from tests.conftest import START
-from tests.factories import make_account
+from tests.factories import add_to_rollup, make_account
 
 TODAY = START.date()  # 2026-11-02, the clock says 09:00 UTC
 
@@ -26,6 +26,8 @@ def add_calls(engine, account_id: int, calls: list[tuple[datetime, str]]) -> Non
                 account_id=account_id, record_key=f"call-{start.isoformat()}-{number}",
                 source="cdr", start_at=start, duration_seconds=60,
                 charge_micros=to_micros(Decimal(charge)), imported_at=START))
+        add_to_rollup(session, account_id,
+                      [(start, to_micros(Decimal(charge)), 60) for start, charge in calls])
 
 
 def at(days_ago: int, hour: int = 12, minute: int = 0) -> datetime:
@@ -132,7 +134,7 @@ def test_a_balance_at_or_below_zero_runs_out_now(engine, clock):
     ("1000000", "0.01", "100000000.0", None),  # beyond the 10-year horizon: no date
 ])
 def test_run_out(balance, average, days, when):
-    left, day = run_out(Decimal(balance), Decimal(average), START)
+    left, day = run_out(Decimal(balance), Decimal(average), TODAY)
     assert left == (None if days is None else Decimal(days)) and day == when
 
 
@@ -144,3 +146,68 @@ def test_build_series_fills_gaps_and_starts_at_the_first_day():
                                              for i in range(4)]
     assert series.amounts == (0, 0, Decimal("2.5"), 0)
     assert build_series({}, None, first, first, "calls") == SpendSeries((), "none")
+
+
+def deposit(engine, clock, account_id: int, amount: str, when: datetime, key: str) -> None:
+    clock.set(when)
+    Ledger(engine, clock).deposit(account_id=account_id, amount=Decimal(amount), key=key,
+                                  actor="t")
+    clock.set(START)
+
+
+def test_small_spend_runs_out_when_the_credits_expire_not_years_later(engine, clock):
+    account = make_account(engine, clock)
+    deposit(engine, clock, account.id, "1000", START, "d1")  # expires 2027-11-02
+    add_calls(engine, account.id, [(at(0), "0.50")])
+    forecast = Forecaster(engine, clock).forecast(account.id)
+    # $0.50 a day would last 5.5 years; the credits are gone after 12 months.
+    assert forecast.average_daily_spend == Decimal("0.500000")
+    assert forecast.run_out == date(2027, 11, 2) == forecast.expires_on
+    assert forecast.days_left == Decimal(365) and forecast.expiry_first
+
+
+def test_the_spend_draws_on_the_oldest_lot_first_and_loses_what_expires(engine, clock):
+    account = make_account(engine, clock)
+    # 300 bought 11 months ago (1 month left), 100 bought today (12 months left).
+    deposit(engine, clock, account.id, "300", datetime(2025, 12, 2, 9, tzinfo=UTC), "old")
+    deposit(engine, clock, account.id, "100", START, "new")
+    add_calls(engine, account.id, [(at(days), "2.00") for days in range(30)])
+    forecast = Forecaster(engine, clock).forecast(account.id)
+    # At $2 a day the old lot would last 150 days but expires in 30: $240 of it is lost; then
+    # the new lot's $100 lasts 50 days. The balance alone ($400 / $2) would say 200 days.
+    assert forecast.balance == Decimal(400) and forecast.average_daily_spend == Decimal(2)
+    assert forecast.days_left == Decimal(80)
+    assert forecast.run_out == date(2026, 12, 2) + timedelta(days=50)
+    assert forecast.expires_on == date(2027, 11, 2) and not forecast.expiry_first
+
+
+def test_a_month_imported_on_the_first_is_spread_over_the_days_its_calls_were_made(
+        engine, clock):
+    from bot.usage.importer import import_usage
+    from tests.bot.usage.test_spend_rollup import DECK, cdr
+
+    account = make_account(engine, clock, balance=Decimal(1000))
+    clock.set(datetime(2026, 11, 1, 8, tzinfo=UTC))  # October's export, imported on the 1st
+    summary = import_usage(engine, clock, source=cdr(100), team_id="T1", deck=DECK,
+                           licensed_emails=(), name="october.csv")
+    assert summary.new_calls == 100 and summary.charged > 0
+    forecast = Forecaster(engine, clock).forecast(account.id)
+    series = Forecaster(engine, clock).series(account.id)
+    # 100 calls every 7h13m from 1 October 00:00 run to the 30th: the window (3 October to
+    # today, 1 November) has them on the days they were made, and nothing today.
+    assert forecast.days_counted == 30 and series.days[-1] == DailySpend(date(2026, 11, 1), 0)
+    assert sum(1 for d in series.days if d.amount > 0) == 28  # 3 to 30 October
+    assert forecast.average_daily_spend == (series.total / 30).quantize(Decimal("0.000001"))
+    whole = Forecaster(engine, clock).series(account.id, days=32)
+    assert whole.days[0].day == date(2026, 10, 1) and whole.total == summary.charged
+    assert max(d.amount for d in whole.days) < summary.charged / 10  # no one-day lump
+
+
+def test_the_forecast_counts_days_in_the_accounts_time_zone(engine, clock):
+    from bot.accounts import Accounts
+
+    account = make_account(engine, clock)
+    Accounts(engine, clock).update("T1", timezone="Pacific/Auckland")  # UTC+13 in November
+    add_calls(engine, account.id, [(at(1, 20), "6.00")])  # 20:00 UTC yesterday: today there
+    series = Forecaster(engine, clock).series(account.id)
+    assert series.days == (DailySpend(TODAY, Decimal("6.00")),)

@@ -22,7 +22,7 @@ from storage.db import write_transaction
 from storage.models import CallRecord, License
 from storage.units import to_micros
 from tests.conftest import START
-from tests.factories import make_account
+from tests.factories import add_to_rollup, make_account
 
 
 @pytest.mark.parametrize(("users", "label", "deposit", "trigger"), [
@@ -144,6 +144,9 @@ def test_the_recommender_uses_licenses_and_calls(engine, clock):
                 account_id=account.id, record_key=f"c{day}", source="cdr",
                 start_at=today - timedelta(days=day, hours=-3), duration_seconds=60,
                 charge_micros=to_micros(Decimal(20 if day else 200)), imported_at=START))
+        add_to_rollup(session, account.id, [
+            (today - timedelta(days=day, hours=-3), to_micros(Decimal(20 if day else 200)),
+             60) for day in range(20)])
     answer = Recommender(engine, clock).recommend(account.id)
     assert answer.table.users == 300 and answer.table.row == guidance_for(300)
     assert answer.spend is not None and answer.spend.days == 20

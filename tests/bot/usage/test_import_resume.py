@@ -28,7 +28,7 @@ from storage import calls as calls_db
 from storage.db import make_engine, read_session
 from storage.ledger import list_entries
 from storage.migrate import upgrade
-from tests.factories import make_account
+from tests.factories import make_account, rollup_and_calls
 from tests.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -122,6 +122,8 @@ def assert_charged_once(engine: Engine, clock, account_id: int, expected: dict[s
         _, problems = check_balances(session)
     assert -sum(entry.amount_micros for entry in entries) == total
     assert problems == []
+    rollup, from_calls = rollup_and_calls(engine, account_id)
+    assert rollup == from_calls  # no batch's rollup is lost or doubled either
 
 
 @pytest.mark.slow

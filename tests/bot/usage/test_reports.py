@@ -11,8 +11,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from bot.accounts import Accounts
 from bot.errors import CreditsError
 from bot.ledger import Ledger
+from bot.usage.importer import import_usage
 from bot.usage.reports import (
     CALL_COLUMNS,
     UsageReports,
@@ -21,10 +23,10 @@ from bot.usage.reports import (
     parse_grouping,
     render_chart,
 )
-from storage.db import write_transaction
+from storage.db import read_session, write_transaction
 from storage.models import CallRecord
 from storage.units import to_micros
-from tests.factories import make_account
+from tests.factories import add_to_rollup, make_account
 
 _keys = itertools.count(1)
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -43,6 +45,7 @@ def add_call(engine, account_id: int, *, at: datetime, seconds: int, charge: str
                                country=country, start_at=at, duration_seconds=seconds,
                                charge_micros=to_micros(Decimal(charge)), imported_at=at,
                                **extra))
+        add_to_rollup(session, account_id, [(at, to_micros(Decimal(charge)), seconds)])
 
 
 @pytest.fixture
@@ -153,14 +156,18 @@ def test_neutralize(value, expected):
 
 @pytest.fixture
 def booked(engine, clock, october):
-    """October's calls plus ledger entries: a deposit, a charge with a hostile memo."""
+    """October's calls plus ledger entries: a deposit, the imports' charges (one with a hostile
+    memo), as the importer books them."""
     ledger = Ledger(engine, clock)
+    clock.set(OCT - timedelta(seconds=1))  # September's last call, imported at once
+    ledger.charge(account_id=october.id, amount=Decimal("1.00"), key="chg-0", actor="import",
+                  reference="import:cdr")
     clock.set(OCT + timedelta(hours=1))
     ledger.deposit(account_id=october.id, amount=Decimal("100"), key="dep-1", actor="U1",
                    memo="=HYPERLINK(\"http://evil\")")
     clock.set(OCT + timedelta(days=3))
     ledger.charge(account_id=october.id, amount=Decimal("5.6812"), key="chg-1", actor="import",
-                  memo="@batch")
+                  memo="@batch", reference="import:cdr")
     clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     ledger.deposit(account_id=october.id, amount=Decimal("50"), key="dep-2", actor="U1")
     return october
@@ -190,7 +197,7 @@ def test_csv_export_of_calls_and_ledger(engine, reports, booked):
     ledger = read_csv(ledger_file.content)
     assert [row[2] for row in ledger[1:]] == ["deposit", "charge"]
     assert [row[3] for row in ledger[1:]] == ["100.00", "-5.6812"]
-    assert [row[4] for row in ledger[1:]] == ["100.00", "94.3188"]
+    assert [row[4] for row in ledger[1:]] == ["99.00", "93.3188"]
     assert ledger[1][6] == "'=HYPERLINK(\"http://evil\")"  # neutralised
     assert ledger[2][6] == "'@batch"
 
@@ -247,13 +254,19 @@ def test_export_formats(reports, account):
 def test_report_summary(reports, booked):
     report = reports.report(booked, reports.period(booked, "2026-10"), top=2)
     assert (report.calls, report.spend, report.added) == (4, Decimal("5.6812"), Decimal("100"))
-    assert (report.balance_start, report.balance_end) == (Decimal("0"), Decimal("94.3188"))
+    assert (report.balance_start, report.balance_end) == (Decimal("-1"), Decimal("93.3188"))
     assert [line.label for line in report.top_destinations] == ["Brazil", "Germany"]
     assert [line.key for line in report.top_users] == ["bob@contoso.example",
                                                        "alice@contoso.example"]
     assert len(report.daily) == 31 and sum(d.spend for d in report.daily) == report.spend
-    assert [p.balance for p in report.balance_points] == [
-        Decimal("0"), Decimal("100"), Decimal("94.3188"), Decimal("94.3188")]
+    # The deposit when it was booked, each day's calls at the day's end (import charges are
+    # the calls themselves, so they are not steps of their own).
+    assert [(p.at, p.balance) for p in report.balance_points] == [
+        (OCT, Decimal("-1")), (OCT + timedelta(hours=1), Decimal("99")),
+        (OCT + timedelta(days=1), Decimal("98.94")),
+        (OCT + timedelta(days=2), Decimal("98.7188")),
+        (OCT + timedelta(days=31), Decimal("93.3188")),
+        (OCT + timedelta(days=31), Decimal("93.3188"))]
     assert report.balance_points[-1].at == datetime(2026, 11, 1, tzinfo=UTC)
 
 
@@ -261,7 +274,7 @@ def test_report_of_the_running_month_starts_from_the_previous_balance(reports, b
     report = reports.report(booked, reports.period(booked, "this-month"))
     assert report.period.first_day == date(2026, 11, 1)
     assert (report.balance_start, report.balance_end, report.added) == (
-        Decimal("94.3188"), Decimal("144.3188"), Decimal("50"))
+        Decimal("93.3188"), Decimal("143.3188"), Decimal("50"))
     assert report.calls == 0
     assert report.balance_points[-1].at == clock.now()
 
@@ -281,3 +294,38 @@ def test_chart_is_a_png_matplotlib_can_read(reports, booked):
 def test_chart_of_an_empty_period(reports, account):
     png = render_chart(reports.report(account, reports.period(account, "last-7-days")))
     assert png.startswith(b"\x89PNG")
+
+
+def test_reports_add_up_when_a_month_is_imported_late(engine, clock, account):
+    """November's export imported on 1 December, after that day's deposit: November's report
+    has November's calls, December's starts where November ended, and each one adds up."""
+    from storage.usage_queries import balance_at
+    from tests.bot.usage.test_spend_rollup import DECK
+
+    lines = ["call_id,user,start,duration_seconds,destination_number,direction"]
+    for index in range(90):  # every 8 hours through November
+        start = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=8 * index)
+        lines.append(f"n{index},u@contoso.example,{start:%Y-%m-%dT%H:%M:%SZ},{60 + index},"
+                     "+442075908301,outbound")
+    clock.set(datetime(2026, 12, 1, 8, tzinfo=UTC))
+    ledger = Ledger(engine, clock)
+    ledger.deposit(account_id=account.id, amount=Decimal("1000"), key="d1", actor="U1")
+    summary = import_usage(engine, clock, source=("\n".join(lines) + "\n").encode(),
+                           team_id="T1", deck=DECK, licensed_emails=(), name="november.csv")
+    ledger.adjust(account_id=account.id, amount=Decimal("-5"), key="a1", actor="U1")
+    reports = UsageReports(engine, clock)
+    november = reports.report(account, reports.period(account, "last-month"))
+    december = reports.report(account, reports.period(account, "this-month"))
+    assert summary.new_calls == 90 and november.spend == summary.charged > 0
+    assert (november.balance_start, november.added, november.other) == (0, 0, 0)
+    assert (december.spend, december.added, december.other) == (0, Decimal(1000), Decimal(-5))
+    for report in (november, december):
+        assert report.balance_start + report.added + report.other - report.spend \
+            == report.balance_end
+        with read_session(engine) as session:
+            assert balance_at(session=session, account_id=account.id, at=report.period.end,
+                              day=report.period.last_day + timedelta(days=1)) \
+                == to_micros(report.balance_end)
+        assert report.balance_points[-1].balance == report.balance_end
+    assert november.balance_end == december.balance_start == -summary.charged
+    assert december.balance_end == Accounts(engine, clock).get("T1").balance

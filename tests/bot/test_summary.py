@@ -1,0 +1,99 @@
+"""The account summary (balance, App Home, DM answer): a fixed handful of reads however many
+calls the account has, and a cached answer that is never stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, event
+
+from bot.accounts import Accounts
+from bot.alert_settings import AlertSettings
+from bot.ledger import Ledger
+from bot.licenses import Licenses
+from bot.summary import AccountSummaries
+from bot.usage.importer import import_usage
+from tests.bot.usage.test_spend_rollup import DECK
+from tests.factories import make_account
+
+
+def calls_csv(count: int, *, first: int = 0) -> bytes:
+    """`count` calls spread over the 30 days before the test clock's day."""
+    lines = ["call_id,user,start,duration_seconds,destination_number,direction"]
+    begin = datetime(2026, 10, 4, tzinfo=UTC)
+    for index in range(first, first + count):
+        start = begin + timedelta(days=index % 30, seconds=index * 7 % 86_400)
+        lines.append(f"c{index},u{index % 50}@contoso.example,{start:%Y-%m-%dT%H:%M:%SZ},"
+                     f"{30 + index % 300},+442075908301,outbound")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_summary_costs_the_same_statements_with_1k_and_20k_calls(engine, clock):
+    account = make_account(engine, clock, balance=Decimal(5000))
+    import_usage(engine, clock, source=calls_csv(1_000), team_id="T1", deck=DECK,
+                 licensed_emails=(), name="a.csv")
+    with statements(engine) as small:
+        first = AccountSummaries(engine, clock, Accounts(engine, clock)).summary("T1")
+    import_usage(engine, clock, source=calls_csv(19_000, first=1_000), team_id="T1",
+                 deck=DECK, licensed_emails=(), name="b.csv")
+    summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
+    with statements(engine) as large:
+        second = summaries.summary("T1")
+    assert len(small) == len(large) <= 10, large
+    assert not any("call_records" in statement for statement in large)
+    assert second.average_daily_spend is not None and first.average_daily_spend is not None
+    assert second.average_daily_spend > first.average_daily_spend
+    assert second.account.id == account.id
+    with statements(engine) as cached:
+        assert summaries.summary("T1") is second
+    assert len(cached) <= 2 and "summary_version" in cached[-1]  # one probe (and BEGIN)
+
+
+def test_a_cached_answer_changes_with_everything_it_shows(engine, clock):
+    account = make_account(engine, clock, balance=Decimal(100))
+    summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
+    renders: list[object] = []
+
+    def shown() -> object:
+        return summaries.rendered("T1", "test", lambda summary: renders.append(summary)
+                                  or summary)
+
+    before = shown()
+    assert shown() is before and len(renders) == 1  # cached while nothing changes
+    Ledger(engine, clock).deposit(account_id=account.id, amount=Decimal(50), key="d",
+                                  actor="t")
+    assert shown().account.balance == Decimal(150)  # type: ignore[attr-defined]
+    AlertSettings(engine, clock, Accounts(engine, clock)).add_threshold(
+        account_id=account.id, amount=Decimal(20))
+    assert shown().thresholds == (Decimal(20),)  # type: ignore[attr-defined]
+    Licenses(engine, clock).assign(account_id=account.id, slack_user_id="U9",
+                                   email="u9@contoso.example", actor="t")
+    assert shown().license_count == 1  # type: ignore[attr-defined]
+    Accounts(engine, clock).set_autorecharge("T1", enabled=True, amount=Decimal(100),
+                                             below=Decimal(10))
+    assert shown().account.autorecharge_enabled  # type: ignore[attr-defined]
+    import_usage(engine, clock, source=calls_csv(10), team_id="T1", deck=DECK,
+                 licensed_emails=(), name="c.csv")
+    spending = shown()
+    assert spending.average_daily_spend is not None  # type: ignore[attr-defined]
+    count = len(renders)
+    clock.set(clock.now() + timedelta(days=1))  # the forecast moves with the day
+    assert shown() is not spending and len(renders) == count + 1
