@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     credits_min_deposit: Decimal = Decimal(50)
     credits_max_deposit: Decimal = Decimal(1_000_000)
     credits_confirm_above: Decimal = Decimal(10_000)
+    # A payment in flight is left to its worker this long; then the sweep asks the gateway.
+    credits_payment_check_seconds: float = Field(default=120, gt=0, le=3600)
+    # Fault modes of the card simulation, to rehearse lost answers against `serve`.
+    credits_gateway_latency_seconds: float = Field(default=0, ge=0, le=120)
+    credits_gateway_fault: Literal["none", "lose-answer-after-charge",
+                                   "lose-answer-before-charge"] = "none"
+    # The longest a request waits on one of Slack's `429 Retry-After` before giving up.
+    credits_slack_max_wait_seconds: float = Field(default=2, ge=0, le=60)
 
     @field_validator("credits_admins", mode="before")
     @classmethod

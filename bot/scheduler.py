@@ -8,7 +8,9 @@ runtime they work for. Three jobs:
 - heartbeat (every `heartbeat_seconds`): renew the lease, or take it when it is free or expired;
 - sweep (every CREDITS_SWEEP_SECONDS): expire old lots, then every alert rule for every account
   (thresholds, zero balance, card and funds expiry, run-out forecast, spend spike), then the
-  auto-recharges that are due (new crossings, retries with back-off, timeouts to reconcile);
+  auto-recharges that are due (new crossings, retries with back-off, timeouts to reconcile),
+  then the deposits in flight whose answer was lost or whose worker died (through the gateway's
+  `lookup`) and the deposit confirmations nobody gave;
 - relay (every CREDITS_OUTBOX_SECONDS): deliver due alerts to Slack.
 
 Only the lease holder runs the sweep and the relay, and their writes check the lease's fencing
@@ -53,6 +55,7 @@ class SweepReport:
     alerts: int = 0
     expired_lots: int = 0
     recharges: int = 0
+    deposits: int = 0
     pruned_events: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -105,9 +108,10 @@ def sweep_job(runtime_id: str) -> None:
     except LeaseLost:
         log.warning("scheduler: lease lost during the sweep; stopped")
         return
-    if report.alerts or report.recharges or report.errors:
-        log.info("scheduler: swept %d accounts: %d alerts, %d recharges, %d errors",
-                 report.accounts, report.alerts, report.recharges, len(report.errors))
+    if report.alerts or report.recharges or report.deposits or report.errors:
+        log.info("scheduler: swept %d accounts: %d alerts, %d recharges, %d deposits settled, "
+                 "%d errors", report.accounts, report.alerts, report.recharges,
+                 report.deposits, len(report.errors))
 
 
 def relay_job(runtime_id: str) -> None:
@@ -161,6 +165,9 @@ def sweep(runtime: SchedulerRuntime, token: int | None = None) -> SweepReport:
         if token is not None and runtime.lease.token != token:
             raise LeaseLost("the lease ran out during the sweep")
         report.recharges += len(runtime.recharger.sweep())
+    if token is not None and runtime.lease.token != token:
+        raise LeaseLost("the lease ran out during the sweep")
+    report.deposits += len(services.deposits.sweep())
     report.pruned_events = forget_old_events(services)
     return report
 

@@ -12,7 +12,6 @@ from bot.alert_settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.config import Settings
-from bot.confirmations import Confirmations
 from bot.deposits import Deposits
 from bot.forecast import Forecaster
 from bot.history import History
@@ -42,7 +41,6 @@ class Services:
     deposits: Deposits
     licenses: Licenses
     alert_settings: AlertSettings
-    confirmations: Confirmations
     history: History
     forecaster: Forecaster
     recommender: Recommender

@@ -25,6 +25,7 @@ class SlackProfile:
     is_admin: bool
     is_owner: bool
     is_bot: bool
+    team_id: str | None = None  # the workspace the user belongs to
 
 
 class Directory:
@@ -56,7 +57,7 @@ class Directory:
                 user_id=user_id, name=user.get("real_name") or user.get("name") or user_id,
                 email=(profile.get("email") or None), locale=user.get("locale"),
                 is_admin=bool(user.get("is_admin")), is_owner=bool(user.get("is_owner")),
-                is_bot=bool(user.get("is_bot")))
+                is_bot=bool(user.get("is_bot")), team_id=user.get("team_id"))
         with self._lock:
             self._cache[user_id] = (now, found)
         return found

@@ -40,8 +40,9 @@ class Invocation:
                    response_url=command.get("response_url"), trigger_id=command.get("trigger_id"))
 
 
-Run = Callable[[HandlerContext, Invocation], Reply]
+Run = Callable[[HandlerContext, Invocation], Reply | None]
 Check = Callable[[HandlerContext, Invocation], object]
+Acknowledge = Callable[[HandlerContext, Invocation], Reply]
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,18 @@ class Subcommand:
     admin: bool = False  # True: every call needs an admin; or a predicate on the arguments
     admin_when: Callable[[tuple[str, ...]], bool] | None = None
     slow: bool = False  # answered from a lazy listener after the ack (uploads, exports)
+    slow_when: Callable[[tuple[str, ...]], bool] | None = None  # or only for these arguments
     # For slow ones: a fast check of the arguments, run within the ack (raises UsageError or
     # another CreditsError), so that a typo is answered at once, not after "working on it".
     check: Check | None = None
+    # For slow ones instead of `check`: the ack's own answer, from fast work only (parse, read,
+    # write a row), saying what the lazy listener is about to do. `run` then says nothing
+    # (returns None) when the ack refused or there is nothing left to do.
+    acknowledge: Acknowledge | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def is_slow(self, args: tuple[str, ...]) -> bool:
+        return self.slow or bool(self.slow_when and self.slow_when(args))
 
     def needs_admin(self, args: tuple[str, ...]) -> bool:
         return self.admin or bool(self.admin_when and self.admin_when(args))

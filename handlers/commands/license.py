@@ -1,7 +1,9 @@
 """`/credits license assign|remove <@user…>` (admin) and `/credits license list`.
 
 A license goes to a person: the e-mail Slack's `users.info` gives is their UPN, which is how
-imported call records name them. Bots and users Slack does not know get none.
+imported call records name them. Bots and users Slack does not know get none. Assigning asks
+`users.info` once per mention (50 of them, each possibly rate-limited): the ack only checks the
+mentions and says so; the look-ups and changes run after it and answer through `respond`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from handlers.blocks.license import UserOutcome, license_changes_reply, license_list_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
 from handlers.context import HandlerContext
+from handlers.i18n import t
 from handlers.reply import Reply
 
 USAGE = "license assign <@user…> | remove <@user…> | list"
@@ -20,7 +23,14 @@ MAX_USERS = 50
 _TOKENS = re.compile(r"<[^>]*>|\S+")
 
 
-def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    """Within the ack: check the mentions (no Web API call) and say what happens next."""
+    users = mentioned_users(invocation.text)
+    return Reply(text=t("license_working", ctx.directory.locale(invocation.user_id),
+                        count=len(users)))
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
     args = invocation.args
     locale = ctx.directory.locale(invocation.user_id)
     account = ctx.services.accounts.ensure(invocation.team_id)
@@ -31,7 +41,10 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if word not in CHANGES:
         raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
                          "`license list`.")
-    users = mentioned_users(invocation.text)
+    try:
+        users = mentioned_users(invocation.text)
+    except UsageError:
+        return None  # the ack showed the usage already
     outcomes = [(assign if word == "assign" else remove)(ctx, account.id, user, invocation)
                 for user in users]
     return license_changes_reply(outcomes, count=licenses.count(account_id=account.id),
@@ -78,4 +91,5 @@ def _changes(args: tuple[str, ...]) -> bool:
 
 
 SUBCOMMAND = Subcommand(name="license", usage=USAGE, run=run, admin_when=_changes,
+                        slow_when=_changes, acknowledge=acknowledge,
                         summary="list licensed users; admins assign or remove licenses")
