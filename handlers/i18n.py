@@ -92,6 +92,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This Credits Bot is installed for another Slack workspace; nothing was done.",
         "de": "Dieser Credits Bot ist für einen anderen Slack-Workspace installiert; es wurde "
               "nichts getan."},
+    "slack_busy": {
+        "en": "Slack asks the bot to slow down for {seconds} seconds; nothing was changed. "
+              "Please try again in a moment.",
+        "de": "Slack bittet den Bot, {seconds} Sekunden zu warten; es wurde nichts geändert. "
+              "Bitte versuchen Sie es gleich noch einmal."},
     "license_working": {
         "en": ":hourglass_flowing_sand: Working on the licenses of {count} user(s)… The answer "
               "follows here.",

@@ -111,7 +111,11 @@ class Router:
 
     # -- Bolt listeners -----------------------------------------------------------------------
     def ack_command(self, ack: Callable[..., Any], command: dict[str, Any]) -> None:
-        ack(**self.answer(Invocation.from_payload(command)).as_message())
+        try:
+            reply = self.answer(Invocation.from_payload(command))
+        except CreditsError as exc:  # e.g. Slack rate-limited a look-up beyond the wait cap
+            reply = error_reply(str(exc))
+        ack(**reply.as_message())
 
     def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
         invocation = Invocation.from_payload(command)
@@ -119,8 +123,11 @@ class Router:
         if sub is None or not sub.is_slow(invocation.args):
             return
         # The ack already answered refusals and bad arguments: nothing more to say for those.
-        if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(
-                invocation.user_id, invocation.team_id):
+        try:
+            if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(
+                    invocation.user_id, invocation.team_id):
+                return
+        except CreditsError:  # Slack too busy to say who this is: the ack said so already
             return
         if sub.acknowledge is None and self._check_arguments(sub, invocation) is not None:
             return
