@@ -92,6 +92,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This Credits Bot is installed for another Slack workspace; nothing was done.",
         "de": "Dieser Credits Bot ist für einen anderen Slack-Workspace installiert; es wurde "
               "nichts getan."},
+    "workspace_unknown": {
+        "en": "The bot cannot confirm its own Slack workspace right now; nothing was done. "
+              "Please try again in a minute.",
+        "de": "Der Bot kann seinen Slack-Workspace gerade nicht bestätigen; es wurde nichts "
+              "getan. Bitte versuchen Sie es in einer Minute erneut."},
     "slack_busy": {
         "en": "Slack asks the bot to slow down for {seconds} seconds; nothing was changed. "
               "Please try again in a moment.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,22 +24,31 @@ from handlers.i18n import t
 log = logging.getLogger(__name__)
 
 
+RETRY_SECONDS = 10.0
+
+
 class Workspace:
-    """The team of the bot token, from `auth.test` (asked once; a failure is asked again)."""
+    """The team of the bot token, from `auth.test`: asked once and remembered; after a failure
+    asked again no sooner than RETRY_SECONDS later (requests meanwhile are refused rather than
+    each waiting on an unreachable Slack inside its ack)."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
         self._team_id: str | None = None
+        self._failed_at: float | None = None
         self._lock = threading.Lock()
 
     def team_id(self) -> str | None:
         with self._lock:
-            if self._team_id is None:
+            now = time.monotonic()
+            if self._team_id is None and (self._failed_at is None
+                                          or now - self._failed_at >= RETRY_SECONDS):
                 try:
                     self._team_id = str(self.client.auth_test()["team_id"]) or None
                 except (SlackApiError, OSError, KeyError) as exc:
-                    log.warning("tenancy: auth.test failed (%s); the team is asked again",
-                                type(exc).__name__)
+                    self._failed_at = now
+                    log.warning("tenancy: auth.test failed (%s); asked again in %.0f s",
+                                type(exc).__name__, RETRY_SECONDS)
             return self._team_id
 
 
@@ -71,7 +81,8 @@ def refuse_other_teams(workspace: Workspace, audit: AuditLog) -> Callable[..., A
                      result="refused", arguments={}, detail=detail)
         log.warning("tenancy: refused a request from team %s", str(team)[:32])
         if body.get("command"):
-            answer = {"response_type": "ephemeral", "text": t("other_workspace", None)}
+            sentence = "other_workspace" if installed else "workspace_unknown"
+            answer = {"response_type": "ephemeral", "text": t(sentence, None)}
             return BoltResponse(status=200, body=json.dumps(answer),
                                 headers={"content-type": "application/json"})
         return BoltResponse(status=200, body="")
