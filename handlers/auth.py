@@ -25,7 +25,7 @@ class Rights:
         ids of CREDITS_ADMINS name users of that workspace, and Slack's admin flags count for
         the user's own team only."""
         if team_id is not None and self.workspace is not None:
-            installed = self.workspace.team_id()
+            installed = self.workspace.installed_team()
             if installed is None or team_id != installed:
                 return False
         if user_id in self.admins:

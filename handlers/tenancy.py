@@ -38,7 +38,7 @@ class Workspace:
         self._failed_at: float | None = None
         self._lock = threading.Lock()
 
-    def team_id(self) -> str | None:
+    def installed_team(self) -> str | None:
         with self._lock:
             now = time.monotonic()
             if self._team_id is None and (self._failed_at is None
@@ -71,7 +71,7 @@ def refuse_other_teams(workspace: Workspace, audit: AuditLog) -> Callable[..., A
         team = context.team_id
         if not team:  # url_verification, ssl_check: nothing of a team to protect
             return next()
-        installed = workspace.team_id()
+        installed = workspace.installed_team()
         if installed is not None and team == installed:
             return next()
         user = context.user_id or ""

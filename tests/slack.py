@@ -70,8 +70,9 @@ class BoltHarness:
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None,
               headers: dict[str, str] | None = None) -> BoltResponse:
+        # Events' lazy listeners (imports) are waited for by the tests that need them.
         return self.dispatch(payloads.event_callback(event, event_id=event_id),
-                             content_type="application/json", headers=headers)
+                             content_type="application/json", headers=headers, wait=False)
 
     def click(self, action_id: str, value: str, *, user: str = ADMIN,
               **kwargs: Any) -> BoltResponse:
