@@ -6,11 +6,15 @@ No import-time side effects: tests build a fresh app per test, the CLI builds on
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
 import handlers
@@ -37,22 +41,47 @@ from handlers.auth import Rights
 from handlers.blocks.alert_messages import alert_blocks
 from handlers.context import HandlerContext
 from handlers.directory import Directory
+from handlers.tenancy import Workspace, refuse_other_teams
 
 log = logging.getLogger(__name__)
 
 
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 once, and only when its Retry-After is at most `max_wait` seconds: a
+    request never sleeps longer than that on Slack's rate limits (a thread that sleeps 30 s
+    for each of 45 requests starves the server); a longer wait fails the call at once."""
+
+    def __init__(self, max_wait: float) -> None:
+        super().__init__(max_retry_count=1)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = {k.lower(): v for k, v in response.headers.items()}.get("retry-after") or ["1"]
+        try:
+            wait = float(values[0])
+        except ValueError:
+            return False
+        return wait + 1 <= self.max_wait  # the handler sleeps Retry-After + up to 1 s
+
+
 def make_client(settings: Settings) -> WebClient:
-    """The Web API client on SLACK_API_URL, retrying on Slack's 429s."""
+    """The Web API client on SLACK_API_URL, retrying Slack's 429s within a bounded wait."""
     client = WebClient(token=Settings.secret(settings.slack_bot_token),
                        base_url=settings.slack_api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(
+        CappedRateLimitRetryHandler(max_wait=settings.credits_slack_max_wait_seconds))
     return client
 
 
 def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any) -> Services:
     """Wire the services to one engine, clock and payment gateway (the card simulation when
     none is given)."""
-    payments = gateway if gateway is not None else SimulatedGateway(clock)
+    payments = (gateway if gateway is not None
+                else SimulatedGateway.from_settings(settings, engine=engine, clock=clock))
     accounts, ledger = Accounts(engine, clock), Ledger(engine, clock)
     services = Services(
         settings=settings, engine=engine, clock=clock, accounts=accounts, ledger=ledger,
@@ -60,7 +89,8 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
         deposits=Deposits(engine, clock, payments, ledger,
                           min_deposit=settings.credits_min_deposit,
                           max_deposit=settings.credits_max_deposit,
-                          confirm_above=settings.credits_confirm_above),
+                          confirm_above=settings.credits_confirm_above,
+                          check_after=timedelta(seconds=settings.credits_payment_check_seconds)),
         licenses=Licenses(engine, clock),
         alert_settings=AlertSettings(engine, clock, accounts,
                                      default_channel=settings.credits_alert_channel),
@@ -85,9 +115,11 @@ def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: 
     services = services or build_services(settings, engine=engine, clock=clock, gateway=gateway)
     app = App(client=client, signing_secret=signing_secret, process_before_response=True,
               token_verification_enabled=False, logger=log)
-    directory = Directory(client)
+    directory, workspace = Directory(client), Workspace(client)
     ctx = HandlerContext(services=services, client=client, directory=directory,
-                         rights=Rights(settings.credits_admins, directory, services.audit))
+                         rights=Rights(settings.credits_admins, directory, services.audit,
+                                       workspace))
+    app.use(refuse_other_teams(workspace, services.audit))
     handlers.register(app, ctx)
 
     @app.error

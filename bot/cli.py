@@ -226,7 +226,6 @@ def serve(
     """Serve Slack over HTTP: /slack/events, /healthz and /metrics (uvicorn)."""
 
     from bot import server
-    from bot.payments import SimulatedGateway
 
     settings = cli_context.settings()
     _refuse_oauth(settings)
@@ -239,7 +238,7 @@ def serve(
     cli_context.configure_logging()
     clock = cli_context.clock()
     asgi = server.build_asgi(settings, engine=cli_context.engine(), clock=clock,
-                             gateway=SimulatedGateway(clock),
+                             gateway=None,
                              background=_background(no_scheduler))
     server.run_server(asgi, host=host, port=port)
 
@@ -255,7 +254,7 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app, make_client
-    from bot.payments import SimulatedGateway
+    from bot.config import Settings
     from bot.server import prepare_database
 
     settings = cli_context.settings()
@@ -276,7 +275,7 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
     prepare_database(settings, engine, clock)
     client = make_client(settings)
     bolt = create_app(settings, engine=engine, client=client, clock=clock,
-                      gateway=SimulatedGateway(clock))
+                      gateway=None)
     start = _background(no_scheduler)
     services = bolt.credits_context.services  # type: ignore[attr-defined]
     started = start(services, client) if start else None
@@ -299,12 +298,11 @@ def console(
     from pathlib import Path
 
     from bot import console as local
-    from bot.payments import SimulatedGateway
 
     settings, clock = cli_context.settings(), cli_context.clock()
     screen = Console(soft_wrap=not sys.stdout.isatty())  # piped output: one line per line
     run = local.start_console(settings, engine=cli_context.engine(), clock=clock,
-                              gateway=SimulatedGateway(clock), out=screen,
+                              gateway=None, out=screen,
                               files_dir=Path(files_dir), locale=locale,
                               background=_background(False))
     screen.print(local.banner(settings), highlight=False)

@@ -30,14 +30,13 @@ def scheduler(
 ) -> None:
     """Run the sweep (alerts, expiries, auto-recharge) and the alert outbox until SIGTERM/SIGINT."""
     from bot.app import build_services, make_client
-    from bot.payments import SimulatedGateway
     from bot.scheduler import start_scheduler
 
     cli_context.configure_logging()
     # cli_context.engine() migrates the schema first.
     settings, engine, clock = cli_context.settings(), cli_context.engine(), cli_context.clock()
     services = build_services(settings, engine=engine, clock=clock,
-                              gateway=SimulatedGateway(clock))
+                              gateway=None)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:

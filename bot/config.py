@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     credits_graph_sync_minutes: float = Field(default=60, gt=0)
     credits_graph_lookback_days: int = Field(default=30, ge=1, le=365)
     credits_graph_overlap_hours: float = Field(default=48, ge=0, le=24 * 30)
+    # A payment in flight is left to its worker this long; then the sweep asks the gateway.
+    credits_payment_check_seconds: float = Field(default=120, gt=0, le=3600)
+    # Fault modes of the card simulation, to rehearse lost answers against `serve`.
+    credits_gateway_latency_seconds: float = Field(default=0, ge=0, le=120)
+    credits_gateway_fault: Literal["none", "lose-answer-after-charge",
+                                   "lose-answer-before-charge"] = "none"
+    # The longest a request waits on one of Slack's `429 Retry-After` before giving up.
+    credits_slack_max_wait_seconds: float = Field(default=2, ge=0, le=60)
 
     @field_validator("credits_admins", mode="before")
     @classmethod

@@ -263,6 +263,14 @@ class Ledger:
                 hook(session, posting)
         return posting
 
+    def deposit_in(self, session: Session, *, account_id: int, amount: Decimal, key: str,
+                   actor: str, memo: str | None = None, reference: str | None = None) -> Posting:
+        """Post a deposit inside the caller's transaction (with the change that caused it),
+        running the hooks there as every posting does."""
+        return self._run(session, deposit(
+            session, account_id=account_id, amount=amount, key=key, actor=actor,
+            now=self.clock.now(), memo=memo, reference=reference))
+
     def deposit(self, *, account_id: int, amount: Decimal, key: str, actor: str,
                 memo: str | None = None, reference: str | None = None,
                 kind: str = "deposit") -> Posting:

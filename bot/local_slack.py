@@ -26,6 +26,7 @@ class SlackCall:
     params: dict[str, Any]
     token: str | None = None
     raw: bytes = b""
+    path: str = ""  # the URL path it was sent to (response URLs differ by it)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class SlackUser:
     is_owner: bool = False
     is_bot: bool = False
     tz: str = "UTC"
+    team_id: str | None = None  # None: the local workspace's own
 
     def as_json(self, *, include_locale: bool) -> dict[str, Any]:
         user: dict[str, Any] = {
@@ -164,7 +166,9 @@ class LocalSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             include_locale = str(params.get("include_locale", "")).lower() in ("1", "true")
-            return {"ok": True, "user": user.as_json(include_locale=include_locale)}
+            found = user.as_json(include_locale=include_locale)
+            found.setdefault("team_id", user.team_id or self.team_id)
+            return {"ok": True, "user": found}
         if method == "users.list":
             return self._users_page(params)
         if method == "conversations.info":
@@ -253,7 +257,8 @@ def _handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
             path = urlparse(self.path).path
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or None
             if path.startswith("/respond/"):
-                slack._record(SlackCall("respond", _json_or_form(raw, self.headers), token, raw))
+                slack._record(SlackCall("respond", _json_or_form(raw, self.headers), token, raw,
+                                        path))
                 self._send(200, b"ok", "text/plain")
                 return
             if path.startswith("/upload/"):

@@ -9,7 +9,9 @@ runtime they work for. Three jobs:
 - sweep (every CREDITS_SWEEP_SECONDS): expire old lots, then every alert rule for every account
   (thresholds, zero balance, card and funds expiry, run-out forecast, spend spike), then the
   auto-recharges that are due (new crossings, retries with back-off, timeouts to reconcile),
-  then the DM imports a crash interrupted (their admins are told through the outbox);
+  then the DM imports a crash interrupted (their admins are told through the outbox), then the
+  deposits in flight whose answer was lost or whose worker died (through the gateway's `lookup`)
+  and the deposit confirmations nobody gave;
 - relay (every CREDITS_OUTBOX_SECONDS): deliver due alerts to Slack;
 - graph (every CREDITS_GRAPH_SYNC_MINUTES, only with the Microsoft 365 connection): bring the
   call logs in from Microsoft Graph (bot/graph/sync.py); when Graph says 429/503 the job is
@@ -59,6 +61,7 @@ class SweepReport:
     alerts: int = 0
     expired_lots: int = 0
     recharges: int = 0
+    deposits: int = 0
     pruned_events: int = 0
     stopped_imports: int = 0
     errors: list[str] = field(default_factory=list)
@@ -114,9 +117,10 @@ def sweep_job(runtime_id: str) -> None:
     except LeaseLost:
         log.warning("scheduler: lease lost during the sweep; stopped")
         return
-    if report.alerts or report.recharges or report.errors:
-        log.info("scheduler: swept %d accounts: %d alerts, %d recharges, %d errors",
-                 report.accounts, report.alerts, report.recharges, len(report.errors))
+    if report.alerts or report.recharges or report.deposits or report.errors:
+        log.info("scheduler: swept %d accounts: %d alerts, %d recharges, %d deposits settled, "
+                 "%d errors", report.accounts, report.alerts, report.recharges,
+                 report.deposits, len(report.errors))
 
 
 def relay_job(runtime_id: str) -> None:
@@ -207,6 +211,9 @@ def sweep(runtime: SchedulerRuntime, token: int | None = None) -> SweepReport:
         if token is not None and runtime.lease.token != token:
             raise LeaseLost("the lease ran out during the sweep")
         report.recharges += len(runtime.recharger.sweep())
+    if token is not None and runtime.lease.token != token:
+        raise LeaseLost("the lease ran out during the sweep")
+    report.deposits += len(services.deposits.sweep())
     report.pruned_events = forget_old_events(services)
     # Safe without the fence: only the run that deletes a stopped import's row reports it.
     report.stopped_imports = RunningImports(

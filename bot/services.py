@@ -44,10 +44,10 @@ class Services:
     deposits: Deposits
     licenses: Licenses
     alert_settings: AlertSettings
-    confirmations: Confirmations
     history: History
     forecaster: Forecaster
     summaries: AccountSummaries
+    confirmations: Confirmations
     recommender: Recommender
     rates: Rates
     usage_reports: UsageReports

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.errors import CreditsError
+from handlers.i18n import t
+
 CACHE_SECONDS = 300.0
+
+
+class SlackBusy(CreditsError):
+    """Slack rate-limited a look-up for longer than a request may wait (the client's cap)."""
+
+    def __init__(self, retry_after: str | None) -> None:
+        super().__init__(t("slack_busy", None, seconds=retry_after or "a few"))
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class SlackProfile:
     is_admin: bool
     is_owner: bool
     is_bot: bool
+    team_id: str | None = None  # the workspace the user belongs to
 
 
 class Directory:
@@ -48,6 +59,8 @@ class Directory:
         except SlackApiError as exc:
             if exc.response.get("error") in ("user_not_found", "users_not_found"):
                 found = None
+            elif exc.response.status_code == 429:
+                raise SlackBusy(exc.response.headers.get("Retry-After")) from exc
             else:
                 raise
         else:
@@ -56,7 +69,7 @@ class Directory:
                 user_id=user_id, name=user.get("real_name") or user.get("name") or user_id,
                 email=(profile.get("email") or None), locale=user.get("locale"),
                 is_admin=bool(user.get("is_admin")), is_owner=bool(user.get("is_owner")),
-                is_bot=bool(user.get("is_bot")))
+                is_bot=bool(user.get("is_bot")), team_id=user.get("team_id"))
         with self._lock:
             self._cache[user_id] = (now, found)
         return found
@@ -64,7 +77,7 @@ class Directory:
     def locale(self, user_id: str) -> str | None:
         try:
             profile = self.profile(user_id)
-        except SlackApiError:
+        except (SlackApiError, SlackBusy):
             return None  # a locale is a nicety: answer in English rather than fail
         return profile.locale if profile else None
 

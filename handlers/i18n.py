@@ -79,17 +79,54 @@ MESSAGES: dict[str, dict[str, str]] = {
     "deposit_refused": {
         "en": "The payment was refused: {reason} Nothing was deposited.",
         "de": "Die Zahlung wurde abgelehnt: {reason} Es wurde nichts eingezahlt."},
-    "deposit_timeout": {
-        "en": ":hourglass: {reason} Click *Confirm* again in a minute: it checks the first "
-              "payment and never charges twice.",
-        "de": ":hourglass: {reason} Klicken Sie in einer Minute erneut auf *Bestätigen*: die "
-              "erste Zahlung wird geprüft, nie doppelt abgebucht."},
-    "deposit_unknown": {
-        "en": ":hourglass: {reason} Click *Check again* in a minute rather than sending the "
-              "command again: it settles this payment and never charges twice.",
-        "de": ":hourglass: {reason} Klicken Sie in einer Minute auf *Erneut prüfen*, statt den "
-              "Befehl noch einmal zu senden: so wird diese Zahlung geklärt, nie doppelt "
+    "deposit_paying": {
+        "en": ":hourglass_flowing_sand: Paying *{amount}* with {method}… The answer follows "
+              "here in a moment.",
+        "de": ":hourglass_flowing_sand: *{amount}* wird über {method} bezahlt… Die Antwort "
+              "folgt hier gleich."},
+    "deposit_checking": {
+        "en": ":hourglass: The payment service has not answered yet: the payment of *{amount}* "
+              "is being checked. It is never charged twice, and it is booked once if it went "
+              "through. Click *Check again* in a minute rather than sending the command again.",
+        "de": ":hourglass: Der Zahlungsdienst hat noch nicht geantwortet: die Zahlung von "
+              "*{amount}* wird geprüft. Sie wird nie doppelt abgebucht und einmal gebucht, "
+              "falls sie durchging. Klicken Sie in einer Minute auf *Erneut prüfen*, statt den "
+              "Befehl noch einmal zu senden."},
+    "deposit_cancel_in_flight": {
+        "en": ":hourglass: The payment of *{amount}* was already sent to the payment service "
+              "and is being checked, so it cannot be cancelled now. If the card was charged, "
+              "the deposit is booked once; nothing is charged twice.",
+        "de": ":hourglass: Die Zahlung von *{amount}* wurde schon an den Zahlungsdienst "
+              "gesendet und wird geprüft; sie kann jetzt nicht abgebrochen werden. Wurde die "
+              "Karte belastet, wird die Einzahlung einmal gebucht; nichts wird doppelt "
               "abgebucht."},
+    "deposit_cancel_too_late": {
+        "en": "This deposit could not be cancelled: the payment had gone through.",
+        "de": "Diese Einzahlung konnte nicht abgebrochen werden: die Zahlung war schon "
+              "durchgegangen."},
+    "deposit_unknown_click": {
+        "en": "This button belongs to no deposit of this workspace; nothing was done.",
+        "de": "Diese Schaltfläche gehört zu keiner Einzahlung dieses Workspace; es wurde "
+              "nichts getan."},
+    "other_workspace": {
+        "en": "This Credits Bot is installed for another Slack workspace; nothing was done.",
+        "de": "Dieser Credits Bot ist für einen anderen Slack-Workspace installiert; es wurde "
+              "nichts getan."},
+    "workspace_unknown": {
+        "en": "The bot cannot confirm its own Slack workspace right now; nothing was done. "
+              "Please try again in a minute.",
+        "de": "Der Bot kann seinen Slack-Workspace gerade nicht bestätigen; es wurde nichts "
+              "getan. Bitte versuchen Sie es in einer Minute erneut."},
+    "slack_busy": {
+        "en": "Slack asks the bot to slow down for {seconds} seconds; nothing was changed. "
+              "Please try again in a moment.",
+        "de": "Slack bittet den Bot, {seconds} Sekunden zu warten; es wurde nichts geändert. "
+              "Bitte versuchen Sie es gleich noch einmal."},
+    "license_working": {
+        "en": ":hourglass_flowing_sand: Working on the licenses of {count} user(s)… The answer "
+              "follows here.",
+        "de": ":hourglass_flowing_sand: Die Lizenzen von {count} Benutzer(n) werden "
+              "bearbeitet… Die Antwort folgt hier."},
     "button_check_again": {"en": "Check again", "de": "Erneut prüfen"},
     "deposit_cancelled": {
         "en": "The deposit of {amount} was cancelled by <@{user}>. Nothing was deposited.",
@@ -112,8 +149,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Diese Einzahlungsanfrage ist bereits fehlgeschlagen; es wurde nichts "
               "eingezahlt. Führen Sie `/credits deposit` erneut aus."},
     "op_processing": {
-        "en": "This deposit is being carried out right now.",
-        "de": "Diese Einzahlung wird gerade ausgeführt."},
+        "en": "This deposit is being paid right now: the answer follows.",
+        "de": "Diese Einzahlung wird gerade bezahlt: die Antwort folgt."},
+    "op_created": {
+        "en": "This deposit is being paid right now: the answer follows.",
+        "de": "Diese Einzahlung wird gerade bezahlt: die Antwort folgt."},
     "op_unknown": {
         "en": "This deposit request is unknown; nothing was deposited.",
         "de": "Diese Einzahlungsanfrage ist unbekannt; es wurde nichts eingezahlt."},

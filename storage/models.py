@@ -2,7 +2,8 @@
 
 Shaped for the whole design: accounts and their settings, the ledger and its lots, licenses, the
 audit log, call records and the rate deck (usage), recharge attempts, the alert outbox and the
-scheduler lease (scheduler), and the dedupe tables of Slack deliveries and confirmations.
+scheduler lease (scheduler), deposit attempts and the card simulation's charges, and the
+dedupe table of Slack deliveries.
 """
 
 from __future__ import annotations
@@ -368,7 +369,9 @@ class RunningImport(SQLModel, table=True):
 
 
 class PendingOperation(SQLModel, table=True):
-    """An action that waits for a confirmation button: done once, by an admin, before expiry."""
+    """An action that waits for a confirmation button: done once, by an admin, before expiry
+    (adjustments, auto-recharge warnings, posting a file in a channel; deposits have their own
+    `deposit_attempts`)."""
 
     __tablename__ = "pending_operations"
 
@@ -383,8 +386,56 @@ class PendingOperation(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_time())
 
 
+class DepositAttempt(SQLModel, table=True):
+    """A one-time deposit as a durable payment attempt (DESIGN §7), written before the gateway
+    is called: awaiting_confirmation -> created -> processing -> succeeded | failed, or
+    cancelled / expired while it still awaits its confirmation (never once sent to the gateway).
+    A `processing` attempt whose claim lapsed (`check_at`) is reconciled through `lookup`."""
+
+    __tablename__ = "deposit_attempts"
+    __table_args__ = (Index("ix_deposit_attempts_due", "status", "check_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)  # rides in the message's buttons
+    idempotency_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    account_id: int = Field(foreign_key="accounts.id")
+    status: str = Field(max_length=24)
+    amount_micros: int = Field(sa_column=_money(default=None))
+    currency: str = Field(max_length=3)
+    memo: str | None = Field(default=None, max_length=200)
+    requested_by: str = Field(max_length=64)
+    confirmed_by: str | None = Field(default=None, max_length=64)
+    method: str | None = Field(default=None, max_length=100)  # "Visa ending 4242, …"
+    tries: int = 0  # how many times the gateway was called (charge or lookup)
+    reason: str | None = Field(default=None, max_length=300)
+    gateway_ref: str | None = Field(default=None, max_length=100)
+    ledger_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
+    # When the sweep may take the attempt next: a claim lapses then (its worker may be dead).
+    check_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    created_at: datetime = Field(sa_column=_time())
+    updated_at: datetime = Field(sa_column=_time())
+
+
+class GatewayCharge(SQLModel, table=True):
+    """The card simulation's own book, where a real processor keeps its charges: one row per
+    idempotency key (a success or the first refusal), so `lookup` finds a charge made just
+    before a crash, from any process."""
+
+    __tablename__ = "gateway_charges"
+
+    idempotency_key: str = Field(primary_key=True, max_length=200)
+    amount_micros: int = Field(sa_column=_money(default=None))
+    currency: str = Field(max_length=3)
+    outcome: str = Field(max_length=16)  # succeeded | failed
+    code: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=300)
+    reference: str | None = Field(default=None, max_length=100)
+    method: str = Field(max_length=100)  # brand and last 4 only, never a card number
+    charged_at: datetime = Field(sa_column=_time())
+
+
 __all__ = [
-    "Account", "AlertThreshold", "AuditEvent", "CallRecord", "GraphSync", "LedgerEntry", "License",
-    "Lot", "OutboxMessage", "PendingOperation", "ProcessedEvent", "Rate", "RechargeAttempt",
-    "RunningImport", "SchedulerLease",
+    "Account", "AlertThreshold", "AuditEvent", "CallRecord", "DepositAttempt", "GatewayCharge",
+    "GraphSync", "LedgerEntry", "License", "Lot", "OutboxMessage", "PendingOperation",
+    "ProcessedEvent", "Rate", "RechargeAttempt", "RunningImport", "SchedulerLease",
 ]

@@ -105,6 +105,17 @@ def bolt(local_slack: LocalSlack, sqlite_engine: Engine, clock: ManualClock) -> 
     settings = make_settings(slack_api_url=local_slack.api_url)
     client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
     app = create_app(settings, engine=sqlite_engine, client=client, clock=clock,
-                     gateway=SimulatedGateway(clock))
+                     gateway=SimulatedGateway(clock, engine=sqlite_engine))
     return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
+                       services=app.credits_context.services)
+
+
+@pytest.fixture
+def bolt_db(local_slack: LocalSlack, engine: Engine, clock: ManualClock) -> BoltHarness:
+    """The real Bolt app on each engine (SQLite and PostgreSQL), for money paths."""
+    settings = make_settings(slack_api_url=local_slack.api_url)
+    client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
+    app = create_app(settings, engine=engine, client=client, clock=clock,
+                     gateway=SimulatedGateway(clock, engine=engine))
+    return BoltHarness(app=app, slack=local_slack, engine=engine,
                        services=app.credits_context.services)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import Engine
 
+from bot.console import TrackingExecutor
 from bot.local_slack import LocalSlack
 from bot.services import Services
 from tests import payloads
+from tests.handlers.lazy import wait_for
 
 ADMIN = "U0ADMIN"  # a workspace admin (from users.info)
 CREDITS_ADMIN = "U0CREDIT"  # listed in CREDITS_ADMINS
@@ -25,12 +28,21 @@ class BoltHarness:
     slack: LocalSlack
     engine: Engine
     services: Services
+    lazy: TrackingExecutor = field(default_factory=TrackingExecutor)
+
+    def __post_init__(self) -> None:
+        # Bolt's lazy listeners run on this pool, so a test can wait for them to finish.
+        self.app.listener_runner.lazy_listener_runner.executor = self.lazy  # type: ignore
 
     def dispatch(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
-                 headers: dict[str, str] | None = None) -> BoltResponse:
+                 headers: dict[str, str] | None = None, wait: bool = True) -> BoltResponse:
+        """Send a signed request; with `wait`, also wait for the lazy listeners it started."""
         signed = payloads.signed_headers(body, content_type=content_type)
         signed.update(headers or {})
-        return self.app.dispatch(BoltRequest(body=body, headers=signed))
+        response = self.app.dispatch(BoltRequest(body=body, headers=signed))
+        if wait:
+            self.lazy.wait_idle(timeout=60)
+        return response
 
     def command(self, text: str, *, user: str = ADMIN, **kwargs: Any) -> BoltResponse:
         kwargs.setdefault("response_url", self.slack.response_url())
@@ -42,10 +54,25 @@ class BoltHarness:
         assert response.status == 200, (response.status, response.body)
         return str(json.loads(response.body)["text"])
 
+    def command_answer(self, text: str, *, user: str = ADMIN, **kwargs: Any) -> str:
+        """The text answered after the ack, through this command's own response URL (slow
+        subcommands: deposits, license changes); fails if the ack is not a 200."""
+        url = self.slack.response_url()
+        response = self.command(text, user=user, response_url=url, **kwargs)
+        assert response.status == 200, (response.status, response.body)
+        return self.answer_to(url)
+
+    def answer_to(self, response_url: str, *, count: int = 1) -> str:
+        """The `count`-th text sent to one response URL (waits for the lazy listener)."""
+        path = urlparse(response_url).path
+        calls = wait_for(self.slack, "respond", count=count, where=lambda c: c.path == path)
+        return str(calls[count - 1].params.get("text"))
+
     def event(self, event: dict[str, Any], *, event_id: str | None = None,
               headers: dict[str, str] | None = None) -> BoltResponse:
+        # Events' lazy listeners (imports) are waited for by the tests that need them.
         return self.dispatch(payloads.event_callback(event, event_id=event_id),
-                             content_type="application/json", headers=headers)
+                             content_type="application/json", headers=headers, wait=False)
 
     def click(self, action_id: str, value: str, *, user: str = ADMIN,
               **kwargs: Any) -> BoltResponse:

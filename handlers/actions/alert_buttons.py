@@ -1,7 +1,9 @@
 """The buttons of alert messages: Recharge now, Turn on auto-recharge, Show usage (admins only).
 
-A button's value is the alert's dedupe key. "Recharge now" buys under a key derived from it, so
-double clicks, Slack's replays and two admins clicking their own copies of the alert buy once.
+A button's value is the alert's dedupe key. "Recharge now" buys through a deposit attempt whose
+id and key are derived from it, so double clicks, Slack's replays and two admins clicking their
+own copies of the alert buy once. Every click is acknowledged at once and worked on after the
+ack (a payment, or a recharge, may take seconds); the answer comes through `respond`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from typing import Any
 from slack_bolt import App
 
 from bot.accounts import AccountView, purchase_refusal
-from bot.confirmations import operation_id_for
-from bot.errors import CreditsError, IdempotencyConflict, InvalidAmount, PaymentFailed
+from bot.deposits import attempt_id_for
+from bot.errors import CreditsError, IdempotencyConflict, InvalidAmount
 from bot.money import parse_amount, round_cents
-from bot.payments import GatewayTimeout
 from bot.recommend import recharge_now_amount, recommended_setting
 from bot.services import Services
 from handlers.actions.autorecharge_setup import open_modal
@@ -31,12 +32,7 @@ from handlers.blocks.alert_messages import (
     autorecharge_already_reply,
 )
 from handlers.blocks.common import error_reply
-from handlers.blocks.deposit import (
-    deposit_confirm_reply,
-    deposit_done_reply,
-    deposit_refused_reply,
-    deposit_timeout_reply,
-)
+from handlers.blocks.deposit import deposit_confirm_reply, deposit_paying_reply, outcome_reply
 from handlers.commands import usage as usage_command
 from handlers.commands.base import Invocation
 from handlers.context import HandlerContext
@@ -51,29 +47,32 @@ USAGE_OF_AN_ALERT = "usage last-7-days by destination"
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the listeners of the alert buttons."""
 
-    def listener(run: Callable[[HandlerContext, Click, Respond], None]) -> Callable[..., None]:
-        def on_click(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
-            ack()
+    def listener(run: Callable[..., None]) -> Callable[..., None]:
+        def on_click(body: dict[str, Any], respond: Respond) -> None:
             click = Click.from_body(body)
             if not require_admin(ctx, click, respond):
                 return
             if not click.value or len(click.value) > MAX_VALUE:
+                ctx.services.audit.record(
+                    team_id=click.team_id, actor=click.user_id,
+                    action=f"action.{click.action_id}", result="refused",
+                    arguments={"alert": click.value[:80]}, detail="not an alert's key")
                 answer(respond, error_reply("That button is not from a Credits Bot alert."),
                        replace_original=False)
                 return
-            run(ctx, click, respond)
+            if run is autorecharge_on:  # its modal needs the click's trigger id (valid 3 s)
+                run(ctx, click, respond, trigger_id=str(body.get("trigger_id") or ""))
+            else:
+                run(ctx, click, respond)
         return on_click
 
-    app.action(RECHARGE_NOW_ACTION)(listener(recharge_now))
+    def acknowledge(ack: Callable[[], None]) -> None:
+        ack()
 
-    @app.action(AUTORECHARGE_ON_ACTION)
-    def on_autorecharge(ack: Callable[[], None], body: dict[str, Any],
-                        respond: Respond) -> None:
-        listener(lambda ctx, click, respond: autorecharge_on(
-            ctx, click, respond, trigger_id=str(body.get("trigger_id") or "")))(
-            ack, body, respond)
-
-    app.action(SHOW_USAGE_ACTION)(listener(show_usage))
+    for action_id, run in ((RECHARGE_NOW_ACTION, recharge_now),
+                           (AUTORECHARGE_ON_ACTION, autorecharge_on),
+                           (SHOW_USAGE_ACTION, show_usage)):
+        app.action(action_id)(ack=acknowledge, lazy=[listener(run)])
 
 
 def recharge_key(alert_key: str) -> str:
@@ -102,45 +101,43 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     alert_key, named = named_amount(click.value, account.currency)
     click = replace(click, value=alert_key)
     amount = named if named is not None else purchase_amount(services, account)
+    attempt_id = attempt_id_for(click.team_id, "alert", click.value)
     try:
-        if amount > services.deposits.confirm_above:
-            quote = services.deposits.quote(click.team_id, amount)
-            # A large amount waits for the deposit's own Confirm button, like /credits deposit.
-            op = services.confirmations.create(
-                account_id=account.id, kind="deposit",
-                payload={"amount": str(amount), "memo": MEMO}, requested_by=click.user_id,
-                operation_id=operation_id_for(click.team_id, "alert", click.value))
-            answer(respond, deposit_confirm_reply(
-                quote, operation_id=op.id, limit=services.deposits.confirm_above,
-                expires_at_text=f"{op.expires_at:%H:%M}", locale=locale),
-                replace_original=False)
-            return
-        result = services.deposits.deposit(click.team_id, amount, key=recharge_key(click.value),
-                                           actor=click.user_id, memo=MEMO)
+        quote = services.deposits.quote(click.team_id, amount)
+        requested = services.deposits.request(click.team_id, amount, attempt_id=attempt_id,
+                                              key=recharge_key(click.value),
+                                              actor=click.user_id, memo=MEMO)
     except IdempotencyConflict:
         # Bought from this alert before, with another amount (the setting changed since).
         _audit(ctx, click, "ok", {"amount": str(amount)}, "bought before")
         answer(respond, already_bought_reply(amount=amount, currency=account.currency),
                replace_original=False)
         return
-    except GatewayTimeout as exc:
-        _audit(ctx, click, "error", {"amount": str(amount)}, str(exc))
-        answer(respond, deposit_timeout_reply(str(exc), locale=locale), replace_original=False)
-        return
-    except PaymentFailed as exc:
-        _audit(ctx, click, "error", {"amount": str(amount)}, exc.reason)
-        answer(respond, deposit_refused_reply(exc.reason, locale=locale),
-               replace_original=False)
-        return
     except CreditsError as exc:
         _audit(ctx, click, "error", {"amount": str(amount)}, str(exc))
         answer(respond, error_reply(error_text(exc, locale)), replace_original=False)
         return
-    _audit(ctx, click, "ok", {"amount": str(amount), "entry": result.entry_id},
-           None if result.applied else "bought before")
-    reply = (deposit_done_reply(result, memo=None, locale=locale) if result.applied
-             else already_bought_reply(amount=result.amount, currency=result.currency))
-    answer(respond, reply, replace_original=False)
+    attempt = requested.attempt
+    if attempt.status == "awaiting_confirmation":
+        # A large amount waits for the deposit's own Confirm button, like /credits deposit.
+        expires = f"{attempt.expires_at:%H:%M}" if attempt.expires_at else "—"
+        answer(respond, deposit_confirm_reply(
+            quote, operation_id=attempt.id, limit=services.deposits.confirm_above,
+            expires_at_text=expires, locale=locale), replace_original=False)
+        return
+    if not requested.now:
+        _audit(ctx, click, "ok", {"amount": str(amount)}, "bought before")
+        reply = (already_bought_reply(amount=attempt.amount, currency=attempt.currency)
+                 if attempt.status == "succeeded" else outcome_reply(requested, locale=locale))
+        answer(respond, reply, replace_original=False)
+        return
+    answer(respond, deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+                                         locale=locale), replace_original=False)
+    paid = services.deposits.pay(attempt.id)
+    result = {"succeeded": "ok", "failed": "error"}.get(paid.status, "pending")
+    _audit(ctx, click, result, {"amount": str(amount), "entry": paid.attempt.entry_id},
+           paid.attempt.reason)
+    answer(respond, outcome_reply(paid, locale=locale), replace_original=False)
 
 
 def purchase_amount(services: Services, account: AccountView) -> Decimal:

@@ -1,128 +1,157 @@
-"""The Confirm and Cancel buttons of a large deposit.
+"""The buttons of a deposit: Confirm and Cancel (large amounts), Check again (an unknown outcome).
 
-The button's value is the pending operation's id. The first admin click claims the operation
-(a second click, or Slack replaying the click, claims nothing), and the deposit's ledger and
-gateway key is derived from the operation id, so even a retried deposit is made once.
+A button's value is the deposit attempt's id. Each click is acknowledged at once; the work runs
+in a lazy listener and answers through `respond` (a payment may take seconds). Confirm moves an
+attempt awaiting its confirmation to `created` in one conditional UPDATE (a double click or a
+replayed delivery moves nothing the second time) and pays it; Check again asks the gateway
+about that same payment; Cancel cancels only an attempt never sent to the gateway, and on one
+in flight says that the payment is being checked. A click on an attempt that is not this
+workspace's, or not one at all, changes nothing and goes to the audit log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt import App
 
-from bot.accounts import AccountView
-from bot.confirmations import Claim, PendingOp
-from bot.errors import CreditsError, PaymentFailed
-from bot.payments import GatewayTimeout
+from bot.deposits import DepositOutcome
 from handlers.actions.click import Click, answer, require_admin
-from handlers.blocks.common import error_reply
+from handlers.blocks.common import section
 from handlers.blocks.deposit import (
     CANCEL_ACTION,
+    CHECK_ACTION,
     CONFIRM_ACTION,
+    deposit_cancel_in_flight_reply,
     deposit_cancelled_reply,
-    deposit_done_reply,
-    deposit_refused_reply,
-    deposit_timeout_reply,
+    deposit_paying_reply,
     operation_closed_reply,
+    outcome_reply,
 )
-from handlers.commands.deposit import operation_key
 from handlers.context import HandlerContext
-from handlers.i18n import error_text
+from handlers.i18n import t
+from handlers.reply import Reply
 
 Respond = Callable[..., Any]
-# A click on an operation that is done or under way leaves the message showing that outcome.
-KEEP_MESSAGE = ("done", "processing")
+MAX_VALUE = 36  # attempt ids are UUIDs
 
 
 def register(app: App, ctx: HandlerContext) -> None:
-    """Attach the Confirm and Cancel listeners."""
+    """Attach the listeners: an empty ack, then the click's work after it."""
 
-    def on_confirm(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
+    def lazily(work: Callable[[HandlerContext, Click, Respond], None]) -> Callable[..., None]:
+        def run(body: dict[str, Any], respond: Respond) -> None:
+            click = Click.from_body(body)
+            if require_admin(ctx, click, respond):
+                work(ctx, click, respond)
+        return run
+
+    def acknowledge(ack: Callable[[], None]) -> None:
         ack()
-        confirm(ctx, Click.from_body(body), respond)
 
-    def on_cancel(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        cancel(ctx, Click.from_body(body), respond)
-
-    app.action(CONFIRM_ACTION)(on_confirm)
-    app.action(CANCEL_ACTION)(on_cancel)
-
-
-def take(ctx: HandlerContext, click: Click, respond: Respond,
-         move: Callable[..., Claim]) -> tuple[PendingOp, AccountView, str | None] | None:
-    """The operation this admin's click wins with `move` (claim or cancel), its account and the
-    user's locale; None when the click is refused or the operation is closed (both answered)."""
-    if not require_admin(ctx, click, respond):
-        return None
-    locale = ctx.directory.locale(click.user_id)
-    account = ctx.services.accounts.ensure(click.team_id)
-    claim = move(click.value, account_id=account.id)
-    if not claim.won or claim.operation is None:
-        answer(respond, operation_closed_reply(claim.state, locale=locale),
-               replace_original=claim.state not in KEEP_MESSAGE)
-        return None
-    return claim.operation, account, locale
+    app.action(CONFIRM_ACTION)(ack=acknowledge, lazy=[lazily(confirm)])
+    app.action(CANCEL_ACTION)(ack=acknowledge, lazy=[lazily(cancel)])
+    app.action(CHECK_ACTION)(ack=acknowledge, lazy=[lazily(check)])
 
 
 def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Carry out a pending deposit once, for an admin."""
-    services = ctx.services
-    taken = take(ctx, click, respond, services.confirmations.claim)
-    if taken is None:
+    """Confirm a large deposit once, and pay it."""
+    locale = ctx.directory.locale(click.user_id)
+    deposits = ctx.services.deposits
+    account = ctx.services.accounts.ensure(click.team_id)
+    moved = (deposits.confirm(click.value, account_id=account.id, actor=click.user_id)
+             if len(click.value) <= MAX_VALUE else None)
+    if moved is None:
+        _refuse_unknown(ctx, click, respond, locale)
         return
-    op, _, locale = taken
-    amount, memo = Decimal(str(op.payload["amount"])), op.payload.get("memo")
-    try:
-        result = services.deposits.deposit(click.team_id, amount, key=operation_key(op.id),
-                                           actor=click.user_id, memo=memo)
-    except GatewayTimeout as exc:
-        # Unknown outcome: the operation waits again; the next click reconciles under its key.
-        services.confirmations.finish(op.id, result={"error": str(exc)}, status="pending")
-        _audit(ctx, click, op, "error", str(exc))
-        answer(respond, deposit_timeout_reply(str(exc), locale=locale), replace_original=False)
+    if not moved.now:
+        _audit(ctx, click, "ok", moved, "clicked after it was " + moved.status)
+        state = "done" if moved.status == "succeeded" else moved.status
+        answer(respond, operation_closed_reply(state, locale=locale),
+               replace_original=moved.status in ("expired", "cancelled", "failed"))
         return
-    except PaymentFailed as exc:
-        _fail(ctx, click, op, exc.reason)
-        answer(respond, deposit_refused_reply(exc.reason, locale=locale), replace_original=True)
+    attempt = moved.attempt
+    answer(respond, deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+                                         locale=locale), replace_original=True)
+    _settle(ctx, click, respond, deposits.pay(attempt.id), locale)
+
+
+def check(ctx: HandlerContext, click: Click, respond: Respond) -> None:
+    """Ask the gateway about a payment whose outcome is unknown, and book it if it went through."""
+    locale = ctx.directory.locale(click.user_id)
+    account = ctx.services.accounts.ensure(click.team_id)
+    attempt = ctx.services.deposits.get(click.value) if len(click.value) <= MAX_VALUE else None
+    if attempt is None or attempt.account_id != account.id:
+        _refuse_unknown(ctx, click, respond, locale)
         return
-    except CreditsError as exc:
-        _fail(ctx, click, op, str(exc))
-        answer(respond, error_reply(error_text(exc, locale)), replace_original=True)
+    if attempt.status == "awaiting_confirmation":
+        answer(respond, operation_closed_reply("unknown", locale=locale), replace_original=False)
         return
-    except Exception:
-        # The key makes a retry safe, so a crash gives the operation back rather than lose it.
-        services.confirmations.finish(op.id, result={"error": "unexpected"}, status="pending")
-        raise
-    services.confirmations.finish(op.id, result={
-        "entry_id": result.entry_id, "amount": result.amount,
-        "balance_after": result.balance_after, "reference": result.reference})
-    _audit(ctx, click, op, "ok", None)
-    answer(respond, deposit_done_reply(result, memo=memo, locale=locale), replace_original=True)
+    _settle(ctx, click, respond, ctx.services.deposits.pay(attempt.id), locale)
 
 
 def cancel(ctx: HandlerContext, click: Click, respond: Respond) -> None:
-    """Cancel a pending deposit, for an admin."""
-    taken = take(ctx, click, respond, ctx.services.confirmations.cancel)
-    if taken is None:
+    """Cancel a deposit that awaits its confirmation; on one in flight, say the truth."""
+    locale = ctx.directory.locale(click.user_id)
+    deposits = ctx.services.deposits
+    account = ctx.services.accounts.ensure(click.team_id)
+    cancelled = (deposits.cancel(click.value, account_id=account.id)
+                 if len(click.value) <= MAX_VALUE else None)
+    if cancelled is None:
+        _refuse_unknown(ctx, click, respond, locale)
         return
-    op, account, locale = taken
-    _audit(ctx, click, op, "ok", "cancelled")
-    amount = Decimal(str(op.payload["amount"]))
-    answer(respond, deposit_cancelled_reply(amount, account.currency, user_id=click.user_id,
-                                            locale=locale), replace_original=True)
+    attempt = cancelled.attempt
+    if cancelled.now:
+        _audit(ctx, click, "ok", cancelled, "cancelled")
+        answer(respond, deposit_cancelled_reply(attempt.amount, attempt.currency,
+                                                user_id=click.user_id, locale=locale),
+               replace_original=True)
+        return
+    if attempt.in_flight:
+        # Only the gateway knows whether the card was charged: ask it (when no worker holds
+        # the payment now) instead of ever saying "nothing was deposited".
+        settled = deposits.pay(attempt.id)
+        if settled.attempt.in_flight:
+            _audit(ctx, click, "ok", settled, "not cancelled: the payment is being checked")
+            answer(respond, deposit_cancel_in_flight_reply(settled.attempt, locale=locale),
+                   replace_original=False)
+            return
+        cancelled = settled
+    _audit(ctx, click, "ok", cancelled, "not cancelled: it was " + cancelled.status)
+    reply = outcome_reply(cancelled, locale=locale)
+    if cancelled.status == "succeeded":
+        reply = _prefixed(t("deposit_cancel_too_late", locale), reply)
+    answer(respond, reply, replace_original=False)
 
 
-def _fail(ctx: HandlerContext, click: Click, op: PendingOp, reason: str) -> None:
-    ctx.services.confirmations.finish(op.id, result={"error": reason}, status="failed")
-    _audit(ctx, click, op, "error", reason)
+def _settle(ctx: HandlerContext, click: Click, respond: Respond, outcome: DepositOutcome,
+            locale: str | None) -> None:
+    result = {"succeeded": "ok", "failed": "error"}.get(outcome.status, "pending")
+    _audit(ctx, click, result, outcome, outcome.attempt.reason)
+    answer(respond, outcome_reply(outcome, locale=locale),
+           replace_original=not outcome.attempt.in_flight)
 
 
-def _audit(ctx: HandlerContext, click: Click, op: PendingOp, result: str,
+def _refuse_unknown(ctx: HandlerContext, click: Click, respond: Respond,
+                    locale: str | None) -> None:
+    """A forged, foreign or stale id: nothing is done, and the click is audited."""
+    ctx.services.audit.record(team_id=click.team_id, actor=click.user_id,
+                              action=f"action.{click.action_id}", result="refused",
+                              arguments={"operation": click.value[:80]},
+                              detail="no deposit of this workspace has this id")
+    answer(respond, Reply(text=t("deposit_unknown_click", locale)), replace_original=False)
+
+
+def _prefixed(sentence: str, reply: Reply) -> Reply:
+    return Reply(text=f"{sentence}\n{reply.text}",
+                 blocks=[section(sentence), *(reply.blocks or [])])
+
+
+def _audit(ctx: HandlerContext, click: Click, result: str, outcome: DepositOutcome,
            detail: str | None) -> None:
+    attempt = outcome.attempt
     ctx.services.audit.record(team_id=click.team_id, actor=click.user_id,
                               action=f"action.{click.action_id}", result=result,
-                              arguments={"operation": op.id, **op.payload}, detail=detail)
+                              arguments={"operation": attempt.id, "amount": str(attempt.amount),
+                                         "memo": attempt.memo}, detail=detail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.deposits import DepositQuote, DepositResult
+from bot.deposits import Attempt, DepositOutcome, DepositQuote, DepositResult
 from bot.money import format_money
 from handlers.blocks.common import actions, button, context, section
 from handlers.i18n import t
@@ -12,8 +12,9 @@ from handlers.reply import Reply
 
 CONFIRM_ACTION = "deposit_confirm"
 CANCEL_ACTION = "deposit_cancel"
+CHECK_ACTION = "deposit_check"
 CONFIRM_BLOCK = "deposit_confirmation"
-CLOSED_STATES = ("expired", "cancelled", "done", "failed", "processing", "unknown")
+CLOSED_STATES = ("expired", "cancelled", "done", "failed", "processing", "created", "unknown")
 
 
 def deposit_done_reply(result: DepositResult, *, memo: str | None,
@@ -64,21 +65,46 @@ def deposit_refused_reply(reason: str, *, locale: str | None) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def deposit_unknown_reply(reason: str, *, operation_id: str, expires_at_text: str,
-                          locale: str | None) -> Reply:
-    """A deposit whose payment outcome is unknown: one button settles that same payment."""
-    text = t("deposit_unknown", locale, reason=_sentence(reason))
-    note = t("deposit_confirm_expires", locale, time=expires_at_text)
-    blocks = [section(text), actions(
-        CONFIRM_BLOCK, button(t("button_check_again", locale), CONFIRM_ACTION, operation_id,
-                              style="primary")), context(note)]
-    return Reply(text=f"{text}\n{note}", blocks=blocks)
-
-
-def deposit_timeout_reply(reason: str, *, locale: str | None) -> Reply:
-    """A payment whose outcome is not known yet (the buttons stay for a second try)."""
-    text = t("deposit_timeout", locale, reason=_sentence(reason))
+def deposit_paying_reply(amount: Decimal, currency: str, method: str | None, *,
+                         locale: str | None) -> Reply:
+    """What the ack says while the payment runs after it."""
+    text = t("deposit_paying", locale, amount=format_money(amount, currency, locale),
+             method=method or "—")
     return Reply(text=text, blocks=[section(text)])
+
+
+def deposit_checking_reply(attempt: Attempt, *, locale: str | None) -> Reply:
+    """A payment whose outcome is not known yet: its Check again button asks the gateway about
+    that same payment, where a new command would start another one."""
+    text = t("deposit_checking", locale,
+             amount=format_money(attempt.amount, attempt.currency, locale))
+    blocks = [section(text), actions(
+        CONFIRM_BLOCK, button(t("button_check_again", locale), CHECK_ACTION, attempt.id,
+                              style="primary"))]
+    return Reply(text=text, blocks=blocks)
+
+
+def deposit_cancel_in_flight_reply(attempt: Attempt, *, locale: str | None) -> Reply:
+    """Cancel on a payment already sent: the truth, and the way to learn the outcome."""
+    text = t("deposit_cancel_in_flight", locale,
+             amount=format_money(attempt.amount, attempt.currency, locale))
+    blocks = [section(text), actions(
+        CONFIRM_BLOCK, button(t("button_check_again", locale), CHECK_ACTION, attempt.id,
+                              style="primary"))]
+    return Reply(text=text, blocks=blocks)
+
+
+def outcome_reply(outcome: DepositOutcome, *, locale: str | None) -> Reply:
+    """Where a deposit stands after a payment, a check or a click."""
+    attempt = outcome.attempt
+    if outcome.result is not None:
+        return deposit_done_reply(outcome.result, memo=attempt.memo, locale=locale)
+    if attempt.status == "failed":
+        return deposit_refused_reply(attempt.reason or "", locale=locale)
+    if attempt.in_flight:
+        return deposit_checking_reply(attempt, locale=locale)
+    state = "done" if attempt.status == "succeeded" else attempt.status
+    return operation_closed_reply(state, locale=locale)
 
 
 def deposit_cancelled_reply(amount: Decimal, currency: str, *, user_id: str,

@@ -40,8 +40,9 @@ class Invocation:
                    response_url=command.get("response_url"), trigger_id=command.get("trigger_id"))
 
 
-Run = Callable[[HandlerContext, Invocation], Reply]
+Run = Callable[[HandlerContext, Invocation], Reply | None]
 Check = Callable[[HandlerContext, Invocation], object]
+Acknowledge = Callable[[HandlerContext, Invocation], Reply]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Subcommand:
     # For slow ones: a fast check of the arguments, run within the ack (raises UsageError or
     # another CreditsError), so that a typo is answered at once, not after "working on it".
     check: Check | None = None
+    # For slow ones instead of `check`: the ack's own answer, from fast work only (parse, read,
+    # write a row), saying what the lazy listener is about to do. `run` then says nothing
+    # (returns None) when the ack refused or there is nothing left to do.
+    acknowledge: Acknowledge | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
     # Slow for some arguments or set-ups only (`alerts channel`, `sync now`; `license` with the
     # Microsoft 365 connection, which calls Graph).

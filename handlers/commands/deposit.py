@@ -1,25 +1,24 @@
 """`/credits deposit <amount> [memo]` (admin): a one-time deposit, large ones confirmed first.
 
-Every deposit has an operation id derived from the slash command's trigger_id, which Slack
-keeps when it retries the same request, and its ledger and gateway key comes from that id: a
-replayed delivery deposits once. A large deposit becomes a pending operation whose id rides in
-the Confirm and Cancel buttons. So does a payment whose outcome is unknown (the gateway timed
-out): its "Check again" button settles that same payment, where a new command would start
-another one.
+No payment runs inside the ack (Slack gives up after 3 seconds, and an admin who sees a
+time-out types the command again): the ack checks the rules and writes the payment attempt,
+then says what happens next ("paying…", or the Confirm and Cancel buttons of a large amount);
+the payment itself runs in the lazy listener, which answers through `respond`.
+
+The attempt's id is derived from the slash command's trigger_id, which Slack keeps when it
+retries the same request, and its ledger and gateway key from that id: a replayed delivery
+finds the first attempt and deposits once.
 """
 
 from __future__ import annotations
 
-import uuid
-
-from bot.confirmations import PendingOp, operation_id_for
-from bot.errors import CreditsError, PaymentFailed
-from bot.payments import GatewayTimeout
+from bot.deposits import DepositOutcome, attempt_id_for
+from bot.errors import CreditsError
 from bot.redaction import redact_card_numbers
 from handlers.blocks.deposit import (
     deposit_confirm_reply,
-    deposit_done_reply,
-    deposit_unknown_reply,
+    deposit_paying_reply,
+    outcome_reply,
     refusal_text,
 )
 from handlers.commands.amounts import read_amount
@@ -29,15 +28,21 @@ from handlers.reply import Reply
 
 USAGE = "deposit <amount> [memo]"
 MAX_MEMO = 200
-KIND = "deposit"
 
 
-def operation_key(operation_id: str) -> str:
-    """The ledger and gateway key of a confirmed deposit: one per pending operation."""
-    return f"deposit:op:{operation_id}"
+def operation_key(attempt_id: str) -> str:
+    """The ledger and gateway key of a deposit: one per attempt."""
+    return f"deposit:op:{attempt_id}"
 
 
-def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+def attempt_id_of(invocation: Invocation) -> str:
+    """The attempt of this command: the same Slack request gives the same id."""
+    trigger = invocation.trigger_id or invocation.response_url or invocation.text
+    return attempt_id_for(invocation.team_id, trigger)
+
+
+def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    """Within the ack: check, write the attempt, and say what happens next."""
     if not invocation.args:
         raise UsageError("Give the amount to deposit, for example `/credits deposit 1000`.")
     services = ctx.services
@@ -48,32 +53,40 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     # most of a card number): an admin may type one into the memo.
     memo = redact_card_numbers(" ".join(invocation.args[1:]))[:MAX_MEMO] or None
     quote = services.deposits.quote(invocation.team_id, amount)
-    operation_id = (operation_id_for(invocation.team_id, invocation.trigger_id)
-                    if invocation.trigger_id else str(uuid.uuid4()))
-
-    def keep_operation() -> PendingOp:
-        return services.confirmations.create(
-            account_id=quote.account_id, kind=KIND,
-            payload={"amount": str(amount), "memo": memo}, requested_by=invocation.user_id,
-            operation_id=operation_id)
-
-    if quote.needs_confirmation:
-        op = keep_operation()
-        return deposit_confirm_reply(quote, operation_id=op.id,
+    attempt_id = attempt_id_of(invocation)
+    outcome = services.deposits.request(
+        invocation.team_id, amount, attempt_id=attempt_id, key=operation_key(attempt_id),
+        actor=invocation.user_id, memo=memo)
+    attempt = outcome.attempt
+    if attempt.status == "awaiting_confirmation":
+        expires = f"{attempt.expires_at:%H:%M}" if attempt.expires_at else "—"
+        return deposit_confirm_reply(quote, operation_id=attempt.id,
                                      limit=services.deposits.confirm_above,
-                                     expires_at_text=f"{op.expires_at:%H:%M}", locale=locale)
-    try:
-        result = services.deposits.deposit(
-            invocation.team_id, amount, key=operation_key(operation_id),
-            actor=invocation.user_id, memo=memo)
-    except GatewayTimeout as exc:
-        op = keep_operation()
-        return deposit_unknown_reply(str(exc), operation_id=op.id,
-                                     expires_at_text=f"{op.expires_at:%H:%M}", locale=locale)
-    except PaymentFailed as exc:
-        raise CreditsError(refusal_text(exc.reason, locale=locale)) from exc
-    return deposit_done_reply(result, memo=memo, locale=locale)
+                                     expires_at_text=expires, locale=locale)
+    if attempt.status == "created" and outcome.now:
+        return deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+                                    locale=locale)
+    return outcome_reply(outcome, locale=locale)  # a replayed request: where it stands
 
 
-SUBCOMMAND = Subcommand(name="deposit", usage=USAGE, run=run, admin=True,
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
+    """After the ack: pay the attempt the ack wrote (nothing to say when there is none)."""
+    deposits = ctx.services.deposits
+    attempt = deposits.get(attempt_id_of(invocation))
+    if attempt is None or attempt.status != "created":
+        return None  # refused in the ack, waiting for its button, or paid by a replay
+    outcome = deposits.pay(attempt.id)
+    return answer(ctx, invocation.user_id, outcome)
+
+
+def answer(ctx: HandlerContext, user_id: str, outcome: DepositOutcome) -> Reply:
+    """The reply to a payment; a refusal raises, so that it is audited as an error."""
+    locale = ctx.directory.locale(user_id)
+    if outcome.status == "failed":
+        raise CreditsError(refusal_text(outcome.attempt.reason or "", locale=locale))
+    return outcome_reply(outcome, locale=locale)
+
+
+SUBCOMMAND = Subcommand(name="deposit", usage=USAGE, run=run, admin=True, slow=True,
+                        acknowledge=acknowledge,
                         summary="a one-time deposit through the payment method on file")

@@ -25,6 +25,7 @@ from handlers.blocks.license import (
 )
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
 from handlers.context import HandlerContext
+from handlers.i18n import t
 from handlers.reply import Reply
 
 USAGE = "license assign <@user…> | remove <@user…> | list"
@@ -34,7 +35,19 @@ MAX_USERS = 50
 _TOKENS = re.compile(r"<[^>]*>|\S+")
 
 
-def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
+def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
+    """Within the ack: check the mentions (no Web API call) and say what happens next."""
+    if not _changes(invocation.args):  # `list` asking the tenant, or a word to explain
+        if invocation.args and invocation.args[0].lower() == "list":
+            return Reply(text="Working on `/credits license list`…")
+        raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
+                         "`license list`.")
+    users = mentioned_users(invocation.text)
+    return Reply(text=t("license_working", ctx.directory.locale(invocation.user_id),
+                        count=len(users)))
+
+
+def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
     args = invocation.args
     locale = ctx.directory.locale(invocation.user_id)
     account = ctx.services.accounts.ensure(invocation.team_id)
@@ -46,7 +59,10 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if word not in CHANGES:
         raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
                          "`license list`.")
-    users = mentioned_users(invocation.text)
+    try:
+        users = mentioned_users(invocation.text)
+    except UsageError:
+        return None  # the ack showed the usage already
     outcomes = [(assign if word == "assign" else remove)(ctx, account.id, user, invocation)
                 for user in users]
     return license_changes_reply(outcomes, count=licenses.count(account_id=account.id),
@@ -119,7 +135,8 @@ def _with_tenant(ctx: HandlerContext, reply: Reply, listed: list[LicenseView],
 
 
 def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
-    return ctx.services.graph is not None
+    # Changes ask users.info once per mention; with the connection every call asks Graph.
+    return _changes(args) or ctx.services.graph is not None
 
 
 def _changes(args: tuple[str, ...]) -> bool:
@@ -127,5 +144,5 @@ def _changes(args: tuple[str, ...]) -> bool:
 
 
 SUBCOMMAND = Subcommand(name="license", usage=USAGE, run=run, admin_when=_changes,
-                        slow_when=_slow,
+                        slow_when=_slow, acknowledge=acknowledge,
                         summary="list licensed users; admins assign or remove licenses")

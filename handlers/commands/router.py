@@ -42,9 +42,22 @@ class Router:
             return error_reply(f"There is no `/credits {word}`. Try one of: {names}, or "
                                "`/credits help`.")
         if sub.runs_slow(self.ctx, invocation.args):
-            refusal = self._check_rights(sub, invocation) or self._check_arguments(sub, invocation)
+            refusal = self._check_rights(sub, invocation)
+            if refusal is None and sub.acknowledge is not None:
+                return self._acknowledge(sub, invocation)
+            refusal = refusal or self._check_arguments(sub, invocation)
             return refusal or Reply(text=f"Working on `/credits {sub.name}`…")
-        return self.run(sub, invocation)
+        return self.run(sub, invocation) or Reply(text="")
+
+    def _acknowledge(self, sub: Subcommand, invocation: Invocation) -> Reply:
+        assert sub.acknowledge is not None
+        try:
+            return sub.acknowledge(self.ctx, invocation)
+        except UsageError as exc:
+            return error_reply(str(exc), usage=sub.usage)
+        except CreditsError as exc:
+            self._audit(sub, invocation, "error", str(exc))
+            return error_reply(self._error_text(exc, invocation))
 
     def _check_arguments(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
         if sub.check is None:
@@ -63,31 +76,33 @@ class Router:
         sub = self.find(invocation)
         return bool(sub and sub.runs_slow(self.ctx, invocation.args))
 
-    def run(self, sub: Subcommand, invocation: Invocation) -> Reply:
+    def run(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
         refusal = self._check_rights(sub, invocation)
         if refusal is not None:
             return refusal
-        audit = self.ctx.services.audit
         try:
             reply = sub.run(self.ctx, invocation)
         except UsageError as exc:
             return error_reply(str(exc), usage=sub.usage)
         except CreditsError as exc:
-            if sub.needs_admin(invocation.args):
-                audit.record(team_id=invocation.team_id, actor=invocation.user_id,
-                             action=f"command.{sub.name}", result="error",
-                             arguments={"text": invocation.text}, detail=str(exc))
+            self._audit(sub, invocation, "error", str(exc))
             return error_reply(self._error_text(exc, invocation))
-        if sub.needs_admin(invocation.args):
-            audit.record(team_id=invocation.team_id, actor=invocation.user_id,
-                         action=f"command.{sub.name}", result="ok",
-                         arguments={"text": invocation.text})
+        if reply is not None:
+            self._audit(sub, invocation, "ok", None)
         return reply
 
     def _error_text(self, error: CreditsError, invocation: Invocation) -> str:
         if not error.texts:
             return str(error)  # English only: no need to ask Slack for the user's locale
         return error_text(error, self.ctx.directory.locale(invocation.user_id))
+
+    def _audit(self, sub: Subcommand, invocation: Invocation, result: str,
+               detail: str | None) -> None:
+        if sub.needs_admin(invocation.args):
+            self.ctx.services.audit.record(
+                team_id=invocation.team_id, actor=invocation.user_id,
+                action=f"command.{sub.name}", result=result,
+                arguments={"text": invocation.text}, detail=detail)
 
     def _check_rights(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
         if not sub.needs_admin(invocation.args):
@@ -102,7 +117,11 @@ class Router:
 
     # -- Bolt listeners -----------------------------------------------------------------------
     def ack_command(self, ack: Callable[..., Any], command: dict[str, Any]) -> None:
-        ack(**self.answer(Invocation.from_payload(command)).as_message())
+        try:
+            reply = self.answer(Invocation.from_payload(command))
+        except CreditsError as exc:  # e.g. Slack rate-limited a look-up beyond the wait cap
+            reply = error_reply(str(exc))
+        ack(**reply.as_message())
 
     def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
         invocation = Invocation.from_payload(command)
@@ -110,9 +129,13 @@ class Router:
         if sub is None or not sub.runs_slow(self.ctx, invocation.args):
             return
         # The ack already answered refusals and bad arguments: nothing more to say for those.
-        if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(invocation.user_id):
+        try:
+            if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(
+                    invocation.user_id, invocation.team_id):
+                return
+        except CreditsError:  # Slack too busy to say who this is: the ack said so already
             return
-        if self._check_arguments(sub, invocation) is not None:
+        if sub.acknowledge is None and self._check_arguments(sub, invocation) is not None:
             return
         try:
             reply = self.run(sub, invocation)
@@ -121,4 +144,5 @@ class Router:
             log.exception("/credits %s failed in the lazy listener", sub.name)
             reply = error_reply("Sorry, something went wrong on our side while working on "
                                 f"`/credits {sub.name}`. It has been logged; please try again.")
-        respond(**reply.as_message(), replace_original=False)
+        if reply is not None:
+            respond(**reply.as_message(), replace_original=False)

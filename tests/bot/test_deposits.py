@@ -15,19 +15,18 @@ from bot.errors import (
     AccountNotFound,
     IdempotencyConflict,
     InvalidAmount,
-    PaymentFailed,
     PurchaseNotAllowed,
 )
 from bot.ledger import Ledger, check_balances
-from bot.payments import GatewayTimeout, SimulatedGateway
+from bot.payments import SimulatedGateway
 from storage.db import read_session
-from storage.models import LedgerEntry
+from storage.models import DepositAttempt, LedgerEntry
 from tests.factories import make_account
 
 
 @pytest.fixture
-def gateway(clock):
-    return SimulatedGateway(clock)
+def gateway(clock, engine):
+    return SimulatedGateway(clock, engine=engine)  # its charges in its own table
 
 
 @pytest.fixture
@@ -88,7 +87,7 @@ def test_bounds_come_from_the_constructor(engine, clock, gateway):
 
 def test_a_mosa_account_billed_in_another_region_may_buy(engine, clock, deposits, gateway):
     make_account(engine, clock, region="DE", billing_region="US")
-    assert deposits.deposit("T1", Decimal(100), key="d1", actor="U1").applied
+    assert deposits.deposit("T1", Decimal(100), key="d1", actor="U1").status == "succeeded"
     assert len(gateway.charges) == 1
 
 
@@ -130,12 +129,14 @@ def test_an_unknown_team_is_not_found(deposits):
         deposits.quote("T404", Decimal(100))
 
 
-# --- deposit: pay, then book, once per key ---
+# --- deposit: an attempt written first, paid, then booked, once per key ---
 
 def test_a_deposit_pays_and_books_once(engine, clock, deposits, gateway):
     make_account(engine, clock, balance=Decimal(10))
-    result = deposits.deposit("T1", Decimal("250.25"), key="slack:op1", actor="U1", memo="Q4")
-    assert result.applied and result.amount == Decimal("250.25")
+    outcome = deposits.deposit("T1", Decimal("250.25"), key="slack:op1", actor="U1", memo="Q4")
+    result = outcome.result
+    assert outcome.status == "succeeded" and result is not None and result.applied
+    assert result.amount == Decimal("250.25")
     assert result.balance_after == Decimal("260.25") == balance(engine, clock)
     assert result.method == "Visa ending 4242, expires 12/2030"
     assert len(gateway.charges) == 1 and gateway.charges[0].amount == Decimal("250.25")
@@ -145,24 +146,43 @@ def test_a_deposit_pays_and_books_once(engine, clock, deposits, gateway):
     assert booked.reference == gateway.charges[0].reference == result.reference
 
     again = deposits.deposit("T1", Decimal("250.25"), key="slack:op1", actor="U1", memo="Q4")
-    assert again.applied is False
-    assert (again.entry_id, again.balance_after, again.reference, again.method) == (
-        result.entry_id, result.balance_after, result.reference, result.method)
+    assert again.now is False and again.result is not None and again.result.applied is False
+    assert (again.result.entry_id, again.result.balance_after, again.result.reference,
+            again.result.method) == (result.entry_id, result.balance_after, result.reference,
+                                     result.method)
     assert len(gateway.charges) == 1 and len(entries(engine)) == 2
     assert balance(engine, clock) == Decimal("260.25")
 
 
+def test_the_attempt_is_durable_before_the_gateway_is_called(engine, clock, deposits, gateway):
+    make_account(engine, clock)
+    seen = []
+    charge = gateway.charge
+
+    def watching(**kwargs):
+        with read_session(engine) as session:
+            row = session.exec(select(DepositAttempt)).one()
+            seen.append((row.status, row.idempotency_key, row.amount_micros, row.currency,
+                         row.requested_by))
+        return charge(**kwargs)
+
+    gateway.charge = watching
+    deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
+    assert seen == [("processing", "d1", 100_000_000, "USD", "U1")]
+
+
 def test_a_deposit_lifts_a_suspension(engine, clock, deposits):
     make_account(engine, clock)  # a new account holds nothing: suspended
-    result = deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
-    assert result.resumed is True
+    result = deposits.deposit("T1", Decimal(100), key="d1", actor="U1").result
+    assert result is not None and result.resumed is True
     assert Accounts(engine, clock).get("T1").suspended is False
 
 
 def test_an_invoice_deposit_records_the_po(engine, clock, deposits):
     make_account(engine, clock, card_last4=None)
     Accounts(engine, clock).set_invoice("T1", po="PO-77")
-    result = deposits.deposit("T1", Decimal(25_000), key="d1", actor="U1")
+    result = deposits.deposit("T1", Decimal(25_000), key="d1", actor="U1").result
+    assert result is not None
     assert result.reference is not None and result.reference.startswith("INV-PO-77-")
     assert result.method == "invoice PO-77"
 
@@ -174,14 +194,13 @@ def test_an_invoice_deposit_records_the_po(engine, clock, deposits):
 ])
 def test_a_refused_payment_changes_nothing(engine, clock, deposits, gateway, last4, reason):
     make_account(engine, clock, card_last4=last4, balance=Decimal(5))
-    with pytest.raises(PaymentFailed) as refused:
-        deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
-    assert refused.value.reason == reason
+    outcome = deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
+    assert (outcome.status, outcome.attempt.reason) == ("failed", reason)
     assert balance(engine, clock) == Decimal(5) and len(entries(engine)) == 1
     assert gateway.charges == []
 
 
-def test_the_same_key_for_another_change_is_a_conflict(engine, clock, deposits, gateway):
+def test_the_same_key_for_another_amount_is_a_conflict(engine, clock, deposits, gateway):
     make_account(engine, clock)
     deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
     with pytest.raises(IdempotencyConflict):
@@ -191,17 +210,20 @@ def test_the_same_key_for_another_change_is_a_conflict(engine, clock, deposits, 
 
 # --- the crash window between the payment and the entry ---
 
-def test_a_crash_after_paying_is_booked_once_by_the_retry(engine, clock, deposits, gateway):
-    account = make_account(engine, clock)
-    assert account.payment is not None
-    # The first try paid, then died before posting (the process crashed).
-    paid = gateway.charge(method=account.payment, amount=Decimal(300), currency="USD",
+def test_a_charge_whose_worker_died_is_booked_even_if_a_new_one_would_be_refused(
+        engine, clock, deposits, gateway):
+    make_account(engine, clock)
+    requested = deposits.request("T1", Decimal(300), attempt_id="c" * 36, key="d1", actor="U1")
+    claim = deposits._claim(requested.attempt.id)
+    assert claim is not None and claim[1] is not None
+    # The worker charged, then died before posting (the process was killed).
+    paid = gateway.charge(method=claim[1], amount=Decimal(300), currency="USD",
                           idempotency_key="d1", description="first try")
     assert entries(engine) == []
-    # By the retry the card has expired: the paid deposit is booked all the same.
+    # By the sweep the card has expired: the paid deposit is booked all the same.
     clock.advance(timedelta(days=365 * 5))
-    result = deposits.deposit("T1", Decimal(300), key="d1", actor="U1")
-    assert result.applied and result.reference == paid.reference
+    (settled,) = deposits.sweep()
+    assert settled.result is not None and settled.result.reference == paid.reference
     assert len(gateway.charges) == 1 and balance(engine, clock) == Decimal(300)
     assert [e.idempotency_key for e in entries(engine)] == ["d1"]
 
@@ -209,8 +231,8 @@ def test_a_crash_after_paying_is_booked_once_by_the_retry(engine, clock, deposit
 def test_a_timeout_after_the_charge_is_reconciled(engine, clock, deposits, gateway):
     make_account(engine, clock)
     gateway.time_out_next(after_charge=True)
-    result = deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
-    assert result.applied and balance(engine, clock) == Decimal(100)
+    result = deposits.deposit("T1", Decimal(100), key="d1", actor="U1").result
+    assert result is not None and result.applied and balance(engine, clock) == Decimal(100)
     assert len(gateway.charges) == 1 and result.reference == gateway.charges[0].reference
 
 
@@ -218,8 +240,8 @@ def test_a_timeout_before_the_charge_books_nothing_and_the_retry_pays_once(
         engine, clock, deposits, gateway):
     make_account(engine, clock)
     gateway.time_out_next(after_charge=False)
-    with pytest.raises(GatewayTimeout):
-        deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
+    pending = deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
+    assert pending.status == "processing" and pending.attempt.in_flight
     assert entries(engine) == [] and gateway.charges == []
     deposits.deposit("T1", Decimal(100), key="d1", actor="U1")
     assert len(gateway.charges) == 1 and balance(engine, clock) == Decimal(100)
@@ -239,8 +261,9 @@ def test_concurrent_replays_of_one_request_pay_and_book_once(engine, clock, depo
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(results) == 6 and sum(r.applied for r in results) == 1
-    assert len({r.entry_id for r in results}) == 1
+    assert len(results) == 6
+    assert sum(bool(r.result and r.result.applied) for r in results) == 1
+    assert len({r.attempt.id for r in results}) == 1
     assert len(gateway.charges) == 1 and balance(engine, clock) == Decimal(100)
     with read_session(engine) as session:
         assert check_balances(session) == (1, [])

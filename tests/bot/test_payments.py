@@ -174,3 +174,68 @@ def test_logs_never_show_more_than_brand_and_last4(gateway, caplog):
     assert masked(card("4242")) == "Visa *4242"
     assert masked(PaymentMethod("invoice", po="PO-9")) == "invoice PO PO-9"
     assert masked(None) == "no payment method"
+
+
+# --- the simulation's own book of charges, and its fault modes ---
+
+def test_a_charge_is_found_by_another_process_after_a_crash(engine, clock):
+    """The book is a table: a second gateway (another process, or the same one restarted)
+    finds the charge, and the same key never charges twice across them."""
+    first = SimulatedGateway(clock, engine=engine)
+    receipt = pay(first, card("4242"), key="deposit:op:1")
+    restarted = SimulatedGateway(clock, engine=engine)
+    assert restarted.lookup(idempotency_key="deposit:op:1") == receipt
+    assert pay(restarted, card("4242"), key="deposit:op:1") == receipt
+    assert restarted.charges == [receipt]
+    with pytest.raises(IdempotencyConflict):
+        pay(restarted, card("4242"), key="deposit:op:1", amount="5.00")
+
+
+def test_a_refusal_is_kept_in_the_book_too(engine, clock):
+    first = SimulatedGateway(clock, engine=engine)
+    with pytest.raises(PaymentFailed):
+        pay(first, card("0002"), key="k-declined")
+    with pytest.raises(PaymentFailed) as again:
+        pay(SimulatedGateway(clock, engine=engine), card("4242"), key="k-declined")
+    assert again.value.code == "card_declined"
+    assert SimulatedGateway(clock, engine=engine).lookup(idempotency_key="k-declined") is None
+
+
+@pytest.mark.parametrize(("fault", "charged"), [
+    ("lose-answer-after-charge", True), ("lose-answer-before-charge", False)])
+def test_fault_modes_from_the_settings_lose_the_answer(engine, clock, fault, charged):
+    from tests.conftest import make_settings
+
+    settings = make_settings(credits_gateway_fault=fault)
+    gateway = SimulatedGateway.from_settings(settings, engine=engine, clock=clock)
+    with pytest.raises(GatewayTimeout):
+        pay(gateway, card("4242"), key="k-fault")
+    found = gateway.lookup(idempotency_key="k-fault")
+    assert (found is not None) is charged and len(gateway.charges) == int(charged)
+
+
+def test_latency_delays_the_answer_after_the_charge(engine, clock):
+    import time
+
+    from tests.conftest import make_settings
+
+    gateway = SimulatedGateway.from_settings(
+        make_settings(credits_gateway_latency_seconds=0.3), engine=engine, clock=clock)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(pay(gateway, card(), key="k-slow")))
+    started = time.monotonic()
+    worker.start()
+    while not gateway.charges:  # charged at once, in the book before the answer comes
+        time.sleep(0.01)
+    assert not seen
+    worker.join()
+    assert time.monotonic() - started >= 0.3 and seen == gateway.charges
+
+
+def test_an_unknown_fault_mode_is_refused():
+    from pydantic import ValidationError
+
+    from tests.conftest import make_settings
+
+    with pytest.raises(ValidationError):
+        make_settings(credits_gateway_fault="explode")

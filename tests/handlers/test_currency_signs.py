@@ -38,7 +38,7 @@ def test_the_refusal_is_in_german_for_a_german_admin(bolt, usd, local_slack):
 
 
 def test_the_own_sign_is_accepted(bolt, usd):
-    assert "Deposited *$100.00*" in bolt.command_text("deposit $100", user=ADMIN)
+    assert "Deposited *$100.00*" in bolt.command_answer("deposit $100", user=ADMIN)
 
 
 def test_a_euro_account_takes_euros_and_refuses_dollars(bolt, clock):

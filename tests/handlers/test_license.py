@@ -29,7 +29,7 @@ def licensed(bolt, account) -> dict[str, str | None]:
 
 
 def test_assign_several_mentions_in_both_forms(bolt, account):
-    text = bolt.command_text(f"license assign <@{MEMBER}|bob> <@{GERMAN}>")
+    text = bolt.command_answer(f"license assign <@{MEMBER}|bob> <@{GERMAN}>")
     assert f"<@{MEMBER}> is licensed (bob@contoso.example)" in text
     assert f"<@{GERMAN}> is licensed (dieter@contoso.example)" in text
     assert "*2* licensed users." in text
@@ -39,15 +39,15 @@ def test_assign_several_mentions_in_both_forms(bolt, account):
 
 
 def test_assign_again_says_already_and_does_not_duplicate(bolt, account):
-    bolt.command_text(f"license assign <@{MEMBER}>", user=CREDITS_ADMIN)
-    text = bolt.command_text(f"license assign <@{MEMBER}|bob> <@{MEMBER}> <@{GERMAN}>")
+    bolt.command_answer(f"license assign <@{MEMBER}>", user=CREDITS_ADMIN)
+    text = bolt.command_answer(f"license assign <@{MEMBER}|bob> <@{MEMBER}> <@{GERMAN}>")
     assert f"<@{MEMBER}> has a license already" in text and "*2* licensed users." in text
     assert text.count(f"<@{MEMBER}>") == 1  # one line per user, however often mentioned
     assert len(licensed(bolt, account)) == 2
 
 
 def test_unknown_user_bot_and_user_without_email(bolt, account):
-    text = bolt.command_text("license assign <@U0NOBODY> <@U0BOT|pager> <@U0NOMAIL|eve>")
+    text = bolt.command_answer("license assign <@U0NOBODY> <@U0BOT|pager> <@U0NOMAIL|eve>")
     assert "<@U0NOBODY> is not a user of this workspace" in text
     assert "<@U0BOT> is a bot" in text
     assert "<@U0NOMAIL> is licensed. Slack gave no e-mail" in text
@@ -56,13 +56,13 @@ def test_unknown_user_bot_and_user_without_email(bolt, account):
 
 
 def test_mention_with_a_space_after_the_pipe(bolt, account):
-    bolt.command_text(f"license assign <@{MEMBER}|Bob Builder>")
+    bolt.command_answer(f"license assign <@{MEMBER}|Bob Builder>")
     assert MEMBER in licensed(bolt, account)
 
 
 def test_remove_and_remove_again(bolt, account):
-    bolt.command_text(f"license assign <@{MEMBER}> <@{GERMAN}>")
-    text = bolt.command_text(f"license remove <@{MEMBER}|bob> <@U0NOBODY>")
+    bolt.command_answer(f"license assign <@{MEMBER}> <@{GERMAN}>")
+    text = bolt.command_answer(f"license remove <@{MEMBER}|bob> <@U0NOBODY>")
     assert f"<@{MEMBER}>'s license is removed" in text
     assert "<@U0NOBODY> has no license to remove" in text and "*1* licensed user." in text
     assert licensed(bolt, account) == {GERMAN: "dieter@contoso.example"}
@@ -71,7 +71,7 @@ def test_remove_and_remove_again(bolt, account):
 def test_list_with_the_count_for_members(bolt, account):
     assert "No one has a Communications Credits license yet" in bolt.command_text(
         "license list", user=MEMBER)
-    bolt.command_text(f"license assign <@{MEMBER}> <@{ADMIN}>")
+    bolt.command_answer(f"license assign <@{MEMBER}> <@{ADMIN}>")
     text = bolt.command_text("license list", user=MEMBER)
     assert text.startswith("*2* licensed users.")
     assert f"<@{MEMBER}> · bob@contoso.example · MCOPSTNC · since 2026-11-02" in text

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from storage.db import read_session
-from storage.models import LedgerEntry, PendingOperation
+from storage.models import DepositAttempt, LedgerEntry
 from tests.factories import make_account
 from tests.handlers.lazy import wait_for
 from tests.payloads import TEAM
@@ -32,7 +32,10 @@ def stored_memos(engine) -> list[str | None]:
 
 @pytest.mark.parametrize("typed", [CARD, "4242 4242 4242 4242", "4242-4242-4242-4242"])
 def test_a_card_in_the_memo_is_neither_stored_nor_echoed(bolt, account, typed):
-    text = bolt.command_text(f"deposit 100 card {typed} cvc 123", user=ADMIN)
+    url = bolt.slack.response_url()
+    ack = bolt.command(f"deposit 100 card {typed} cvc 123", user=ADMIN, response_url=url)
+    assert "42424242" not in json.loads(ack.body)["text"].replace(" ", "").replace("-", "")
+    text = bolt.answer_to(url)  # the payment's answer, after the ack
     assert "Deposited *$100.00*" in text
     assert "Memo: card [redacted] cvc [redacted]" in text
     assert "4242" not in text.replace("ending 4242", "")
@@ -41,11 +44,11 @@ def test_a_card_in_the_memo_is_neither_stored_nor_echoed(bolt, account, typed):
     assert "card [redacted]" in history and "42424242" not in history
 
 
-def test_a_large_deposit_keeps_no_card_in_its_pending_operation(bolt, account):
-    bolt.command_text(f"deposit 20000 card {CARD}", user=ADMIN)
+def test_a_large_deposit_keeps_no_card_in_its_payment_attempt(bolt, account):
+    bolt.command_text(f"deposit 20000 card {CARD}", user=ADMIN)  # waits for its Confirm
     with read_session(bolt.engine) as session:
-        [operation] = session.exec(select(PendingOperation))
-    assert json.loads(operation.payload)["memo"] == "card [redacted]"
+        [attempt] = session.exec(select(DepositAttempt))
+    assert attempt.status == "awaiting_confirmation" and attempt.memo == "card [redacted]"
 
 
 def test_an_old_entry_with_a_card_is_redacted_in_history_and_export(bolt, account, clock):

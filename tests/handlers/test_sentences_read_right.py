@@ -13,7 +13,7 @@ from tests.slack import GERMAN, MEMBER
 def test_an_invoice_deposit_names_the_po_once_without_nested_parentheses(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, card_last4=None)
     bolt.services.accounts.set_invoice(TEAM, po="PO-123")
-    text = bolt.command_text("deposit 100")
+    text = bolt.command_answer("deposit 100")
     assert "Deposited *$100.00* (invoice PO-123)." in text
 
 

@@ -63,7 +63,7 @@ def test_the_rollup_counts_days_in_the_accounts_time_zone_and_follows_a_change(e
 
 def test_the_migration_builds_the_rollup_from_existing_call_records(db_url, clock):
     script = ScriptDirectory.from_config(alembic_config())
-    before = script.get_revision("0009_spend_rollup").down_revision
+    before = script.get_revision("0007_spend_rollup").down_revision
     engine = make_engine(db_url)
     try:
         upgrade(engine, str(before))

@@ -1,7 +1,7 @@
 """usage sources: Direct Routing calls marked on call_records; call ids found across sources
 
-Revision ID: 0004_usage_sources
-Revises: 0008_graph_sync
+Revision ID: 0006_usage_sources
+Revises: 0005_graph_sync
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0004_usage_sources"
-down_revision: str | None = "0008_graph_sync"
+revision: str = "0006_usage_sources"
+down_revision: str | None = "0005_graph_sync"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """graph sync: the Microsoft 365 connection's high-water mark and last run per account
 
-Revision ID: 0008_graph_sync
-Revises: 0007_event_claims
+Revision ID: 0005_graph_sync
+Revises: 0004_event_claims
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision: str = "0008_graph_sync"
-down_revision: str | None = "0007_event_claims"
+revision: str = "0005_graph_sync"
+down_revision: str | None = "0004_event_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@
 its call records cost (micro-units), their seconds and their count; it is backfilled here from
 `call_records`. `accounts.summary_version` lets a cached balance answer see that it is stale.
 
-Revision ID: 0009_spend_rollup
-Revises: 0004_usage_sources
+Revision ID: 0007_spend_rollup
+Revises: 0006_usage_sources
 """
 
 from collections import defaultdict
@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_spend_rollup"
-down_revision: str | None = "0004_usage_sources"
+revision: str = "0007_spend_rollup"
+down_revision: str | None = "0006_usage_sources"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@
 A claim whose holder died before answering lapses, so that Slack's retry is answered; an import
 that a crash interrupted is reported to its admin.
 
-Revision ID: 0007_event_claims
+Revision ID: 0004_event_claims
 Revises: 0003_scheduler
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0007_event_claims"
+revision: str = "0004_event_claims"
 down_revision: str | None = "0003_scheduler"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
