@@ -33,7 +33,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -428,17 +428,7 @@ def _records(reader: Any, width: int) -> Iterator[tuple[int, list[str] | RowErro
 def _calling_plan_rows(reader: Any, header: list[str]) -> Iterator[ParsedCall | RowError]:
     index = {name.strip().lower(): i for i, name in enumerate(header)}
     positions = [index.get(name.lower(), len(header)) for name in _TEAMS_USED]
-    for line, fields in _records(reader, len(header)):
-        if isinstance(fields, RowError):
-            yield fields
-            continue
-        values = [fields[position].strip() for position in positions]
-        if not any(values):
-            continue
-        try:
-            yield _teams_call(values, line)
-        except _RowProblems as problems:
-            yield RowError(line, str(problems))
+    yield from _calls_of(reader, len(header), positions, _teams_call)
 
 
 def _direct_routing_rows(reader: Any, header: list[str]) -> Iterator[ParsedCall | RowError]:
@@ -451,7 +441,14 @@ def _direct_routing_rows(reader: Any, header: list[str]) -> Iterator[ParsedCall 
                                 + ", ".join(missing) + ".")
     positions = [next((index[name] for name in names if name in index), len(header))
                  for names in _DR_USED]
-    for line, fields in _records(reader, len(header)):
+    yield from _calls_of(reader, len(header), positions, _direct_routing_call)
+
+
+def _calls_of(reader: Any, width: int, positions: list[int],
+              make: Callable[[list[str], int], ParsedCall]) -> Iterator[ParsedCall | RowError]:
+    """The calls of an export's rows: the used columns at `positions` (`width` means absent)
+    handed to `make`; blank rows skipped, a row's problems reported by its line."""
+    for line, fields in _records(reader, width):
         if isinstance(fields, RowError):
             yield fields
             continue
@@ -459,7 +456,7 @@ def _direct_routing_rows(reader: Any, header: list[str]) -> Iterator[ParsedCall 
         if not any(values):
             continue
         try:
-            yield _direct_routing_call(values, line)
+            yield make(values, line)
         except _RowProblems as problems:
             yield RowError(line, str(problems))
 
