@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -52,11 +53,14 @@ DEMO_DEPOSIT = Decimal(1000)
 DEMO_DEPOSIT_KEY = "console:demo:first-deposit"
 QUIET_METHODS = frozenset({"auth.test", "users.info", "conversations.open",
                            "files.getUploadURLExternal", "files.info"})
+# A Slack locale as `users.info` gives it: language, then region (en-US, de-DE, ja-JP …).
+LOCALE = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{2}))?", re.IGNORECASE)
 CONSOLE_HELP = """\
 [bold]/credits …[/]          a slash command, e.g. [cyan]/credits balance[/], [cyan]/credits help[/]
 [bold]anything else[/]       a DM to the bot: [cyan]what's our balance?[/], [cyan]am I licensed?[/]
 [bold]click ACTION VALUE[/]  click a button the bot showed (the hint under it says what to type)
 [bold]home[/]                open the bot's App Home tab
+[bold]locale de-DE[/]        your Slack locale from now on ([cyan]locale en-US[/] switches back)
 [bold]exit[/], [bold]quit[/], Ctrl-D   leave"""
 
 
@@ -137,6 +141,8 @@ class ConsoleSession:
             self.click(*line.split()[1:3])
         elif lowered == "home":
             self.open_home()
+        elif lowered.startswith("locale ") or lowered == "locale":
+            self.set_locale(*line.split()[1:2])
         else:
             self.direct_message(line)
         self.lazy.wait_idle()
@@ -208,6 +214,20 @@ class ConsoleSession:
                                  "application/x-www-form-urlencoded")
         if response.status != 200:
             self.print(f"[red]the click failed: HTTP {response.status}[/]")
+
+    def set_locale(self, wanted: str | None = None) -> None:
+        """Change the console user's Slack locale, as if they changed it in Slack's settings."""
+        user = self.slack.users[self.user_id]
+        match = LOCALE.fullmatch(wanted or "")
+        if match is None:
+            self.print(f"usage: locale LANGUAGE-REGION, e.g. locale de-DE or locale en-US "
+                       f"(now {escape(user.locale)})")
+            return
+        language, region = match.groups()
+        user.locale = language.lower() + (f"-{region.upper()}" if region else "")
+        # The bot caches users.info for minutes; the switch is meant to show at once.
+        self.app.credits_context.directory.forget(self.user_id)  # type: ignore[attr-defined]
+        self.print(f"[dim]your Slack locale is now[/] {escape(user.locale)}")
 
     def dispatch(self, body: str, content_type: str) -> Any:
         """Sign `body` the way Slack does and hand it to the app."""

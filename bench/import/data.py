@@ -3,7 +3,8 @@
 Calls are in time order, as exports list them, with call ids in random order (the worst case
 for the unique index, and what SBCs' UUID-like ids give). Numbers are possible E.164 numbers
 of 20 countries (national parts of a possible length that start with 2-7, so no national
-prefix is mistaken); prefixes are each country's code plus 1-5 digits, and every country
+prefix is mistaken, and none toll-free, premium-rate or shared-cost: the deck's `any` rows
+do not price those); prefixes are each country's code plus 1-5 digits, and every country
 code is in the deck as well, so every call has a rate. One prefix in 20 has a second, newer
 rate that comes into force in the middle of the calls' month, so pricing must pick the rate in
 force by date.
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from bot.number_types import number_kinds
 
 # (calling code, national length): possible for phonenumbers' metadata.
 COUNTRIES = (("1", 10), ("44", 10), ("49", 11), ("33", 9), ("81", 10), ("55", 11), ("91", 10),
@@ -46,11 +49,19 @@ def write_cdr(path: Path, rows: int, *, seed: int = 7) -> None:
         "duration_seconds": np.minimum(durations, 7_200),
         "code": codes, "first": first, "rest": rest, "length": lengths,
     })
+    number = pl.concat_str(
+        pl.col("code"), pl.col("first").cast(pl.String),
+        pl.col("rest").cast(pl.String).str.zfill(12).str.slice(0, pl.col("length") - 1))
+    # A toll-free, premium-rate or shared-cost number is not priced by the deck's `any` rows
+    # (it is rejected): draw those again, so that every call takes the priced path.
+    for _ in range(20):
+        special = number_kinds(frame.select(number).to_series(), detailed=()).is_not_null()
+        if not special.any():
+            break
+        frame = frame.with_columns(rest=pl.when(special).then(
+            pl.Series(rng.integers(0, 10**12, rows, dtype=np.int64))).otherwise(pl.col("rest")))
     frame = frame.with_columns(
-        destination_number=pl.concat_str(
-            pl.lit("+"), pl.col("code"), pl.col("first").cast(pl.String),
-            pl.col("rest").cast(pl.String).str.zfill(12).str.slice(0, pl.col("length") - 1)),
-        direction=pl.lit("outbound"),
+        destination_number=pl.lit("+") + number, direction=pl.lit("outbound"),
     ).select("call_id", "user", "start", "duration_seconds", "destination_number", "direction")
     frame.write_csv(path)
 

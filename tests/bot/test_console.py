@@ -117,3 +117,39 @@ def test_piped_console_end_to_end(tmp_path):
     assert shown[1] == shown[0]  # the command and the DM
     assert "Deposited $500.00" in out
     assert f"balance is {format_money(start + 500)}" in out
+
+
+def test_locale_line_switches_language_and_refuses_nonsense(console):
+    run, _ = console
+    shown = say(console, "Wie hoch ist das Guthaben?")
+    assert "Your Communications Credits balance is" in shown  # Slack's locale wins: en-US
+    shown = say(console, "locale de-de", "Wie hoch ist das Guthaben?")
+    assert "your Slack locale is now de-DE" in shown
+    assert "Ihr Guthaben an Communications Credits beträgt" in shown
+    shown = say(console, "locale", "locale 12-ab!")
+    assert shown.count("usage: locale LANGUAGE-REGION") == 2 and "(now de-DE)" in shown
+    assert run.slack.users["U0CONSOLE"].locale == "de-DE"
+    assert "locale de-DE" in say(console, "help")
+
+
+@pytest.mark.slow
+def test_piped_console_answers_in_the_locale_switched_to(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+           "PYTHONPATH": str(ROOT)}
+    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREDITS_ADMINS"):
+        env.pop(name, None)
+    lines = "Wie hoch ist das Guthaben?\nlocale de-DE\nWie hoch ist das Guthaben?\n"
+    result = subprocess.run([sys.executable, "-m", "bot", "console", "--files-dir",
+                             str(tmp_path / "files")], input=lines, capture_output=True,
+                            text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    english, german = result.stdout.split("you> locale de-DE")
+    assert "balance is" in english and "beträgt" not in english
+    assert "Ihr Guthaben an Communications Credits beträgt" in german
+    # Started in German, it answers in German from the first line.
+    result = subprocess.run([sys.executable, "-m", "bot", "console", "--locale", "de-DE",
+                             "--files-dir", str(tmp_path / "files")],
+                            input="what is our balance?\n", capture_output=True, text=True,
+                            env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Ihr Guthaben an Communications Credits beträgt" in result.stdout

@@ -7,6 +7,8 @@ import random
 import phonenumbers
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat
 
 from bot.errors import InvalidNumber
@@ -98,3 +100,37 @@ def test_deck_words_and_what_fits():
     assert not fits("landline", "mobile") and not fits("mobile", "landline")
     assert fits("landline", "landline_or_mobile") and fits("mobile", "landline_or_mobile")
     assert fits("landline", "voip") and not fits("mobile", "voip")
+
+
+_EXAMPLES = sorted({
+    _digits(example) for region in phonenumbers.SUPPORTED_REGIONS for kind in range(11)
+    if (example := phonenumbers.example_number_for_type(region, kind)) is not None})
+_CODES = sorted(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@st.composite
+def _e164_digits(draw: st.DrawFn) -> str:
+    """Numbers near every region's examples (so every kind turns up), random digits after a
+    calling code, and now and then something that is no E.164 digits at all."""
+    shape = draw(st.sampled_from(("example", "random", "odd")))
+    if shape == "example":
+        example = draw(st.sampled_from(_EXAMPLES))
+        keep = draw(st.integers(len(example) // 2, len(example)))
+        tail = draw(st.text("0123456789", min_size=0, max_size=len(example) - keep + 2))
+        return example[:keep] + tail
+    if shape == "random":
+        return draw(st.sampled_from(_CODES)) + draw(st.text("0123456789", max_size=14))
+    return draw(st.text("0123456789X+ ", max_size=8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_e164_digits(), min_size=1, max_size=300),
+       st.sets(st.sampled_from(_CODES), max_size=8))
+def test_the_column_is_phonenumbers_number_type_on_random_numbers(numbers, detailed):
+    """The column's fast paths (calling code by the first three digits, only typed numbers
+    gathered) answer as phonenumbers' `number_type` does, number by number."""
+    exact = [number_kind(digits) for digits in numbers]
+    assert number_kinds(pl.Series(numbers, dtype=pl.String)).to_list() == exact
+    partly = number_kinds(pl.Series(numbers, dtype=pl.String), detailed=detailed).to_list()
+    assert partly == [kind if kind in SPECIAL or calling_code(digits) in detailed else None
+                      for digits, kind in zip(numbers, exact, strict=True)]
