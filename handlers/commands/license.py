@@ -43,7 +43,8 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
         raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
                          "`license list`.")
     users = mentioned_users(invocation.text)
-    return Reply(text=t("license_working", ctx.directory.locale(invocation.user_id),
+    return Reply(text=t(":hourglass_flowing_sand: Working on the licenses of {count} user(s)… "
+                        "The answer follows here.", ctx.directory.locale(invocation.user_id),
                         count=len(users)))
 
 

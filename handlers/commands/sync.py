@@ -31,7 +31,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 def check(ctx: HandlerContext, invocation: Invocation) -> None:
     args = invocation.args
     if args and not _now(args):
-        raise UsageError(t("graph_sync_usage", ctx.directory.locale(invocation.user_id)))
+        raise UsageError(t("Say `/credits sync` to see the last sync, or `/credits sync now`.",
+                           ctx.directory.locale(invocation.user_id)))
 
 
 def _now(args: tuple[str, ...]) -> bool:
