@@ -14,7 +14,7 @@ from bot.money import format_money, parse_amount
 from handlers.blocks.adjust import adjust_confirm_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "adjust <±amount> <reason>"
@@ -68,5 +68,5 @@ def signed_text(money: str, amount: Decimal) -> str:
 
 
 SUBCOMMAND = Subcommand(name="adjust", usage=USAGE, run=run, admin=True,
-                        summary="correct the balance by a signed amount, with a reason "
-                                "(confirmed by a button); admins only")
+                        summary=N_("correct the balance by a signed amount, with a reason "
+                                   "(confirmed by a button); admins only"))

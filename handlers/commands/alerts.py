@@ -17,7 +17,7 @@ from handlers.blocks.alerts import (
 from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_channel
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "alerts [add <amount> | remove <amount> | channel <#channel>]"
@@ -111,4 +111,5 @@ def _check(ctx: HandlerContext, invocation: Invocation) -> None:
 
 SUBCOMMAND = Subcommand(name="alerts", usage=USAGE, run=run, admin_when=_changes,
                         slow_when=_checks_a_channel, check=_check,
-                        summary="low-balance thresholds and the alert channel; admins change them")
+                        summary=N_("low-balance thresholds and the alert channel; admins "
+                                   "change them"))

@@ -11,7 +11,7 @@ from handlers.blocks.balance import balance_reply
 from handlers.commands import adjust
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 
@@ -58,5 +58,5 @@ def _syncs(args: tuple[str, ...]) -> bool:
 
 SUBCOMMAND = Subcommand(name="balance", usage="balance [sync <amount Microsoft shows>]", run=run,
                         admin_when=_syncs,
-                        summary="balance, state, auto-recharge, last recharge and forecast; "
-                                "admins bring it in line with Microsoft's with `sync`")
+                        summary=N_("balance, state, auto-recharge, last recharge and forecast; "
+                                   "admins bring it in line with Microsoft's with `sync`"))

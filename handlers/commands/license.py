@@ -25,7 +25,7 @@ from handlers.blocks.license import (
 )
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "license assign <@user…> | remove <@user…> | list"
@@ -146,4 +146,4 @@ def _changes(args: tuple[str, ...]) -> bool:
 
 SUBCOMMAND = Subcommand(name="license", usage=USAGE, run=run, admin_when=_changes,
                         slow_when=_slow, acknowledge=acknowledge,
-                        summary="list licensed users; admins assign or remove licenses")
+                        summary=N_("list licensed users; admins assign or remove licenses"))

@@ -13,7 +13,7 @@ from handlers.channel_privacy import in_a_dm, sent_privately
 from handlers.commands.base import Invocation, Subcommand
 from handlers.commands.usage_args import period_text, read_period
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 from handlers.uploads import Upload, upload
 from handlers.usage_text import period_label
@@ -51,5 +51,5 @@ def check(ctx: HandlerContext, invocation: Invocation) -> None:
 
 
 SUBCOMMAND = Subcommand(name="report", usage=USAGE, run=run, slow=True, check=check,
-                        summary="a summary of the period with a chart of balance and daily "
-                                "spend")
+                        summary=N_("a summary of the period with a chart of balance and daily "
+                                   "spend"))

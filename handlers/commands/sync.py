@@ -8,7 +8,7 @@ from __future__ import annotations
 from handlers.blocks.sync import not_connected_reply, sync_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "sync [now]"
@@ -45,5 +45,5 @@ def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
 
 SUBCOMMAND = Subcommand(name="sync", usage=USAGE, run=run, admin_when=_now, check=check,
                         slow_when=_slow,
-                        summary="the last sync of call records from Microsoft 365; admins: "
-                                "`sync now`")
+                        summary=N_("the last sync of call records from Microsoft 365; admins: "
+                                   "`sync now`"))
