@@ -14,8 +14,18 @@ from slack_sdk.errors import SlackApiError
 from handlers.blocks.common import Block, actions, button, context
 from handlers.commands.base import Invocation
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
+
+# The warning before posting each kind of answer in a channel.
+PRIVATE_NOTES = {
+    "export": N_(":lock: I sent the files to your DM instead of <#{channel}>, which has "
+                 "*{members}* members: they name people and the numbers they called. An admin "
+                 "can post them there with *Post in this channel*."),
+    "report": N_(":lock: I sent the chart to your DM instead of <#{channel}>, which has "
+                 "*{members}* members: it shows the account's balance and spend. An admin can "
+                 "post it there with *Post in this channel*."),
+}
 
 POST_HERE_ACTION = "post_in_channel"
 KIND = "post_in_channel"
@@ -42,19 +52,20 @@ def sent_privately(ctx: HandlerContext, invocation: Invocation, reply: Reply, *,
     in the channel after all."""
     locale = ctx.directory.locale(invocation.user_id)
     count = member_count(ctx, invocation.channel_id)
-    members = str(count) if count is not None else t("channel_members_unknown", locale)
-    note = t(f"private_{what}", locale, channel=invocation.channel_id, members=members)
+    members = str(count) if count is not None else t("several", locale)
+    note = t(PRIVATE_NOTES[what], locale, channel=invocation.channel_id, members=members)
     blocks: list[Block] = [*(reply.blocks or []), context(note)]
     if ctx.rights.is_admin(invocation.user_id):
         op = ctx.services.confirmations.create(
             account_id=ctx.services.accounts.ensure(invocation.team_id).id, kind=KIND,
             payload={"text": invocation.text, "channel": invocation.channel_id},
             requested_by=invocation.user_id)
-        element = button(t("post_here_button", locale), POST_HERE_ACTION, op.id)
-        element["confirm"] = _confirm(t("post_here_title", locale),
-                                      t("post_here_ask", locale, channel=invocation.channel_id,
+        element = button(t("Post in this channel", locale), POST_HERE_ACTION, op.id)
+        element["confirm"] = _confirm(t("Post in the channel?", locale),
+                                      t("Everyone in <#{channel}> (*{members}* members) will "
+                                        "see it.", locale, channel=invocation.channel_id,
                                         members=members),
-                                      t("post_here_button", locale), t("button_cancel", locale))
+                                      t("Post in this channel", locale), t("Cancel", locale))
         blocks.append(actions("post_in_channel", element))
     return Reply(text=f"{reply.text}\n{note}", blocks=blocks)
 

@@ -23,7 +23,9 @@ class SlackBusy(CreditsError):
     """Slack rate-limited a look-up for longer than a request may wait (the client's cap)."""
 
     def __init__(self, retry_after: str | None) -> None:
-        super().__init__(t("slack_busy", None, seconds=retry_after or "a few"))
+        super().__init__(t("Slack asks the bot to slow down for {seconds} seconds; nothing was "
+                           "changed. Please try again in a moment.",
+                           None, seconds=retry_after or "a few"))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ from handlers.blocks.file_import import import_reply, progress_text
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
 from handlers.events import team_of
-from handlers.usage_text import number, say
+from handlers.i18n import t
+from handlers.usage_text import number
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,15 @@ class DmImports:
             self.ctx.rights.require_admin(team_id=team_id, user_id=user, action=ACTION,
                                           arguments={"files": names})
         except InsufficientRights:
-            self._post(channel, say("import_refused", locale, name=", ".join(names)))
+            self._post(channel, t("Thanks, but only credits admins can import usage files, so "
+                                  "I have not read *{name}*. Ask an admin to send it to me.",
+                                  locale, name=", ".join(names)))
             return
         for shared in files[:MAX_FILES]:
             self.import_one(shared, team_id=team_id, user=user, channel=channel, locale=locale)
         if len(files) > MAX_FILES:
-            self._post(channel, say("import_too_many", locale, count=MAX_FILES))
+            self._post(channel, t("I import at most {count} files from one message; send the "
+                                  "others again.", locale, count=MAX_FILES))
 
     def import_one(self, shared: dict[str, Any], *, team_id: str, user: str, channel: str,
                    locale: str | None) -> ImportSummary | None:
@@ -107,7 +111,10 @@ class DmImports:
         name = file_name(shared)
         account = self.ctx.services.accounts.ensure(team_id)
         with self.running.watch(account_id=account.id, user_id=user, channel=channel, name=name,
-                                notice=say("import_stopped", locale, name=name)):
+                                notice=t(":warning: The import of *{name}* stopped: the bot "
+                                         "was restarted while it ran. Send the file again: "
+                                         "calls already charged are not charged twice.",
+                                         locale, name=name)):
             return self._import_and_answer(shared, name=name, team_id=team_id, user=user,
                                            channel=channel, locale=locale)
 
@@ -125,12 +132,15 @@ class DmImports:
         # The audit record comes first: it must exist even when posting the answer fails.
         except CreditsError as exc:
             self._audit(team_id, user, name, result="error", detail=str(exc))
-            self._post(channel, say("import_failed", locale, name=name, reason=str(exc)))
+            self._post(channel, t(":warning: I could not import *{name}*: {reason}",
+                                  locale, name=name, reason=str(exc)))
             return None
         except Exception:
             log.exception("importing %s for %s failed", name, user)
             self._audit(team_id, user, name, result="error", detail="unexpected error")
-            self._post(channel, say("import_crashed", locale, name=name))
+            self._post(channel, t(":warning: Importing *{name}* failed on our side; it has "
+                                  "been logged. Batches that finished are charged; send the "
+                                  "file again and only the rest is charged.", locale, name=name))
             return None
         self._audit(team_id, user, name, result="ok", summary=summary)
         reply = import_reply(summary, locale=locale)
@@ -184,7 +194,8 @@ class Progress:
     def start(self) -> None:
         if self.visible:
             posted = self.client.chat_postMessage(
-                channel=self.channel, text=say("import_started", self.locale, name=self.name))
+                channel=self.channel, text=t(":hourglass_flowing_sand: Importing *{name}*…",
+                                             self.locale, name=self.name))
             self.ts = posted["ts"]
             self._last = self.clock()
 
@@ -196,8 +207,9 @@ class Progress:
 
     def finish(self, rows: int) -> None:
         if self.ts is not None:
-            self._edit(say("import_finished", self.locale, name=self.name,
-                           rows=number(rows, self.locale)))
+            self._edit(t(":white_check_mark: Imported *{name}* ({rows} rows).",
+                         self.locale, name=self.name,
+                         rows=number(rows, self.locale)))
 
     def _edit(self, text: str) -> None:
         if self.ts is None:
@@ -274,11 +286,11 @@ def _copy(response: IO[bytes], dest: Path, limit: int) -> int:
 
 
 def _download_failed(reason: str) -> str:
-    return say("import_download_failed", None, reason=reason)
+    return t("Slack did not let me download the file ({reason}).", None, reason=reason)
 
 
 def _too_large(limit: int) -> str:
-    return say("import_too_large", None, limit=limit >> 20)
+    return t("the file is larger than {limit} MB.", None, limit=limit >> 20)
 
 
 def register(app: App, ctx: HandlerContext) -> None:

@@ -12,7 +12,7 @@ from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import section
 from handlers.blocks.rate import rate_reply
 from handlers.context import HandlerContext
-from handlers.i18n import language
+from handlers.i18n import language, t
 from handlers.intents import (
     BALANCE,
     HELP,
@@ -25,9 +25,7 @@ from handlers.intents import (
     spend_period,
 )
 from handlers.reply import Reply
-from handlers.sentences import say
 from handlers.usage_text import calls, number, period_phrase
-from handlers.usage_text import say as say_usage
 
 
 @dataclass(frozen=True)
@@ -41,9 +39,14 @@ class Question:
 
 
 def answer_help(ctx: HandlerContext, question: Question) -> Reply:
-    text = say("dm_help", question.locale)
+    text = t("I can answer in plain words:\n"
+             "• *balance*: _what's our balance?_, _how much credit is left?_\n"
+             "• *license*: _am I licensed?_, _do I have a license?_\n"
+             "• *rates*: _how much does it cost to call Japan?_, _rate for +33 1 23 45 67 89_\n"
+             "• *your spend*: _how much did I spend this month?_\n"
+             "Everything else is in `/credits help`.", question.locale)
     if not question.intent.understood:
-        text = say("dm_not_understood", question.locale) + " " + text
+        text = t("Sorry, I did not understand that.", question.locale) + " " + text
     return Reply(text=text, blocks=[section(text)])
 
 
@@ -58,14 +61,22 @@ def answer_licensed(ctx: HandlerContext, question: Question) -> Reply:
     account = ctx.services.accounts.ensure(question.team_id)
     licensed = ctx.services.licenses.is_licensed(account_id=account.id,
                                                  slack_user_id=question.user_id)
-    text = say("licensed_yes" if licensed else "licensed_no", question.locale)
+    if licensed:
+        text = t(":white_check_mark: Yes: you have a Communications Credits license, so your "
+                 "calls can use the credits.", question.locale)
+    else:
+        text = t("No: you have no Communications Credits license, so calls that need credits "
+                 "are flagged as unlicensed. A credits admin can assign one with "
+                 "`/credits license assign @you`.", question.locale)
     return Reply(text=text, blocks=[section(text)])
 
 
 def answer_rate(ctx: HandlerContext, question: Question) -> Reply:
     """"How much does it cost to call Japan?": the rate of what was named, as `/credits rate`."""
     target = rate_target(question.intent.text)
-    ask = say_usage("rate_ask", question.locale)
+    ask = t("Which destination? Ask for a number (`+44 20 7946 0000`), a country (`Germany`, "
+            "`DE`) or toll-free (`toll-free US`), for example _how much does it cost to call "
+            "Japan?_", question.locale)
     if target is None:
         return Reply(text=ask, blocks=[section(ask)])
     account = ctx.services.accounts.ensure(question.team_id)
@@ -85,7 +96,9 @@ def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
     """"How much did I spend this month?": the asker's own calls, found by their e-mail (UPN)."""
     profile = ctx.directory.profile(question.user_id)
     if profile is None or not profile.email:
-        text = say_usage("usage_no_email", question.locale)
+        text = t("Slack has no e-mail address for you, and call records name people by it "
+                 "(their UPN), so I cannot find your calls. A credits admin can see everyone's "
+                 "usage.", question.locale)
         return Reply(text=text, blocks=[section(text)])
     account = ctx.services.accounts.ensure(question.team_id)
     reports = ctx.services.usage_reports
@@ -93,12 +106,13 @@ def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
     summary = reports.summary(account, period, user=profile.email)
     when = period_phrase(period, question.locale)
     if not summary.calls:
-        text = say_usage("spend_none", question.locale, period=when)
+        text = t("You made no calls that cost credits {period}.", question.locale, period=when)
     else:
-        text = say_usage("spend_own", question.locale, period=when,
-                         spend=format_money(summary.spend, summary.currency, question.locale),
-                         calls=calls(summary.calls, question.locale),
-                         minutes=number(summary.minutes, question.locale))
+        text = t("You spent *{spend}* {period}: {calls}, {minutes} min.",
+                 question.locale, period=when,
+                 spend=format_money(summary.spend, summary.currency, question.locale),
+                 calls=calls(summary.calls, question.locale),
+                 minutes=number(summary.minutes, question.locale))
     return Reply(text=text, blocks=[section(text)])
 
 

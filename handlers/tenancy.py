@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.audit import AuditLog
-from handlers.i18n import t
+from handlers.i18n import N_, t
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,11 @@ def refuse_other_teams(workspace: Workspace, audit: AuditLog) -> Callable[..., A
                      result="refused", arguments={}, detail=detail)
         log.warning("tenancy: refused a request from team %s", str(team)[:32])
         if body.get("command"):
-            sentence = "other_workspace" if installed else "workspace_unknown"
+            sentence = N_("This Credits Bot is installed for another Slack workspace; nothing "
+                          "was done.") if installed else N_("The bot cannot confirm its own "
+                                                            "Slack workspace right now; "
+                                                            "nothing was done. Please try "
+                                                            "again in a minute.")
             answer = {"response_type": "ephemeral", "text": t(sentence, None)}
             return BoltResponse(status=200, body=json.dumps(answer),
                                 headers={"content-type": "application/json"})

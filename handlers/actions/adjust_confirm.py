@@ -48,14 +48,16 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     claim = move(click.value[:64], account_id=account.id)
     op = claim.operation
     if not claim.won or op is None or op.kind != KIND:
-        answer(respond, said("adjust_closed", locale), replace_original=False)
+        answer(respond, said("This request was answered already or has expired; nothing more "
+                             "was booked.", locale), replace_original=False)
         return
     arguments = {"operation": op.id, **op.payload}
     action = f"action.{click.action_id}"
     if click.action_id == CANCEL_ACTION:
         services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
                               result="ok", arguments=arguments)
-        answer(respond, said("adjust_cancelled", locale, user=click.user_id),
+        answer(respond, said("Cancelled by <@{user}>: nothing was booked.",
+                             locale, user=click.user_id),
                replace_original=True)
         return
     amount = Decimal(op.payload["amount"])
@@ -66,7 +68,8 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
                           result="ok", arguments={**arguments, "entry": posting.entry_id})
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
-    answer(respond, said("adjust_done", locale, user=click.user_id,
+    answer(respond, said(":white_check_mark: <@{user}> booked an adjustment of *{amount}* "
+                         "({reason}). The balance is now *{balance}*.", locale, user=click.user_id,
                          amount=signed_text(money(amount), amount),
                          reason=op.payload["reason"], balance=money(posting.balance_after)),
            replace_original=True)

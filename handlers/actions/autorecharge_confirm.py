@@ -48,7 +48,8 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     claim = move(click.value[:64], account_id=account.id)
     op = claim.operation
     if not claim.won or op is None or op.kind != CONFIRM_KIND:
-        text = t("autorecharge_confirm_closed", locale)
+        text = t("This request was answered already or has expired; run `/credits autorecharge "
+                 "on …` again.", locale)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=False)
         return
     arguments = {"operation": op.id, **op.payload}
@@ -56,7 +57,8 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         services.audit.record(team_id=click.team_id, actor=click.user_id,
                               action="action.autorecharge_cancel", result="ok",
                               arguments=arguments)
-        text = t("autorecharge_confirm_cancelled", locale, user=click.user_id)
+        text = t("Cancelled by <@{user}>: auto-recharge was not changed.",
+                 locale, user=click.user_id)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=True)
         return
     try:

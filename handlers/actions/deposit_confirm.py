@@ -121,7 +121,8 @@ def cancel(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     _audit(ctx, click, "ok", cancelled, "not cancelled: it was " + cancelled.status)
     reply = outcome_reply(cancelled, locale=locale)
     if cancelled.status == "succeeded":
-        reply = _prefixed(t("deposit_cancel_too_late", locale), reply)
+        reply = _prefixed(t("This deposit could not be cancelled: the payment had gone through.",
+                            locale), reply)
     answer(respond, reply, replace_original=False)
 
 
@@ -140,7 +141,8 @@ def _refuse_unknown(ctx: HandlerContext, click: Click, respond: Respond,
                               action=f"action.{click.action_id}", result="refused",
                               arguments={"operation": click.value[:80]},
                               detail="no deposit of this workspace has this id")
-    answer(respond, Reply(text=t("deposit_unknown_click", locale)), replace_original=False)
+    answer(respond, Reply(text=t("This button belongs to no deposit of this workspace; nothing "
+                                 "was done.", locale)), replace_original=False)
 
 
 def _prefixed(sentence: str, reply: Reply) -> Reply:

@@ -42,7 +42,7 @@ def post_here(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     claim = ctx.services.confirmations.claim(click.value[:64], account_id=account.id)
     op = claim.operation
     if not claim.won or op is None or op.kind != KIND:
-        text = t("post_here_closed", locale)
+        text = t("This was posted already, or the request expired: run the command again.", locale)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=False)
         return
     text = str(op.payload["text"])

@@ -15,9 +15,9 @@ def adjust_confirm_reply(question: str, *, operation_id: str, locale: str | None
     return Reply(text=question, blocks=[
         section(question),
         actions("adjust_confirm",
-                button(t("button_confirm", locale), CONFIRM_ACTION, operation_id,
+                button(t("Confirm", locale), CONFIRM_ACTION, operation_id,
                        style="primary"),
-                button(t("button_cancel", locale), CANCEL_ACTION, operation_id))])
+                button(t("Cancel", locale), CANCEL_ACTION, operation_id))])
 
 
 def said(key: str, locale: str | None, **values: object) -> Reply:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot.alert_settings import Threshold, UndeliveredAlert
 from bot.money import format_money
 from handlers.blocks.common import context, section
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 
@@ -18,7 +18,7 @@ def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str |
     parts = []
     for level in thresholds:
         amount = format_money(level.amount, currency, locale)
-        state = t("alerts_armed" if level.armed else "alerts_disarmed", locale)
+        state = t("armed" if level.armed else N_("waits for the balance to rise above it"), locale)
         parts.append(f"{amount} ({state})" if states else amount)
     return ", ".join(parts) if parts else t("none", locale)
 
@@ -26,12 +26,14 @@ def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str |
 def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
                    locale: str | None) -> list[str]:
     if thresholds:
-        first = t("alerts_thresholds", locale,
+        first = t("Low-balance alerts at: {levels}.", locale,
                   levels=levels_text(thresholds, currency, locale=locale))
     else:
-        first = t("alerts_no_thresholds", locale)
-    where = (t("alerts_channel", locale, channel=channel) if channel
-             else t("alerts_no_channel", locale))
+        first = t("No low-balance thresholds yet. Admins: `/credits alerts add <amount>`.", locale)
+    where = (t("Alerts go to <#{channel}>.", locale, channel=channel) if channel
+             else t("No alert channel is set: alerts go as DMs to the admins (CREDITS_ADMINS "
+                    "and the workspace's owners and admins). Admins: `/credits alerts channel "
+                    "#channel`.", locale))
     return [first, where]
 
 
@@ -48,29 +50,38 @@ def undelivered_text(total: int, alerts: Sequence[UndeliveredAlert], *,
                      locale: str | None) -> str:
     """The alerts nobody received yet, newest first, with what the relay does next."""
     if not total:
-        return t("alerts_all_delivered", locale)
-    lines = [t("alerts_undelivered", locale, count=total)]
+        return t("Every alert has been delivered.", locale)
+    lines = [t("*{count}* alert(s) not delivered yet:", locale, count=total)]
     for alert in alerts:
-        error = t("alerts_last_error", locale, error=alert.last_error) if alert.last_error else ""
-        target = (t("alerts_target_admins", locale) if alert.target is None
+        error = t(", last error: {error}",
+                  locale, error=alert.last_error) if alert.last_error else ""
+        target = (t("the admins", locale) if alert.target is None
                   else f"<@{alert.target[1:]}>" if alert.target.startswith("@")
                   else f"<#{alert.target}>")
         values = {"time": f"{alert.created_at:%Y-%m-%d %H:%M}", "headline": alert.headline,
                   "target": target, "tries": alert.attempts, "error": error}
         if alert.given_up:
-            lines.append("• " + t("alerts_dead_line", locale, **values))
+            lines.append("• " + t("{time} UTC, {headline} (to {target}; given up after {tries} "
+                                  "tries{error})", locale, **values))
         else:
-            lines.append("• " + t("alerts_pending_line", locale,
+            lines.append("• " + t("{time} UTC, {headline} (to {target}; {tries} tries, next "
+                                  "after {next} UTC{error})", locale,
                                   next=f"{alert.next_attempt_at:%Y-%m-%d %H:%M}", **values))
     if total > len(alerts):
-        lines.append(t("alerts_undelivered_more", locale, count=total - len(alerts)))
+        lines.append(t("… and {count} older.", locale, count=total - len(alerts)))
     return "\n".join(lines)
 
 
 def threshold_added_reply(added: Threshold, *, balance: Decimal,
                           thresholds: Sequence[Threshold], channel: str | None, currency: str,
                           locale: str | None) -> Reply:
-    key = "alerts_added_armed" if added.armed else "alerts_added_disarmed"
+    if added.armed:
+        key = N_(":white_check_mark: Added a low-balance alert at *{amount}*: it fires when the "
+                 "balance ({balance}) falls below it.")
+    else:
+        key = N_(":white_check_mark: Added a low-balance alert at *{amount}*. The balance "
+                 "({balance}) is not above it now, so it fires after the balance has risen "
+                 "above it and falls again.")
     head = t(key, locale, amount=format_money(added.amount, currency, locale),
              balance=format_money(balance, currency, locale))
     return _changed(head, thresholds, channel, currency, locale=locale)
@@ -78,12 +89,14 @@ def threshold_added_reply(added: Threshold, *, balance: Decimal,
 
 def threshold_removed_reply(amount: Decimal, *, thresholds: Sequence[Threshold],
                             channel: str | None, currency: str, locale: str | None) -> Reply:
-    head = t("alerts_removed", locale, amount=format_money(amount, currency, locale))
+    head = t(":white_check_mark: Removed the low-balance alert at *{amount}*.",
+             locale, amount=format_money(amount, currency, locale))
     return _changed(head, thresholds, channel, currency, locale=locale)
 
 
 def channel_set_reply(channel: str, *, locale: str | None) -> Reply:
-    text = t("alerts_channel_set", locale, channel=channel)
+    text = t(":white_check_mark: Alerts now go to <#{channel}>: I am a member there and can "
+             "post.", locale, channel=channel)
     return Reply(text=text, blocks=[section(text)])
 
 

@@ -24,9 +24,9 @@ def audit_line(event: AuditEntry) -> str:
 def audit_reply(events: Sequence[AuditEntry], *, locale: str | None) -> Reply:
     """`/credits audit`: who asked for what, and how it ended."""
     if not events:
-        text = t("audit_empty", locale)
+        text = t("The audit log is empty.", locale)
         return Reply(text=text, blocks=[section(text)])
-    head = t("audit_head", locale, count=len(events))
+    head = t("The newest *{count}* audit event(s), times in UTC:", locale, count=len(events))
     lines = [audit_line(event) for event in events]
     blocks = [section(head)] + [section("\n".join(lines[i:i + LINES_PER_BLOCK]))
                                 for i in range(0, len(lines), LINES_PER_BLOCK)]

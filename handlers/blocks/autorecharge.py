@@ -16,10 +16,11 @@ def setting_text(account: AccountView, *, locale: str | None) -> str:
     """The setting in a sentence, in the account's currency and the user's locale."""
     if (account.autorecharge_enabled and account.autorecharge_amount is not None
             and account.autorecharge_below is not None):
-        return t("autorecharge_is_on", locale,
+        return t("Auto-recharge is *on*: add *{amount}* when the balance is below *{below}*.",
+                 locale,
                  amount=format_money(account.autorecharge_amount, account.currency, locale),
                  below=format_money(account.autorecharge_below, account.currency, locale))
-    return t("autorecharge_is_off", locale)
+    return t("Auto-recharge is *off*.", locale)
 
 
 CONFIRM_ACTION = "autorecharge_confirm"
@@ -32,9 +33,14 @@ def autorecharge_reply(account: AccountView, *, locale: str | None,
     admins change it."""
     text = setting_text(account, locale=locale)
     if paused_until is not None:
-        text += "\n" + t("autorecharge_paused", locale, until=f"{paused_until:%Y-%m-%d %H:%M}",
+        text += "\n" + t(":double_vertical_bar: It is *paused until {until} UTC*: it bought "
+                         "credits {cap} times in 24 hours, the most it may "
+                         "(CREDITS_RECHARGE_CAP_PER_DAY). Spend this fast can be toll fraud: "
+                         "check `/credits usage last-7-days by destination`.",
+                         locale, until=f"{paused_until:%Y-%m-%d %H:%M}",
                          cap=cap)
-    hint = t("autorecharge_hint", locale)
+    hint = t("Admins: `/credits autorecharge on <amount> below <trigger>` or `/credits "
+             "autorecharge off`.", locale)
     return Reply(text=f"{text}\n{hint}", blocks=[section(text), context(hint)])
 
 
@@ -45,11 +51,16 @@ def setting_warnings(account: AccountView, *, amount: Decimal, below: Decimal, c
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
     warnings = []
     if below >= account.balance:
-        warnings.append(t("autorecharge_warn_trigger", locale, below=money(below),
+        warnings.append(t(":warning: The trigger *{below}* is at or above the balance "
+                          "(*{balance}*): *{amount}* is bought at once.",
+                          locale, below=money(below),
                           balance=money(account.balance), amount=money(amount)))
         shortfall = below - account.balance
         if amount <= shortfall:
-            warnings.append(t("autorecharge_warn_short", locale, amount=money(amount),
+            warnings.append(t(":warning: *{amount}* does not lift the balance above the "
+                              "trigger (it is *{shortfall}* short): a recharge is bought again "
+                              "after every charge, up to {cap} times in 24 hours.",
+                              locale, amount=money(amount),
                               shortfall=money(shortfall - amount), cap=cap))
     return warnings
 
@@ -57,15 +68,16 @@ def setting_warnings(account: AccountView, *, amount: Decimal, below: Decimal, c
 def autorecharge_warning_reply(warnings: list[str], *, amount: Decimal, below: Decimal,
                                currency: str, operation_id: str, locale: str | None) -> Reply:
     """The warnings, and Confirm / Cancel buttons carrying the pending operation."""
-    ask = t("autorecharge_confirm_ask", locale, amount=format_money(amount, currency, locale),
+    ask = t("Turn auto-recharge on anyway (add *{amount}* when below *{below}*)?",
+            locale, amount=format_money(amount, currency, locale),
             below=format_money(below, currency, locale))
     lines = [*warnings, ask]
     return Reply(text="\n".join(lines), blocks=[
         section("\n".join(lines)),
         actions("autorecharge_confirm",
-                button(t("button_confirm", locale), CONFIRM_ACTION, operation_id,
+                button(t("Confirm", locale), CONFIRM_ACTION, operation_id,
                        style="danger"),
-                button(t("button_cancel", locale), CANCEL_ACTION, operation_id))])
+                button(t("Cancel", locale), CANCEL_ACTION, operation_id))])
 
 
 def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | None,
@@ -73,7 +85,8 @@ def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | No
     """Auto-recharge turned on, and what became of a balance below the trigger already: the
     first recharge was bought at once, or failed, or waits for the next check."""
     assert account.autorecharge_amount is not None and account.autorecharge_below is not None
-    text = t("autorecharge_turned_on", locale,
+    text = t(":white_check_mark: Auto-recharge is now *on*: add *{amount}* when the balance is "
+             "below *{below}*, paid by {method}.", locale,
              amount=format_money(account.autorecharge_amount, account.currency, locale),
              below=format_money(account.autorecharge_below, account.currency, locale),
              method=method)
@@ -81,11 +94,14 @@ def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | No
     note = None
     balance = format_money(account.balance, account.currency, locale)
     if recharged:
-        note = t("autorecharge_bought_now", locale, balance=balance)
+        note = t("The balance was below the trigger already, so the first recharge was bought "
+                 "now: the balance is {balance}.", locale, balance=balance)
     elif failure:
-        note = t("autorecharge_failed_now", locale, reason=failure)
+        note = t("The balance is below the trigger already, but the first recharge failed: "
+                 "{reason}. It is retried, and the alert channel is told.", locale, reason=failure)
     elif account.balance < account.autorecharge_below:
-        note = t("autorecharge_below_now", locale, balance=balance)
+        note = t("The balance ({balance}) is below the trigger already: the first recharge "
+                 "runs at the next check.", locale, balance=balance)
     if note:
         text += "\n" + note
         blocks.append(context(note))
@@ -93,5 +109,6 @@ def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | No
 
 
 def autorecharge_off_reply(*, locale: str | None) -> Reply:
-    text = t("autorecharge_turned_off", locale)
+    text = t("Auto-recharge is now *off*. The balance is not topped up any more: keep an eye "
+             "on the alerts.", locale)
     return Reply(text=text, blocks=[section(text)])

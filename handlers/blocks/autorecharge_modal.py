@@ -34,17 +34,20 @@ def autorecharge_modal(*, amount: Decimal, below: Decimal, currency: str, basis:
     """The modal: recharge amount and trigger, prefilled with the recommendation and why."""
     return {
         "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": alert_key[:150],
-        "title": _plain(t("autorecharge_modal_title", locale)),
-        "submit": _plain(t("autorecharge_modal_submit", locale)),
-        "close": _plain(t("button_cancel", locale)),
+        "title": _plain(t("Auto-recharge", locale)),
+        "submit": _plain(t("Turn on", locale)),
+        "close": _plain(t("Cancel", locale)),
         "blocks": [
-            section(t("autorecharge_modal_intro", locale)),
+            section(t("Add credits automatically when the balance falls below the trigger. The "
+                      "amounts below are the recommendation: change them if you like; nothing "
+                      "is set before you press *Turn on*.", locale)),
             _input(AMOUNT_BLOCK, AMOUNT_INPUT,
-                   t("autorecharge_modal_amount", locale, currency=currency), amount,
-                   t("autorecharge_modal_amount_hint", locale)),
+                   t("Recharge amount ({currency})", locale, currency=currency), amount,
+                   t("Bought each time the balance falls below the trigger.", locale)),
             _input(BELOW_BLOCK, BELOW_INPUT,
-                   t("autorecharge_modal_below", locale, currency=currency), below,
-                   t("autorecharge_modal_below_hint", locale)),
+                   t("Trigger: when the balance is below ({currency})",
+                     locale, currency=currency), below,
+                   t("The lowest balance you want to keep.", locale)),
             context(basis),
         ]}
 
@@ -52,6 +55,6 @@ def autorecharge_modal(*, amount: Decimal, below: Decimal, currency: str, basis:
 def done_view(text: str, *, locale: str | None) -> View:
     """What the modal shows once auto-recharge is on (its Submit is gone)."""
     return {"type": "modal", "callback_id": CALLBACK_ID,
-            "title": _plain(t("autorecharge_modal_title", locale)),
-            "close": _plain(t("autorecharge_modal_close", locale)),
+            "title": _plain(t("Auto-recharge", locale)),
+            "close": _plain(t("Close", locale)),
             "blocks": [section(text)]}

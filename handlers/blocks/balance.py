@@ -20,28 +20,31 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
     balance = money(account.balance)
     if account.suspended:
-        state = t("state_suspended", locale)
-        headline = t("balance_suspended", locale, balance=balance)
+        state = t("suspended (at or below zero)", locale)
+        headline = t(":red_circle: The balance is *{balance}*: toll-free numbers and dial-out "
+                     "are *suspended* until credits are added.", locale, balance=balance)
     else:
-        state = t("state_active", locale)
-        headline = t("balance_is", locale, balance=balance)
+        state = t("active", locale)
+        headline = t("Your Communications Credits balance is *{balance}*.", locale, balance=balance)
     if account.autorecharge_enabled and account.autorecharge_amount and account.autorecharge_below:
-        recharge = t("autorecharge_on", locale, amount=money(account.autorecharge_amount),
+        recharge = t("add {amount} when below {below}",
+                     locale, amount=money(account.autorecharge_amount),
                      below=money(account.autorecharge_below))
     else:
-        recharge = t("autorecharge_off", locale)
+        recharge = t("off", locale)
     last = (f"{money(summary.last_recharge.amount)} ({summary.last_recharge.at:%Y-%m-%d})"
             if summary.last_recharge else t("none", locale))
     spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
-             else t("no_data", locale))
+             else t("no usage yet", locale))
     run_out = run_out_text(summary, locale=locale)
-    pairs = [(t("label_state", locale), state), (t("label_autorecharge", locale), recharge),
-             (t("label_last_recharge", locale), last),
-             (t("label_daily_spend", locale), spend), (t("label_run_out", locale), run_out)]
+    pairs = [(t("State", locale), state), (t("Auto-recharge", locale), recharge),
+             (t("Last recharge", locale), last),
+             (t("Average daily spend", locale), spend), (t("Forecast run-out", locale), run_out)]
     text = headline + "\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
     blocks = [section(headline), fields(pairs)]
     if account.suspended:
-        blocks.append(context(t("suspended_hint", locale)))
+        blocks.append(context(t("An admin can add credits with `/credits deposit <amount>`.",
+                                locale)))
     return Reply(text=text, blocks=blocks)
 
 
@@ -52,15 +55,17 @@ def postpaid_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
     month = (format_date(summary.postpaid_month, "MMMM y", locale=normalize_locale(locale))
              if summary.postpaid_month else "")
-    headline = t("balance_postpaid", locale, month=month,
+    headline = t(":receipt: Billed post-paid (Microsoft Customer Agreement): calls are "
+                 "invoiced after they are made, so no credits are needed and nothing stops at "
+                 "zero. Spend this month ({month}): *{spend}*.", locale, month=month,
                  spend=money(summary.postpaid_spend or Decimal(0)))
     spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
-             else t("no_data", locale))
-    pairs = [(t("label_state", locale), t("state_postpaid", locale)),
-             (t("label_autorecharge", locale), t("autorecharge_postpaid", locale))]
+             else t("no usage yet", locale))
+    pairs = [(t("State", locale), t("post-paid (never suspended)", locale)),
+             (t("Auto-recharge", locale), t("off (not used with post-paid billing)", locale))]
     if account.balance > 0:  # Microsoft uses up credits bought before the switch first
-        pairs.append((t("label_credits_left", locale), money(account.balance)))
-    pairs.append((t("label_daily_spend", locale), spend))
+        pairs.append((t("Credits left (used before invoicing)", locale), money(account.balance)))
+    pairs.append((t("Average daily spend", locale), spend))
     text = headline + "\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
     return Reply(text=text, blocks=[section(headline), fields(pairs)])
 
@@ -68,14 +73,15 @@ def postpaid_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
 def run_out_text(summary: AccountSummary, *, locale: str | None) -> str:
     """When the balance runs out at the recent average daily spend, in words."""
     if summary.average_daily_spend is None:
-        return t("no_forecast", locale)
+        return t("no forecast (no spend yet)", locale)
     if summary.account.balance <= 0:
-        return t("run_out_now", locale)
+        return t("now: the balance is used up", locale)
     if summary.run_out is None:
-        return t("run_out_far", locale)
+        return t("not within 10 years at this rate", locale)
     if summary.days_left is None:
         return summary.run_out.isoformat()
     days = int(summary.days_left)
     if days < 1:
-        return t("run_out_within_day", locale, date=summary.run_out.isoformat())
-    return t("run_out_on", locale, date=summary.run_out.isoformat(), days=f"{days:,}")
+        return t("{date} (within a day)", locale, date=summary.run_out.isoformat())
+    return t("{date} (in about {days} days)",
+             locale, date=summary.run_out.isoformat(), days=f"{days:,}")

@@ -7,8 +7,20 @@ from decimal import Decimal
 from bot.deposits import Attempt, DepositOutcome, DepositQuote, DepositResult
 from bot.money import format_money
 from handlers.blocks.common import actions, button, context, section
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
+
+# What a click on a deposit request in each state answers.
+OPERATION_STATES = {
+    "expired": N_("This deposit request expired; nothing was deposited. Run `/credits deposit` "
+                  "again."),
+    "cancelled": N_("This deposit request was cancelled; nothing was deposited."),
+    "done": N_("This deposit was confirmed already; it is not made twice."),
+    "failed": N_("This deposit request failed already; nothing was deposited. Run `/credits "
+                 "deposit` again."),
+    "processing": N_("This deposit is being paid right now: the answer follows."),
+    "created": N_("This deposit is being paid right now: the answer follows."),
+}
 
 CONFIRM_ACTION = "deposit_confirm"
 CANCEL_ACTION = "deposit_cancel"
@@ -20,18 +32,19 @@ CLOSED_STATES = ("expired", "cancelled", "done", "failed", "processing", "create
 def deposit_done_reply(result: DepositResult, *, memo: str | None,
                        locale: str | None) -> Reply:
     """A deposit that was paid and booked."""
-    headline = t("deposit_done", locale, amount=format_money(result.amount, result.currency,
+    headline = t(":white_check_mark: Deposited *{amount}* ({method}). The balance is now "
+                 "*{balance}*.", locale, amount=format_money(result.amount, result.currency,
                                                              locale),
                  method=result.method or "—",
                  balance=format_money(result.balance_after, result.currency, locale))
     lines = [headline]
     if result.resumed:
-        lines.append(t("deposit_resumed", locale))
+        lines.append(t(":large_green_circle: Toll-free numbers and dial-out work again.", locale))
     notes = []
     if result.reference:
-        notes.append(t("deposit_receipt", locale, reference=result.reference))
+        notes.append(t("Receipt {reference}", locale, reference=result.reference))
     if memo:
-        notes.append(t("deposit_memo", locale, memo=memo))
+        notes.append(t("Memo: {memo}", locale, memo=memo))
     blocks = [section("\n".join(lines))]
     if notes:
         blocks.append(context(" · ".join(notes)))
@@ -41,22 +54,25 @@ def deposit_done_reply(result: DepositResult, *, memo: str | None,
 def deposit_confirm_reply(quote: DepositQuote, *, operation_id: str, limit: Decimal,
                           expires_at_text: str, locale: str | None) -> Reply:
     """A large deposit waiting for an admin's Confirm (or Cancel)."""
-    ask = t("deposit_confirm_ask", locale,
+    ask = t("Deposit *{amount}* through {method}? Deposits above {limit} need a confirmation. "
+            "The balance would be *{balance}*.", locale,
             amount=format_money(quote.amount, quote.currency, locale), method=quote.method,
             limit=format_money(limit, quote.currency, locale),
             balance=format_money(quote.balance_after, quote.currency, locale))
-    note = t("deposit_confirm_expires", locale, time=expires_at_text)
+    note = t("An admin can confirm until {time} UTC; nothing is deposited before.",
+             locale, time=expires_at_text)
     blocks = [section(ask), actions(
         CONFIRM_BLOCK,
-        button(t("button_confirm", locale), CONFIRM_ACTION, operation_id, style="primary"),
-        button(t("button_cancel", locale), CANCEL_ACTION, operation_id, style="danger")),
+        button(t("Confirm", locale), CONFIRM_ACTION, operation_id, style="primary"),
+        button(t("Cancel", locale), CANCEL_ACTION, operation_id, style="danger")),
         context(note)]
     return Reply(text=f"{ask}\n{note}", blocks=blocks)
 
 
 def refusal_text(reason: str, *, locale: str | None) -> str:
     """The sentence of a payment the gateway refused: the reason, and that nothing changed."""
-    return t("deposit_refused", locale, reason=_sentence(reason))
+    return t("The payment was refused: {reason} Nothing was deposited.",
+             locale, reason=_sentence(reason))
 
 
 def deposit_refused_reply(reason: str, *, locale: str | None) -> Reply:
@@ -68,7 +84,8 @@ def deposit_refused_reply(reason: str, *, locale: str | None) -> Reply:
 def deposit_paying_reply(amount: Decimal, currency: str, method: str | None, *,
                          locale: str | None) -> Reply:
     """What the ack says while the payment runs after it."""
-    text = t("deposit_paying", locale, amount=format_money(amount, currency, locale),
+    text = t(":hourglass_flowing_sand: Paying *{amount}* with {method}… The answer follows "
+             "here in a moment.", locale, amount=format_money(amount, currency, locale),
              method=method or "—")
     return Reply(text=text, blocks=[section(text)])
 
@@ -76,20 +93,25 @@ def deposit_paying_reply(amount: Decimal, currency: str, method: str | None, *,
 def deposit_checking_reply(attempt: Attempt, *, locale: str | None) -> Reply:
     """A payment whose outcome is not known yet: its Check again button asks the gateway about
     that same payment, where a new command would start another one."""
-    text = t("deposit_checking", locale,
+    text = t(":hourglass: The payment service has not answered yet: the payment of *{amount}* "
+             "is being checked. It is never charged twice, and it is booked once if it went "
+             "through. Click *Check again* in a minute rather than sending the command again.",
+             locale,
              amount=format_money(attempt.amount, attempt.currency, locale))
     blocks = [section(text), actions(
-        CONFIRM_BLOCK, button(t("button_check_again", locale), CHECK_ACTION, attempt.id,
+        CONFIRM_BLOCK, button(t("Check again", locale), CHECK_ACTION, attempt.id,
                               style="primary"))]
     return Reply(text=text, blocks=blocks)
 
 
 def deposit_cancel_in_flight_reply(attempt: Attempt, *, locale: str | None) -> Reply:
     """Cancel on a payment already sent: the truth, and the way to learn the outcome."""
-    text = t("deposit_cancel_in_flight", locale,
+    text = t(":hourglass: The payment of *{amount}* was already sent to the payment service "
+             "and is being checked, so it cannot be cancelled now. If the card was charged, "
+             "the deposit is booked once; nothing is charged twice.", locale,
              amount=format_money(attempt.amount, attempt.currency, locale))
     blocks = [section(text), actions(
-        CONFIRM_BLOCK, button(t("button_check_again", locale), CHECK_ACTION, attempt.id,
+        CONFIRM_BLOCK, button(t("Check again", locale), CHECK_ACTION, attempt.id,
                               style="primary"))]
     return Reply(text=text, blocks=blocks)
 
@@ -109,14 +131,16 @@ def outcome_reply(outcome: DepositOutcome, *, locale: str | None) -> Reply:
 
 def deposit_cancelled_reply(amount: Decimal, currency: str, *, user_id: str,
                             locale: str | None) -> Reply:
-    text = t("deposit_cancelled", locale, amount=format_money(amount, currency, locale),
+    text = t("The deposit of {amount} was cancelled by <@{user}>. Nothing was deposited.",
+             locale, amount=format_money(amount, currency, locale),
              user=user_id)
     return Reply(text=text, blocks=[section(text)])
 
 
 def operation_closed_reply(state: str, *, locale: str | None) -> Reply:
     """Why a click on a confirmation does nothing: expired, cancelled, done, …"""
-    key = f"op_{state}" if state in CLOSED_STATES else "op_unknown"
+    key = (OPERATION_STATES[state] if state in CLOSED_STATES
+           else N_("This deposit request is unknown; nothing was deposited."))
     text = t(key, locale)
     return Reply(text=text, blocks=[section(text)])
 

@@ -9,8 +9,17 @@ from zoneinfo import ZoneInfo
 from bot.history import HistoryEntry
 from bot.money import format_money
 from handlers.blocks.common import header, section
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
+
+# How the history names each kind of ledger entry.
+ENTRY_KINDS = {
+    "deposit": N_("deposit"),
+    "recharge": N_("recharge"),
+    "charge": N_("charge"),
+    "expiry": N_("expiry"),
+    "adjustment": N_("adjustment"),
+}
 
 PER_SECTION = 20  # keeps each section well under Block Kit's 3,000 characters
 MEMO_CHARS = 80
@@ -25,9 +34,9 @@ def signed_money(amount: Decimal, currency: str, locale: str | None) -> str:
 def entry_line(entry: HistoryEntry, *, currency: str, timezone: str,
                locale: str | None) -> str:
     when = entry.created_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-    kind = t(f"kind_{entry.kind}", locale)
+    kind = t(ENTRY_KINDS[entry.kind], locale)
     line = (f"`{when}` {kind} *{signed_money(entry.amount, currency, locale)}* · "
-            + t("history_balance", locale,
+            + t("balance {balance}", locale,
                 balance=format_money(entry.balance_after, currency, locale)))
     if entry.memo:
         memo = entry.memo if len(entry.memo) <= MEMO_CHARS else entry.memo[:MEMO_CHARS - 1] + "…"
@@ -39,10 +48,10 @@ def history_reply(entries: Sequence[HistoryEntry], *, currency: str, timezone: s
                   locale: str | None) -> Reply:
     """`/credits history`: the entries, in the account's currency and time zone."""
     if not entries:
-        text = t("history_empty", locale)
+        text = t("The ledger has no entries yet.", locale)
         return Reply(text=text, blocks=[section(text)])
-    title = (t("history_title_one", locale) if len(entries) == 1
-             else t("history_title", locale, count=len(entries)))
+    title = (t("The last ledger entry", locale) if len(entries) == 1
+             else t("Last {count} ledger entries", locale, count=len(entries)))
     lines = [entry_line(e, currency=currency, timezone=timezone, locale=locale)
              for e in entries]
     blocks = [header(title), *[section("\n".join(lines[i:i + PER_SECTION]))

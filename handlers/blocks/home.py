@@ -10,8 +10,13 @@ from bot.money import format_money
 from bot.summary import AccountSummary
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import context, divider, fields, header, section
-from handlers.i18n import t
-from handlers.sentences import say
+from handlers.i18n import N_, t
+
+# How App Home names each kind of purchase.
+PURCHASE_KINDS = {
+    "deposit": N_("deposit"),
+    "recharge": N_("auto-recharge"),
+}
 
 
 def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> dict[str, Any]:
@@ -22,7 +27,8 @@ def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> 
 def dashboard_view(blocks: list[dict[str, Any]], *, locale: str | None,
                    now: datetime) -> dict[str, Any]:
     """The App Home view: an account's blocks, and when they were shown."""
-    updated = context(say("home_updated", locale, when=f"{now:%Y-%m-%d %H:%M} UTC"))
+    updated = context(t("Updated {when}. `/credits help` lists every command.",
+                        locale, when=f"{now:%Y-%m-%d %H:%M} UTC"))
     return {"type": "home", "blocks": [*blocks, updated]}
 
 
@@ -35,14 +41,15 @@ def home_blocks(summary: AccountSummary, *, locale: str | None) -> list[dict[str
                   or t("none", locale))
     purchases = "\n".join(
         f"{purchase.at:%Y-%m-%d}  {money(purchase.amount)}  "
-        f"{say('kind_' + purchase.kind, locale)}"
-        for purchase in summary.recent_purchases) or say("home_no_purchases", locale)
+        f"{t(PURCHASE_KINDS[purchase.kind], locale)}"
+        for purchase in summary.recent_purchases) or t("No deposits or recharges yet.", locale)
+    recent = t("Last recharges and deposits", locale)
     blocks = [
-        header(say("home_title", locale)),
+        header(t("Communications Credits", locale)),
         *(balance.blocks or []),
-        fields([(say("home_thresholds", locale), thresholds),
-                (say("home_licenses", locale), str(summary.license_count))]),
+        fields([(t("Low-balance alerts", locale), thresholds),
+                (t("Licensed users", locale), str(summary.license_count))]),
         divider(),
-        section(f"*{say('home_recent', locale)}*\n{purchases}"),
+        section(f"*{recent}*\n{purchases}"),
     ]
     return blocks

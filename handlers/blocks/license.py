@@ -8,20 +8,32 @@ from typing import Any
 
 from bot.licenses import LicenseView
 from handlers.blocks.common import Block, context, section
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 SHOWN = 60  # users listed in one message; the count covers everyone
 PER_SECTION = 20  # keeps each section under Block Kit's 3,000 characters
 
 OUTCOME_KEYS = {
-    "assigned": "license_assigned", "assigned_no_email": "license_assigned_no_email",
-    "already": "license_already", "unknown": "license_unknown_user", "bot": "license_bot",
-    "removed": "license_removed", "none": "license_none_to_remove",
+    "assigned": N_(":white_check_mark: <@{user}> is licensed ({email})."),
+    "assigned_no_email": N_(":white_check_mark: <@{user}> is licensed. Slack gave no e-mail, "
+                            "so their calls cannot be matched by UPN."),
+    "already": N_(":information_source: <@{user}> has a license already."),
+    "unknown": N_(":warning: <@{user}> is not a user of this workspace: nothing assigned."),
+    "bot": N_(":no_entry: <@{user}> is a bot: only people can hold a calling license."),
+    "removed": N_(":white_check_mark: <@{user}>'s license is removed."),
+    "none": N_(":information_source: <@{user}> has no license to remove."),
     # Refusals of the Microsoft 365 tenant (bot/graph/licenses.py)
-    "tenant_no_units": "tenant_no_units", "tenant_no_user": "tenant_no_user",
-    "tenant_no_sku": "tenant_no_sku", "tenant_refused": "tenant_refused",
-    "tenant_no_email": "tenant_no_email",
+    "tenant_no_units": N_("<@{user}>: no Communications Credits licenses left to assign: "
+                          "{used} of {total} in use. Buy more in the Microsoft 365 admin "
+                          "center."),
+    "tenant_no_user": N_("<@{user}>: {upn} is not a user of the Microsoft 365 tenant, so no "
+                         "license was assigned."),
+    "tenant_no_sku": N_("<@{user}>: the tenant has no Communications Credits subscription "
+                        "(MCOPSTNC): buy it in the Microsoft 365 admin center first."),
+    "tenant_refused": N_("<@{user}>: Microsoft Graph refused the license change: {error}"),
+    "tenant_no_email": N_("<@{user}>: Slack shows no e-mail for them, so the tenant cannot be "
+                          "asked."),
 }
 
 
@@ -36,8 +48,8 @@ class UserOutcome:
 
 
 def count_text(count: int, *, locale: str | None) -> str:
-    return (t("license_count_one", locale) if count == 1
-            else t("license_count", locale, count=f"{count:,}"))
+    return (t("*1* licensed user.", locale) if count == 1
+            else t("*{count}* licensed users.", locale, count=f"{count:,}"))
 
 
 def license_changes_reply(outcomes: Sequence[UserOutcome], *, count: int,
@@ -55,14 +67,15 @@ def license_list_reply(licenses: Sequence[LicenseView], *, locale: str | None) -
     """The licensed users (the first SHOWN of them) and the count."""
     total = count_text(len(licenses), locale=locale)
     if not licenses:
-        text = t("license_list_empty", locale)
+        text = t("No one has a Communications Credits license yet. Admins: `/credits license "
+                 "assign @user`.", locale)
         return Reply(text=text, blocks=[section(text)])
     lines = [" · ".join(part for part in (
         f"<@{item.slack_user_id}>", item.email, item.sku,
-        t("license_since", locale, date=item.assigned_at.date().isoformat())) if part)
+        t("since {date}", locale, date=item.assigned_at.date().isoformat())) if part)
         for item in licenses[:SHOWN]]
     if len(licenses) > SHOWN:
-        lines.append(t("license_more", locale, count=f"{len(licenses) - SHOWN:,}"))
+        lines.append(t("…and {count} more.", locale, count=f"{len(licenses) - SHOWN:,}"))
     return Reply(text="\n".join([total, *lines]),
                  blocks=[section(total), *_sections(lines)])
 
@@ -79,17 +92,21 @@ def tenant_comparison(tenant: set[str] | None, ours: set[str], *, locale: str | 
                       error: str | None = None) -> Reply:
     """The tenant's licensed-user count and where it differs from the bot's list."""
     if tenant is None:
-        text = t("tenant_unreachable", locale, error=error or "")
+        text = t(":warning: The tenant's licenses could not be read: {error}",
+                 locale, error=error or "")
         return Reply(text=text, blocks=[section(text)])
-    lines = [t("tenant_list", locale, count=f"{len(tenant):,}")]
+    lines = [t("*In the Microsoft 365 tenant:* {count} users hold the license.",
+               locale, count=f"{len(tenant):,}")]
     ours = {email.lower() for email in ours}
     only_tenant, only_ours = sorted(tenant - ours), sorted(ours - tenant)
     if only_tenant:
-        lines.append(t("tenant_only", locale, upns=_names(only_tenant)))
+        lines.append(t("Licensed in the tenant but not in the bot's list: {upns}",
+                       locale, upns=_names(only_tenant)))
     if only_ours:
-        lines.append(t("bot_only", locale, upns=_names(only_ours)))
+        lines.append(t("In the bot's list but not licensed in the tenant: {upns}",
+                       locale, upns=_names(only_ours)))
     if not only_tenant and not only_ours:
-        lines.append(t("tenant_same", locale))
+        lines.append(t("The bot's list and the tenant agree.", locale))
     return Reply(text="\n".join(lines), blocks=[section("\n".join(lines))])
 
 

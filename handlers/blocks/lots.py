@@ -19,16 +19,19 @@ def lots_reply(lots: Sequence[LotView], *, currency: str, today: datetime,
                locale: str | None) -> Reply:
     """`/credits credits`: the total left, then one line per lot, oldest first."""
     if not lots:
-        text = t("lots_none", locale)
+        text = t("There are no purchased credits left.", locale)
         return Reply(text=text, blocks=[section(text)])
     money = lambda value: format_money(value, currency, locale)  # noqa: E731
     total = sum((lot.remaining for lot in lots), Decimal(0))
-    head = t("lots_head", locale, total=money(total), count=len(lots))
+    head = t("*{total}* of purchased credits left, in {count} lot(s); calls use the oldest "
+             "first, and what is left of a lot 12 months after its purchase expires:",
+             locale, total=money(total), count=len(lots))
     lines = []
     for lot in lots:
         days = (lot.expires_at.astimezone(UTC).date() - today.astimezone(UTC).date()).days
-        when = t("lots_today", locale) if days <= 0 else t("lots_in_days", locale, days=days)
-        lines.append("• " + t("lots_line", locale, remaining=money(lot.remaining),
+        when = t("today", locale) if days <= 0 else t("in {days} days", locale, days=days)
+        lines.append("• " + t("*{remaining}* left of {purchased} bought {bought}, expires "
+                              "{expires} ({when})", locale, remaining=money(lot.remaining),
                               purchased=money(lot.purchased),
                               bought=f"{lot.purchased_at:%Y-%m-%d}",
                               expires=f"{lot.expires_at:%Y-%m-%d}", when=when))

@@ -13,21 +13,24 @@ def payment_reply(method: PaymentMethod | None, *, state: tuple[str, int] | None
                   warn_days: int, how_to_set: str, locale: str | None) -> Reply:
     """`/credits payment`; `state` is the card's (CARD_EXPIRED | CARD_EXPIRING, days left)."""
     if method is None:
-        head = t("payment_none", locale)
+        head = t("There is no payment method on file.", locale)
         return Reply(text=f"{head}\n{how_to_set}", blocks=[section(head), context(how_to_set)])
     if method.kind == "invoice":
-        head = t("payment_invoice", locale, po=method.po or "—")
+        head = t("Payment method: *invoice*, purchase order *{po}*.", locale, po=method.po or "—")
         status = None
     else:
-        head = t("payment_card", locale, brand=(method.brand or "card").title(),
+        head = t("Payment method: *{brand}* ending *{last4}*, expires *{expiry}*.",
+                 locale, brand=(method.brand or "card").title(),
                  last4=method.last4 or "????", expiry=method.expiry_text)
         if state is not None and state[0] == CARD_EXPIRED:
-            status = t("payment_expired", locale, expiry=method.expiry_text)
+            status = t(":red_circle: The card expired at the end of {expiry}: deposits and "
+                       "recharges fail until it is updated.", locale, expiry=method.expiry_text)
         elif state is not None and state[0] == CARD_EXPIRING:
-            status = t("payment_expiring", locale, days=state[1], expiry=method.expiry_text)
+            status = t(":warning: The card expires in {days} days (end of {expiry}): update it "
+                       "before recharges fail.", locale, days=state[1], expiry=method.expiry_text)
         else:
-            status = t("payment_valid", locale, days=warn_days)
+            status = t("It does not expire within the next {days} days.", locale, days=warn_days)
     lines = [head] + ([status] if status else [])
-    note = t("payment_update", locale)
+    note = t("An operator changes it with `credits-bot account set-payment-method`.", locale)
     return Reply(text="\n".join([*lines, note]),
                  blocks=[section("\n".join(lines)), context(note)])

@@ -14,9 +14,9 @@ from bot.money import normalize_locale
 from bot.number_types import PREMIUM, kind_in_words
 from bot.rates import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow
 from handlers.blocks.common import context, header, section
-from handlers.i18n import language
+from handlers.i18n import language, t
 from handlers.reply import Reply
-from handlers.usage_text import price, say
+from handlers.usage_text import price
 
 MAX_PREFIXES = 4
 
@@ -33,10 +33,12 @@ def grouped(rows: Sequence[RateRow]) -> list[tuple[RateRow, list[str]]]:
 
 def rate_line(row: RateRow, prefixes: Sequence[str], *, locale: str | None) -> str:
     shown = ", ".join(prefixes[:MAX_PREFIXES]) + ("…" if len(prefixes) > MAX_PREFIXES else "")
-    return "• " + say("rate_line", locale, destination=row.destination, prefixes=shown,
-                      rate=price(row.rate_per_min, row.currency, locale),
-                      fee=price(row.connection_fee, row.currency, locale),
-                      initial=row.initial_increment, recurring=row.recurring_increment)
+    return "• " + t("*{destination}* ({prefixes}): *{rate}* per minute, connection fee {fee}, "
+                    "billed {initial} s first, then every {recurring} s",
+                    locale, destination=row.destination, prefixes=shown,
+                    rate=price(row.rate_per_min, row.currency, locale),
+                    fee=price(row.connection_fee, row.currency, locale),
+                    initial=row.initial_increment, recurring=row.recurring_increment)
 
 
 def display_number(e164: str) -> str:
@@ -68,15 +70,19 @@ def rule_notes(quote: RateQuote, *, locale: str | None) -> list[str]:
     notes = []
     if quote.rule == TYPE_RULE and quote.number_kind:
         country = country_name(quote.region, locale) if quote.region else row.destination
-        notes.append(say("rate_rule_type", locale, kind=kind_in_words(quote.number_kind, lang),
-                         country=country, prefix=row.display_prefix))
+        notes.append(t("By phonenumbers' metadata this is a {kind} number: priced by "
+                       "{country}'s {kind} rate ({prefix}).",
+                       locale, kind=kind_in_words(quote.number_kind, lang),
+                       country=country, prefix=row.display_prefix))
         if quote.passed is not None:
-            notes.append(say("rate_rule_instead", locale, destination=quote.passed.destination,
-                             prefix=quote.passed.display_prefix,
-                             kind=kind_in_words(quote.passed.kind, lang)))
+            notes.append(t("Not by {destination} ({prefix}, {kind}): that row is for another "
+                           "type.", locale, destination=quote.passed.destination,
+                           prefix=quote.passed.display_prefix,
+                           kind=kind_in_words(quote.passed.kind, lang)))
     else:
-        notes.append(say("rate_rule_prefix", locale, prefix=row.display_prefix,
-                         kind=kind_in_words(row.kind, lang)))
+        notes.append(t("Priced by the deck's row for {prefix} ({kind}), the number's longest "
+                       "prefix with a rate.", locale, prefix=row.display_prefix,
+                       kind=kind_in_words(row.kind, lang)))
     if row.kind == PREMIUM:
         notes.append(PREMIUM_NOTE[lang])
     return notes
@@ -86,16 +92,22 @@ def rate_reply(quote: RateQuote, *, source: str, locale: str | None) -> Reply:
     """`/credits rate …` and the DM rate question: the quote's rates, sample prices flagged."""
     place = place_of(quote, locale)
     currency = quote.main.currency
-    intro = say("rate_tollfree" if quote.main.direction == TOLLFREE_INBOUND else "rate_outbound",
-                locale, place=place, currency=currency)
+    if quote.main.direction == TOLLFREE_INBOUND:
+        intro = t("Calls to your toll-free numbers in {place}, paid from the credits, in "
+                  "{currency}:", locale, place=place, currency=currency)
+    else:
+        intro = t("Calls you make to {place}, in {currency}:", locale, place=place,
+                  currency=currency)
     place = quote.place(locale) if quote.kind == "tollfree" else place
     lines = [rate_line(row, prefixes, locale=locale) for row, prefixes in grouped(quote.rates)]
-    title = say("rate_title", locale, place=place)
+    title = t("Rates for {place}", locale, place=place)
     notes = [*rule_notes(quote, locale=locale),
-             say("rate_source", locale, source=source or "?",
-                 day=format_date(quote.on, format="medium", locale=normalize_locale(locale)))]
+             t("Rate deck {source}, prices in force on {day}.", locale, source=source or "?",
+               day=format_date(quote.on, format="medium", locale=normalize_locale(locale)))]
     if quote.sample:
-        notes.insert(0, say("rate_sample", locale))
+        notes.insert(0, t(":warning: These are SAMPLE prices from the bundled rate deck, not "
+                          "your carrier's. An operator loads the real deck with `credits-bot "
+                          "rates load FILE`.", locale))
     body = "\n".join([intro, *lines])
     blocks = [header(title), section(body), *(context(note) for note in notes)]
     return Reply(text="\n".join([title, body, *notes]), blocks=blocks)

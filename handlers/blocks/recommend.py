@@ -9,7 +9,7 @@ from babel.numbers import format_decimal
 from bot.money import format_money, normalize_locale
 from bot.recommend import TABLE_CURRENCY, TABLE_LIMIT, Recommendation
 from handlers.blocks.common import context, header, section
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 
@@ -22,13 +22,20 @@ def table_text(rec: Recommendation, *, locale: str | None) -> str:
     users = count(rec.table.users, locale)
     row = rec.table.row
     if row is None:
-        return t("recommend_no_row", locale, limit=count(TABLE_LIMIT, locale), users=users)
+        return t("*Microsoft's table* ends at {limit} licensed users; for *{users}* it has no "
+                 "row. Size the deposit and trigger from your own spend.",
+                 locale, limit=count(TABLE_LIMIT, locale), users=users)
     label = (f"< {count(row.max_users, locale)}" if row.min_users == 0
              else f"{count(row.min_users, locale)}-{count(row.max_users, locale)}")
-    key = "recommend_table_one" if rec.table.users == 1 else "recommend_table"
+    if rec.table.users == 1:
+        key = N_("*Microsoft's table:* for *{users}* licensed user ({row}) an initial deposit "
+                 "of *{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.")
+    else:
+        key = N_("*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit "
+                 "of *{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.")
     return t(key, locale, users=users, row=label,
              deposit=format_money(row.initial_deposit, TABLE_CURRENCY, locale),
-             note=t("recommend_invoice_note", locale) if row.note else "",
+             note=t(" (for invoice-billed customers)", locale) if row.note else "",
              trigger=format_money(row.trigger, TABLE_CURRENCY, locale))
 
 
@@ -36,9 +43,13 @@ def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> 
     """The recommendation from the account's own daily spend, or why there is none."""
     spend = rec.spend
     if spend is None:
-        return t("recommend_no_spend", locale, days=window_days)
+        return t("There was no spend in the last {days} days to base a recommendation on: "
+                 "start from the table and adjust once calls come in.", locale, days=window_days)
     money = lambda amount: format_money(amount, rec.currency, locale)  # noqa: E731
-    return t("recommend_spend", locale, days=spend.days, trigger=money(spend.trigger),
+    return t("*From your spend* over the last {days} days: a trigger of *{trigger}* covers "
+             "{cover} days at the {pct}th-percentile daily spend ({high}); a recharge of "
+             "*{amount}* buys about {supply} days at the average daily spend ({average}).",
+             locale, days=spend.days, trigger=money(spend.trigger),
              cover=spend.cover_days, pct=spend.percentile, high=money(spend.high_daily_spend),
              amount=money(spend.recharge_amount), supply=spend.supply_days,
              average=money(spend.average_daily_spend))
@@ -56,13 +67,13 @@ def apply_command(rec: Recommendation) -> str | None:
 
 
 def recommend_reply(rec: Recommendation, *, window_days: int, locale: str | None) -> Reply:
-    title = t("recommend_title", locale)
+    title = t("Recommended deposit and trigger", locale)
     parts = [table_text(rec, locale=locale), spend_text(rec, window_days=window_days,
                                                          locale=locale)]
     command = apply_command(rec)
     blocks = [header(title), *[section(part) for part in parts]]
     if command:
-        hint = t("recommend_apply", locale, command=command)
+        hint = t("To apply it: `{command}`", locale, command=command)
         parts.append(hint)
         blocks.append(context(hint))
     return Reply(text="\n".join([title, *parts]), blocks=blocks)

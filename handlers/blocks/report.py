@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from bot.money import format_money
 from bot.usage.reports import Report, UsageLine
 from handlers.blocks.common import context, fields, header, section
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 from handlers.uploads import DM_FALLBACK, HERE
-from handlers.usage_text import calls, number, period_label, say
+from handlers.usage_text import calls, number, period_label
 
 
 def _lines(lines: Sequence[UsageLine], *, currency: str, locale: str | None) -> list[str]:
@@ -22,28 +23,33 @@ def _lines(lines: Sequence[UsageLine], *, currency: str, locale: str | None) -> 
 def report_reply(report: Report, *, show_users: bool, where: str, locale: str | None) -> Reply:
     """The summary; members get no per-user spend (they may see only their own)."""
     money = lambda amount: format_money(amount, report.currency, locale)  # noqa: E731
-    title = say("report_title", locale, period=period_label(report.period, locale))
-    pairs = [(say("report_spend", locale), money(report.spend)),
-             (say("report_calls", locale), number(report.calls, locale)),
-             (say("report_minutes", locale), number(report.minutes, locale)),
-             (say("report_added", locale), money(report.added)),
-             *([(say("report_other", locale), money(report.other))] if report.other else []),
-             (say("report_start", locale), money(report.balance_start)),
-             (say("report_end", locale), money(report.balance_end))]
+    title = t("Credits report: {period}", locale, period=period_label(report.period, locale))
+    pairs = [(t("Spend", locale), money(report.spend)),
+             (t("Calls", locale), number(report.calls, locale)),
+             (t("Minutes", locale), number(report.minutes, locale)),
+             (t("Deposits and recharges", locale), money(report.added)),
+             *([(t("Expiries and adjustments",
+                   locale), money(report.other))] if report.other else []),
+             (t("Balance at the start", locale), money(report.balance_start)),
+             (t("Balance at the end", locale), money(report.balance_end))]
     blocks = [header(title), fields(pairs)]
     text = [title, *(f"{label}: {value}" for label, value in pairs)]
-    groups = [("report_destinations", report.top_destinations)]
+    groups = [(N_("Top destinations"), report.top_destinations)]
     if show_users:
-        groups.append(("report_users", report.top_users))
+        groups.append((N_("Top users"), report.top_users))
     for key, lines in groups:
         listed = _lines(lines, currency=report.currency, locale=locale)
         if listed:
-            heading = f"*{say(key, locale)}*"
+            heading = f"*{t(key, locale)}*"
             blocks.append(section("\n".join([heading, *listed])))
             text += [heading, *listed]
-    notes = {HERE: "report_chart_here", DM_FALLBACK: "export_dm_fallback"}
+    notes = {
+        HERE: N_("The chart (balance and daily spend) is in this conversation."),
+        DM_FALLBACK: N_("I cannot post files in this conversation (invite me with `/invite "
+                        "@Credits Bot`), so I sent it to you in a direct message."),
+    }
     if where in notes:  # sent to the DM on purpose: the caller says why
-        note = say(notes[where], locale)
+        note = t(notes[where], locale)
         blocks.append(context(note))
         text.append(note)
     return Reply(text="\n".join(text), blocks=blocks)

@@ -16,7 +16,12 @@ def _when(moment: datetime | None, fallback: str) -> str:
 
 
 def not_connected_reply(*, locale: str | None) -> Reply:
-    text = t("sync_not_connected", locale)
+    text = t("The Microsoft 365 connection is off: usage comes from the files you send me. To "
+             "connect, register an app in Microsoft Entra (App registrations > New "
+             "registration), give it the *application* permissions "
+             "`CallRecord-PstnCalls.Read.All`, `LicenseAssignment.ReadWrite.All` and "
+             "`User.Read.All`, grant admin consent, and set `MS_TENANT_ID`, `MS_CLIENT_ID` and "
+             "`MS_CLIENT_SECRET` (or a certificate) for the bot. The README has the steps.", locale)
     return Reply(text=text, blocks=[section(text)])
 
 
@@ -24,19 +29,27 @@ def sync_reply(view: SyncView | None, *, currency: str, overlap_hours: float,
                locale: str | None) -> Reply:
     """The last run, the high-water mark and the last error."""
     if view is None:
-        text = t("sync_never", locale)
+        text = t("No sync from Microsoft Graph has run yet. An admin can start one with "
+                 "`/credits sync now`.", locale)
         return Reply(text=text, blocks=[section(text)])
-    lines = [t("sync_last", locale, started=_when(view.last_started_at, "?"),
-               finished=_when(view.last_finished_at, t("sync_running", locale)),
+    not_yet, nothing_yet = t("not yet", locale), t("nothing yet", locale)
+    lines = [t("*Last sync from Microsoft Graph:* started {started}, finished {finished} UTC.\n"
+               "Windows: {windows}\n"
+               "Records: *{new}* new ({charged} charged), {duplicates} duplicates, {rejected} "
+               "rejected; {direct} Direct Routing rows.\n"
+               "Calls are in up to {mark} UTC (each sync re-reads the last {overlap} hours).",
+               locale, started=_when(view.last_started_at, "?"),
+               finished=_when(view.last_finished_at, not_yet),
                windows=(view.windows or "-").replace("T", " ").replace("+00:00", ""),
                new=f"{view.new_calls:,}", charged=format_money(view.charged, currency),
                duplicates=f"{view.duplicates:,}", rejected=f"{view.rejected:,}",
                direct=f"{view.direct_routing_rows:,}",
-               mark=_when(view.high_water_at, t("sync_no_mark", locale)),
+               mark=_when(view.high_water_at, nothing_yet),
                overlap=f"{overlap_hours:g}")]
     if view.last_error:
-        lines.append(t("sync_error", locale, error=view.last_error[:500]))
+        lines.append(t(":warning: Last error: {error}", locale, error=view.last_error[:500]))
     if view.retry_at:
-        lines.append(t("sync_retry", locale, time=_when(view.retry_at, "")))
+        lines.append(t("Microsoft Graph asked to wait: the next sync runs after {time} UTC.",
+                       locale, time=_when(view.retry_at, "")))
     text = "\n".join(lines)
     return Reply(text=text, blocks=[section(line) for line in lines])

@@ -7,22 +7,31 @@ from collections.abc import Sequence
 from bot.money import format_money
 from bot.usage.reports import UsageLine, UsageSummary
 from handlers.blocks.common import context, header, section
+from handlers.i18n import N_, t
 from handlers.reply import Reply
-from handlers.usage_text import calls, number, period_label, say
+from handlers.usage_text import calls, number, period_label
+
+# The heading of each way of grouping the usage.
+GROUP_HEADINGS = {
+    "user": N_("By user"),
+    "destination": N_("By destination"),
+    "day": N_("By day"),
+}
 
 MAX_LINES = 40  # at most this many groups are listed; the rest are counted
 PER_SECTION = 20  # keeps each section well under Block Kit's 3,000 characters
 
 
 def usage_line(line: UsageLine, *, currency: str, locale: str | None) -> str:
-    return "• " + say("usage_line", locale, label=line.label,
-                      spend=format_money(line.spend, currency, locale),
-                      minutes=number(line.minutes, locale), calls=calls(line.calls, locale))
+    return "• " + t("{label}: *{spend}* · {minutes} min · {calls}", locale, label=line.label,
+                    spend=format_money(line.spend, currency, locale),
+                    minutes=number(line.minutes, locale), calls=calls(line.calls, locale))
 
 
 def totals_text(summary: UsageSummary, *, locale: str | None) -> str:
-    return say("usage_totals", locale, spend=format_money(summary.spend, summary.currency, locale),
-               calls=calls(summary.calls, locale), minutes=number(summary.minutes, locale))
+    return t("*{spend}* for {calls} and {minutes} min.",
+             locale, spend=format_money(summary.spend, summary.currency, locale),
+             calls=calls(summary.calls, locale), minutes=number(summary.minutes, locale))
 
 
 def shown_lines(summary: UsageSummary) -> Sequence[UsageLine]:
@@ -32,15 +41,18 @@ def shown_lines(summary: UsageSummary) -> Sequence[UsageLine]:
 
 def usage_reply(summary: UsageSummary, *, email: str | None, locale: str | None) -> Reply:
     """Everyone's usage (`email` None) or one member's own."""
-    title = say("usage_title", locale, period=period_label(summary.period, locale))
-    scope = say("usage_all", locale) if email is None else say("usage_own", locale, email=email)
+    title = t("Usage: {period}", locale, period=period_label(summary.period, locale))
+    scope = (t("Everyone's calls", locale) if email is None
+             else t("Your calls ({email})", locale, email=email))
     if not summary.calls:
-        body = f"{scope}: {say('usage_none', locale)}"
+        none = t("No calls in this period.", locale)
+        body = f"{scope}: {none}"
         return Reply(text=f"{title}\n{body}", blocks=[header(title), section(body)])
     body = f"{scope}: {totals_text(summary, locale=locale)}"
     if summary.direct_routing:
-        body += " " + say("usage_direct_routing", locale,
-                          calls=calls(summary.direct_routing, locale))
+        body += " " + t("Of these, {calls} went over Direct Routing (your own carrier): no "
+                        "credits used.", locale,
+                        calls=calls(summary.direct_routing, locale))
     blocks = [header(title), section(body)]
     text = [title, body]
     lines = shown_lines(summary)
@@ -48,8 +60,8 @@ def usage_reply(summary: UsageSummary, *, email: str | None, locale: str | None)
         listed = [usage_line(line, currency=summary.currency, locale=locale)
                   for line in lines[:MAX_LINES]]
         if len(lines) > MAX_LINES:
-            listed.append(say("usage_more", locale, count=len(lines) - MAX_LINES))
-        heading = f"*{say('usage_by_' + summary.group_by, locale)}*"
+            listed.append(t("…and {count} more.", locale, count=len(lines) - MAX_LINES))
+        heading = f"*{t(GROUP_HEADINGS[summary.group_by], locale)}*"
         text += [heading, *listed]
         for start in range(0, len(listed), PER_SECTION):
             chunk = listed[start:start + PER_SECTION]

@@ -14,7 +14,7 @@ from bot.money import format_money, parse_amount
 from handlers.blocks.adjust import adjust_confirm_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "adjust <±amount> <reason>"
@@ -25,12 +25,15 @@ MAX_REASON = 200
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     locale = ctx.directory.locale(invocation.user_id)
     if len(invocation.args) < 2:
-        raise UsageError(t("adjust_usage", locale))
+        raise UsageError(t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
+                           "-10 correction`: a signed amount, then the reason.", locale))
     account = ctx.services.accounts.ensure(invocation.team_id)
     amount = signed_amount(invocation.args[0], account.currency, locale)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
-    question = t("adjust_ask", locale, amount=signed_text(money(amount), amount), reason=reason,
+    question = t("Book an adjustment of *{amount}* ({reason})? The balance would go from "
+                 "*{balance}* to *{after}*.",
+                 locale, amount=signed_text(money(amount), amount), reason=reason,
                  balance=money(account.balance), after=money(account.balance + amount))
     return ask(ctx, invocation, amount=amount, reason=reason, question=question,
                locale=locale)
@@ -55,7 +58,9 @@ def signed_amount(text: str, currency: str, locale: str | None) -> Decimal:
         return sign * parse_amount(text[1:] if text[:1] in ("+", "-", "−") else text,
                                    currency=currency)
     except InvalidAmount as exc:
-        raise UsageError(f"{exc} {t('adjust_usage', locale)}") from exc
+        usage = t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust -10 "
+                  "correction`: a signed amount, then the reason.", locale)
+        raise UsageError(f"{exc} {usage}") from exc
 
 
 def signed_text(money: str, amount: Decimal) -> str:
@@ -63,5 +68,5 @@ def signed_text(money: str, amount: Decimal) -> str:
 
 
 SUBCOMMAND = Subcommand(name="adjust", usage=USAGE, run=run, admin=True,
-                        summary="correct the balance by a signed amount, with a reason "
-                                "(confirmed by a button); admins only")
+                        summary=N_("correct the balance by a signed amount, with a reason "
+                                   "(confirmed by a button); admins only"))

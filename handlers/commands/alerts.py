@@ -17,7 +17,7 @@ from handlers.blocks.alerts import (
 from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_channel
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "alerts [add <amount> | remove <amount> | channel <#channel>]"
@@ -48,7 +48,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         try:
             added = settings.add_threshold(account_id=account.id, amount=amount)
         except DuplicateThreshold as exc:
-            raise CreditsError(t("alerts_duplicate", locale, amount=money)) from exc
+            raise CreditsError(t("There is an alert at {amount} already: each level is alerted "
+                                 "once per crossing.", locale, amount=money)) from exc
         return threshold_added_reply(
             added, balance=account.balance, thresholds=settings.thresholds(account_id=account.id),
             channel=settings.channel(account), currency=account.currency, locale=locale)
@@ -57,7 +58,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     except UnknownThreshold as exc:
         levels = levels_text(settings.thresholds(account_id=account.id), account.currency,
                              locale=locale, states=False)
-        raise CreditsError(t("alerts_unknown", locale, amount=money, levels=levels)) from exc
+        raise CreditsError(t("There is no alert at {amount}. The alerts are at: {levels}.",
+                             locale, amount=money, levels=levels)) from exc
     return threshold_removed_reply(
         amount, thresholds=settings.thresholds(account_id=account.id),
         channel=settings.channel(account), currency=account.currency, locale=locale)
@@ -71,16 +73,26 @@ def _check_bot_can_post(ctx: HandlerContext, channel: str, locale: str | None) -
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "error")
         if error == "channel_not_found":
-            raise CreditsError(t("alerts_channel_unseen", locale)) from exc
-        raise CreditsError(t("alerts_channel_unchecked", locale, channel=channel,
+            raise CreditsError(t("I cannot see that channel: it does not exist, or it is "
+                                 "private and I am not in it. Invite me there with `/invite "
+                                 "@Credits Bot`, then run the command again. Nothing was "
+                                 "changed.", locale)) from exc
+        raise CreditsError(t("Slack did not let me check <#{channel}> just now ({error}). Try "
+                             "again in a minute. Nothing was changed.", locale, channel=channel,
                              error=error)) from exc
     except OSError as exc:
-        raise CreditsError(t("alerts_channel_unchecked", locale, channel=channel,
+        raise CreditsError(t("Slack did not let me check <#{channel}> just now ({error}). Try "
+                             "again in a minute. Nothing was changed.", locale, channel=channel,
                              error="network")) from exc
     if info.get("is_archived"):
-        raise CreditsError(t("alerts_channel_archived", locale, channel=channel))
+        raise CreditsError(t("<#{channel}> is archived, so alerts could not be posted there. "
+                             "Choose another channel. Nothing was changed.",
+                             locale, channel=channel))
     if not info.get("is_member"):
-        raise CreditsError(t("alerts_channel_not_member", locale, channel=channel))
+        raise CreditsError(t("I am not a member of <#{channel}>, so alerts could not be posted "
+                             "there. Invite me with `/invite @Credits Bot` in <#{channel}>, "
+                             "then run `/credits alerts channel <#{channel}>` again. Nothing "
+                             "was changed.", locale, channel=channel))
 
 
 def _changes(args: tuple[str, ...]) -> bool:
@@ -99,4 +111,5 @@ def _check(ctx: HandlerContext, invocation: Invocation) -> None:
 
 SUBCOMMAND = Subcommand(name="alerts", usage=USAGE, run=run, admin_when=_changes,
                         slow_when=_checks_a_channel, check=_check,
-                        summary="low-balance thresholds and the alert channel; admins change them")
+                        summary=N_("low-balance thresholds and the alert channel; admins "
+                                   "change them"))

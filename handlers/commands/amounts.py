@@ -17,7 +17,9 @@ def read_amount(text: str, *, currency: str, locale: str | None,
     try:
         return parse_amount(text, currency=currency)
     except WrongCurrency as exc:
-        raise UsageError(t("amount_wrong_currency", locale, typed=exc.typed,
+        raise UsageError(t("This account is in {currency}: `{typed}` is another currency. "
+                           "Write the amount in {currency}, for example `100`.",
+                           locale, typed=exc.typed,
                            currency=exc.currency)) from exc
     except InvalidAmount as exc:
         raise UsageError(f"The {which}: {exc}" if which else str(exc)) from exc

@@ -26,7 +26,8 @@ def events_wanted(args: tuple[str, ...], locale: str | None) -> int:
         return DEFAULT_EVENTS
     if (len(args) > 1 or not args[0].isascii() or not args[0].isdigit()
             or not 1 <= int(args[0]) <= MAX_EVENTS):
-        raise UsageError(t("audit_count", locale, most=MAX_EVENTS))
+        raise UsageError(t("Give how many events as a whole number from 1 to {most}.",
+                           locale, most=MAX_EVENTS))
     return int(args[0])
 
 

@@ -21,6 +21,7 @@ from handlers.blocks.autorecharge import (
 from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "autorecharge [on <amount> below <trigger> | off]"
@@ -89,4 +90,4 @@ def _changes(args: tuple[str, ...]) -> bool:
 
 
 SUBCOMMAND = Subcommand(name="autorecharge", usage=USAGE, run=run, admin_when=_changes,
-                        summary="show auto-recharge; admins turn it on or off")
+                        summary=N_("show auto-recharge; admins turn it on or off"))

@@ -11,7 +11,7 @@ from handlers.blocks.balance import balance_reply
 from handlers.commands import adjust
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 
@@ -28,19 +28,26 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Ask to book (Microsoft's balance - the bot's) as an adjustment."""
     locale = ctx.directory.locale(invocation.user_id)
     if len(invocation.args) != 2:
-        raise UsageError(t("sync_usage", locale))
+        raise UsageError(t("Write it as `balance sync 1234.56`: the balance Microsoft's Teams "
+                           "admin center shows.", locale))
     account = ctx.services.accounts.ensure(invocation.team_id)
     try:
         target = parse_amount(invocation.args[1], currency=account.currency)
     except InvalidAmount as exc:
-        raise UsageError(f"{exc} {t('sync_usage', locale)}") from exc
+        usage = t("Write it as `balance sync 1234.56`: the balance Microsoft's Teams admin "
+                  "center shows.", locale)
+        raise UsageError(f"{exc} {usage}") from exc
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
     difference = target - account.balance
     if difference == 0:
-        return said("sync_in_line", locale, balance=money(account.balance))
-    question = t("sync_ask", locale, target=money(target), balance=money(account.balance),
+        return said("The balance is *{balance}* already, as Microsoft shows: nothing to book.",
+                    locale, balance=money(account.balance))
+    question = t("Microsoft shows *{target}*, the bot *{balance}*. Book the difference, "
+                 "*{amount}*, as an adjustment?",
+                 locale, target=money(target), balance=money(account.balance),
                  amount=adjust.signed_text(money(difference), difference))
-    reason = t("sync_reason", None, target=format_money(target, account.currency))
+    reason = t("balance sync: Microsoft shows {target}",
+               None, target=format_money(target, account.currency))
     return adjust.ask(ctx, invocation, amount=difference, reason=reason, question=question,
                       locale=locale)
 
@@ -51,5 +58,5 @@ def _syncs(args: tuple[str, ...]) -> bool:
 
 SUBCOMMAND = Subcommand(name="balance", usage="balance [sync <amount Microsoft shows>]", run=run,
                         admin_when=_syncs,
-                        summary="balance, state, auto-recharge, last recharge and forecast; "
-                                "admins bring it in line with Microsoft's with `sync`")
+                        summary=N_("balance, state, auto-recharge, last recharge and forecast; "
+                                   "admins bring it in line with Microsoft's with `sync`"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.blocks.lots import lots_reply
 from handlers.commands.base import Invocation, Subcommand
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 
@@ -16,4 +17,5 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 
 
 SUBCOMMAND = Subcommand(name="credits", usage="credits", run=run, aliases=("lots",),
-                        summary="the purchased credits left, lot by lot, and when each expires")
+                        summary=N_("the purchased credits left, lot by lot, and when each "
+                                   "expires"))

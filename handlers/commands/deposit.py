@@ -24,6 +24,7 @@ from handlers.blocks.deposit import (
 from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "deposit <amount> [memo]"
@@ -89,4 +90,4 @@ def answer(ctx: HandlerContext, user_id: str, outcome: DepositOutcome) -> Reply:
 
 SUBCOMMAND = Subcommand(name="deposit", usage=USAGE, run=run, admin=True, slow=True,
                         acknowledge=acknowledge,
-                        summary="a one-time deposit through the payment method on file")
+                        summary=N_("a one-time deposit through the payment method on file"))

@@ -17,6 +17,7 @@ from handlers.channel_privacy import in_a_dm, sent_privately
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.commands.usage_args import own_email, period_text, read_period
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 from handlers.uploads import Upload, upload
 
@@ -70,5 +71,5 @@ def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
 
 
 SUBCOMMAND = Subcommand(name="export", usage=USAGE, run=run, slow=True, check=check,
-                        summary="call records and ledger as CSV or XLSX files (members: their "
-                                "own calls, sent privately)")
+                        summary=N_("call records and ledger as CSV or XLSX files (members: "
+                                   "their own calls, sent privately)"))

@@ -25,7 +25,7 @@ from handlers.blocks.license import (
 )
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "license assign <@user…> | remove <@user…> | list"
@@ -43,7 +43,8 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
         raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
                          "`license list`.")
     users = mentioned_users(invocation.text)
-    return Reply(text=t("license_working", ctx.directory.locale(invocation.user_id),
+    return Reply(text=t(":hourglass_flowing_sand: Working on the licenses of {count} user(s)… "
+                        "The answer follows here.", ctx.directory.locale(invocation.user_id),
                         count=len(users)))
 
 
@@ -145,4 +146,4 @@ def _changes(args: tuple[str, ...]) -> bool:
 
 SUBCOMMAND = Subcommand(name="license", usage=USAGE, run=run, admin_when=_changes,
                         slow_when=_slow, acknowledge=acknowledge,
-                        summary="list licensed users; admins assign or remove licenses")
+                        summary=N_("list licensed users; admins assign or remove licenses"))

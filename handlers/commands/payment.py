@@ -7,6 +7,7 @@ from bot.deposits import HOW_TO_SET_PAYMENT
 from handlers.blocks.payment import payment_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "payment"
@@ -23,4 +24,4 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 
 
 SUBCOMMAND = Subcommand(name="payment", usage=USAGE, run=run,
-                        summary="the payment method on file and whether it expires soon")
+                        summary=N_("the payment method on file and whether it expires soon"))

@@ -11,6 +11,7 @@ from bot.rates import RateQuote
 from handlers.blocks.rate import rate_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "rate <number or country>"
@@ -36,5 +37,5 @@ def quote_rate(ctx: HandlerContext, query: str, *, region: str) -> RateQuote:
 
 
 SUBCOMMAND = Subcommand(name="rate", usage=USAGE, run=run, aliases=("rates",),
-                        summary="per-minute rate, connection fee and billing increment of a "
-                                "number or country")
+                        summary=N_("per-minute rate, connection fee and billing increment of a "
+                                   "number or country"))

@@ -8,6 +8,7 @@ from bot.errors import CreditsError
 from handlers.blocks.recommend import recommend_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -40,4 +41,5 @@ def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
 
 
 SUBCOMMAND = Subcommand(name="recommend", usage=USAGE, run=run, slow_when=_slow,
-                        summary="recommended deposit and trigger: Microsoft's table and your spend")
+                        summary=N_("recommended deposit and trigger: Microsoft's table and "
+                                   "your spend"))

@@ -13,9 +13,10 @@ from handlers.channel_privacy import in_a_dm, sent_privately
 from handlers.commands.base import Invocation, Subcommand
 from handlers.commands.usage_args import period_text, read_period
 from handlers.context import HandlerContext
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 from handlers.uploads import Upload, upload
-from handlers.usage_text import period_label, say
+from handlers.usage_text import period_label
 
 USAGE = "report [period]"
 
@@ -31,11 +32,12 @@ def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply
     period = read_period(ctx, account, period_text(invocation.args))
     locale = ctx.directory.locale(invocation.user_id)
     report = ctx.services.usage_reports.report(account, period)
-    title = say("report_title", locale, period=period_label(period, locale))
+    title = t("Credits report: {period}", locale, period=period_label(period, locale))
     chart = Upload(f"credits-report-{period.first_day}_{period.last_day}.png",
                    render_chart(report, title=title), title)
     where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,
-                   comment=say("report_chart", locale, period=period_label(period, locale)),
+                   comment=t("Balance and daily spend, {period}.",
+                             locale, period=period_label(period, locale)),
                    files=[chart], private=not here)
     reply = report_reply(report, show_users=ctx.rights.is_admin(invocation.user_id),
                          where=where, locale=locale)
@@ -49,5 +51,5 @@ def check(ctx: HandlerContext, invocation: Invocation) -> None:
 
 
 SUBCOMMAND = Subcommand(name="report", usage=USAGE, run=run, slow=True, check=check,
-                        summary="a summary of the period with a chart of balance and daily "
-                                "spend")
+                        summary=N_("a summary of the period with a chart of balance and daily "
+                                   "spend"))

@@ -14,14 +14,14 @@ from bot.errors import CreditsError, InsufficientRights
 from handlers.blocks.common import error_reply
 from handlers.commands.base import Invocation, Reply, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import error_text
+from handlers.i18n import error_text, t
 
 log = logging.getLogger(__name__)
 
 
 class Router:
     def __init__(self, ctx: HandlerContext, subcommands: Sequence[Subcommand],
-                 help_reply: Callable[[Sequence[Subcommand]], Reply]) -> None:
+                 help_reply: Callable[[Sequence[Subcommand], str | None], Reply]) -> None:
         self.ctx = ctx
         self.subcommands = list(subcommands)
         self.by_name = {name: sub for sub in subcommands for name in (sub.name, *sub.aliases)}
@@ -34,19 +34,21 @@ class Router:
     def answer(self, invocation: Invocation) -> Reply:
         """Answer a fast subcommand completely (slow ones get a 'working on it' note)."""
         if not invocation.text or invocation.text.split()[0].lower() == "help":
-            return self.help_reply(self.subcommands)
+            return self.help_reply(self.subcommands, self._locale(invocation))
         sub = self.find(invocation)
         if sub is None:
             word = invocation.text.split()[0][:30]
             names = ", ".join(f"`{s.name}`" for s in self.subcommands)
-            return error_reply(f"There is no `/credits {word}`. Try one of: {names}, or "
-                               "`/credits help`.")
+            return error_reply(t("There is no `/credits {word}`. Try one of: {names}, or "
+                                 "`/credits help`.", self._locale(invocation), word=word,
+                                 names=names))
         if sub.runs_slow(self.ctx, invocation.args):
             refusal = self._check_rights(sub, invocation)
             if refusal is None and sub.acknowledge is not None:
                 return self._acknowledge(sub, invocation)
             refusal = refusal or self._check_arguments(sub, invocation)
-            return refusal or Reply(text=f"Working on `/credits {sub.name}`…")
+            return refusal or Reply(text=t("Working on `/credits {name}`…",
+                                           self._locale(invocation), name=sub.name))
         return self.run(sub, invocation) or Reply(text="")
 
     def _acknowledge(self, sub: Subcommand, invocation: Invocation) -> Reply:
@@ -90,6 +92,9 @@ class Router:
         if reply is not None:
             self._audit(sub, invocation, "ok", None)
         return reply
+
+    def _locale(self, invocation: Invocation) -> str | None:
+        return self.ctx.directory.locale(invocation.user_id)
 
     def _error_text(self, error: CreditsError, invocation: Invocation) -> str:
         if not error.texts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from handlers.blocks.sync import not_connected_reply, sync_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "sync [now]"
@@ -31,7 +31,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 def check(ctx: HandlerContext, invocation: Invocation) -> None:
     args = invocation.args
     if args and not _now(args):
-        raise UsageError(t("graph_sync_usage", ctx.directory.locale(invocation.user_id)))
+        raise UsageError(t("Say `/credits sync` to see the last sync, or `/credits sync now`.",
+                           ctx.directory.locale(invocation.user_id)))
 
 
 def _now(args: tuple[str, ...]) -> bool:
@@ -44,5 +45,5 @@ def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
 
 SUBCOMMAND = Subcommand(name="sync", usage=USAGE, run=run, admin_when=_now, check=check,
                         slow_when=_slow,
-                        summary="the last sync of call records from Microsoft 365; admins: "
-                                "`sync now`")
+                        summary=N_("the last sync of call records from Microsoft 365; admins: "
+                                   "`sync now`"))

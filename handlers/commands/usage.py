@@ -12,6 +12,7 @@ from handlers.blocks.usage import usage_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.commands.usage_args import own_email, period_text, read_period
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "usage [period] [by user | by destination | by day]"
@@ -44,5 +45,5 @@ def split_arguments(args: tuple[str, ...]) -> tuple[str | None, str | None]:
 
 
 SUBCOMMAND = Subcommand(name="usage", usage=USAGE, run=run,
-                        summary="spend and minutes of a period (yours; admins see everyone's), "
-                                "by user, destination or day")
+                        summary=N_("spend and minutes of a period (yours; admins see "
+                                   "everyone's), by user, destination or day"))

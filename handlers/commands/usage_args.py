@@ -9,7 +9,7 @@ from bot.errors import CreditsError
 from bot.usage.periods import PERIOD_USAGE, Period
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
-from handlers.usage_text import say
+from handlers.i18n import t
 
 
 def period_text(words: Sequence[str]) -> str | None:
@@ -34,5 +34,7 @@ def own_email(ctx: HandlerContext, user_id: str) -> str | None:
         return None
     profile = ctx.directory.profile(user_id)
     if profile is None or not profile.email:
-        raise CreditsError(say("usage_no_email", ctx.directory.locale(user_id)))
+        raise CreditsError(t("Slack has no e-mail address for you, and call records name "
+                             "people by it (their UPN), so I cannot find your calls. A credits "
+                             "admin can see everyone's usage.", ctx.directory.locale(user_id)))
     return profile.email

@@ -46,3 +46,18 @@ def test_balance_of_a_new_account_says_suspended(bolt):
     assert response.status == 200
     assert "$0.00" in body["text"] and "suspended" in body["text"]
     assert body["response_type"] == "ephemeral"
+
+
+def test_a_german_user_reads_the_help_in_german(bolt):
+    from tests.slack import GERMAN
+    text = bolt.command_text("help", user=GERMAN)
+    assert "*Credits Bot* verwaltet Ihre vorausbezahlten Communications Credits." in text
+    assert "`/credits balance [sync <amount Microsoft shows>]`: Guthaben, Status" in text
+    assert "runs your prepaid" not in text
+
+
+def test_a_german_user_reads_an_unknown_subcommand_in_german(bolt):
+    from tests.slack import GERMAN
+    text = bolt.command_text("balanse", user=GERMAN)
+    assert "Es gibt kein `/credits balanse`. Versuchen Sie eines von:" in text
+    assert "`balance`" in text and "There is no" not in text
