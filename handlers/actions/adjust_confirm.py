@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.money import format_money
-from handlers.actions.click import Click, answer, require_admin
+from handlers.actions.click import Click, answer, register_decision, require_admin
 from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION, said
 from handlers.commands.adjust import KIND, signed_text
 from handlers.context import HandlerContext
@@ -23,13 +23,7 @@ Respond = Callable[..., Any]
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the Confirm and Cancel listeners."""
-
-    def on_click(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        decide(ctx, Click.from_body(body), respond)
-
-    app.action(CONFIRM_ACTION)(on_click)
-    app.action(CANCEL_ACTION)(on_click)
+    register_decision(app, ctx, (CONFIRM_ACTION, CANCEL_ACTION), decide)
 
 
 def ledger_key(operation_id: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.errors import CreditsError
-from handlers.actions.click import Click, answer, require_admin
+from handlers.actions.click import Click, answer, register_decision, require_admin
 from handlers.blocks.autorecharge import CANCEL_ACTION, CONFIRM_ACTION
 from handlers.blocks.common import error_reply, section
 from handlers.commands.autorecharge import CONFIRM_KIND, turn_on
@@ -27,13 +27,7 @@ Respond = Callable[..., Any]
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the Confirm and Cancel listeners."""
-
-    def on_click(ack: Callable[[], None], body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        decide(ctx, Click.from_body(body), respond)
-
-    app.action(CONFIRM_ACTION)(on_click)
-    app.action(CANCEL_ACTION)(on_click)
+    register_decision(app, ctx, (CONFIRM_ACTION, CANCEL_ACTION), decide)
 
 
 def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import App
+
 from bot.errors import InsufficientRights
 from handlers.blocks.common import error_reply
 from handlers.context import HandlerContext
@@ -48,3 +50,20 @@ def require_admin(ctx: HandlerContext, click: Click, respond: Callable[..., Any]
         answer(respond, error_reply(str(exc)), replace_original=False)
         return False
     return True
+
+
+Decide = Callable[[HandlerContext, Click, Callable[..., Any]], None]
+
+
+def register_decision(app: App, ctx: HandlerContext, action_ids: tuple[str, ...],
+                      decide: Decide) -> None:
+    """Attach one listener to a Confirm/Cancel pair: an empty ack, then `decide` (which reads
+    the clicked action and claims the pending operation once)."""
+
+    def on_click(ack: Callable[[], None], body: dict[str, Any],
+                 respond: Callable[..., Any]) -> None:
+        ack()
+        decide(ctx, Click.from_body(body), respond)
+
+    for action_id in action_ids:
+        app.action(action_id)(on_click)
