@@ -19,7 +19,8 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.accounts import Accounts
-from bot.alert_settings import AlertSettings
+from bot.alerts.outbox import install_alerting
+from bot.alerts.settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.config import Settings
@@ -30,9 +31,8 @@ from bot.graph.connection import connect
 from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
-from bot.outbox import install_alerting
 from bot.payments import SimulatedGateway
-from bot.rates import Rates
+from bot.rates.service import Rates
 from bot.recommend import Recommender
 from bot.services import Services
 from bot.summary import AccountSummaries

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from bot.accounts import Accounts
-from bot.alert_settings import AlertSettings
+from bot.alerts.settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.config import Settings
@@ -19,14 +19,14 @@ from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import PaymentGateway
-from bot.rates import Rates
+from bot.rates.service import Rates
 from bot.recommend import Recommender
 from bot.summary import AccountSummaries
 from bot.usage.reports import UsageReports
 
 if TYPE_CHECKING:  # both import this module for its type: no cycle at run time
+    from bot.alerts.outbox import AlertMonitor
     from bot.graph.connection import GraphConnection
-    from bot.outbox import AlertMonitor
     from bot.recharge import Recharger
 
 
@@ -51,7 +51,7 @@ class Services:
     recommender: Recommender
     rates: Rates
     usage_reports: UsageReports
-    # Set by bot.outbox.install_alerting, which wires them into the ledger's hooks.
+    # Set by bot.alerts.outbox.install_alerting, which wires them into the ledger's hooks.
     alerts: AlertMonitor | None = None
     recharger: Recharger | None = None
     # The Microsoft 365 connection (DESIGN §10); None without the MS_* settings.

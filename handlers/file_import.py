@@ -27,8 +27,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import CreditsError, InsufficientRights
-from bot.running_imports import RunningImports
 from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
+from bot.usage.running_imports import RunningImports
 from handlers.blocks.file_import import import_reply, progress_text
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
@@ -78,7 +78,7 @@ class DmImports:
         """Nothing to decide before the ack: the lazy listener checks rights and imports.
 
         The event counts as answered here: from now on a crash is caught by the import's
-        running row (bot.running_imports), not by Slack's retry."""
+        running row (bot.usage.running_imports), not by Slack's retry."""
         mark_answered(self.ctx, body)
 
     def run(self, event: dict[str, Any], body: dict[str, Any]) -> None:

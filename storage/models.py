@@ -67,7 +67,7 @@ class Account(SQLModel, table=True):
     card_exp_year: int | None = None
     invoice_po: str | None = Field(default=None, max_length=64)
     payment_updated_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
-    # Alert state (bot/alerts.py): a zero-balance alert went out for the current suspension;
+    # Alert state (bot/alerts/rules.py): a zero-balance alert went out for the current suspension;
     # a run-out forecast alert went out for the current episode.
     zero_alerted: bool = False
     runout_alerted: bool = False

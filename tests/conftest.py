@@ -10,11 +10,11 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot import cli_context
 from bot.app import create_app
+from bot.cli import context as cli_context
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.local_slack import LocalSlack, SlackUser
+from bot.console.local_slack import LocalSlack, SlackUser
 from bot.payments import SimulatedGateway
 from storage.db import make_engine
 from storage.migrate import upgrade

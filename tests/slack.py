@@ -10,8 +10,8 @@ from urllib.parse import urlparse
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import Engine
 
-from bot.console import TrackingExecutor
-from bot.local_slack import LocalSlack
+from bot.console.local_slack import LocalSlack
+from bot.console.session import TrackingExecutor
 from bot.services import Services
 from tests import payloads
 from tests.handlers.lazy import wait_for

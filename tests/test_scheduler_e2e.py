@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.accounts import Accounts
-from bot.alert_settings import AlertSettings
+from bot.alerts.settings import AlertSettings
 from bot.clock import SystemClock
+from bot.console.local_slack import LocalSlack, ScriptedFailure, SlackChannel, SlackUser
 from bot.ledger import charge
-from bot.local_slack import LocalSlack, ScriptedFailure, SlackChannel, SlackUser
 from storage import lease as lease_db
 from storage import outbox as outbox_db
 from storage.db import make_engine, read_session, write_transaction
@@ -159,7 +159,7 @@ def test_two_schedulers_on_postgres_alert_once_and_survive_a_killed_holder(slack
             spend_unhooked(engine, account_id, "600", "import:1")  # $400: below $500
             wait_for(lambda: len(alert_posts(posts)) == 1, 20, "the low-balance alert", logs)
             # Kill it once the delivery is on record: a kill between Slack's ok and that write
-            # is the documented at-least-once window (bot/outbox.py), not what this tests.
+            # is the documented at-least-once window (bot/alerts/outbox.py), not what this tests.
             wait_for(lambda: all(row.status == "sent" for row in outbox_rows(engine)), 10,
                      "the alert recorded as sent", logs)
 

@@ -3,7 +3,7 @@
 Slack gives up on an ack after 3 seconds; the target is under 300 ms. Two servers, each a
 uvicorn process like `credits-bot serve` (the HTTP runner's `bench/http/run.py` helpers):
 
-- floor:   the ack-only Bolt app behind `bot.server` (`/credits help`);
+- floor:   the ack-only Bolt app behind `bot.runtime.server` (`/credits help`);
 - real:    the real app on SQLite, with the card simulation answering after 4 seconds
            (CREDITS_GATEWAY_LATENCY_SECONDS=4) and a local Slack whose `users.info` takes 100 ms.
 
@@ -43,7 +43,7 @@ def serve(variant: str, port: int, api_url: str, database: str) -> None:
 
     from bot.clock import SystemClock
     from bot.config import Settings
-    from bot.server import build_asgi, create_asgi
+    from bot.runtime.server import build_asgi, create_asgi
     from storage.db import make_engine
 
     engine = make_engine(database)
@@ -131,7 +131,7 @@ def start(variant: str, slack_url: str, database: str) -> tuple[subprocess.Popen
 
 
 def measure(count: int) -> dict[str, list[float]]:
-    from bot.local_slack import LocalSlack, SlackCall, SlackUser
+    from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
 
     slack = LocalSlack(team_id=http.TEAM).start()
     slack.add_user(SlackUser(http.USER, "bench", email="bench@example.invalid"))

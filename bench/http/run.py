@@ -8,7 +8,7 @@ loop, each sending its next request as soon as the last answer is in, until `--r
 answered or `--seconds` have passed (whichever comes first). Requests are built and signed before
 the clock starts. Variants:
 
-- floor:         an ack-only Bolt app behind bot.server (dispatch in the thread pool, metrics).
+- floor:         an ack-only Bolt app behind bot.runtime.server (dispatch in the pool, metrics).
 - help:          the real app (bot.app.create_app on SQLite), `/credits help`.
 - balance-<N>:   the real app, `/credits balance`, with N call records in the account
                  (1k, 20k, 200k): the cost of a balance against the account's calls.
@@ -82,7 +82,7 @@ def seed(database: str, calls: int) -> None:
     from bot.accounts import Accounts
     from bot.clock import SystemClock
     from bot.ledger import Ledger
-    from bot.rates import RateDeck, RateRow
+    from bot.rates.service import RateDeck, RateRow
     from bot.usage.importer import import_usage
     from storage.db import make_engine
     from storage.migrate import upgrade
@@ -117,7 +117,7 @@ def build_variant(variant: str, api_url: str, database: str) -> Any:
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.payments import SimulatedGateway
-    from bot.server import build_asgi, create_asgi
+    from bot.runtime.server import build_asgi, create_asgi
     from storage.db import make_engine
 
     engine = make_engine(database)
@@ -222,7 +222,7 @@ def load(port: int, requests: list[bytes], *, connections: int,
 def local_slack() -> None:
     """The local Slack in a process of its own (so that its threads do not share the load
     generator's interpreter): prints its API and response URLs, serves until stdin closes."""
-    from bot.local_slack import LocalSlack, SlackUser
+    from bot.console.local_slack import LocalSlack, SlackUser
 
     slack = LocalSlack(team_id=TEAM).start()
     slack.add_user(SlackUser(USER, "bench", email="bench@example.invalid"))
@@ -274,7 +274,7 @@ def run_variant(variant: str, *, total: int, connections: int,
             "errors": errors, "p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000}
 
 
-WHAT = {"floor": "ack-only Bolt app behind `bot.server` (thread pool, metrics)",
+WHAT = {"floor": "ack-only Bolt app behind `bot.runtime.server` (thread pool, metrics)",
         "help": "the real app, `/credits help`"}
 
 

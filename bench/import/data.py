@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from bot.number_types import number_kinds
+from bot.numbers.number_types import number_kinds
 
 # (calling code, national length): possible for phonenumbers' metadata.
 COUNTRIES = (("1", 10), ("44", 10), ("49", 11), ("33", 9), ("81", 10), ("55", 11), ("91", 10),

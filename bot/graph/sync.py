@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.alerts import Alert
+from bot.alerts.rules import Alert
 from bot.clock import Clock
 from bot.graph.client import (
     CALL_LOGS,
@@ -35,7 +35,7 @@ from bot.graph.client import (
     Page,
 )
 from bot.ledger import PostingHook
-from bot.rates import RateDeck, current_deck
+from bot.rates.service import RateDeck, current_deck
 from bot.usage.importer import ImportSummary, import_usage
 from bot.usage.threads import read_ahead
 from storage import graph_sync as sync_db

@@ -45,7 +45,7 @@ from typing import IO, Any, cast
 from babel.numbers import list_currencies
 
 from bot.errors import CreditsError, InvalidNumber
-from bot.phone import normalize
+from bot.numbers.phone import normalize
 from bot.usage import limits
 from bot.usage.limits import FileRefused
 

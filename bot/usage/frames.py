@@ -210,7 +210,8 @@ def _with_possible_e164(frame: pl.LazyFrame, column: str) -> pl.LazyFrame:
     """Add `digits`: the E.164 digits of a number that is plainly possible, null where
     phonenumbers must decide.
 
-    The same test as `bot.phone`'s fast path: `+`, a known calling code, a national part of a
+    The same test as `bot.numbers.phone`'s fast path:
+    `+`, a known calling code, a national part of a
     possible length for it that starts neither with 0 nor with the national prefix. (Built in
     steps: polars would compute a shared sub-expression again for every use.)
     """

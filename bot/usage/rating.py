@@ -2,7 +2,8 @@
 
 The same rules as `RateDeck.price_e164_digits` (a test holds the two to the same answers): the
 longest prefix of the E.164 digits with a rate in force on the call's UTC day, in the call's
-direction, of a number type that fits the number's (phonenumbers' types, `bot.number_types`);
+direction, of a number type that fits the number's (phonenumbers' types,
+`bot.numbers.number_types`);
 else the country's one rate of the number's type; else, for a landline or mobile, the longest
 prefix's row of another type (toll-free, premium-rate and shared-cost numbers are not priced
 by another type's row). Of a prefix and type, the rate with the latest `effective_from` not
@@ -20,7 +21,7 @@ from datetime import date
 
 import polars as pl
 
-from bot.number_types import (
+from bot.numbers.number_types import (
     ANY,
     LANDLINE,
     LANDLINE_OR_MOBILE,
@@ -29,7 +30,7 @@ from bot.number_types import (
     calling_code,
     number_kinds,
 )
-from bot.rates import OUTBOUND, RateDeck
+from bot.rates.service import OUTBOUND, RateDeck
 
 _EPOCH = date(1970, 1, 1)
 
@@ -157,7 +158,7 @@ class FrameRater:
 
 
 def _fits() -> pl.Expr:
-    """`bot.number_types.fits` of the row's type and the number's, as an expression."""
+    """`bot.numbers.number_types.fits` of the row's type and the number's, as an expression."""
     row, kind = pl.col("row_kind"), pl.col("kind")
     return (pl.when(kind.is_null()).then(True)
             .when(kind.is_in(list(SPECIAL))).then(False)

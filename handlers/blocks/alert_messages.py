@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.alerts import AUTORECHARGE_ON, RECHARGE_NOW, SHOW_USAGE, Alert
+from bot.alerts.rules import AUTORECHARGE_ON, RECHARGE_NOW, SHOW_USAGE, Alert
 from bot.money import format_money
 from handlers.blocks.common import Block, actions, button, context, section
 from handlers.reply import Reply

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot.alert_settings import Threshold, UndeliveredAlert
+from bot.alerts.settings import Threshold, UndeliveredAlert
 from bot.money import format_money
 from handlers.blocks.common import context, section
 from handlers.i18n import N_, t

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.accounts import PaymentMethod
-from bot.alerts import CARD_EXPIRED, CARD_EXPIRING
+from bot.alerts.rules import CARD_EXPIRED, CARD_EXPIRING
 from handlers.blocks.common import context, section
 from handlers.i18n import t
 from handlers.reply import Reply

@@ -9,10 +9,10 @@ import phonenumbers
 from babel.dates import format_date
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-from bot.countries import country_name
 from bot.money import normalize_locale
-from bot.number_types import PREMIUM, kind_in_words
-from bot.rates import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow
+from bot.numbers.countries import country_name
+from bot.numbers.number_types import PREMIUM, kind_in_words
+from bot.rates.service import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow
 from handlers.blocks.common import context, header, section
 from handlers.i18n import language, t
 from handlers.reply import Reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.alert_settings import DuplicateThreshold, UnknownThreshold
+from bot.alerts.settings import DuplicateThreshold, UnknownThreshold
 from bot.errors import CreditsError
 from bot.money import format_money
 from handlers.blocks.alerts import (

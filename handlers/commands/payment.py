@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.alerts import CARD_WARN_DAYS, card_state
+from bot.alerts.rules import CARD_WARN_DAYS, card_state
 from bot.deposits import HOW_TO_SET_PAYMENT
 from handlers.blocks.payment import payment_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError

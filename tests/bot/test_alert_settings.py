@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.accounts import Accounts
-from bot.alert_settings import (
+from bot.alerts.settings import (
     MAX_THRESHOLDS,
     AlertSettings,
     DuplicateThreshold,

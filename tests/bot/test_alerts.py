@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot import alerts
 from bot.accounts import PaymentMethod
+from bot.alerts import rules as alerts
 from bot.app import build_services
 from bot.forecast import Forecaster
 from bot.ledger import charge

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from bot import cli_context
-from bot.cli import app
+from bot.cli import context as cli_context
+from bot.cli.main import app
 from bot.ledger import Ledger
 
 runner = CliRunner()

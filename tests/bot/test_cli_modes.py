@@ -3,8 +3,8 @@
 import pytest
 from typer.testing import CliRunner
 
-from bot import cli_context
-from bot.cli import app
+from bot.cli import context as cli_context
+from bot.cli.main import app
 
 runner = CliRunner()
 SECRETS = ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")

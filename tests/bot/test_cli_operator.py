@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot import cli_context
-from bot.cli import app
-from bot.rates import SAMPLE_DECK
+from bot.cli import context as cli_context
+from bot.cli.main import app
+from bot.rates.service import SAMPLE_DECK
 from tests import payloads
 from tests.samples import CDR_CSV
 from tests.slack import GERMAN, MEMBER
@@ -50,7 +50,7 @@ def test_without_a_token_a_fresh_install_says_how_to_name_the_workspace(cli_db, 
 
 
 def test_a_token_slack_refuses_is_one_sentence(token):
-    from bot.local_slack import ScriptedFailure
+    from bot.console.local_slack import ScriptedFailure
     token.fail_next("auth.test", ScriptedFailure(error="invalid_auth"))
     code, output = invoke("account", "show")
     assert code == 2 and output == ("error: Slack did not say which workspace SLACK_BOT_TOKEN "

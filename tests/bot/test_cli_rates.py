@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot import cli_context
-from bot.cli import app as cli_app
-from bot.rates import COLUMNS, current_deck
+from bot.cli import context as cli_context
+from bot.cli.main import app as cli_app
+from bot.rates.service import COLUMNS, current_deck
 
 runner = CliRunner()
 
@@ -24,8 +24,8 @@ def app() -> typer.Typer:
 
 @pytest.fixture(autouse=True)
 def wide_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.cli_rates.out", Console(width=200))
-    monkeypatch.setattr("bot.cli_rates.err", Console(width=200, stderr=True))
+    monkeypatch.setattr("bot.cli.rates.out", Console(width=200))
+    monkeypatch.setattr("bot.cli.rates.err", Console(width=200, stderr=True))
 
 
 def deck(path: Path, *lines: str) -> Path:
@@ -84,7 +84,7 @@ def test_load_reports_a_missing_file(app, cli_db, tmp_path):
 
 
 def test_values_stay_whole_on_a_narrow_terminal(app, cli_db, monkeypatch):
-    monkeypatch.setattr("bot.cli_rates.out", Console(width=80))
+    monkeypatch.setattr("bot.cli.rates.out", Console(width=80))
     result = runner.invoke(app, ["rates", "show", "toll-free", "US"])
     assert result.exit_code == 0 and "0.0300" in result.output and "+1888" in result.output
     assert "toll-free inbound, USD" in result.output

@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot import cli_context
 from bot.accounts import Accounts
-from bot.cli import app as cli_app
-from bot.cli_usage import exact_amount
+from bot.cli import context as cli_context
+from bot.cli.main import app as cli_app
+from bot.cli.usage import exact_amount
 from bot.clock import ManualClock
 from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.conftest import START
@@ -37,8 +37,8 @@ def app() -> typer.Typer:
 
 @pytest.fixture(autouse=True)
 def wide_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.cli_usage.out", Console(width=200))
-    monkeypatch.setattr("bot.cli_usage.err", Console(width=200, stderr=True))
+    monkeypatch.setattr("bot.cli.usage.out", Console(width=200))
+    monkeypatch.setattr("bot.cli.usage.err", Console(width=200, stderr=True))
 
 
 @pytest.fixture
@@ -160,6 +160,6 @@ def test_an_unexpected_failure_is_a_sentence_too(app, account, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("bot.cli_usage.import_usage", broken)
+    monkeypatch.setattr("bot.cli.usage.import_usage", broken)
     code, output = invoke(app, "import-usage", str(TEAMS_CSV))
     assert code == 2 and "failed on our side" in output and "Traceback" not in output

@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 from slack_sdk import WebClient
 
-from bot.console import DEMO_DEPOSIT, TEAM_ID, run_lines, start_console
-from bot.demo import demo_start
+from bot.console.demo import demo_start
+from bot.console.session import DEMO_DEPOSIT, TEAM_ID, run_lines, start_console
 from bot.money import format_money
 from bot.payments import SimulatedGateway
 from storage.db import read_session

@@ -3,7 +3,7 @@
 import pytest
 from rich.console import Console
 
-from bot.console_render import Button, mrkdwn, render_blocks, render_message
+from bot.console.render import Button, mrkdwn, render_blocks, render_message
 
 
 def plain(markup):

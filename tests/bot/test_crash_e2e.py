@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.local_slack import LocalSlack, SlackUser
+from bot.console.local_slack import LocalSlack, SlackUser
 from tests import payloads
 from tests.samples import TEAMS_CSV
 from tests.slack import CREDITS_ADMIN

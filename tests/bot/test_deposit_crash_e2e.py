@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from bot.accounts import Accounts
 from bot.clock import SystemClock
-from bot.local_slack import LocalSlack, SlackUser
+from bot.console.local_slack import LocalSlack, SlackUser
 from storage.db import make_engine, read_session
 from storage.migrate import upgrade
 from storage.models import DepositAttempt, GatewayCharge, LedgerEntry

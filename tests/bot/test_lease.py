@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.lease import Lease, LeaseLost
+from bot.runtime.lease import Lease, LeaseLost
 from storage import lease as lease_db
 from storage.db import read_session, write_transaction
 

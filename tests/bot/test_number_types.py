@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberFormat
 
 from bot.errors import InvalidNumber
-from bot.number_types import (
+from bot.numbers.number_types import (
     SPECIAL,
     calling_code,
     deck_kind,
@@ -20,7 +20,7 @@ from bot.number_types import (
     number_kind,
     number_kinds,
 )
-from bot.phone import normalize
+from bot.numbers.phone import normalize
 
 
 def _digits(number: phonenumbers.PhoneNumber) -> str:

@@ -11,10 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.alerts import LOW, Alert
-from bot.lease import Lease, LeaseLost
-from bot.local_slack import LocalSlack, ScriptedFailure, SlackCall
-from bot.outbox import (
+from bot.alerts.outbox import (
     CLAIM_SECONDS,
     PERMANENT_LIMIT,
     OutboxWriter,
@@ -22,6 +19,9 @@ from bot.outbox import (
     SlackSender,
     relay_client,
 )
+from bot.alerts.rules import LOW, Alert
+from bot.console.local_slack import LocalSlack, ScriptedFailure, SlackCall
+from bot.runtime.lease import Lease, LeaseLost
 from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
 from tests.factories import make_account
@@ -205,7 +205,7 @@ def test_a_message_without_any_recipient_goes_as_soon_as_a_channel_is_set(
     (row,) = messages(engine)
     assert "no alert channel" in (row.last_error or "")
     from bot.accounts import Accounts
-    from bot.alert_settings import AlertSettings
+    from bot.alerts.settings import AlertSettings
     AlertSettings(engine, clock, Accounts(engine, clock)).set_channel(account.team_id,
                                                                       "C0LATER")
     assert relay.run().sent == 1  # at once, not after the hourly retry
@@ -296,7 +296,7 @@ def dm_posts(local_slack):
 
 def test_without_a_channel_credits_admins_and_workspace_admins_get_a_dm_in_their_language(
         engine, clock, account, local_slack):
-    from bot.local_slack import SlackUser
+    from bot.console.local_slack import SlackUser
     local_slack.add_user(SlackUser("U0OWNER", "olga", is_owner=True, locale="de-DE"))
     local_slack.add_user(SlackUser("U0BOTADM", "robot", is_admin=True, is_bot=True))
     write(engine, clock, OutboxWriter(), alert(account, 1), channel=None)
@@ -335,8 +335,8 @@ def test_a_channel_that_cannot_take_the_post_hands_the_alert_to_the_admins_at_on
 
 def test_the_admins_are_read_from_every_page_of_users_list(engine, clock, account,
                                                           local_slack):
-    from bot.alert_routing import USERS_LIST_PAGE
-    from bot.local_slack import SlackUser
+    from bot.alerts.routing import USERS_LIST_PAGE
+    from bot.console.local_slack import SlackUser
     for n in range(USERS_LIST_PAGE + 5):
         local_slack.add_user(SlackUser(f"U9{n:04d}", f"user{n}"))
     local_slack.add_user(SlackUser("UZLAST", "zed", is_admin=True))  # sorted last: page 2

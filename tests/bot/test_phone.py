@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidNumber
-from bot.phone import Destination, is_e164_digits, normalize
+from bot.numbers.phone import Destination, is_e164_digits, normalize
 
 
 @pytest.mark.parametrize(("text", "region", "digits"), [

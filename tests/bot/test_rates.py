@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from bot.errors import InvalidNumber, InvalidRateDeck, NoRate, UnknownDestination
 from bot.money import round_up
-from bot.phone import normalize
-from bot.rates import (
+from bot.numbers.phone import normalize
+from bot.rates.service import (
     COLUMNS,
     OUTBOUND,
     SAMPLE_DECK,

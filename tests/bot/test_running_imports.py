@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.running_imports import MISSED_BEATS, RunningImports
+from bot.usage.running_imports import MISSED_BEATS, RunningImports
 from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
 from storage.imports import insert_running_import

@@ -13,12 +13,12 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import col, select
 
-from bot import alerts
+from bot.alerts import rules as alerts
 from bot.app import build_services
-from bot.lease import LeaseLost
 from bot.payments import SimulatedGateway
 from bot.recharge import BACKOFF
-from bot.scheduler import build_runtime, start_scheduler, sweep
+from bot.runtime.lease import LeaseLost
+from bot.runtime.scheduler import build_runtime, start_scheduler, sweep
 from storage import outbox as outbox_db
 from storage.db import read_session
 from storage.models import LedgerEntry, RechargeAttempt

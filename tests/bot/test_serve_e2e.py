@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.local_slack import LocalSlack, SlackUser
+from bot.console.local_slack import LocalSlack, SlackUser
 from tests import payloads
 from tests.slack import MEMBER
 

@@ -10,7 +10,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from bot.server import create_asgi, request_kind
+from bot.runtime.server import create_asgi, request_kind
 from storage.db import make_engine
 from tests import payloads
 from tests.slack import ADMIN, MEMBER
@@ -200,7 +200,7 @@ def test_a_body_of_exactly_1_mb_is_read(http, bolt):
 
 
 def test_a_bad_content_length_is_400(http):
-    from bot.inbound import Refused, read_body
+    from bot.runtime.inbound import Refused, read_body
 
     async def nothing():
         if False:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, event
 
 from bot.accounts import Accounts
-from bot.alert_settings import AlertSettings
+from bot.alerts.settings import AlertSettings
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.summary import AccountSummaries

@@ -10,11 +10,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot import cli, cli_context
-from bot.console import run_lines, start_console
+from bot.cli import context as cli_context
+from bot.cli import main as cli
+from bot.console.session import run_lines, start_console
 from bot.payments import SimulatedGateway
-from bot.rates import current_deck
-from bot.server import prepare_database
+from bot.rates.service import current_deck
+from bot.runtime.server import prepare_database
 from tests.conftest import make_settings
 from tests.factories import make_account
 from tests.samples import SAMPLES
@@ -26,8 +27,8 @@ runner = CliRunner()
 def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.delenv("CREDITS_RATES_FILE", raising=False)
-    monkeypatch.setattr("bot.cli_rates.out", Console(width=200))
-    monkeypatch.setattr("bot.cli_usage.out", Console(width=200))
+    monkeypatch.setattr("bot.cli.rates.out", Console(width=200))
+    monkeypatch.setattr("bot.cli.usage.out", Console(width=200))
     cli_context.reset()
     yield sqlite_url
     cli_context.reset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.local_slack import LocalSlack, SlackCall
+from bot.console.local_slack import LocalSlack, SlackCall
 
 TIMEOUT = 30.0
 

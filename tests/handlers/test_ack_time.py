@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.app import create_app
-from bot.local_slack import SlackCall, SlackUser
+from bot.console.local_slack import SlackCall, SlackUser
 from bot.payments import SimulatedGateway
 from tests import payloads
 from tests.conftest import make_settings

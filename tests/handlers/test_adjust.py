@@ -156,7 +156,7 @@ def test_credits_lists_the_lots_and_when_they_expire(money_bolt, account, clock)
 
 def test_funds_that_expire_are_alerted_when_they_expire(money_bolt, account, clock):
     bolt = money_bolt
-    from bot.scheduler import build_runtime, sweep
+    from bot.runtime.scheduler import build_runtime, sweep
     from storage import outbox as outbox_db
     from storage.db import read_session
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot import alerts
 from bot.accounts import PaymentMethod
+from bot.alerts import rules as alerts
 from handlers.blocks.alert_messages import (
     AUTORECHARGE_ON_ACTION,
     RECHARGE_NOW_ACTION,

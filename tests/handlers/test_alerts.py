@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot.alert_settings import Threshold
-from bot.alerts import Alert
-from bot.local_slack import SlackChannel
-from bot.outbox import OutboxWriter, Relay, SlackSender, relay_client
+from bot.alerts.outbox import OutboxWriter, Relay, SlackSender, relay_client
+from bot.alerts.rules import Alert
+from bot.alerts.settings import Threshold
+from bot.console.local_slack import SlackChannel
 from handlers.blocks.alerts import alerts_reply
 from storage.db import write_transaction
 from tests.factories import audit_events, make_account

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.console.local_slack import SlackUser
 from bot.deposits import DepositQuote
-from bot.local_slack import SlackUser
 from handlers.blocks.deposit import (
     CANCEL_ACTION,
     CHECK_ACTION,

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from bot.local_slack import ScriptedFailure, SlackChannel
+from bot.console.local_slack import ScriptedFailure, SlackChannel
 from handlers.channel_privacy import POST_HERE_ACTION
 from tests.factories import add_call, audit_events, make_account
 from tests.handlers.lazy import respond_texts, wait_for

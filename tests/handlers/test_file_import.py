@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.local_slack import ScriptedFailure, SlackUser
+from bot.console.local_slack import ScriptedFailure, SlackUser
 from handlers import file_import
 from storage.calls import sum_charges
 from storage.db import read_session

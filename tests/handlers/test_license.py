@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.console.local_slack import SlackUser
 from bot.licenses import LicenseView
-from bot.local_slack import SlackUser
 from handlers.blocks.license import UserOutcome, license_changes_reply, license_list_reply
 from tests.factories import audit_events, make_account
 from tests.payloads import TEAM

@@ -77,7 +77,7 @@ def test_a_retried_event_is_answered_once(bolt, funded):
 
 
 def test_a_failed_answer_can_be_retried(bolt, funded):
-    from bot.local_slack import ScriptedFailure
+    from bot.console.local_slack import ScriptedFailure
     bolt.slack.fail_next("chat.postMessage", ScriptedFailure(error="channel_not_found"))
     event = payloads.dm_event("balance", user_id=MEMBER)
     assert bolt.event(event, event_id="EvFAIL1").status == 500

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.accounts import PaymentMethod
-from bot.alerts import CARD_EXPIRING
+from bot.alerts.rules import CARD_EXPIRING
 from handlers.blocks.payment import payment_reply
 from tests.factories import make_account
 from tests.payloads import TEAM

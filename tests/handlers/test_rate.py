@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.rates import Rates
+from bot.rates.service import Rates
 from handlers.blocks.rate import grouped, rate_reply
 from tests.factories import make_account
 from tests.payloads import TEAM

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.app import create_app, make_client
-from bot.local_slack import ScriptedFailure
+from bot.console.local_slack import ScriptedFailure
 from bot.payments import SimulatedGateway
 from tests import payloads
 from tests.conftest import make_settings

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.local_slack import SlackChannel
+from bot.console.local_slack import SlackChannel
 from tests.factories import add_call, make_account
 from tests.handlers.lazy import respond_texts, wait_for
 from tests.payloads import TEAM

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.local_slack import SlackUser
+from bot.console.local_slack import SlackUser
 from handlers.blocks.deposit import CONFIRM_ACTION
 from storage.accounts import list_accounts
 from storage.db import read_session

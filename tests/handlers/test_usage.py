@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.local_slack import SlackUser
+from bot.console.local_slack import SlackUser
 from tests.factories import add_call, make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
@@ -134,7 +134,7 @@ def test_blocks_are_split_for_long_listings(bolt, calls):
 
 
 def test_direct_routing_calls_are_counted_in_usage_in_english_and_german(bolt, clock):
-    from bot.rates import RateDeck
+    from bot.rates.service import RateDeck
     from bot.usage.importer import import_usage
     from tests.samples import DIRECT_ROUTING_ROWS, microsoft_export_zip
 

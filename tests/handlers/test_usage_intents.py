@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.local_slack import SlackUser
+from bot.console.local_slack import SlackUser
 from handlers.intents import RATE, SPEND, parse_intent, rate_target, spend_period
 from tests import payloads
 from tests.factories import add_call, make_account

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from bot.errors import InvalidNumber
-from bot.phone import normalize
+from bot.numbers.phone import normalize
 from bot.usage.formats import (
     CDR,
     GRAPH,

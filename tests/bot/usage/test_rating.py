@@ -11,8 +11,15 @@ import pytest
 from phonenumbers import PhoneNumberFormat
 
 from bot.errors import InvalidNumber
-from bot.phone import normalize
-from bot.rates import OUTBOUND, SAMPLE_DECK, TOLLFREE_INBOUND, RateDeck, RateRow, load_deck_file
+from bot.numbers.phone import normalize
+from bot.rates.service import (
+    OUTBOUND,
+    SAMPLE_DECK,
+    TOLLFREE_INBOUND,
+    RateDeck,
+    RateRow,
+    load_deck_file,
+)
 from bot.usage.rating import FrameRater
 
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot import cli_context
+from bot.cli import context as cli_context
 from bot.errors import CreditsError
 from bot.graph.sync import SyncReport
 from bot.money import format_money

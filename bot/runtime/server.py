@@ -50,7 +50,7 @@ from starlette.routing import Route
 from bot.app import create_app, make_client
 from bot.clock import Clock
 from bot.config import Settings
-from bot.inbound import Refused, SlackSignature, read_body, to_bolt_request
+from bot.runtime.inbound import Refused, SlackSignature, read_body, to_bolt_request
 from bot.services import Services
 from storage.migrate import current_revision, upgrade
 
@@ -123,7 +123,7 @@ def create_asgi(bolt: App, *, engine: Engine, signing_secret: str,
     signature = SlackSignature(signing_secret)
 
     async def slack_events(request: Request) -> Response:
-        # Bounded read, signature on the raw bytes, then parsing (bot.inbound): an unsigned
+        # Bounded read, signature on the raw bytes, then parsing (bot.runtime.inbound): an unsigned
         # or oversized body never reaches a parser, and a bad one is a 4xx, not a traceback.
         try:
             raw = await read_body(request.headers, request.stream())
@@ -183,7 +183,7 @@ StartupHook = Callable[[Settings, Engine, Clock], None]
 
 def load_rate_deck(settings: Settings, engine: Engine, clock: Clock) -> None:
     """Load CREDITS_RATES_FILE, or the bundled sample deck, when the database has no deck."""
-    from bot.rates import ensure_sample_deck
+    from bot.rates.service import ensure_sample_deck
 
     if ensure_sample_deck(engine, settings.credits_rates_file, now=clock.now()):
         log.info("loaded the rate deck %s", settings.credits_rates_file or "(bundled sample)")
@@ -214,7 +214,7 @@ def scheduler_start() -> BackgroundStart | None:
 
     Every mode runs it (alerts then reach the console as they fire, through the local Slack).
     """
-    from bot.scheduler import start_scheduler
+    from bot.runtime.scheduler import start_scheduler
 
     return start_scheduler
 

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot import cli_context
 from bot.audit import ALL_TEAMS
+from bot.cli import context as cli_context
 from bot.errors import CreditsError, InvalidRateDeck
-from bot.rates import RateQuote, Rates
+from bot.rates.service import RateQuote, Rates
 
 MAX_ERRORS_SHOWN = 50
 

@@ -38,7 +38,7 @@ from storage.models import Account
 from storage.units import from_micros
 
 if TYPE_CHECKING:  # the outbox imports Alert from here
-    from bot.outbox import OutboxWriter
+    from bot.alerts.outbox import OutboxWriter
 
 log = logging.getLogger(__name__)
 

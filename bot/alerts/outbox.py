@@ -3,7 +3,7 @@
 Writing: `OutboxWriter.write` inserts the alert in the caller's transaction, once per dedupe key
 (a second write of the same key does nothing), addressed to the account's alert channel or the
 default channel (CREDITS_ALERT_CHANNEL); with neither, to nobody yet: the relay decides at
-delivery (bot/alert_routing.py).
+delivery (bot/alerts/routing.py).
 
 Delivering: `Relay.run` claims due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the
 `BEGIN IMMEDIATE` write lock), marks them `sending` with a claim token in a short transaction of
@@ -40,7 +40,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.alert_routing import (
+from bot.alerts.routing import (
     CHANNEL_GONE,
     USERS_LIST_MAX_PAGES,
     USERS_LIST_PAGE,
@@ -49,7 +49,7 @@ from bot.alert_routing import (
     merge_recipients,
     route_note,
 )
-from bot.alerts import Alert, AlertMonitor, alert_text
+from bot.alerts.rules import Alert, AlertMonitor, alert_text
 from bot.clock import Clock
 from bot.recharge import Recharger
 from bot.recommend import recharge_now_amount

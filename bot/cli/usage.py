@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot import cli_context
+from bot.cli import context as cli_context
 from bot.errors import CreditsError
 from bot.ledger import PostingHook
 from bot.money import CENT, format_money
-from bot.rates import Rates
+from bot.rates.service import Rates
 from bot.usage.importer import ImportSummary, import_usage
 
 MAX_SHOWN = 50

@@ -11,9 +11,13 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot import cli_context, cli_graph, cli_rates, cli_scheduler, cli_usage
 from bot.accounts import AccountView
 from bot.audit import AuditLog
+from bot.cli import context as cli_context
+from bot.cli import graph as cli_graph
+from bot.cli import rates as cli_rates
+from bot.cli import scheduler as cli_scheduler
+from bot.cli import usage as cli_usage
 from bot.config import Settings
 from bot.errors import CreditsError
 from bot.ledger import check_balances
@@ -22,7 +26,7 @@ from storage.db import read_session
 from storage.migrate import current_revision
 
 if TYPE_CHECKING:
-    from bot.server import BackgroundStart
+    from bot.runtime.server import BackgroundStart
 
 app = typer.Typer(help="Credits Bot: prepaid Communications Credits, run from Slack.",
                   add_completion=False,
@@ -225,8 +229,7 @@ def serve(
 ) -> None:
     """Serve Slack over HTTP: /slack/events, /healthz and /metrics (uvicorn)."""
 
-    from bot import server
-
+    from bot.runtime import server
     settings = cli_context.settings()
     _refuse_oauth(settings)
     if not settings.slack_signing_secret:
@@ -255,7 +258,7 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
 
     from bot.app import create_app, make_client
     from bot.config import Settings
-    from bot.server import prepare_database
+    from bot.runtime.server import prepare_database
 
     settings = cli_context.settings()
     _refuse_oauth(settings)
@@ -297,8 +300,7 @@ def console(
     import sys
     from pathlib import Path
 
-    from bot import console as local
-
+    from bot.console import session as local
     settings, clock = cli_context.settings(), cli_context.clock()
     screen = Console(soft_wrap=not sys.stdout.isatty())  # piped output: one line per line
     run = local.start_console(settings, engine=cli_context.engine(), clock=clock,
@@ -326,13 +328,13 @@ def _refuse_oauth(settings: Settings) -> None:
 
 def _background(disabled: bool) -> BackgroundStart | None:
     """The scheduler's start function, unless disabled or not built yet (said once)."""
-    from bot.server import scheduler_start
+    from bot.runtime.server import scheduler_start
 
     if disabled:
         return None
     start = scheduler_start()
     if start is None:
-        err.print("note: no scheduler yet (bot.scheduler); alerts and auto-recharge sweeps "
+        err.print("note: no scheduler yet (bot.runtime.scheduler); alerts and auto-recharge sweeps "
                   "do not run.", highlight=False)
     return start
 

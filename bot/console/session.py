@@ -37,11 +37,11 @@ from sqlalchemy import Engine
 from bot.app import create_app
 from bot.clock import Clock
 from bot.config import Settings
-from bot.console_render import Button, Rendered, render_message
-from bot.demo import demo_calls_csv, demo_start
+from bot.console.demo import demo_calls_csv, demo_start
+from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
+from bot.console.render import Button, Rendered, render_message
 from bot.ledger import deposit
-from bot.local_slack import LocalSlack, SlackCall, SlackUser
-from bot.server import BackgroundStart, prepare_database
+from bot.runtime.server import BackgroundStart, prepare_database
 from bot.usage.importer import import_usage
 from storage.db import write_transaction
 

@@ -3,7 +3,8 @@
 A call is priced by the longest prefix of its E.164 digits that has a rate in force on the day
 the call started (UTC), in its direction (`outbound` or `tollfree_inbound`), of a number type
 that fits the number. The number's own type comes from phonenumbers' metadata
-(`bot.number_types`): where the longest prefix's row is of another type (`+91 80`, Bangalore's
+(`bot.numbers.number_types`):
+where the longest prefix's row is of another type (`+91 80`, Bangalore's
 landlines, for a number in India's `+91 80` mobile range; `+44`, landline, for `+44 800…`
 toll-free), shorter prefixes are tried, then the country's one rate of the number's type (a row
 of that type whose prefix is the country's, or every such row of the country alike). A country
@@ -43,9 +44,9 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.countries import country_name, region_for_name
 from bot.errors import InvalidRateDeck, NoRate, UnknownDestination
-from bot.number_types import (
+from bot.numbers.countries import country_name, region_for_name
+from bot.numbers.number_types import (
     ANY,
     PREMIUM,
     SPECIAL,
@@ -55,7 +56,7 @@ from bot.number_types import (
     kind_in_words,
     number_kind,
 )
-from bot.phone import normalize
+from bot.numbers.phone import normalize
 from storage import rates as rates_db
 from storage.db import read_session, write_transaction
 from storage.models import Rate
@@ -65,7 +66,7 @@ TOLLFREE_INBOUND = "tollfree_inbound"
 DIRECTIONS = (OUTBOUND, TOLLFREE_INBOUND)
 COLUMNS = ("prefix", "destination", "number_type", "direction", "rate_per_min", "connection_fee",
            "initial_increment", "recurring_increment", "currency", "effective_from")
-SAMPLE_DECK = Path(__file__).parent / "data" / "sample_rates.csv"
+SAMPLE_DECK = Path(__file__).parent.parent / "data" / "sample_rates.csv"
 PREFIX_RULE = "prefix"
 TYPE_RULE = "type"
 _AUTO: object = object()  # "the number's type from phonenumbers", the look-ups' default
@@ -98,7 +99,7 @@ class RateRow:
 
     @property
     def kind(self) -> str:
-        """The number type this rate is for, in `bot.number_types`' words (`any` if unknown)."""
+        """The number type of this rate, as `bot.numbers.number_types` names it (`any`: unknown)."""
         return deck_kind(self.number_type)
 
 

@@ -37,13 +37,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.alerts import AlertMonitor
+from bot.alerts.outbox import Relay, RelayReport, SlackSender, relay_client
+from bot.alerts.rules import AlertMonitor
 from bot.clock import SystemClock
-from bot.lease import Lease, LeaseLost
-from bot.outbox import Relay, RelayReport, SlackSender, relay_client
 from bot.recharge import Recharger
-from bot.running_imports import RunningImports
+from bot.runtime.lease import Lease, LeaseLost
 from bot.services import Services
+from bot.usage.running_imports import RunningImports
 from storage.db import write_transaction
 from storage.events import prune_events
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot import cli_context
+from bot.cli import context as cli_context
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def scheduler(
 ) -> None:
     """Run the sweep (alerts, expiries, auto-recharge) and the alert outbox until SIGTERM/SIGINT."""
     from bot.app import build_services, make_client
-    from bot.scheduler import start_scheduler
+    from bot.runtime.scheduler import start_scheduler
 
     cli_context.configure_logging()
     # cli_context.engine() migrates the schema first.
