@@ -40,6 +40,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.alerts.monitor import AlertMonitor
 from bot.alerts.routing import (
     CHANNEL_GONE,
     USERS_LIST_MAX_PAGES,
@@ -49,7 +50,8 @@ from bot.alerts.routing import (
     merge_recipients,
     route_note,
 )
-from bot.alerts.rules import Alert, AlertMonitor, alert_text
+from bot.alerts.rules import Alert
+from bot.alerts.texts import alert_text
 from bot.clock import Clock
 from bot.recharge import Recharger
 from bot.recommend import recharge_now_amount

@@ -37,8 +37,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.alerts.monitor import AlertMonitor
 from bot.alerts.outbox import Relay, RelayReport, SlackSender, relay_client
-from bot.alerts.rules import AlertMonitor
 from bot.clock import SystemClock
 from bot.recharge import Recharger
 from bot.runtime.lease import Lease, LeaseLost

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.alerts.rules import mid_sentence
+from bot.alerts.texts import mid_sentence
 from bot.errors import CreditsError, InsufficientRights, InvalidAmount
 from bot.money import parse_amount
 from bot.recharge import RechargeFailed, RechargeSucceeded

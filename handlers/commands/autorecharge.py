@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.alerts.rules import mid_sentence
+from bot.alerts.texts import mid_sentence
 from bot.confirmations import operation_id_for
 from bot.recharge import RechargeFailed, RechargeSucceeded
 from handlers.blocks.autorecharge import (

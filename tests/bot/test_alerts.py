@@ -9,6 +9,7 @@ import pytest
 
 from bot.accounts import PaymentMethod
 from bot.alerts import rules as alerts
+from bot.alerts import texts as alert_texts
 from bot.app import build_services
 from bot.forecast import Forecaster
 from bot.ledger import charge
@@ -109,34 +110,35 @@ def test_runout_is_due_within_7_days_unless_at_zero_or_recharging():
 def test_every_alert_says_what_happened_the_balance_and_what_to_do():
     account = snapshot(balance=D("-12.5"), suspended=True)
     made = [
-        alerts.low_balance_alert(account, [D(500), D(200)], episode=4),
-        alerts.zero_balance_alert(account, episode=4),
-        alerts.lifted_alert(account, episode=5),
-        alerts.recharge_succeeded_alert(account, attempt_id="a1", amount=D(500), method="Visa"),
-        alerts.recharge_failed_alert(account, attempt_id="a1", tries=2, amount=D(500),
+        alert_texts.low_balance_alert(account, [D(500), D(200)], episode=4),
+        alert_texts.zero_balance_alert(account, episode=4),
+        alert_texts.lifted_alert(account, episode=5),
+        alert_texts.recharge_succeeded_alert(account, attempt_id="a1", amount=D(500),
+                                             method="Visa"),
+        alert_texts.recharge_failed_alert(account, attempt_id="a1", tries=2, amount=D(500),
                                      reason="card expired 08/2026: update the payment method",
                                      next_try=None, card_problem=True),
-        alerts.recharge_capped_alert(account, key="cap:1", limit=5,
+        alert_texts.recharge_capped_alert(account, key="cap:1", limit=5,
                                      until=datetime(2026, 11, 3, tzinfo=UTC)),
-        alerts.card_alert(account, (alerts.CARD_EXPIRED, 0)),
-        alerts.card_alert(account, (alerts.CARD_EXPIRING, 12)),
-        alerts.funds_expiring_alert(account, [alerts.LotState(
+        alert_texts.card_alert(account, (alerts.CARD_EXPIRED, 0)),
+        alert_texts.card_alert(account, (alerts.CARD_EXPIRING, 12)),
+        alert_texts.funds_expiring_alert(account, [alerts.LotState(
             7, D(300), datetime(2025, 11, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC),
             False)]),
-        alerts.runout_alert(account, days_left=D("4.5"), run_out=date(2026, 11, 6),
+        alert_texts.runout_alert(account, days_left=D("4.5"), run_out=date(2026, 11, 6),
                             average=D(30), today=date(2026, 11, 2)),
-        alerts.spike_alert(account, alerts.Spike(date(2026, 11, 2), D(200), D(20), D(10))),
+        alert_texts.spike_alert(account, alerts.Spike(date(2026, 11, 2), D(200), D(20), D(10))),
     ]
     assert len({a.key for a in made if a}) == len(made)
     for alert in made:
         assert alert is not None
-        text = alerts.alert_text(alert)
+        text = alert_texts.alert_text(alert)
         assert "Balance: -$12.50." in text and "\nNext: " in text, text
     low, zero = made[0], made[1]
     assert "below $200.00 (and $500.00)" in low.headline
     assert low.buttons == (alerts.RECHARGE_NOW, alerts.AUTORECHARGE_ON, alerts.SHOW_USAGE)
     assert "suspended" in zero.headline and zero.severity == "critical"
-    failed = alerts.alert_text(made[4])
+    failed = alert_texts.alert_text(made[4])
     assert "failed: card expired 08/2026: update the payment method." in failed
     assert "`credits-bot account set-payment-method card" in failed
     assert made[6].headline.startswith("Card expired 08/2026")
@@ -223,7 +225,7 @@ def test_a_failing_alert_hook_does_not_undo_the_charge(services, engine, account
     def broken(*args, **kwargs):
         raise RuntimeError("bug in a rule")
 
-    monkeypatch.setattr(alerts, "low_balance_alert", broken)
+    monkeypatch.setattr("bot.alerts.monitor.low_balance_alert", broken)
     posting = spend(services, account, 600, "c1")
     assert posting.applied and services.accounts.get(account.team_id).balance == D(400)
     assert sent(engine) == []

@@ -11,6 +11,7 @@ import pytest
 
 from bot.accounts import PaymentMethod
 from bot.alerts import rules as alerts
+from bot.alerts import texts as alert_texts
 from handlers.blocks.alert_messages import (
     AUTORECHARGE_ON_ACTION,
     RECHARGE_NOW_ACTION,
@@ -63,7 +64,7 @@ def snapshot(**changes):
 # -- the blocks ------------------------------------------------------------------------------
 
 def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key():
-    alert = alerts.low_balance_alert(snapshot(), [D(200)], episode=3)
+    alert = alert_texts.low_balance_alert(snapshot(), [D(200)], episode=3)
     blocks = alert_blocks(alert)
     assert blocks[0]["text"]["text"] == (
         ":warning: *Communications Credits are low: the balance fell below $200.00.*\n"
@@ -77,7 +78,7 @@ def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key(
 
 
 def test_recharge_now_names_the_amount_it_buys_in_its_confirmation():
-    alert = replace(alerts.low_balance_alert(snapshot(), [D(200)], episode=3),
+    alert = replace(alert_texts.low_balance_alert(snapshot(), [D(200)], episode=3),
                     recharge_amount=D(450))
     (actions,) = [b for b in alert_blocks(alert) if b["type"] == "actions"]
     recharge = actions["elements"][0]
@@ -88,7 +89,7 @@ def test_recharge_now_names_the_amount_it_buys_in_its_confirmation():
 
 
 def test_an_alert_without_buttons_has_no_actions_block():
-    blocks = alert_blocks(alerts.card_alert(snapshot(), (alerts.CARD_EXPIRED, 0)))
+    blocks = alert_blocks(alert_texts.card_alert(snapshot(), (alerts.CARD_EXPIRED, 0)))
     assert [b["type"] for b in blocks] == ["section", "context"]
 
 
