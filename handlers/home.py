@@ -13,9 +13,13 @@ from handlers.dedupe import answering
 
 
 def register(app: App, ctx: HandlerContext) -> None:
-    """Attach the App Home listener."""
+    """Attach the App Home listener: the event is acknowledged at once and the dashboard is
+    read and published after the ack (a lazy listener), so a slow `views.publish` or a busy
+    database never holds Slack's 3-second answer."""
 
-    @app.event("app_home_opened")
+    def acknowledge() -> None:
+        return None  # events are acknowledged by Bolt; nothing to say inside the ack
+
     def publish_home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab needs no view
@@ -26,3 +30,5 @@ def register(app: App, ctx: HandlerContext) -> None:
                 team_id, ("home", locale), lambda summary: home_blocks(summary, locale=locale))
             view = dashboard_view(blocks, locale=locale, now=ctx.services.clock.now())
             client.views_publish(user_id=event["user"], view=view)
+
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])

@@ -84,6 +84,7 @@ class LocalSlack:
     calls: list[SlackCall] = field(default_factory=list)
     on_call: Callable[[SlackCall], None] | None = None
     _failures: dict[str, list[ScriptedFailure]] = field(default_factory=dict)
+    _gates: dict[str, threading.Event] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -126,6 +127,12 @@ class LocalSlack:
     def fail_next(self, method: str, failure: ScriptedFailure, times: int = 1) -> None:
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
+
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` wait (at most 30 s) until the returned event is set, and are
+        recorded only then: a test can tell work done inside an ack from work done after it."""
+        gate = self._gates[method] = threading.Event()
+        return gate
 
     def response_url(self) -> str:
         return f"{self.url}/respond/{next(self._ids)}"
@@ -273,6 +280,9 @@ def _handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
             method = path[5:]
             params = _json_or_form(raw, self.headers)
             params.update({k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()})
+            gate = slack._gates.get(method)
+            if gate is not None:
+                gate.wait(timeout=30)
             slack._record(SlackCall(method, params, token, raw))
             failure = slack._scripted(method)
             if failure is not None:

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from tests import payloads
 from tests.factories import make_account
+from tests.handlers.lazy import wait_for
 from tests.slack import GERMAN, MEMBER
 
 
@@ -21,7 +22,7 @@ def published_text(call):
 def test_home_shows_balance_and_state(bolt, clock):
     make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal("1000"))
     assert bolt.event(home_opened(MEMBER)).status == 200
-    [call] = bolt.slack.calls_to("views.publish")
+    [call] = wait_for(bolt.slack, "views.publish")
     assert call.params["user_id"] == MEMBER
     text = published_text(call)
     assert "$1,000.00" in text and "active" in text and "deposit" in text
@@ -30,16 +31,41 @@ def test_home_shows_balance_and_state(bolt, clock):
 def test_home_in_german_for_a_german_user(bolt, clock):
     make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal("1000"))
     bolt.event(home_opened(GERMAN))
-    text = published_text(bolt.slack.calls_to("views.publish")[0])
+    text = published_text(wait_for(bolt.slack, "views.publish")[0])
     assert "1.000,00" in text and "Lizenzierte Benutzer" in text
 
 
 def test_home_of_a_new_account_says_suspended(bolt):
     bolt.event(home_opened(MEMBER))
-    text = published_text(bolt.slack.calls_to("views.publish")[0])
+    text = published_text(wait_for(bolt.slack, "views.publish")[0])
     assert "$0.00" in text and "*suspended*" in text
 
 
 def test_messages_tab_publishes_nothing(bolt):
     assert bolt.event(home_opened(MEMBER, tab="messages")).status == 200
+    bolt.lazy.wait_idle()
     assert bolt.slack.calls_to("views.publish") == []
+
+
+def test_home_is_published_after_the_ack(bolt, clock):
+    # views.publish is held until the ack is back: inside the ack, the event would not be
+    # answered before the gate's time-out, and the publish would already be recorded.
+    make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal("1000"))
+    gate = bolt.slack.hold("views.publish")
+    assert bolt.event(home_opened(MEMBER)).status == 200
+    assert bolt.slack.calls_to("views.publish") == []
+    gate.set()
+    [call] = wait_for(bolt.slack, "views.publish")
+    assert "$1,000.00" in published_text(call)
+
+
+def test_home_opened_twice_with_one_event_id_publishes_once(bolt, clock):
+    make_account(bolt.engine, clock, team_id=payloads.TEAM, balance=Decimal("1000"))
+    assert bolt.event(home_opened(MEMBER), event_id="EvHOME1").status == 200
+    wait_for(bolt.slack, "views.publish")
+    bolt.lazy.wait_idle()
+    again = bolt.event(home_opened(MEMBER), event_id="EvHOME1",
+                       headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert again.status == 200
+    bolt.lazy.wait_idle()
+    assert len(bolt.slack.calls_to("views.publish")) == 1

@@ -11,6 +11,7 @@ import pytest
 from tests import payloads
 from tests.conftest import START
 from tests.factories import add_call, ledger_state, make_account
+from tests.handlers.lazy import wait_for
 from tests.payloads import TEAM
 from tests.slack import ADMIN, GERMAN, MEMBER
 
@@ -63,7 +64,7 @@ def test_dm_and_app_home_say_the_same(bolt, postpaid):
     assert "suspended (" not in message["text"]
     bolt.event({"type": "app_home_opened", "user": MEMBER, "channel": "D0TEST", "tab": "home",
                 "event_ts": "1700000000.000300"})
-    [call] = bolt.slack.calls_to("views.publish")
+    [call] = wait_for(bolt.slack, "views.publish")
     home = "\n".join(str(block) for block in call.params["view"]["blocks"])
     assert "Billed post-paid" in home and "post-paid (never suspended)" in home
     assert "*suspended*" not in home and "/credits deposit" not in home
