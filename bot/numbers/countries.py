@@ -15,10 +15,12 @@ from bot.money import normalize_locale
 _ALIASES = {
     "usa": "US", "us": "US", "u s": "US", "u s a": "US", "america": "US",
     "united states of america": "US", "the states": "US", "amerika": "US",
-    "vereinigte staaten von amerika": "US",
+    "vereinigte staaten von amerika": "US", "vereinigten staaten": "US",
+    "vereinigten staaten von amerika": "US",
     "uk": "GB", "u k": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
     "scotland": "GB", "wales": "GB", "northern ireland": "GB", "grossbritannien": "GB",
     "grossbrittanien": "GB", "schottland": "GB", "nordirland": "GB",
+    "vereinigte königreich": "GB", "vereinigten königreich": "GB",
     "holland": "NL", "korea": "KR", "republic of korea": "KR", "suedkorea": "KR",
     "czech republic": "CZ", "tschechische republik": "CZ", "turkey": "TR", "turkei": "TR",
     "tuerkei": "TR", "burma": "MM", "ivory coast": "CI", "elfenbeinkueste": "CI",
