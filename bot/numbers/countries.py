@@ -38,15 +38,17 @@ _ALIASES = {
 _GERMAN_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "oe",
                                  "Ü": "ue"})
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
+# An article before the name, English or German: "the US", "die USA", "den Niederlanden".
+_ARTICLE = re.compile(r"^(?:the|die|der|den|das|dem) ")
 
 
 def name_key(text: str) -> str:
-    """Fold a country name for lookup: case, accents, punctuation and a leading "the"."""
+    """Fold a country name for lookup: case, accents, punctuation and a leading article."""
     folded = unicodedata.normalize("NFKD", text.replace("ß", "ss").casefold())
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     plain = plain.replace("&", " and ").replace("’", "").replace("'", "")
     key = _NOT_NAME.sub(" ", plain).strip()
-    return key[4:] if key.startswith("the ") else key
+    return _ARTICLE.sub("", key)
 
 
 @cache

@@ -43,7 +43,8 @@ def split_arguments(args: tuple[str, ...]) -> tuple[str | None, str | None]:
         del words[at:at + 2]
         if "by" in (word.lower() for word in words):
             raise UsageError(N_("One grouping at a time: `by user`, `by destination` or "
-                                "`by day`."))
+                                "`by day`. Every call, with its user and day, is in "
+                                "`/credits export`."))
     return period_text(words), group_by
 
 
