@@ -17,6 +17,7 @@ from handlers.intents import (
     BALANCE,
     HELP,
     LICENSED,
+    MINUTES,
     RATE,
     SPEND,
     Intent,
@@ -43,7 +44,9 @@ def answer_help(ctx: HandlerContext, question: Question) -> Reply:
              "• *balance*: _what's our balance?_, _how much credit is left?_\n"
              "• *license*: _am I licensed?_, _do I have a license?_\n"
              "• *rates*: _how much does it cost to call Japan?_, _rate for +33 1 23 45 67 89_\n"
-             "• *your spend*: _how much did I spend this month?_\n"
+             "• *your spend*: _how much did I spend this month?_, _how much did I spend in "
+             "October?_\n"
+             "• *your minutes*: _how many minutes did I use last month?_\n"
              "Everything else is in `/credits help`.", question.locale)
     if not question.intent.understood:
         text = t("Sorry, I did not understand that.", question.locale) + " " + text
@@ -93,7 +96,8 @@ def answer_rate(ctx: HandlerContext, question: Question) -> Reply:
 
 
 def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
-    """"How much did I spend this month?": the asker's own calls, found by their e-mail (UPN)."""
+    """"How much did I spend this month?" and "how many minutes did I use in October?": the
+    asker's own calls, found by their e-mail (UPN), in the period the words name."""
     profile = ctx.directory.profile(question.user_id)
     if profile is None or not profile.email:
         text = t("Slack has no e-mail address for you, and call records name people by it "
@@ -105,7 +109,16 @@ def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
     period = reports.period(account, spend_period(question.intent.text))
     summary = reports.summary(account, period, user=profile.email)
     when = period_phrase(period, question.locale)
-    if not summary.calls:
+    if question.intent.name == MINUTES:
+        if not summary.calls:
+            text = t("You made no calls {period}.", question.locale, period=when)
+        else:
+            text = t("You used *{minutes} min* {period}: {calls}, {spend}.",
+                     question.locale, period=when,
+                     minutes=number(summary.minutes, question.locale),
+                     calls=calls(summary.calls, question.locale),
+                     spend=format_money(summary.spend, summary.currency, question.locale))
+    elif not summary.calls:
         text = t("You made no calls that cost credits {period}.", question.locale, period=when)
     else:
         text = t("You spent *{spend}* {period}: {calls}, {minutes} min.",
@@ -123,6 +136,7 @@ ANSWERS: dict[str, Answer] = {
     LICENSED: answer_licensed,
     RATE: answer_rate,
     SPEND: answer_spend,
+    MINUTES: answer_spend,
 }
 
 

@@ -3,6 +3,7 @@ with the formatting they share: exact prices, counts, minutes and period labels 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -78,5 +79,8 @@ def period_phrase(period: Period, locale: str | None) -> str:
         if lang == "de":
             return "heute" if count == 1 else f"in den letzten {count} Tagen"
         return "today" if count == 1 else f"in the last {count} days"
+    if re.fullmatch(r"\d{4}-\d{2}", word):  # a calendar month: "in October 2026"
+        month = format_date(period.first_day, format="MMMM y", locale=normalize_locale(locale))
+        return t("in {month}", locale, month=month)
     return f"im Zeitraum {period_label(period, locale)}" if lang == "de" \
         else f"in {period_label(period, locale)}"

@@ -15,10 +15,12 @@ from bot.money import normalize_locale
 _ALIASES = {
     "usa": "US", "us": "US", "u s": "US", "u s a": "US", "america": "US",
     "united states of america": "US", "the states": "US", "amerika": "US",
-    "vereinigte staaten von amerika": "US",
+    "vereinigte staaten von amerika": "US", "vereinigten staaten": "US",
+    "vereinigten staaten von amerika": "US",
     "uk": "GB", "u k": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
     "scotland": "GB", "wales": "GB", "northern ireland": "GB", "grossbritannien": "GB",
     "grossbrittanien": "GB", "schottland": "GB", "nordirland": "GB",
+    "vereinigte königreich": "GB", "vereinigten königreich": "GB",
     "holland": "NL", "korea": "KR", "republic of korea": "KR", "suedkorea": "KR",
     "czech republic": "CZ", "tschechische republik": "CZ", "turkey": "TR", "turkei": "TR",
     "tuerkei": "TR", "burma": "MM", "ivory coast": "CI", "elfenbeinkueste": "CI",
@@ -36,15 +38,17 @@ _ALIASES = {
 _GERMAN_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "oe",
                                  "Ü": "ue"})
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
+# An article before the name, English or German: "the US", "die USA", "den Niederlanden".
+_ARTICLE = re.compile(r"^(?:the|die|der|den|das|dem) ")
 
 
 def name_key(text: str) -> str:
-    """Fold a country name for lookup: case, accents, punctuation and a leading "the"."""
+    """Fold a country name for lookup: case, accents, punctuation and a leading article."""
     folded = unicodedata.normalize("NFKD", text.replace("ß", "ss").casefold())
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     plain = plain.replace("&", " and ").replace("’", "").replace("'", "")
     key = _NOT_NAME.sub(" ", plain).strip()
-    return key[4:] if key.startswith("the ") else key
+    return _ARTICLE.sub("", key)
 
 
 @cache

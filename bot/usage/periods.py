@@ -1,7 +1,10 @@
 """Report periods (DESIGN §2) in the account's time zone, as half-open UTC intervals.
 
 `this-month` (the default), `last-month`, `last-N-days` (the N calendar days up to and including
-today), `YYYY-MM`, and `YYYY-MM-DD..YYYY-MM-DD` (both days included).
+today), `YYYY-MM`, and `YYYY-MM-DD..YYYY-MM-DD` (both days included). People's words for them are
+read too: `last month` / `letzten Monat`, `this month` / `diesen Monat`, and a month by its
+English or German name (`October`, `Okt`, `Oktober 2026`): without a year, the most recent one
+that has begun (in November, `December` is last year's).
 """
 
 from __future__ import annotations
@@ -24,6 +27,24 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 _LAST_DAYS = re.compile(r"last-(\d{1,4})-days?")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})")
+_WORDS = {
+    "this month": "this-month", "current month": "this-month", "diesen monat": "this-month",
+    "dieser monat": "this-month", "aktueller monat": "this-month",
+    "last month": "last-month", "previous month": "last-month", "letzten monat": "last-month",
+    "letzter monat": "last-month", "vorigen monat": "last-month", "voriger monat": "last-month",
+    "vergangenen monat": "last-month", "vormonat": "last-month",
+}
+# English and German month names and their usual short forms (folded: "märz" is also "maerz").
+MONTH_NAMES = {
+    name: number
+    for number, names in enumerate((
+        "january jan januar jänner jaenner", "february feb februar", "march mar märz maerz mrz",
+        "april apr", "may mai", "june jun juni", "july jul juli", "august aug",
+        "september sep sept", "october oct oktober okt", "november nov",
+        "december dec dezember dez"), start=1)
+    for name in names.split()
+}
+_NAMED_MONTH = re.compile(r"([a-zä]+)\.?(?:\s+(\d{4}))?")
 
 
 @dataclass(frozen=True)
@@ -51,17 +72,20 @@ class Period:
 
 def is_period(text: str) -> bool:
     """True when `text` looks like a period word (for splitting a command's arguments)."""
-    word = text.strip().lower()
-    return (word in ("this-month", "last-month") or bool(_LAST_DAYS.fullmatch(word))
+    word = " ".join(text.strip().lower().split())
+    return (word in ("this-month", "last-month") or word in _WORDS
+            or _named_month(word) is not None or bool(_LAST_DAYS.fullmatch(word))
             or bool(_MONTH.fullmatch(word)) or bool(_RANGE.fullmatch(word)))
 
 
 def parse_period(text: str | None, *, timezone: str = "UTC", now: datetime) -> Period:
     """Read a period in the account's time zone; `now` is the clock's time."""
     raw = (text or "").strip()
-    word = raw.lower() or DEFAULT_PERIOD
+    word = " ".join(raw.lower().split()) or DEFAULT_PERIOD
     zone = zone_of(timezone)
     today = now.astimezone(zone).date()
+    if word in _WORDS or _named_month(word) is not None:  # people's words: the canonical form
+        raw = word = canonical(word, today)
     if word == "this-month":
         first = today.replace(day=1)
         return _period(raw or word, f"this month ({first:%B %Y})", first,
@@ -102,6 +126,28 @@ def parse_period(text: str | None, *, timezone: str = "UTC", now: datetime) -> P
         return _period(raw, f"{first.isoformat()} – {last.isoformat()}", first, last, timezone,
                        zone)
     raise InvalidPeriod(f"`{_show(raw)}` is not a period: {PERIOD_USAGE}.")
+
+
+def _named_month(word: str) -> tuple[int, int | None] | None:
+    """(month, year or None) of "october", "okt.", "Oktober 2026"; None for other words."""
+    match = _NAMED_MONTH.fullmatch(word)
+    if match is None or match[1] not in MONTH_NAMES:
+        return None
+    return MONTH_NAMES[match[1]], int(match[2]) if match[2] else None
+
+
+def canonical(word: str, today: date) -> str:
+    """The period word of people's words for one ("letzten monat" -> `last-month`, "october"
+    -> the most recent October that has begun, as `YYYY-MM`); other text as it is."""
+    if word in _WORDS:
+        return _WORDS[word]
+    named = _named_month(word)
+    if named is None:
+        return word
+    month, year = named
+    if year is None:
+        year = today.year if month <= today.month else today.year - 1
+    return f"{year:04d}-{month:02d}"
 
 
 def _check_years(raw: str, *years: int) -> None:

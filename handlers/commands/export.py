@@ -22,6 +22,9 @@ from handlers.reply import Reply
 from handlers.uploads import Upload, upload
 
 USAGE = "export [period] [csv | xlsx]"
+# File formats people may ask for that exports are not made in: named as such, not as periods.
+OTHER_FORMATS = frozenset({"pdf", "xls", "ods", "tsv", "txt", "json", "xml", "html", "doc",
+                           "docx", "zip", "png"})
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
@@ -67,6 +70,10 @@ def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
     words = [word for word in args if word.lower() not in FORMATS]
     if len(formats) > 1:
         raise UsageError("Choose one format: `csv` or `xlsx`.")
+    other = next((word for word in words if word.lower().lstrip(".") in OTHER_FORMATS), None)
+    if other is not None:
+        raise UsageError(N_("Exports are not made as `{format}`: the formats are `csv` (the "
+                            "default) and `xlsx`.").format(format=other.lower().lstrip(".")))
     return (formats[0].lower() if formats else "csv"), words
 
 

@@ -41,6 +41,10 @@ def split_arguments(args: tuple[str, ...]) -> tuple[str | None, str | None]:
         except CreditsError as exc:
             raise UsageError(str(exc)) from None
         del words[at:at + 2]
+        if "by" in (word.lower() for word in words):
+            raise UsageError(N_("One grouping at a time: `by user`, `by destination` or "
+                                "`by day`. Every call, with its user and day, is in "
+                                "`/credits export`."))
     return period_text(words), group_by
 
 

@@ -6,17 +6,30 @@ from collections.abc import Sequence
 
 from bot.accounts import AccountView
 from bot.errors import CreditsError
-from bot.usage.periods import PERIOD_USAGE, Period
+from bot.usage.periods import PERIOD_USAGE, Period, is_period
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
+
+_BEFORE_PERIOD = frozenset({"in", "im", "for", "für", "during"})
 
 
 def period_text(words: Sequence[str]) -> str | None:
-    """The period among the remaining words: none, one word, or a range written with spaces."""
-    if len(words) > 1 and ".." not in "".join(words):
+    """The period among the remaining words: none, one word, a range written with spaces, or
+    people's words for one (`last month`, `October 2026`). Words beside a period are named as
+    what is not understood: the period itself may be fine."""
+    if len(words) > 1 and words[0].lower() in _BEFORE_PERIOD and is_period(" ".join(words[1:])):
+        words = words[1:]  # "in October", "im Oktober 2026"
+    joined = " ".join(words)
+    if len(words) <= 1 or ".." in joined or is_period(joined):
+        return joined or None
+    periods = [word for word in words if is_period(word)]
+    if len(periods) > 1:
         raise UsageError(f"Give one period: {PERIOD_USAGE}.")
-    return " ".join(words) or None
+    others = " ".join(f"`{word.replace('`', chr(39))[:30]}`" for word in words
+                      if not is_period(word))
+    # English for now, as the other usage errors are; the catalog has the German.
+    raise UsageError(N_("I do not know {words} here.").format(words=others))
 
 
 def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> Period:

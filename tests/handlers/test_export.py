@@ -127,7 +127,10 @@ def test_german_answer(bolt, account):
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ("export pdf", "is not a period"),
+    ("export pdf", "Exports are not made as `pdf`: the formats are `csv` (the default) and "
+                   "`xlsx`."),
+    ("export last-90-days pdf", "Exports are not made as `pdf`"),
+    ("export last-90-days frobnicate", "I do not know `frobnicate` here."),
     ("export csv xlsx", "Choose one format"),
     ("export 2026-02-30..2026-03-01", "does not exist"),
 ])
@@ -135,6 +138,7 @@ def test_bad_arguments_are_answered_with_the_usage(bolt, account, text, words):
     # Checked within the ack: the typo is answered at once, nothing is built or uploaded.
     answer = bolt.command_text(text, user=ADMIN)
     assert words in answer and USAGE in answer and "Working on" not in answer
+    assert "Give one period" not in answer
     time.sleep(0.5)  # the lazy listener still runs: give it time to (wrongly) answer
     assert bolt.slack.calls_to("respond") == []
     assert bolt.slack.calls_to("files.getUploadURLExternal") == []
@@ -197,3 +201,12 @@ def test_the_note_in_german(bolt, account):
     bolt.command_text("export", user=GERMAN)
     [answer] = respond_texts(bolt.slack)
     assert "Ich habe die Dateien an Ihre DM statt an <#C0TEST> geschickt" in answer
+
+
+def test_a_month_by_name(bolt, account):
+    bolt.command_text("export October csv", user=ADMIN, channel_id="D0BOTDM")
+    [answer] = respond_texts(bolt.slack)
+    [calls, _] = uploaded(bolt)
+    assert calls[1] == f"credits-{TEAM}-2026-10-01_2026-10-31-calls.csv"
+    assert [row["Charge"] for row in read_csv(calls[2])] == ["7.00"]
+    assert "for October 2026 as" in answer

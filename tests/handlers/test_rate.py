@@ -63,6 +63,13 @@ def test_a_country_by_name_or_iso_code_shows_landline_and_mobile(bolt, account, 
         f"{mobile.recurring_increment} s"]
 
 
+@pytest.mark.parametrize("country", ["the US", "die USA", "den USA", "the United States",
+                                     "die Vereinigten Staaten"])
+def test_a_country_with_an_article(bolt, account, country):
+    assert bolt.command_text(f"rate {country}", user=MEMBER).startswith(
+        "Rates for United States\nCalls you make to United States, in USD:\n")
+
+
 def test_toll_free_us_lists_its_prefixes_once(bolt, account):
     text = bolt.command_text("rate toll-free US", user=MEMBER)
     assert text.splitlines()[:3] == [

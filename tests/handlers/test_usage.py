@@ -104,6 +104,9 @@ def test_german_member_gets_german(bolt, calls):
     ("usage yesterday", "is not a period"),
     ("usage 2026-13", "is not a month"),
     ("usage this-month last-month", "Give one period"),
+    ("usage last-month by user by day", "One grouping at a time: `by user`, `by destination` "
+                                        "or `by day`."),
+    ("usage last-month colour", "I do not know `colour` here."),
     ("usage by colour", "Group usage `by user`"),
     ("usage by", "Say how to group"),
     ("usage last-5000-days", "number of days must be"),
@@ -111,6 +114,37 @@ def test_german_member_gets_german(bolt, calls):
 def test_bad_periods_and_groupings_show_the_usage(bolt, calls, text, words):
     answer = bolt.command_text(text, user=MEMBER)
     assert words in answer and USAGE in answer
+    if "last-month" in text and "this-month" not in text:  # the period there is fine
+        assert "period" not in answer.split("Usage:")[0]
+
+
+@pytest.mark.parametrize(("words", "label"), [
+    ("last month", "last month (October 2026)"),
+    ("Letzten Monat", "last month (October 2026)"),
+    ("october", "October 2026"),
+    ("Oktober", "October 2026"),
+    ("Oct", "October 2026"),
+    ("October 2026", "October 2026"),
+    ("okt. 2026", "October 2026"),
+    ("in October", "October 2026"),
+    ("im Oktober 2026", "October 2026"),
+])
+def test_periods_in_words_and_by_month_name(bolt, calls, words, label):
+    text = bolt.command_text(f"usage {words}", user=MEMBER)
+    assert text.splitlines()[:2] == [
+        f"Usage: {label}",
+        "Your calls (bob@contoso.example): *$5.00* for 1 call and 10 min."]
+
+
+def test_a_month_name_without_a_year_is_the_most_recent_one(bolt, calls):
+    # Today is 2 November 2026: "december" is December 2025, "november" this month.
+    december = bolt.command_text("usage december by user", user=ADMIN)
+    assert december.splitlines()[0] == "Usage: December 2025"
+    assert "No calls in this period." in december
+    assert bolt.command_text("usage this month").splitlines()[0] == (
+        "Usage: this month (November 2026)")
+    assert bolt.command_text("usage by user november").splitlines()[0] == (
+        "Usage: November 2026")
 
 
 def test_a_member_without_an_email_is_told_why(bolt, calls):

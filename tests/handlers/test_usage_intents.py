@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.console.local_slack import SlackUser
-from handlers.intents import RATE, SPEND, parse_intent, rate_target, spend_period
+from handlers.intents import MINUTES, RATE, SPEND, parse_intent, rate_target, spend_period
 from tests import payloads
 from tests.factories import add_call, make_account
 from tests.slack import ADMIN, GERMAN, MEMBER
@@ -19,7 +19,11 @@ NOV = datetime(2026, 11, 1, tzinfo=UTC)
     ("how much does it cost to call Japan?", RATE, "en", "japan"),
     ("rate for +33 1 23 45 67 89", RATE, "en", "+33 1 23 45 67 89"),
     ("what does a call to Germany cost", RATE, "en", "germany"),
-    ("How much is a call to the UK per minute?", RATE, "en", "the uk"),
+    ("How much is a call to the UK per minute?", RATE, "en", "uk"),
+    ("how much does it cost to call the US?", RATE, "en", "us"),
+    ("What does a call to the United States cost?", RATE, "en", "united states"),
+    ("how much is a call in the US", RATE, "en", "us"),
+    ("how expensive is a call to Japan?", RATE, "en", "japan"),
     ("what would it cost to call +81 3 1234 5678?", RATE, "en", "+81 3 1234 5678"),
     ("rates for toll-free US", RATE, "en", "toll-free us"),
     ("+44 20 7946 0000", RATE, "en", "+44 20 7946 0000"),
@@ -27,6 +31,16 @@ NOV = datetime(2026, 11, 1, tzinfo=UTC)
     ("Tarif für +49 30 1234567", RATE, "de", "+49 30 1234567"),
     ("Was kostet es, nach Frankreich zu telefonieren?", RATE, "de", "frankreich"),
     ("Wie viel kostet ein Anruf nach Deutschland?", RATE, "de", "deutschland"),
+    ("Was kostet ein Anruf in die USA?", RATE, "de", "usa"),
+    ("Was kostet ein Anruf in den USA?", RATE, "de", "usa"),
+    ("Was kostet ein Anruf nach den USA?", RATE, "de", "usa"),
+    ("Was kostet ein Anruf in der Schweiz?", RATE, "de", "schweiz"),
+    ("Was kostet ein Anruf ins Vereinigte Königreich?", RATE, "de", "vereinigte königreich"),
+    ("Tarif für die USA", RATE, "de", "usa"),
+    ("wie teuer ist ein anruf nach japan", RATE, "de", "japan"),
+    ("Wie teuer ist es, in die USA zu telefonieren?", RATE, "de", "usa"),
+    ("Was kostet eine Minute nach Japan", RATE, "de", "japan"),
+    ("was kostet es, nach Japan zu telefonieren", RATE, "de", "japan"),
 ])
 def test_rate_questions(text, intent, language, target):
     parsed = parse_intent(text)
@@ -42,10 +56,29 @@ def test_rate_questions(text, intent, language, target):
     ("Wie viel habe ich diesen Monat ausgegeben?", "de", "this-month"),
     ("wieviel habe ich letzten Monat ausgegeben", "de", "last-month"),
     ("Wie viel hab ich in den letzten 30 Tagen vertelefoniert?", "de", "last-30-days"),
+    ("how much did I spend in October?", "en", "october"),
+    ("How much did I spend in October 2025?", "en", "october 2025"),
+    ("what did I spend in may", "en", "may"),
+    ("Wie viel habe ich im Oktober ausgegeben?", "de", "oktober"),
+    ("wie viel habe ich im März 2026 ausgegeben", "de", "märz 2026"),
+    ("Wie viel habe ich in 2026-09 ausgegeben?", "de", "2026-09"),
 ])
 def test_spend_questions(text, language, period):
     parsed = parse_intent(text)
     assert (parsed.name, parsed.language) == (SPEND, language)
+    assert spend_period(parsed.text) == period
+
+
+@pytest.mark.parametrize(("text", "language", "period"), [
+    ("how many minutes did I use last month?", "en", "last-month"),
+    ("How many minutes have I used this month", "en", "this-month"),
+    ("how many minutes did I call in October?", "en", "october"),
+    ("wie viele Minuten habe ich letzten Monat telefoniert?", "de", "last-month"),
+    ("Wie viele Minuten hab ich diesen Monat verbraucht", "de", "this-month"),
+])
+def test_minutes_questions(text, language, period):
+    parsed = parse_intent(text)
+    assert (parsed.name, parsed.language) == (MINUTES, language)
     assert spend_period(parsed.text) == period
 
 
@@ -133,3 +166,52 @@ def test_spend_without_an_email(bolt, account):
 def test_help_lists_the_new_questions(bolt, account):
     assert "_how much did I spend this month?_" in dm(bolt, "help")
     assert "_Was kostet ein Anruf nach Japan?_" in dm(bolt, "Hilfe", user=GERMAN)
+
+
+def test_articles_and_prepositions_around_a_country_are_understood(bolt, account):
+    text = dm(bolt, "Was kostet ein Anruf in die USA?", user=GERMAN)
+    assert text.startswith("Tarife für Vereinigte Staaten\n"), text
+    assert dm(bolt, "Was kostet ein Anruf nach den USA?", user=GERMAN).startswith(
+        "Tarife für Vereinigte Staaten\n")
+    assert dm(bolt, "how much does it cost to call the US?").startswith(
+        "Rates for United States\n")
+    assert dm(bolt, "What does a call to the United States cost?").startswith(
+        "Rates for United States\n")
+
+
+def test_rate_questions_without_a_question_mark_or_capitals(bolt, account):
+    # U0STRANGER has no Slack locale: the German words pick the German answer.
+    for text in ("wie teuer ist ein anruf nach japan", "Was kostet eine Minute nach Japan",
+                 "was kostet es, nach Japan zu telefonieren"):
+        assert dm(bolt, text, user="U0STRANGER").startswith("Tarife für Japan\n"), text
+
+
+def test_minutes_last_month_in_english_and_german(bolt, account):
+    add_call(bolt.engine, account.id, at=NOV - timedelta(days=5), seconds=150, charge="0.50",
+             user="bob@contoso.example")
+    assert dm(bolt, "how many minutes did I use last month?") == (
+        "You used *2.5 min* last month: 1 call, $0.50.")
+    assert dm(bolt, "How many minutes have I used this month") == (
+        "You used *4.5 min* this month: 2 calls, $1.55.")
+    assert dm(bolt, "wie viele Minuten habe ich letzten Monat telefoniert?", user=GERMAN) == (
+        "Sie haben letzten Monat *1 Min.* telefoniert: 1 Anruf, 3,00\xa0$.")
+    assert dm(bolt, "how many minutes did I use in the last 7 days?", user=ADMIN) == (
+        "You used *10 min* in the last 7 days: 1 call, $2.00.")
+    assert dm(bolt, "how many minutes did I use in September?") == (
+        "You made no calls in September 2026.")
+
+
+def test_a_named_month_is_that_month_not_this_one(bolt, account):
+    # Today is 2 November 2026: October is last month, December is December 2025.
+    add_call(bolt.engine, account.id, at=datetime(2025, 12, 10, tzinfo=UTC), seconds=60,
+             charge="4.00", user="bob@contoso.example")
+    assert dm(bolt, "Wie viel habe ich im Oktober ausgegeben?", user=GERMAN) == (
+        "Sie haben im Oktober 2026 *3,00\xa0$* ausgegeben: 1 Anruf, 1 Min.")
+    assert dm(bolt, "how much did I spend in October?", user=GERMAN) == (
+        "Sie haben im Oktober 2026 *3,00\xa0$* ausgegeben: 1 Anruf, 1 Min.")
+    assert dm(bolt, "how much did I spend in December?") == (
+        "You spent *$4.00* in December 2025: 1 call, 1 min.")
+    assert dm(bolt, "how much did I spend in October 2026?") == (
+        "You made no calls that cost credits in October 2026.")
+    assert dm(bolt, "how much did I spend this month?") == (
+        "You spent *$1.55* this month: 2 calls, 4.5 min.")

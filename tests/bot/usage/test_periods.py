@@ -85,3 +85,18 @@ def test_is_period():
     assert all(is_period(word) for word in ("this-month", "last-7-days", "2026-10",
                                             "2026-10-01..2026-10-02"))
     assert not any(is_period(word) for word in ("csv", "by", "user", "xlsx"))
+
+
+@pytest.mark.parametrize(("words", "first", "last"), [
+    ("december", date(2025, 12, 1), date(2025, 12, 31)),  # not begun this year: last year's
+    ("Januar", date(2026, 1, 1), date(2026, 1, 31)),
+    ("jan", date(2026, 1, 1), date(2026, 1, 31)),
+    ("Dezember 2026", date(2026, 12, 1), date(2026, 12, 31)),
+    ("last month", date(2025, 12, 1), date(2025, 12, 31)),
+    ("diesen  Monat", date(2026, 1, 1), date(2026, 1, 31)),
+])
+def test_month_names_and_words_in_january(words, first, last):
+    period = parse_period(words, now=datetime(2026, 1, 15, 12, tzinfo=UTC))
+    assert (period.first_day, period.last_day) == (first, last)
+    assert is_period(words)
+    assert period.text in ("last-month", "this-month") or period.text == f"{first:%Y-%m}"
