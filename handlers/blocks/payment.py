@@ -31,6 +31,6 @@ def payment_reply(method: PaymentMethod | None, *, state: tuple[str, int] | None
         else:
             status = t("It does not expire within the next {days} days.", locale, days=warn_days)
     lines = [head] + ([status] if status else [])
-    note = t("An operator changes it with `credits-bot account set-payment-method`.", locale)
+    note = t("An admin changes it with `/credits payment set`.", locale)
     return Reply(text="\n".join([*lines, note]),
                  blocks=[section("\n".join(lines)), context(note)])
