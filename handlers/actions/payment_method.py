@@ -116,6 +116,9 @@ def read_form(typed: dict[str, str], *, today: tuple[int, int],
     for block, text in typed.items():
         if block != LAST4_BLOCK and holds_card_number(text):
             errors[block] = card_number
+    if typed_a_card_number({LAST4_BLOCK: typed[LAST4_BLOCK]}):  # refused even for an invoice
+        errors[LAST4_BLOCK] = t("Type only the last 4 digits of the card, never the full "
+                                "number. Nothing was stored.", locale)
     kind = typed[KIND_BLOCK]
     if kind not in ("card", "invoice") and KIND_BLOCK not in errors:
         errors[KIND_BLOCK] = t("Choose a card or an invoice.", locale)
@@ -147,10 +150,7 @@ def _read_card(typed: dict[str, str], errors: dict[str, str], *, today: tuple[in
                locale: str | None) -> dict[str, Any]:
     card: dict[str, Any] = {}
     last4 = typed[LAST4_BLOCK]
-    if typed_a_card_number({LAST4_BLOCK: last4}):
-        errors[LAST4_BLOCK] = t("Type only the last 4 digits of the card, never the full "
-                                "number. Nothing was stored.", locale)
-    elif not re.fullmatch(r"[0-9]{4}", last4):
+    if LAST4_BLOCK not in errors and not re.fullmatch(r"[0-9]{4}", last4):
         errors[LAST4_BLOCK] = t("Type the last 4 digits of the card, e.g. 4242.", locale)
     card["last4"] = last4
     brand = typed[BRAND_BLOCK].lower()

@@ -187,6 +187,7 @@ def test_every_wrong_field_gets_its_own_sentence(bolt, account):
     ({"last4": "4242 4242 4242 4242"}, modal.LAST4_BLOCK),
     ({"last4": "42424"}, modal.LAST4_BLOCK),  # more than 4 digits: refused even if no card number
     ({"kind": "invoice", "po": f"PO {PAN}"}, modal.PO_BLOCK),
+    ({"kind": "invoice", "po": "PO-1", "last4": PAN}, modal.LAST4_BLOCK),  # even if unused
     ({"expiry": PAN}, modal.EXPIRY_BLOCK),
 ])
 def test_a_full_card_number_is_refused_and_never_stored_logged_or_echoed(
@@ -195,8 +196,7 @@ def test_a_full_card_number_is_refused_and_never_stored_logged_or_echoed(
     answer = submit(bolt, **fields)
     assert answer["response_action"] == "errors"
     assert "never" in answer["errors"][block] and "Nothing was stored" in answer["errors"][block]
-    typed = next(iter(fields.values())) if block != modal.PO_BLOCK else PAN
-    digits = typed.replace(" ", "")
+    digits = PAN if block != modal.LAST4_BLOCK else fields["last4"].replace(" ", "")
     assert digits not in json.dumps(answer).replace(" ", "")
     assert bolt.services.accounts.get(TEAM).payment == account.payment
     with read_session(bolt.engine) as session:
