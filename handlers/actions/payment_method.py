@@ -23,6 +23,8 @@ from slack_sdk.errors import SlackApiError
 from bot.accounts import BILLING_TYPES, CARD_BRANDS, POSTPAID, AccountView, check_country
 from bot.errors import CreditsError, InsufficientRights
 from bot.redaction import redact_card_numbers
+from handlers.actions.click import Click, answer, require_admin
+from handlers.blocks.common import error_reply
 from handlers.blocks.payment_modal import (
     BILLING_BLOCK,
     BILLING_INPUT,
@@ -32,6 +34,7 @@ from handlers.blocks.payment_modal import (
     BRAND_BLOCK,
     BRAND_INPUT,
     CALLBACK_ID,
+    CHANGE_ACTION,
     EXPIRY_BLOCK,
     EXPIRY_INPUT,
     KIND_BLOCK,
@@ -47,6 +50,7 @@ from handlers.blocks.payment_modal import (
 )
 from handlers.context import HandlerContext
 from handlers.i18n import error_text, t
+from handlers.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,13 @@ def open_modal(ctx: HandlerContext, *, trigger_id: str, team_id: str, user_id: s
     account = ctx.services.accounts.ensure(team_id)
     ctx.client.views_open(trigger_id=trigger_id, view=payment_modal(
         account, metadata="", locale=ctx.directory.locale(user_id)))
+
+
+def not_opened(exc: SlackApiError, locale: str | None) -> Reply:
+    """Slack refused views.open (a trigger older than 3 seconds, most often)."""
+    error = exc.response.get("error") or exc.response.status_code
+    return error_reply(t("Slack did not open the form ({error}); type `/credits payment set` "
+                         "again.", locale, error=error))
 
 
 def typed_values(view: dict[str, Any]) -> dict[str, str]:
@@ -289,6 +300,23 @@ def register(app: App, ctx: HandlerContext) -> None:
         _post_to_dm(ctx, user_id=user_id, text=text)
 
     app.view(CALLBACK_ID)(ack=check, lazy=[save])
+
+    def acknowledge(ack: Callable[[], None]) -> None:
+        ack()
+
+    def change_clicked(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        """The button of `/credits payment`: admins get the modal (rights checked again)."""
+        click = Click.from_body(body)
+        if not require_admin(ctx, click, respond):
+            return
+        try:
+            open_modal(ctx, trigger_id=str(body.get("trigger_id") or ""),
+                       team_id=click.team_id, user_id=click.user_id)
+        except SlackApiError as exc:
+            answer(respond, not_opened(exc, ctx.directory.locale(click.user_id)),
+                   replace_original=False)
+
+    app.action(CHANGE_ACTION)(ack=acknowledge, lazy=[change_clicked])
 
 
 def _who(body: dict[str, Any]) -> tuple[str, str]:

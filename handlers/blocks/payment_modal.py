@@ -11,6 +11,7 @@ from handlers.blocks.common import context, section
 from handlers.i18n import N_, t
 
 CALLBACK_ID = "payment_method"
+CHANGE_ACTION = "payment_change"  # the button of `/credits payment` that opens the modal
 KIND_BLOCK, KIND_INPUT = "payment_kind", "kind"
 PO_BLOCK, PO_INPUT = "payment_po", "po"
 BRAND_BLOCK, BRAND_INPUT = "card_brand", "brand"

@@ -6,8 +6,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts.rules import CARD_WARN_DAYS, card_state
-from handlers.actions.payment_method import open_modal
-from handlers.blocks.common import error_reply
+from handlers.actions.payment_method import not_opened, open_modal
 from handlers.blocks.payment import payment_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
@@ -32,7 +31,9 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
     return payment_reply(method, state=card_state(method, ctx.services.clock.now()),
                          warn_days=CARD_WARN_DAYS,
                          how_to_set=t("An admin sets one with `/credits payment set`.", locale),
-                         locale=locale)
+                         locale=locale,
+                         change_button=ctx.rights.is_admin(invocation.user_id,
+                                                           invocation.team_id))
 
 
 def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
@@ -56,10 +57,7 @@ def open_form(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
         open_modal(ctx, trigger_id=invocation.trigger_id, team_id=invocation.team_id,
                    user_id=invocation.user_id)
     except SlackApiError as exc:
-        error = exc.response.get("error") or exc.response.status_code
-        return error_reply(t("Slack did not open the form ({error}); type `/credits payment "
-                             "set` again.", ctx.directory.locale(invocation.user_id),
-                             error=error))
+        return not_opened(exc, ctx.directory.locale(invocation.user_id))
     ctx.services.audit.record(team_id=invocation.team_id, actor=invocation.user_id,
                               action="command.payment", result="ok",
                               arguments={"text": invocation.text}, detail="form opened")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.console.local_slack import ScriptedFailure
 from handlers.blocks import payment_modal as modal
 from storage.db import read_session
 from storage.models import Account
@@ -231,3 +232,33 @@ def test_the_payment_answer_and_card_alerts_name_the_slack_way(bolt, account):
     assert "An admin changes it with `/credits payment set`." in text
     assert "credits-bot" not in text
     assert "`/credits payment [set]`: the payment method on file" in bolt.command_text("help")
+
+
+def test_admins_get_a_button_that_opens_the_modal_and_members_do_not(bolt, account):
+    admin_reply = json.loads(bolt.command("payment").body)
+    buttons = [e for b in admin_reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
+        (modal.CHANGE_ACTION, "Change the payment method")]
+    member_reply = json.loads(bolt.command("payment", user=MEMBER).body)
+    assert all(b["type"] != "actions" for b in member_reply["blocks"])
+    bolt.click(modal.CHANGE_ACTION, "payment")
+    (opened,) = bolt.slack.calls_to("views.open")
+    assert opened.params["trigger_id"] == "1.2"  # the click's own trigger
+    assert opened_view(bolt)["callback_id"] == modal.CALLBACK_ID
+
+
+def test_a_member_clicking_the_button_gets_no_modal_and_is_audited(bolt, account):
+    bolt.click(modal.CHANGE_ACTION, "payment", user=MEMBER)
+    (answered,) = wait_for(bolt.slack, "respond")
+    assert "Only credits admins" in answered.params["text"]
+    assert bolt.slack.calls_to("views.open") == []
+    denied = audit_events(bolt.engine, TEAM, result="denied")
+    assert [(e.actor, e.action) for e in denied] == [(MEMBER, f"action.{modal.CHANGE_ACTION}")]
+
+
+def test_a_trigger_slack_no_longer_honours_is_explained(bolt, account):
+    bolt.slack.fail_next("views.open", ScriptedFailure(error="expired_trigger_id"))
+    bolt.click(modal.CHANGE_ACTION, "payment")
+    (answered,) = wait_for(bolt.slack, "respond")
+    assert answered.params["text"] == (":warning: Slack did not open the form "
+                                       "(expired_trigger_id); type `/credits payment set` again.")
