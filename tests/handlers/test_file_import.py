@@ -379,6 +379,8 @@ def test_the_charges_that_differ_from_the_deck_reach_the_admins_dm_as_a_csv(bolt
         # Masked numbers ("+493019482***") keep the apostrophe that stops spreadsheet formulas.
         assert row["Destination"].lstrip("'").startswith("+") and row["Start (UTC)"][:2] == "20"
     assert [int(row["Line"]) for row in rows] == sorted(int(row["Line"]) for row in rows)
+    [audit] = [a for a in audit_events(bolt.engine, payloads.TEAM) if a.action == "import.usage"]
+    assert json.loads(audit.arguments)["differences"] == count
 
 
 def test_a_german_admin_gets_the_differences_in_german(bolt, account):
@@ -394,3 +396,13 @@ def test_an_import_without_differences_uploads_nothing(bolt, account):
     text = summary_of(bolt)
     assert text.startswith("Imported pbx.csv (cdr)") and "differ" not in text
     assert bolt.slack.calls_to("files.getUploadURLExternal") == []
+
+
+def test_a_differences_file_slack_refuses_is_explained(bolt, account):
+    bolt.slack.fail_next("files.getUploadURLExternal", ScriptedFailure(error="access_denied"))
+    share(bolt, TEAMS_CSV.read_bytes())
+    texts = posted(bolt, count=2)
+    assert texts[0].startswith("Imported teams-pstn-usage.csv")
+    assert texts[1] == (":warning: I could not send the list of charges that differ from the "
+                        "rate deck: Slack refused the upload (access_denied); please try again "
+                        "later.")
