@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
+from bot.i18n import N_
 from storage import accounts as accounts_db
 from storage import spend as spend_db
 from storage.db import read_session, write_transaction
@@ -364,13 +365,13 @@ def _apply_billing_rules(account: Account, *, now: datetime) -> tuple[str, ...]:
     postpaid = account.billing_type == POSTPAID
     if postpaid and account.autorecharge_enabled:
         account.autorecharge_enabled = False
-        notices.append("Auto-recharge is now off: a Microsoft Customer Agreement account is "
-                       "invoiced after the fact and needs no credits (Microsoft asks MCA "
-                       "customers to turn auto-recharge off).")
+        notices.append(N_("Auto-recharge is now off: a Microsoft Customer Agreement account is "
+                          "invoiced after the fact and needs no credits (Microsoft asks MCA "
+                          "customers to turn auto-recharge off)."))
     suspended = account.balance_micros <= 0 and not postpaid
     if postpaid and account.suspended:
-        notices.append("The account is no longer suspended: post-paid calls do not stop at "
-                       "zero.")
+        notices.append(N_("The account is no longer suspended: post-paid calls do not stop at "
+                          "zero."))
     if suspended != account.suspended:
         account.suspended, account.suspended_at = suspended, now if suspended else None
     return tuple(notices)

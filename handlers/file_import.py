@@ -28,12 +28,19 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import CreditsError, InsufficientRights
 from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
+from bot.usage.reports import differences_csv
 from bot.usage.running_imports import RunningImports
-from handlers.blocks.file_import import import_reply, progress_text
+from handlers.blocks.file_import import (
+    differences_comment,
+    differences_upload_failed,
+    import_reply,
+    progress_text,
+)
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
 from handlers.events import team_of
-from handlers.i18n import t
+from handlers.i18n import error_text, t
+from handlers.uploads import Upload, UploadFailed, upload
 from handlers.usage_text import number
 
 log = logging.getLogger(__name__)
@@ -145,7 +152,22 @@ class DmImports:
         self._audit(team_id, user, name, result="ok", summary=summary)
         reply = import_reply(summary, locale=locale)
         self.ctx.client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        if summary.differences:
+            self._send_differences(summary, user=user, channel=channel, locale=locale)
         return summary
+
+    def _send_differences(self, summary: ImportSummary, *, user: str, channel: str,
+                          locale: str | None) -> None:
+        """The reconciliation: the charges that differ from the rate deck, as a CSV in the DM."""
+        stem = Path(summary.name).stem or "usage"
+        csv_file = Upload(f"{stem}-differences.csv", differences_csv(summary.differences),
+                          f"{stem}-differences.csv")
+        try:
+            upload(self.ctx.client, files=[csv_file], channel=channel, user_id=user,
+                   comment=differences_comment(summary, locale=locale))
+        except UploadFailed as exc:
+            self._post(channel, differences_upload_failed(error_text(exc, locale),
+                                                          locale=locale))
 
     def _import(self, path: Path, *, team_id: str, user: str, name: str,
                 progress: Progress) -> ImportSummary:
@@ -167,6 +189,7 @@ class DmImports:
             arguments.update(format=summary.format, rows=summary.rows,
                              new_calls=summary.new_calls, duplicates=summary.duplicates,
                              rejected=summary.rejected_count,
+                             differences=summary.difference_count,
                              charged=f"{summary.charged.normalize():f}")
         self.ctx.services.audit.record(team_id=team_id, actor=user, action=ACTION, result=result,
                                        arguments=arguments, detail=detail)

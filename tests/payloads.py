@@ -69,9 +69,10 @@ def block_actions(action_id: str, value: str, *, user_id: str, team_id: str = TE
     return urlencode({"payload": json.dumps(payload)})
 
 
-def view_submission(callback_id: str, values: dict[str, dict[str, str]], *, user_id: str,
+def view_submission(callback_id: str, values: dict[str, dict[str, Any]], *, user_id: str,
                     team_id: str = TEAM, private_metadata: str = "") -> str:
-    """A modal's Submit: `values` maps block_id -> {action_id: typed text}."""
+    """A modal's Submit: `values` maps block_id -> {action_id: typed text, or the state of a
+    select or radio buttons as Slack sends it (`{"type": ..., "selected_option": ...}`)}."""
     payload = {
         "type": "view_submission", "team": {"id": team_id, "domain": "example"},
         "user": {"id": user_id, "name": user_id.lower(), "team_id": team_id},
@@ -79,7 +80,8 @@ def view_submission(callback_id: str, values: dict[str, dict[str, str]], *, user
         "view": {"id": "V0TEST", "type": "modal", "callback_id": callback_id,
                  "private_metadata": private_metadata, "team_id": team_id,
                  "state": {"values": {
-                     block: {action: {"type": "plain_text_input", "value": text}
+                     block: {action: text if isinstance(text, dict)
+                             else {"type": "plain_text_input", "value": text}
                              for action, text in inputs.items()}
                      for block, inputs in values.items()}}},
     }

@@ -34,8 +34,7 @@ from bot.money import format_money
 DEPOSIT_HINT = "add credits with `/credits deposit <amount>`"
 AUTORECHARGE_HINT = ("turn on auto-recharge (`/credits autorecharge on <amount> below "
                      "<trigger>`) so this does not happen again")
-CARD_HINT = ("update the payment method with `credits-bot account set-payment-method card "
-             "--brand <brand> --last4 <last 4 digits> --expires YYYY-MM`")
+CARD_HINT = "update the payment method with `/credits payment set` (admins)"
 
 
 _EMOJI = {"info": ":information_source:", "warning": ":warning:", "critical": ":rotating_light:"}

@@ -19,9 +19,9 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -33,6 +33,9 @@ from storage import usage_queries as queries
 from storage.db import read_session
 from storage.models import CallRecord, LedgerEntry
 from storage.units import from_micros
+
+if TYPE_CHECKING:
+    from bot.usage.importer import Difference
 
 GROUPINGS = ("user", "destination", "day")
 FORMATS = ("csv", "xlsx")
@@ -417,3 +420,20 @@ def render_chart(report: Report, *, title: str | None = None) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+# The columns of the reconciliation file sent after a DM import (handlers/file_import.py).
+DIFFERENCE_COLUMNS = ("Line", "Destination", "Start (UTC)", "Seconds", "Charged", "Deck price",
+                      "Difference")
+
+
+def differences_csv(differences: Iterable[Difference]) -> bytes:
+    """The charges that differ from the rate deck, one row a call, in file order."""
+    rows = [(d.line, d.destination_number, _utc(d.start), d.duration_seconds, d.charged,
+             d.deck_price, d.difference)
+            for d in sorted(differences, key=lambda d: d.line)]
+    return to_csv(DIFFERENCE_COLUMNS, rows)
+
+
+def _utc(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when

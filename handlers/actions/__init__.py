@@ -10,6 +10,7 @@ from handlers.actions import (
     autorecharge_confirm,
     autorecharge_setup,
     deposit_confirm,
+    payment_method,
     post_in_channel,
 )
 from handlers.context import HandlerContext
@@ -23,3 +24,4 @@ def register(app: App, ctx: HandlerContext) -> None:
     autorecharge_confirm.register(app, ctx)
     adjust_confirm.register(app, ctx)
     post_in_channel.register(app, ctx)
+    payment_method.register(app, ctx)

@@ -76,8 +76,8 @@ def import_reply(summary: ImportSummary, *, locale: str | None) -> Reply:
         blocks.append(section(part[:2900]))
         text.append(part)
     if summary.difference_count:
-        note = t("{count} charges differ from the rate deck (total difference {total}): "
-                 "`credits-bot import-usage` lists them.",
+        note = t("Charges that differ from the rate deck: {count} (total difference {total}). "
+                 "Their list follows as a CSV file.",
                  locale, count=number(summary.difference_count, locale),
                  total=money_exact(summary.difference_total, summary.currency, locale))
         blocks.append(context(note))
@@ -87,3 +87,22 @@ def import_reply(summary: ImportSummary, *, locale: str | None) -> Reply:
 
 def _more(count: int, locale: str | None) -> list[str]:
     return [t("…and {count} more.", locale, count=count - MAX_LISTED)] if count > MAX_LISTED else []
+
+
+def differences_comment(summary: ImportSummary, *, locale: str | None) -> str:
+    """What the reconciliation file holds: how many calls, and its columns."""
+    head = t("Charges in *{name}* that differ from the rate deck: {count}, one row a call. "
+             "Microsoft's charge is what was booked; the deck's price is what the bot expected.",
+             locale, name=summary.name, count=number(summary.difference_count, locale))
+    columns = t("Columns: Line (in the file), Destination, Start (UTC), Seconds, Charged, Deck "
+                "price, Difference (charged minus deck price).", locale)
+    lines = [head, columns]
+    if summary.difference_count > len(summary.differences):
+        lines.append(t("The file lists the first {listed}.", locale,
+                       listed=number(len(summary.differences), locale)))
+    return "\n".join(lines)
+
+
+def differences_upload_failed(reason: str, *, locale: str | None) -> str:
+    return t(":warning: I could not send the list of charges that differ from the rate deck: "
+             "{reason}", locale, reason=reason)

@@ -140,7 +140,7 @@ def test_every_alert_says_what_happened_the_balance_and_what_to_do():
     assert "suspended" in zero.headline and zero.severity == "critical"
     failed = alert_texts.alert_text(made[4])
     assert "failed: card expired 08/2026: update the payment method." in failed
-    assert "`credits-bot account set-payment-method card" in failed
+    assert "update the payment method with `/credits payment set` (admins)" in failed
     assert made[6].headline.startswith("Card expired 08/2026")
     assert "in 12 days" in made[7].headline
     assert "10x the 14-day median of $20.00" in made[10].headline

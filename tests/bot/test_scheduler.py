@@ -122,7 +122,7 @@ def test_a_refused_card_fails_with_its_reason_alerts_once_per_episode_and_retrie
     world = World(engine, clock, local_slack, last4=last4, exp=exp)
     world.charge("850")
     (failed,) = world.outbox(alerts.RECHARGE_FAILED)
-    assert reason.rstrip(".") in failed.text and "set-payment-method card" in failed.text
+    assert reason.rstrip(".") in failed.text and "`/credits payment set`" in failed.text
     world.sweep()
     world.sweep()  # before the back-off: no new try, no new alert
     assert len(world.outbox(alerts.RECHARGE_FAILED)) == 1

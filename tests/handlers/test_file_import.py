@@ -3,6 +3,7 @@ lazy listener (progress, summary, exactly once); a member's is refused and audit
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import threading
@@ -349,3 +350,59 @@ def test_a_broken_file_gets_a_sentence_and_charges_nothing(bolt, account, conten
     text = summary_of(bolt)
     assert text.startswith(":warning: I could not import *export.zip*") and reason in text
     assert charged_in_db(bolt, account) == 0
+
+
+def test_the_charges_that_differ_from_the_deck_reach_the_admins_dm_as_a_csv(bolt, account):
+    share(bolt, TEAMS_CSV.read_bytes())
+    text = summary_of(bolt)
+    assert "credits-bot" not in text
+    [note] = [line for line in text.splitlines() if line.startswith("Charges that differ")]
+    count = int(note.split(": ")[1].split(" ")[0])
+    assert count > 0 and "Their list follows as a CSV file." in note
+    [share_call] = wait_for(bolt.slack, "files.completeUploadExternal")
+    assert share_call.params["channel_id"] == "D0TEST"  # the DM the file came from
+    comment = share_call.params["initial_comment"]
+    assert comment.startswith(f"Charges in *teams-pstn-usage.csv* that differ from the rate "
+                              f"deck: {count}, one row a call.")
+    assert "Columns: Line (in the file), Destination, Start (UTC), Seconds, Charged" in comment
+    [item] = json.loads(share_call.params["files"])
+    assert item["title"] == "teams-pstn-usage-differences.csv"
+    content = bolt.slack.files[item["id"]]
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert len(rows) == count
+    assert list(rows[0]) == ["Line", "Destination", "Start (UTC)", "Seconds", "Charged",
+                             "Deck price", "Difference"]
+    for row in rows:
+        assert Decimal(row["Charged"]) - Decimal(row["Deck price"]) == Decimal(row["Difference"])
+        assert int(row["Line"]) > 1 and int(row["Seconds"]) >= 0
+        # Masked numbers ("+493019482***") keep the apostrophe that stops spreadsheet formulas.
+        assert row["Destination"].lstrip("'").startswith("+") and row["Start (UTC)"][:2] == "20"
+    assert [int(row["Line"]) for row in rows] == sorted(int(row["Line"]) for row in rows)
+    [audit] = [a for a in audit_events(bolt.engine, payloads.TEAM) if a.action == "import.usage"]
+    assert json.loads(audit.arguments)["differences"] == count
+
+
+def test_a_german_admin_gets_the_differences_in_german(bolt, account):
+    bolt.slack.users[GERMAN].is_admin = True
+    share(bolt, TEAMS_CSV.read_bytes(), user=GERMAN)
+    [share_call] = wait_for(bolt.slack, "files.completeUploadExternal")
+    assert share_call.params["initial_comment"].startswith("Belastungen in *teams-pstn-usage.csv*")
+    assert "Spalten:" in share_call.params["initial_comment"]
+
+
+def test_an_import_without_differences_uploads_nothing(bolt, account):
+    share(bolt, (SAMPLES / "cdr.csv").read_bytes(), name="pbx.csv")  # priced by the deck
+    text = summary_of(bolt)
+    assert text.startswith("Imported pbx.csv (cdr)") and "differ" not in text
+    assert bolt.slack.calls_to("files.getUploadURLExternal") == []
+
+
+def test_a_differences_file_slack_refuses_is_explained(bolt, account):
+    bolt.slack.fail_next("files.getUploadURLExternal", ScriptedFailure(error="access_denied"))
+    share(bolt, TEAMS_CSV.read_bytes())
+    texts = posted(bolt, count=2)
+    assert texts[0].startswith("Imported teams-pstn-usage.csv")
+    assert texts[1] == (":warning: I could not send the list of charges that differ from the "
+                        "rate deck: Slack refused the upload (access_denied); please try again "
+                        "later.")

@@ -44,7 +44,7 @@ def test_expired_card(bolt, clock):
 def test_invoice_and_no_method(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, card_last4=None)
     text = bolt.command_text("payment", user=MEMBER)
-    assert "no payment method on file" in text and "set-payment-method" in text
+    assert "no payment method on file" in text and "`/credits payment set`" in text
     bolt.services.accounts.set_invoice(TEAM, po="PO-77")
     assert "*invoice*, purchase order *PO-77*" in bolt.command_text("payment", user=MEMBER)
 
@@ -52,7 +52,7 @@ def test_invoice_and_no_method(bolt, clock):
 def test_arguments_are_refused_with_the_usage(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM)
     text = bolt.command_text("payment 4242424242424242")
-    assert "takes no arguments" in text and "Usage: `/credits payment`" in text
+    assert "takes no arguments" in text and "Usage: `/credits payment [set]`" in text
 
 
 @pytest.mark.parametrize("locale", [None, "de-DE"])

@@ -32,7 +32,7 @@ def test_long_lists_are_cut_and_counted():
                                  difference_total=Decimal("-0.02")), locale="de-DE")
     assert reply.text.count("• line ") == MAX_LISTED
     assert "…und 10 weitere." in reply.text and "…und 5 weitere." in reply.text
-    assert "3 Belastungen weichen vom Tarifverzeichnis ab" in reply.text
+    assert "Belastungen, die vom Tarifverzeichnis abweichen: 3 (Differenz insgesamt" in reply.text
     assert all(len(block["text"]["text"]) <= 3000 for block in reply.blocks
                if block["type"] == "section" and "text" in block)
 
