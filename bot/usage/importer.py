@@ -36,7 +36,8 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.errors import AccountNotFound
 from bot.ledger import PostingHook, charge
-from bot.rates.service import RateDeck, current_deck
+from bot.rates.deck import RateDeck
+from bot.rates.store import current_deck
 from bot.usage.formats import CDR, DIRECT_ROUTING, GRAPH, RowError, Source, open_usage
 from bot.usage.frames import CallFrame, read_frames
 from bot.usage.limits import FileRefused

@@ -3,7 +3,7 @@
 from collections import Counter
 
 from bot.console.demo import demo_calls_csv
-from bot.rates.service import ensure_sample_deck
+from bot.rates.store import ensure_sample_deck
 from bot.usage.importer import import_usage
 from storage.calls import list_calls
 from storage.db import read_session

@@ -16,20 +16,10 @@ from hypothesis import strategies as st
 from bot.errors import InvalidNumber, InvalidRateDeck, NoRate, UnknownDestination
 from bot.money import round_up
 from bot.numbers.phone import normalize
-from bot.rates.service import (
-    COLUMNS,
-    OUTBOUND,
-    SAMPLE_DECK,
-    TOLLFREE_INBOUND,
-    RateDeck,
-    RateRow,
-    Rates,
-    current_deck,
-    ensure_sample_deck,
-    load_deck_file,
-    parse_deck,
-    replace_deck,
-)
+from bot.rates.deck import OUTBOUND, TOLLFREE_INBOUND, RateDeck, RateRow
+from bot.rates.deck_file import COLUMNS, SAMPLE_DECK, load_deck_file, parse_deck
+from bot.rates.service import Rates
+from bot.rates.store import current_deck, ensure_sample_deck, replace_deck
 from storage import rates as rates_db
 from storage.db import make_engine, read_session
 

@@ -14,7 +14,7 @@ from bot.cli import context as cli_context
 from bot.cli import main as cli
 from bot.console.session import run_lines, start_console
 from bot.payments import SimulatedGateway
-from bot.rates.service import current_deck
+from bot.rates.store import current_deck
 from bot.runtime.server import prepare_database
 from tests.conftest import make_settings
 from tests.factories import make_account

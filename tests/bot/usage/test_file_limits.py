@@ -13,7 +13,7 @@ import pytest
 
 from bot.accounts import Accounts
 from bot.errors import CreditsError
-from bot.rates.service import RateDeck
+from bot.rates.deck import RateDeck
 from bot.usage import limits
 from bot.usage.importer import import_usage
 from bot.usage.reports import UsageReports

@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 from bot.accounts import Accounts
 from bot.clock import ManualClock
 from bot.ledger import check_balances
-from bot.rates.service import RateDeck, load_deck_file
+from bot.rates.deck import RateDeck
+from bot.rates.deck_file import load_deck_file
 from bot.usage.importer import import_usage
 from storage import calls as calls_db
 from storage.db import make_engine, read_session

@@ -15,7 +15,7 @@ import pytest
 from bot.accounts import Accounts
 from bot.errors import AccountNotFound
 from bot.ledger import check_balances
-from bot.rates.service import RateDeck, RateRow
+from bot.rates.deck import RateDeck, RateRow
 from bot.usage.formats import RowError, open_usage
 from bot.usage.importer import import_usage
 from bot.usage.threads import read_ahead

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.accounts import Accounts
-from bot.rates.service import RateDeck
+from bot.rates.deck import RateDeck
 from bot.usage.formats import CALLING_PLAN, DIRECT_ROUTING, open_usage
 from bot.usage.importer import import_usage
 from storage import calls as calls_db
