@@ -22,19 +22,16 @@ import phonenumbers
 import polars as pl
 from phonenumbers import PhoneMetadata
 
-from bot.usage.formats import (
-    CALLING_PLAN,
-    CDR,
+from bot.usage.formats.cdr_csv import (
     CDR_COLUMNS,
     CDR_DIRECTION_WORDS,
-    SECONDS_PATTERN,
-    ParsedCall,
-    RowError,
-    UsageFile,
     cdr_positions,
     cdr_rows,
     parse_cdr_fields,
 )
+from bot.usage.formats.fields import SECONDS_PATTERN
+from bot.usage.formats.records import CALLING_PLAN, CDR, ParsedCall, RowError
+from bot.usage.formats.usage_file import UsageFile
 from bot.usage.limits import not_text
 from storage.units import to_micros
 

@@ -16,7 +16,8 @@ from bot.accounts import Accounts
 from bot.errors import AccountNotFound
 from bot.ledger import check_balances
 from bot.rates.deck import RateDeck, RateRow
-from bot.usage.formats import RowError, open_usage
+from bot.usage.formats.records import RowError
+from bot.usage.formats.usage_file import open_usage
 from bot.usage.importer import import_usage
 from bot.usage.threads import read_ahead
 from storage import calls as calls_db

@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from bot.accounts import Accounts
 from bot.rates.deck import RateDeck
-from bot.usage.formats import CALLING_PLAN, DIRECT_ROUTING, open_usage
+from bot.usage.formats.records import CALLING_PLAN, DIRECT_ROUTING
+from bot.usage.formats.usage_file import open_usage
 from bot.usage.importer import import_usage
 from storage import calls as calls_db
 from storage.db import read_session
