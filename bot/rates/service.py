@@ -39,10 +39,6 @@ class Rates:
             deck = current_deck(self.engine)
         return deck
 
-    def ensure_loaded(self) -> bool:
-        """Load the configured or sample deck into an empty table (start-up)."""
-        return ensure_sample_deck(self.engine, self.rates_file, now=self.clock.now())
-
     def load_file(self, path: Path | str) -> LoadResult:
         """Validate a deck file and replace the deck with it; a bad file changes nothing."""
         rows, errors = load_deck_file(path)

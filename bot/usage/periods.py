@@ -49,13 +49,6 @@ class Period:
         return [_midnight(day, zone) for day in self.days()] + [self.end]
 
 
-def is_period(text: str) -> bool:
-    """True when `text` looks like a period word (for splitting a command's arguments)."""
-    word = text.strip().lower()
-    return (word in ("this-month", "last-month") or bool(_LAST_DAYS.fullmatch(word))
-            or bool(_MONTH.fullmatch(word)) or bool(_RANGE.fullmatch(word)))
-
-
 def parse_period(text: str | None, *, timezone: str = "UTC", now: datetime) -> Period:
     """Read a period in the account's time zone; `now` is the clock's time."""
     raw = (text or "").strip()

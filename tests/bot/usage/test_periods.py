@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.errors import InvalidPeriod
-from bot.usage.periods import is_period, parse_period
+from bot.usage.periods import parse_period
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -81,7 +81,3 @@ def test_unknown_time_zone():
         parse_period(None, timezone="Mars/Olympus", now=NOW)
 
 
-def test_is_period():
-    assert all(is_period(word) for word in ("this-month", "last-7-days", "2026-10",
-                                            "2026-10-01..2026-10-02"))
-    assert not any(is_period(word) for word in ("csv", "by", "user", "xlsx"))
