@@ -1,11 +1,11 @@
 """Usage rows as columnar batches (polars), the form the importer works on.
 
-Teams and Graph rows are parsed one by one (`formats`) and gathered into columns. A CDR file,
-which may hold millions of rows, is read a batch of lines at a time and checked with vectorised
-expressions; any row those cannot settle exactly (a time with a fraction or a zone, a number that
-needs phonenumbers, any bad row) goes through the row parser, and so does every batch that the
-plain reader cannot split exactly (quotes, blank or ragged lines). Both paths therefore give the
-same calls and the same errors, at the same line numbers (a test holds them to it).
+Teams and Graph rows are parsed one by one (`bot.usage.formats`) and gathered into columns. A
+CDR file, which may hold millions of rows, is read a batch of lines at a time and checked with
+vectorised expressions; any row those cannot settle exactly (a time with a fraction or a zone, a
+number that needs phonenumbers, any bad row) goes through the row parser, and so does every batch
+that the plain reader cannot split exactly (quotes, blank or ragged lines). Both paths therefore
+give the same calls and the same errors, at the same line numbers (a test holds them to it).
 """
 
 from __future__ import annotations
