@@ -24,7 +24,7 @@ from bot.ledger import charge
 from storage.db import make_engine, read_session, write_transaction
 from storage.migrate import upgrade
 from tests import payloads, reads
-from tests.bot.test_outbox import PostLog
+from tests.bot.alerts.test_outbox import PostLog
 from tests.dbs import postgres_schema_url
 from tests.factories import make_account
 

@@ -26,7 +26,7 @@ from tests.graph_standin import GraphStandIn, pstn_row
 from tests.test_scheduler_e2e import stop, wait_for
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CLOCK = SystemClock()
 TEAM = "T0GRAPH"
 

@@ -21,7 +21,7 @@ from storage.ledger import list_entries
 from tests.conftest import make_settings
 from tests.console_screen import type_lines
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
