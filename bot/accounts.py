@@ -355,10 +355,6 @@ class Accounts:
             account.alert_channel = channel
             return view(account)
 
-    def require_purchase_allowed(self, account: AccountView) -> None:
-        check_purchase_allowed(account)
-
-
 def _apply_billing_rules(account: Account, *, now: datetime) -> tuple[str, ...]:
     """Keep a changed account consistent with its billing type (inside its transaction)."""
     notices = []

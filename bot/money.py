@@ -7,9 +7,9 @@ that changes hands); internally they keep the micro-unit precision of the ledger
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
+from babel.numbers import format_currency, get_currency_precision
 
 from bot.errors import InvalidAmount, WrongCurrency
 
@@ -81,18 +81,6 @@ def round_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def round_up(amount: Decimal, places: int = 4) -> Decimal:
-    """Round a price up to `places` decimals (rated calls are never rounded in our favour down)."""
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING)
-
-
-def to_decimal(value: str | int | Decimal) -> Decimal:
-    """Build a Decimal from a string or int, refusing floats (their binary error is not money)."""
-    if isinstance(value, float):
-        raise TypeError("money is never a float")
-    return Decimal(value)
-
-
 def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY,
                  locale: str | None = None) -> str:
     """Format an amount for people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
@@ -101,11 +89,6 @@ def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY,
     unit = Decimal(1).scaleb(-get_currency_precision(currency))
     rounded = amount.quantize(unit, rounding=ROUND_HALF_UP)
     return format_currency(rounded, currency, locale=normalize_locale(locale))
-
-
-def currency_symbol(currency: str, locale: str | None = None) -> str:
-    """The symbol of a currency in a locale."""
-    return get_currency_symbol(currency, locale=normalize_locale(locale))
 
 
 def normalize_locale(locale: str | None) -> str:

@@ -1,5 +1,5 @@
 """Persistence: SQLModel tables, the engine and transactions, keyword-only queries, migrations.
 
-Nothing here imports `bot` or `handlers`. Money is stored as integer micro-units; the functions
-of this package take and return `Decimal` so that no caller handles micro-units by hand.
+Nothing here imports `bot` or `handlers`. Money is stored, taken and returned as integer
+micro-units (`*_micros`); `storage.units` converts them to and from `Decimal`.
 """

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from storage.models import CallRecord
 
@@ -192,39 +192,6 @@ def end_bulk(*, engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             connection.exec_driver_sql(f"PRAGMA cache_size = -{_DEFAULT_CACHE_KIB}")
-
-
-def count_calls(*, session: Session, account_id: int) -> int:
-    return int(session.exec(select(func.count()).select_from(CallRecord)
-                            .where(CallRecord.account_id == account_id)).one())
-
-
-def get_calls(*, session: Session, account_id: int, keys: Sequence[str]) -> list[CallRecord]:
-    """The account's call records with these keys, in key order."""
-    if not keys:
-        return []
-    statement = (select(CallRecord).where(CallRecord.account_id == account_id,
-                                          col(CallRecord.record_key).in_(list(keys)))
-                 .order_by(col(CallRecord.record_key)))
-    return list(session.exec(statement).all())
-
-
-def list_calls(*, session: Session, account_id: int, since: datetime | None = None,
-               until: datetime | None = None) -> list[CallRecord]:
-    """The account's call records that started in [since, until), oldest first."""
-    statement = select(CallRecord).where(CallRecord.account_id == account_id)
-    if since is not None:
-        statement = statement.where(col(CallRecord.start_at) >= since)
-    if until is not None:
-        statement = statement.where(col(CallRecord.start_at) < until)
-    return list(session.exec(statement.order_by(col(CallRecord.start_at),
-                                                col(CallRecord.id))).all())
-
-
-def sum_charges(*, session: Session, account_id: int) -> int:
-    """The micro-units charged for all of an account's call records."""
-    return int(session.exec(select(func.coalesce(func.sum(CallRecord.charge_micros), 0))
-                            .where(CallRecord.account_id == account_id)).one())
 
 
 def _times_as_text(frame: pl.DataFrame) -> pl.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -32,8 +31,3 @@ def list_gateway_charges(*, session: Session, outcome: str = "succeeded") -> lis
                  .order_by(col(GatewayCharge.charged_at), col(GatewayCharge.idempotency_key)))
     return list(session.exec(statement).all())
 
-
-def count_gateway_charges(*, session: Session, outcome: str = "succeeded") -> int:
-    statement = select(func.count()).select_from(GatewayCharge).where(
-        GatewayCharge.outcome == outcome)
-    return int(session.exec(statement).one())

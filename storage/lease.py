@@ -47,19 +47,6 @@ def acquire_lease(*, session: Session, name: str, holder: str, now: datetime,
     return None if taken is None else int(taken[0])
 
 
-def renew_lease(*, session: Session, name: str, holder: str, token: int, now: datetime,
-                ttl: timedelta) -> bool:
-    """Extend our lease; False when another holder took it over (the token moved on)."""
-    renewed = session.execute(
-        update(SchedulerLease)
-        .where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder,
-               col(SchedulerLease.token) == token)
-        .values(heartbeat_at=now, expires_at=now + ttl)
-        .returning(col(SchedulerLease.token))
-        .execution_options(synchronize_session=False)).first()
-    return renewed is not None
-
-
 def release_lease(*, session: Session, name: str, holder: str, token: int,
                   now: datetime) -> bool:
     """Give the lease up now, so that another process can take it at once."""
@@ -85,7 +72,3 @@ def check_lease(*, session: Session, name: str, token: int, now: datetime) -> bo
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(read=True)
     return session.exec(statement).first() is not None
-
-
-def get_lease(*, session: Session, name: str) -> SchedulerLease | None:
-    return session.get(SchedulerLease, name, populate_existing=True)

@@ -27,7 +27,8 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime
 
 
-def _money(*, nullable: bool = False, default: int | None = 0) -> Column:
+def _micros_column(*, nullable: bool = False, default: int | None = 0) -> Column:
+    """A column of money in integer micro-units."""
     return Column(BigInteger, nullable=nullable, default=default,
                   server_default=None if default is None else str(default))
 
@@ -49,16 +50,16 @@ class Account(SQLModel, table=True):
     region: str = Field(default="US", max_length=2)
     billing_region: str = Field(default="US", max_length=2)
     billing_type: str = Field(default="mosa", max_length=8)  # mosa | ea | mca | csp
-    balance_micros: int = Field(default=0, sa_column=_money())
+    balance_micros: int = Field(default=0, sa_column=_micros_column())
     version: int = Field(default=0,
                          sa_column=Column(BigInteger, nullable=False, server_default="0"))
     suspended: bool = False
     suspended_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
     autorecharge_enabled: bool = False
-    autorecharge_amount_micros: int | None = Field(default=None, sa_column=_money(nullable=True,
-                                                                                 default=None))
-    autorecharge_below_micros: int | None = Field(default=None, sa_column=_money(nullable=True,
-                                                                                default=None))
+    autorecharge_amount_micros: int | None = Field(
+        default=None, sa_column=_micros_column(nullable=True, default=None))
+    autorecharge_below_micros: int | None = Field(
+        default=None, sa_column=_micros_column(nullable=True, default=None))
     alert_channel: str | None = Field(default=None, max_length=32)
     payment_kind: str | None = Field(default=None, max_length=8)  # card | invoice
     card_brand: str | None = Field(default=None, max_length=16)
@@ -87,7 +88,7 @@ class AlertThreshold(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id", index=True)
-    amount_micros: int = Field(sa_column=_money(default=None))
+    amount_micros: int = Field(sa_column=_micros_column(default=None))
     armed: bool = True
     created_at: datetime = Field(sa_column=_time())
 
@@ -101,8 +102,8 @@ class LedgerEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id")
     kind: str = Field(max_length=16)  # deposit | recharge | charge | expiry | adjustment
-    amount_micros: int = Field(sa_column=_money(default=None))
-    balance_after_micros: int = Field(sa_column=_money(default=None))
+    amount_micros: int = Field(sa_column=_micros_column(default=None))
+    balance_after_micros: int = Field(sa_column=_micros_column(default=None))
     account_version: int = Field(sa_column=Column(BigInteger, nullable=False))
     idempotency_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     actor: str = Field(default="", max_length=64)
@@ -120,8 +121,8 @@ class Lot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="accounts.id")
     entry_id: int = Field(foreign_key="ledger_entries.id")
-    purchased_micros: int = Field(sa_column=_money(default=None))
-    remaining_micros: int = Field(sa_column=_money(default=None))
+    purchased_micros: int = Field(sa_column=_micros_column(default=None))
+    remaining_micros: int = Field(sa_column=_micros_column(default=None))
     purchased_at: datetime = Field(sa_column=_time())
     expires_at: datetime = Field(sa_column=_time())
     expiry_warned: bool = False
@@ -175,8 +176,8 @@ class Rate(SQLModel, table=True):
     destination: str = Field(max_length=120)
     number_type: str = Field(max_length=20)
     direction: str = Field(max_length=20)  # outbound | tollfree_inbound
-    rate_per_min_micros: int = Field(sa_column=_money(default=None))
-    connection_fee_micros: int = Field(sa_column=_money(default=None))
+    rate_per_min_micros: int = Field(sa_column=_micros_column(default=None))
+    connection_fee_micros: int = Field(sa_column=_micros_column(default=None))
     initial_increment: int
     recurring_increment: int
     currency: str = Field(max_length=3)
@@ -223,10 +224,11 @@ class CallRecord(SQLModel, table=True):
     country: str | None = Field(default=None, max_length=2)
     start_at: datetime = Field(sa_column=_time())
     duration_seconds: int
-    charge_micros: int = Field(sa_column=_money())
-    provider_charge_micros: int | None = Field(default=None,
-                                               sa_column=_money(nullable=True, default=None))
-    rated_micros: int | None = Field(default=None, sa_column=_money(nullable=True, default=None))
+    charge_micros: int = Field(sa_column=_micros_column())
+    provider_charge_micros: int | None = Field(
+        default=None, sa_column=_micros_column(nullable=True, default=None))
+    rated_micros: int | None = Field(
+        default=None, sa_column=_micros_column(nullable=True, default=None))
     currency: str = Field(default="USD", max_length=3)
     licensed: bool = True
     ledger_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
@@ -242,7 +244,7 @@ class SpendDay(SQLModel, table=True):
 
     account_id: int = Field(foreign_key="accounts.id", primary_key=True)
     day: date = Field(sa_column=Column(Date, primary_key=True))
-    spend_micros: int = Field(sa_column=_money())
+    spend_micros: int = Field(sa_column=_micros_column())
     seconds: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
     calls: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
@@ -262,7 +264,7 @@ class RechargeAttempt(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)  # also the gateway's idempotency key
     account_id: int = Field(foreign_key="accounts.id")
     status: str = Field(max_length=16)
-    amount_micros: int = Field(sa_column=_money(default=None))
+    amount_micros: int = Field(sa_column=_micros_column(default=None))
     tries: int = 0
     reason: str | None = Field(default=None, max_length=300)
     gateway_ref: str | None = Field(default=None, max_length=100)
@@ -326,7 +328,7 @@ class GraphSync(SQLModel, table=True):
     duplicates: int = 0
     rejected: int = 0
     direct_routing_rows: int = 0
-    charged_micros: int = Field(default=0, sa_column=_money())
+    charged_micros: int = Field(default=0, sa_column=_micros_column())
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # When the current run of errors began: one alert per episode.
     error_since: datetime | None = Field(default=None, sa_column=_time(nullable=True))
@@ -399,7 +401,7 @@ class DepositAttempt(SQLModel, table=True):
     idempotency_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     account_id: int = Field(foreign_key="accounts.id")
     status: str = Field(max_length=24)
-    amount_micros: int = Field(sa_column=_money(default=None))
+    amount_micros: int = Field(sa_column=_micros_column(default=None))
     currency: str = Field(max_length=3)
     memo: str | None = Field(default=None, max_length=200)
     requested_by: str = Field(max_length=64)
@@ -424,7 +426,7 @@ class GatewayCharge(SQLModel, table=True):
     __tablename__ = "gateway_charges"
 
     idempotency_key: str = Field(primary_key=True, max_length=200)
-    amount_micros: int = Field(sa_column=_money(default=None))
+    amount_micros: int = Field(sa_column=_micros_column(default=None))
     currency: str = Field(max_length=3)
     outcome: str = Field(max_length=16)  # succeeded | failed
     code: str | None = Field(default=None, max_length=32)

@@ -141,21 +141,3 @@ def list_undelivered(*, session: Session, account_id: int,
     rows = session.exec(select(OutboxMessage).where(*where)
                         .order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
     return int(total), rows
-
-
-def list_messages(*, session: Session, account_id: int | None = None,
-                  status: str | None = None, kind: str | None = None) -> Sequence[OutboxMessage]:
-    """Messages oldest first, optionally of one account, status or kind."""
-    statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
-    if account_id is not None:
-        statement = statement.where(col(OutboxMessage.account_id) == account_id)
-    if status is not None:
-        statement = statement.where(col(OutboxMessage.status) == status)
-    if kind is not None:
-        statement = statement.where(col(OutboxMessage.kind) == kind)
-    return session.exec(statement).all()
-
-
-def get_message(*, session: Session, dedupe_key: str) -> OutboxMessage | None:
-    return session.exec(
-        select(OutboxMessage).where(col(OutboxMessage.dedupe_key) == dedupe_key)).first()

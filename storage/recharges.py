@@ -78,17 +78,6 @@ def list_succeeded_since(*, session: Session, account_id: int,
     return session.exec(statement).all()
 
 
-def list_attempts(*, session: Session, account_id: int,
-                  limit: int = 10) -> Sequence[RechargeAttempt]:
-    """The account's attempts, newest first."""
-    statement = (select(RechargeAttempt).where(RechargeAttempt.account_id == account_id)
-                 .order_by(col(RechargeAttempt.created_at).desc(),
-                           col(RechargeAttempt.account_version).desc(),
-                           col(RechargeAttempt.tries).desc())
-                 .limit(limit))
-    return session.exec(statement).all()
-
-
 def balance_reached_since(*, session: Session, account_id: int, after_version: int,
                           at_least_micros: int) -> bool:
     """Whether an entry after `after_version` left the balance at or above an amount."""

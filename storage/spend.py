@@ -115,16 +115,6 @@ def spend_before(executor: Executor, *, account_id: int, day: date) -> int:
         .where(_TABLE.c.account_id == account_id, _TABLE.c.day < day)).scalar_one())
 
 
-def rollup_totals(executor: Executor, *, account_id: int) -> tuple[int, int, int]:
-    """(spend micro-units, seconds, calls) over the whole rollup of an account."""
-    spend, seconds, calls = executor.execute(
-        select(func.coalesce(func.sum(_TABLE.c.spend_micros), 0),
-               func.coalesce(func.sum(_TABLE.c.seconds), 0),
-               func.coalesce(func.sum(_TABLE.c.calls), 0))
-        .where(_TABLE.c.account_id == account_id)).one()
-    return int(spend), int(seconds), int(calls)
-
-
 def daily_ledger_charges(executor: Executor, *, account_id: int, since: datetime,
                          until: datetime, timezone: str) -> tuple[dict[date, int], date | None]:
     """Micro-units of `charge` entries (as positive spend) by local day of booking in

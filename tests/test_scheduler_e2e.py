@@ -21,12 +21,10 @@ from bot.alerts.settings import AlertSettings
 from bot.clock import SystemClock
 from bot.console.local_slack import LocalSlack, ScriptedFailure, SlackChannel, SlackUser
 from bot.ledger import charge
-from storage import lease as lease_db
-from storage import outbox as outbox_db
 from storage.db import make_engine, read_session, write_transaction
 from storage.migrate import upgrade
-from tests import payloads
-from tests.bot.test_outbox import PostLog
+from tests import payloads, reads
+from tests.bot.alerts.test_outbox import PostLog
 from tests.dbs import postgres_schema_url
 from tests.factories import make_account
 
@@ -125,8 +123,8 @@ def test_serve_runs_the_scheduler_and_alerts_reach_slack_through_a_429(slack, tm
     assert post.params["channel"] == "C0ALERTS" and post.token == "xoxb-e2e"
     assert code in (0, -signal.SIGTERM)
     with read_session(engine) as session:
-        (row,) = outbox_db.list_messages(session=session)
-        lease = lease_db.get_lease(session=session, name="scheduler")
+        (row,) = reads.list_messages(session=session)
+        lease = reads.get_lease(session=session, name="scheduler")
     assert row.status == "sent" and row.slack_ts
     assert lease is not None and lease.expires_at <= CLOCK.now()  # released on shutdown
     engine.dispose()
@@ -135,7 +133,7 @@ def test_serve_runs_the_scheduler_and_alerts_reach_slack_through_a_429(slack, tm
 @pytest.mark.postgres
 def outbox_rows(engine):
     with read_session(engine) as session:
-        return list(outbox_db.list_messages(session=session))
+        return list(reads.list_messages(session=session))
 
 
 def test_two_schedulers_on_postgres_alert_once_and_survive_a_killed_holder(slack, tmp_path):
@@ -151,7 +149,7 @@ def test_two_schedulers_on_postgres_alert_once_and_survive_a_killed_holder(slack
 
         def lease():
             with read_session(engine) as session:
-                return lease_db.get_lease(session=session, name="scheduler")
+                return reads.get_lease(session=session, name="scheduler")
 
         try:
             first = wait_for(lease, 30, "a scheduler taking the lease", logs)
@@ -181,7 +179,7 @@ def test_two_schedulers_on_postgres_alert_once_and_survive_a_killed_holder(slack
             for process in processes.values():
                 stop(process)
             with read_session(engine) as session:
-                rows = list(outbox_db.list_messages(session=session))
+                rows = list(reads.list_messages(session=session))
             engine.dispose()
     sent = alert_posts(posts)
     assert len(sent) == 2 and set(sent.values()) == {1}, sent
@@ -224,6 +222,6 @@ def test_serve_hands_an_alert_the_channel_refuses_to_the_admins_dms_within_one_r
     assert all("fell below $500.00" in text and "I am not a member of it" in text
                for text in dms), dms
     with read_session(engine) as session:
-        rows = {row.channel: row.status for row in outbox_db.list_messages(session=session)}
+        rows = {row.channel: row.status for row in reads.list_messages(session=session)}
     engine.dispose()
     assert rows == {"C0ALERTS": "routed", "@U0CREDIT": "sent", "@U0OWNER": "sent"}

@@ -83,7 +83,7 @@ def seed(database: str, calls: int) -> None:
     from bot.accounts import Accounts
     from bot.clock import SystemClock
     from bot.ledger import Ledger
-    from bot.rates.service import RateDeck, RateRow
+    from bot.rates.deck import RateDeck, RateRow
     from bot.usage.importer import import_usage
     from storage.db import make_engine
     from storage.migrate import upgrade

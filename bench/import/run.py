@@ -62,7 +62,8 @@ def measure_import(url: str, data: Path, batch_size: int) -> dict[str, Any]:
     from bot.accounts import Accounts
     from bot.clock import SystemClock
     from bot.ledger import check_balances
-    from bot.rates.service import RateDeck, load_deck_file
+    from bot.rates.deck import RateDeck
+    from bot.rates.deck_file import load_deck_file
     from bot.usage.importer import import_usage
     from storage.db import make_engine, read_session
     from storage.migrate import upgrade

@@ -12,7 +12,8 @@ from rich.table import Table
 from bot.audit import ALL_TEAMS
 from bot.cli import context as cli_context
 from bot.errors import CreditsError, InvalidRateDeck
-from bot.rates.service import RateQuote, Rates
+from bot.rates.deck import RateQuote
+from bot.rates.service import Rates
 
 MAX_ERRORS_SHOWN = 50
 

@@ -35,7 +35,8 @@ from bot.graph.client import (
     Page,
 )
 from bot.ledger import PostingHook
-from bot.rates.service import RateDeck, current_deck
+from bot.rates.deck import RateDeck
+from bot.rates.store import current_deck
 from bot.usage.importer import ImportSummary, import_usage
 from bot.usage.threads import read_ahead
 from storage import graph_sync as sync_db

@@ -92,7 +92,3 @@ def country_name(region: str, locale: str | None = None) -> str:
         territories = Locale("en").territories
     return territories.get(region, region)
 
-
-def calling_code(region: str) -> int:
-    """The country calling code of a region (0 when it has none)."""
-    return phonenumbers.country_code_for_region(region)

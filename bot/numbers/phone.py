@@ -82,11 +82,6 @@ def normalize(text: str, region: str | None = None) -> Destination:
     return Destination(known, code, masked)
 
 
-def is_e164_digits(digits: str) -> bool:
-    """True when `digits` (no `+`) is a possible E.164 number: the importer's cheap check."""
-    return _fast("+" + digits) is not None
-
-
 def _fast(compact: str) -> Destination | None:
     """The E.164 fast path; None means "ask phonenumbers" (not necessarily "impossible")."""
     match = _E164.fullmatch(compact)

@@ -246,9 +246,6 @@ class SchedulerHandle:
     def lease(self) -> Lease:
         return self.runtime.lease
 
-    def holds_lease(self) -> bool:
-        return self.runtime.lease.held()
-
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop the jobs (waiting for running ones) and release the lease for a standby."""
         if self.scheduler.running:

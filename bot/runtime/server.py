@@ -183,7 +183,7 @@ StartupHook = Callable[[Settings, Engine, Clock], None]
 
 def load_rate_deck(settings: Settings, engine: Engine, clock: Clock) -> None:
     """Load CREDITS_RATES_FILE, or the bundled sample deck, when the database has no deck."""
-    from bot.rates.service import ensure_sample_deck
+    from bot.rates.store import ensure_sample_deck
 
     if ensure_sample_deck(engine, settings.credits_rates_file, now=clock.now()):
         log.info("loaded the rate deck %s", settings.credits_rates_file or "(bundled sample)")

@@ -1,11 +1,11 @@
 """Usage rows as columnar batches (polars), the form the importer works on.
 
-Teams and Graph rows are parsed one by one (`formats`) and gathered into columns. A CDR file,
-which may hold millions of rows, is read a batch of lines at a time and checked with vectorised
-expressions; any row those cannot settle exactly (a time with a fraction or a zone, a number that
-needs phonenumbers, any bad row) goes through the row parser, and so does every batch that the
-plain reader cannot split exactly (quotes, blank or ragged lines). Both paths therefore give the
-same calls and the same errors, at the same line numbers (a test holds them to it).
+Teams and Graph rows are parsed one by one (`bot.usage.formats`) and gathered into columns. A
+CDR file, which may hold millions of rows, is read a batch of lines at a time and checked with
+vectorised expressions; any row those cannot settle exactly (a time with a fraction or a zone, a
+number that needs phonenumbers, any bad row) goes through the row parser, and so does every batch
+that the plain reader cannot split exactly (quotes, blank or ragged lines). Both paths therefore
+give the same calls and the same errors, at the same line numbers (a test holds them to it).
 """
 
 from __future__ import annotations
@@ -22,19 +22,16 @@ import phonenumbers
 import polars as pl
 from phonenumbers import PhoneMetadata
 
-from bot.usage.formats import (
-    CALLING_PLAN,
-    CDR,
+from bot.usage.formats.cdr_csv import (
     CDR_COLUMNS,
     CDR_DIRECTION_WORDS,
-    SECONDS_PATTERN,
-    ParsedCall,
-    RowError,
-    UsageFile,
     cdr_positions,
     cdr_rows,
     parse_cdr_fields,
 )
+from bot.usage.formats.fields import SECONDS_PATTERN
+from bot.usage.formats.records import CALLING_PLAN, CDR, ParsedCall, RowError
+from bot.usage.formats.usage_file import UsageFile
 from bot.usage.limits import not_text
 from storage.units import to_micros
 

@@ -36,8 +36,10 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.errors import AccountNotFound
 from bot.ledger import PostingHook, charge
-from bot.rates.service import RateDeck, current_deck
-from bot.usage.formats import CDR, DIRECT_ROUTING, GRAPH, RowError, Source, open_usage
+from bot.rates.deck import RateDeck
+from bot.rates.store import current_deck
+from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, RowError
+from bot.usage.formats.usage_file import Source, open_usage
 from bot.usage.frames import CallFrame, read_frames
 from bot.usage.limits import FileRefused
 from bot.usage.rating import FrameRater

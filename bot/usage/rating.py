@@ -30,7 +30,7 @@ from bot.numbers.number_types import (
     calling_code,
     number_kinds,
 )
-from bot.rates.service import OUTBOUND, RateDeck
+from bot.rates.deck import OUTBOUND, RateDeck
 
 _EPOCH = date(1970, 1, 1)
 

@@ -322,15 +322,17 @@ def call_row(call: CallRecord, zone: Any) -> list[Any]:
     """A call record as export cells (money as Decimal, time local and naive)."""
     return [_local(call.start_at, zone), call.user_upn, call.user_name, call.destination_number,
             call.destination_name, call.country, call.direction, call.call_type,
-            call.duration_seconds, _money(call.charge_micros), _money(call.provider_charge_micros),
-            _money(call.rated_micros), call.currency, "yes" if call.licensed else "no",
+            call.duration_seconds, _export_amount(call.charge_micros),
+            _export_amount(call.provider_charge_micros), _export_amount(call.rated_micros),
+            call.currency, "yes" if call.licensed else "no",
             call.source, call.route, call.call_id, call.record_key]
 
 
 def ledger_row(entry: LedgerEntry, zone: Any) -> list[Any]:
     """A ledger entry as export cells."""
-    return [_local(entry.created_at, zone), entry.id, entry.kind, _money(entry.amount_micros),
-            _money(entry.balance_after_micros), entry.actor,
+    return [_local(entry.created_at, zone), entry.id, entry.kind,
+            _export_amount(entry.amount_micros), _export_amount(entry.balance_after_micros),
+            entry.actor,
             redact_card_numbers(entry.memo) if entry.memo else entry.memo, entry.reference]
 
 
@@ -338,7 +340,8 @@ def _local(when: datetime, zone: Any) -> datetime:
     return when.astimezone(zone).replace(tzinfo=None)
 
 
-def _money(micros: int | None) -> Decimal | None:
+def _export_amount(micros: int | None) -> Decimal | None:
+    """Micro-units as an export cell's Decimal: at least cents, finer digits kept."""
     if micros is None:
         return None
     amount = from_micros(micros).normalize()

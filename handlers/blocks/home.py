@@ -19,11 +19,6 @@ PURCHASE_KINDS = {
 }
 
 
-def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> dict[str, Any]:
-    """The App Home view of an account as of `now`."""
-    return dashboard_view(home_blocks(summary, locale=locale), locale=locale, now=now)
-
-
 def dashboard_view(blocks: list[dict[str, Any]], *, locale: str | None,
                    now: datetime) -> dict[str, Any]:
     """The App Home view: an account's blocks, and when they were shown."""

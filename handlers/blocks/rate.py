@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from bot.money import normalize_locale
 from bot.numbers.countries import country_name
 from bot.numbers.number_types import PREMIUM, kind_in_words
-from bot.rates.service import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow
+from bot.rates.deck import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow
 from handlers.blocks.common import context, header, section
 from handlers.i18n import language, t
 from handlers.reply import Reply

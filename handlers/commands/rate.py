@@ -7,7 +7,7 @@ name or ISO code; `toll-free US` quotes the account's own toll-free numbers.
 from __future__ import annotations
 
 from bot.errors import InvalidNumber, UnknownDestination
-from bot.rates.service import RateQuote
+from bot.rates.deck import RateQuote
 from handlers.blocks.rate import rate_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext

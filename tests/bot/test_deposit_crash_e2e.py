@@ -27,7 +27,7 @@ from storage.db import make_engine, read_session
 from storage.migrate import upgrade
 from storage.models import DepositAttempt, GatewayCharge, LedgerEntry
 from tests import payloads
-from tests.bot.test_serve_e2e import ROOT, free_port
+from tests.bot.runtime.test_serve_e2e import ROOT, free_port
 from tests.factories import make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN

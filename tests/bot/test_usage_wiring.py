@@ -12,11 +12,12 @@ from typer.testing import CliRunner
 
 from bot.cli import context as cli_context
 from bot.cli import main as cli
-from bot.console.session import run_lines, start_console
+from bot.console.session import start_console
 from bot.payments import SimulatedGateway
-from bot.rates.service import current_deck
+from bot.rates.store import current_deck
 from bot.runtime.server import prepare_database
 from tests.conftest import make_settings
+from tests.console_screen import type_lines
 from tests.factories import make_account
 from tests.samples import SAMPLES
 
@@ -60,22 +61,15 @@ def console(sqlite_engine, clock, tmp_path):
     run.close()
 
 
-def say(console, *lines: str) -> str:
-    run, screen = console
-    screen.export_text()
-    run_lines(run.session, lines, echo=True)
-    return screen.export_text()
-
-
 def test_the_console_quotes_rates_on_a_fresh_database(console, sqlite_engine):
     assert current_deck(sqlite_engine).sample  # loaded at start, before any question
-    shown = say(console, "/credits rate Germany", "how much does it cost to call Japan?")
+    shown = type_lines(console, "/credits rate Germany", "how much does it cost to call Japan?")
     assert "Rates for Germany" in shown and "Rates for Japan" in shown
     assert "$0.022 per minute" in shown and "SAMPLE prices" in shown
 
 
 def test_the_console_exports_and_reports(console, tmp_path):
-    shown = say(console, "/credits usage", "/credits export csv", "/credits report")
+    shown = type_lines(console, "/credits usage", "/credits export csv", "/credits report")
     assert "Usage: this month" in shown
     assert "bot uploaded a file:" in shown and "-calls.csv" in shown
     # The demo calls fall before this month (the clock is on 2 Nov), and so does the demo

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.app import create_app
 from bot.payments import SimulatedGateway
 from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION
+from tests import reads
 from tests.conftest import make_settings
 from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
@@ -157,7 +158,6 @@ def test_credits_lists_the_lots_and_when_they_expire(money_bolt, account, clock)
 def test_funds_that_expire_are_alerted_when_they_expire(money_bolt, account, clock):
     bolt = money_bolt
     from bot.runtime.scheduler import build_runtime, sweep
-    from storage import outbox as outbox_db
     from storage.db import read_session
 
     runtime = build_runtime(bolt.services, bolt.app.client, holder="t",
@@ -165,10 +165,10 @@ def test_funds_that_expire_are_alerted_when_they_expire(money_bolt, account, clo
     clock.advance(timedelta(days=366))
     sweep(runtime)
     with read_session(bolt.engine) as session:
-        (expired,) = outbox_db.list_messages(session=session, kind="funds_expired")
+        (expired,) = reads.list_messages(session=session, kind="funds_expired")
     assert expired.text.splitlines()[0] == (
         ":warning: $1,000.00 of credits expired unused today: credits expire 12 months after "
         "purchase.")
     sweep(runtime)  # once
     with read_session(bolt.engine) as session:
-        assert len(outbox_db.list_messages(session=session, kind="funds_expired")) == 1
+        assert len(reads.list_messages(session=session, kind="funds_expired")) == 1

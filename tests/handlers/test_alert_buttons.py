@@ -26,9 +26,8 @@ from handlers.blocks.autorecharge_modal import (
     CALLBACK_ID,
 )
 from handlers.blocks.deposit import CONFIRM_ACTION
-from storage import outbox as outbox_db
 from storage.db import read_session
-from tests import payloads
+from tests import payloads, reads
 from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
@@ -244,7 +243,7 @@ def test_the_button_of_a_real_alert_buys_once(bolt, account):
     bolt.services.alert_settings.add_threshold(account_id=account.id, amount=D(80))
     bolt.services.ledger.charge(account_id=account.id, amount=D(30), key="calls", actor="t")
     with read_session(bolt.engine) as session:
-        (row,) = outbox_db.list_messages(session=session, kind=alerts.LOW)
+        (row,) = reads.list_messages(session=session, kind=alerts.LOW)
     (block,) = [b for b in json.loads(row.blocks or "[]") if b["type"] == "actions"]
     key = block["elements"][0]["value"]
     # The recommendation when the alert was written (the charge that caused it was not

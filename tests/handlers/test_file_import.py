@@ -15,10 +15,9 @@ import pytest
 
 from bot.console.local_slack import ScriptedFailure, SlackUser
 from handlers import file_import
-from storage.calls import sum_charges
 from storage.db import read_session
 from storage.units import from_micros
-from tests import payloads
+from tests import payloads, reads
 from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.factories import audit_events, ledger_state, make_account
 from tests.handlers.lazy import wait_for
@@ -69,7 +68,7 @@ def summary_of(bolt, count: int = 1) -> str:
 
 def charged_in_db(bolt, account) -> Decimal:
     with read_session(bolt.engine) as session:
-        return from_micros(sum_charges(session=session, account_id=account.id))
+        return from_micros(reads.sum_charges(session=session, account_id=account.id))
 
 
 def test_an_admins_teams_export_is_imported_and_charged_exactly(bolt, account):

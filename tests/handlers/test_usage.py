@@ -168,7 +168,7 @@ def test_blocks_are_split_for_long_listings(bolt, calls):
 
 
 def test_direct_routing_calls_are_counted_in_usage_in_english_and_german(bolt, clock):
-    from bot.rates.service import RateDeck
+    from bot.rates.deck import RateDeck
     from bot.usage.importer import import_usage
     from tests.samples import DIRECT_ROUTING_ROWS, microsoft_export_zip
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from storage import calls as calls_db
 from storage.accounts import create_account
 from storage.db import read_session, write_transaction
+from tests import reads
 
 START = datetime(2026, 10, 1, 7, 1, 4, 861168, tzinfo=UTC)
 
@@ -46,9 +47,9 @@ def insert(engine, clock, account_id, data: pl.DataFrame) -> int:
 def test_bulk_insert_stores_every_value_as_the_orm_reads_it(engine, clock, account_id):
     assert insert(engine, clock, account_id, frame(["a", "b", "c"])) == 3
     with read_session(engine) as session:
-        stored = calls_db.get_calls(session=session, account_id=account_id, keys=["a", "c"])
-        assert calls_db.count_calls(session=session, account_id=account_id) == 3
-        assert calls_db.sum_charges(session=session, account_id=account_id) == 6_000
+        stored = reads.get_calls(session=session, account_id=account_id, keys=["a", "c"])
+        assert reads.count_calls(session=session, account_id=account_id) == 3
+        assert reads.sum_charges(session=session, account_id=account_id) == 6_000
     first, third = stored
     assert (first.record_key, first.user_upn, first.user_name) == ("a", "a@x.example", None)
     assert first.start_at == START and first.start_at.tzinfo is not None
@@ -67,7 +68,7 @@ def test_keys_that_exist_are_skipped_and_reported(engine, clock, account_id):
                                            keys=[]) == set()
     assert insert(engine, clock, account_id, frame(["b", "c"])) == 1
     with read_session(engine) as session:
-        assert calls_db.count_calls(session=session, account_id=account_id) == 3
+        assert reads.count_calls(session=session, account_id=account_id) == 3
 
 
 def test_a_single_row_and_an_empty_frame(engine, clock, account_id):
@@ -91,8 +92,8 @@ def test_list_calls_by_period_oldest_first(engine, clock, account_id):
     insert(engine, clock, account_id, frame(["late"], start=START + timedelta(days=2)))
     insert(engine, clock, account_id, frame(["early"], start=START))
     with read_session(engine) as session:
-        everything = calls_db.list_calls(session=session, account_id=account_id)
-        window = calls_db.list_calls(session=session, account_id=account_id,
+        everything = reads.list_calls(session=session, account_id=account_id)
+        window = reads.list_calls(session=session, account_id=account_id,
                                      since=START + timedelta(days=1),
                                      until=START + timedelta(days=3))
     assert [call.record_key for call in everything] == ["early", "late"]
@@ -103,7 +104,7 @@ def test_quotes_in_shared_values_are_written_safely(engine, clock, account_id):
     data = frame(["q1", "q2"]).with_columns(destination_number=pl.lit("+44'; DROP TABLE x"))
     assert insert(engine, clock, account_id, data) == 2
     with read_session(engine) as session:
-        stored = calls_db.get_calls(session=session, account_id=account_id, keys=["q1"])
+        stored = reads.get_calls(session=session, account_id=account_id, keys=["q1"])
     assert stored[0].destination_number == "+44'; DROP TABLE x"
 
 
@@ -119,6 +120,6 @@ def test_rows_known_to_be_new_are_copied_and_an_existing_key_is_an_error(engine,
             "account_id": account_id, "source": "cdr", "currency": "USD",
             "ledger_entry_id": None, "imported_at": clock.now()}, all_new=True)
     with read_session(engine) as session:
-        stored = calls_db.list_calls(session=session, account_id=account_id)
+        stored = reads.list_calls(session=session, account_id=account_id)
     assert sorted(call.record_key for call in stored) == ["a", "b", "c"]
     assert stored[1].start_at == START and stored[1].imported_at == clock.now()

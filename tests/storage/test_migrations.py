@@ -2,9 +2,10 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import alembic_config, current_revision, upgrade
 
 
 def test_migrations_match_models(engine):
@@ -16,4 +17,5 @@ def test_migrations_match_models(engine):
 
 def test_upgrade_is_idempotent_and_reaches_head(engine):
     upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert current_revision(engine) == head

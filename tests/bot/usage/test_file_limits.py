@@ -13,12 +13,12 @@ import pytest
 
 from bot.accounts import Accounts
 from bot.errors import CreditsError
-from bot.rates.service import RateDeck
+from bot.rates.deck import RateDeck
 from bot.usage import limits
 from bot.usage.importer import import_usage
 from bot.usage.reports import UsageReports
-from storage import calls as calls_db
 from storage.db import read_session
+from tests import reads
 from tests.factories import make_account
 from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 
@@ -48,7 +48,7 @@ def with_charge(line: str, charge: str) -> str:
 
 def stored_count(engine, account) -> int:
     with read_session(engine) as session:
-        return calls_db.count_calls(session=session, account_id=account.id)
+        return reads.count_calls(session=session, account_id=account.id)
 
 
 # -- money in range -----------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def test_nineteen_calls_of_a_trillion_are_rejected_by_line_and_the_balance_still
     accounts = Accounts(engine, clock)
     account_now = accounts.get("T1")
     with read_session(engine) as session:
-        charged = calls_db.sum_charges(session=session, account_id=account.id)
+        charged = reads.sum_charges(session=session, account_id=account.id)
     assert account_now.balance == -Decimal(charged).scaleb(-6)
     reports = UsageReports(engine, clock)
     usage = reports.summary(account_now, reports.period(account_now, "2026-10"))
@@ -215,7 +215,7 @@ def test_utf8_with_a_bom_and_utf16_with_a_bom_are_read(engine, clock, account, e
     summary = run(engine, clock, data)
     assert summary.charged == SAMPLE_TOTAL and summary.rejected_count == 0
     with read_session(engine) as session:
-        names = {call.user_name for call in calls_db.list_calls(session=session,
+        names = {call.user_name for call in reads.list_calls(session=session,
                                                                 account_id=account.id)}
     assert "Jürgen Groß" in names
 
@@ -238,5 +238,5 @@ def test_fields_longer_than_their_columns_are_rejected_or_cut(engine, clock, acc
     assert [(error.line, error.message) for error in summary.rejected] == [
         (2, "user_upn is longer than 254 characters")]
     with read_session(engine) as session:
-        [record] = calls_db.list_calls(session=session, account_id=account.id)
+        [record] = reads.list_calls(session=session, account_id=account.id)
     assert record.user_name == "N" * 200

@@ -13,16 +13,9 @@ import pytest
 
 from bot.errors import InvalidNumber
 from bot.numbers.phone import normalize
-from bot.usage.formats import (
-    CDR,
-    GRAPH,
-    TEAMS,
-    ParsedCall,
-    RowError,
-    UnsupportedFormat,
-    detect_format,
-    open_usage,
-)
+from bot.usage.formats.detect import detect_format
+from bot.usage.formats.records import CDR, GRAPH, TEAMS, ParsedCall, RowError, UnsupportedFormat
+from bot.usage.formats.usage_file import open_usage
 from bot.usage.frames import calls_frame, read_frames
 from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 

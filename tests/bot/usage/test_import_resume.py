@@ -22,12 +22,13 @@ from sqlalchemy import Engine
 from bot.accounts import Accounts
 from bot.clock import ManualClock
 from bot.ledger import check_balances
-from bot.rates.service import RateDeck, load_deck_file
+from bot.rates.deck import RateDeck
+from bot.rates.deck_file import load_deck_file
 from bot.usage.importer import import_usage
-from storage import calls as calls_db
 from storage.db import make_engine, read_session
 from storage.ledger import list_entries
 from storage.migrate import upgrade
+from tests import reads
 from tests.factories import make_account, rollup_and_calls
 from tests.samples import SAMPLES
 
@@ -100,14 +101,14 @@ def reference(tmp_path: Path, cdr: Path, deck: Path) -> dict[str, int]:
     assert summary.new_calls == ROWS and summary.ok
     with read_session(engine) as session:
         charges = {r.record_key: r.charge_micros
-                   for r in calls_db.list_calls(session=session, account_id=account.id)}
+                   for r in reads.list_calls(session=session, account_id=account.id)}
     engine.dispose()
     return charges
 
 
 def stored_charges(engine: Engine, account_id: int) -> dict[str, int]:
     with read_session(engine) as session:
-        stored = calls_db.list_calls(session=session, account_id=account_id)
+        stored = reads.list_calls(session=session, account_id=account_id)
     charges = {record.record_key: record.charge_micros for record in stored}
     assert len(charges) == len(stored)  # every key once
     return charges

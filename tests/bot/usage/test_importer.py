@@ -15,16 +15,17 @@ import pytest
 from bot.accounts import Accounts
 from bot.errors import AccountNotFound
 from bot.ledger import check_balances
-from bot.rates.service import RateDeck, RateRow
-from bot.usage.formats import RowError, open_usage
+from bot.rates.deck import RateDeck, RateRow
+from bot.usage.formats.records import RowError
+from bot.usage.formats.usage_file import open_usage
 from bot.usage.importer import import_usage
 from bot.usage.threads import read_ahead
-from storage import calls as calls_db
 from storage.db import read_session, write_transaction
 from storage.ledger import list_entries
 from storage.licenses import insert_license
 from storage.models import CallRecord, License
 from storage.units import from_micros
+from tests import reads
 from tests.factories import make_account
 from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 
@@ -77,7 +78,7 @@ def balance(engine, clock) -> Decimal:
 
 def records(engine, account) -> list[CallRecord]:
     with read_session(engine) as session:
-        return calls_db.list_calls(session=session, account_id=account.id)
+        return reads.list_calls(session=session, account_id=account.id)
 
 
 def assert_books_balance(engine) -> None:

@@ -13,13 +13,14 @@ import pytest
 from sqlmodel import select
 
 from bot.accounts import Accounts
-from bot.rates.service import RateDeck
-from bot.usage.formats import CALLING_PLAN, DIRECT_ROUTING, open_usage
+from bot.rates.deck import RateDeck
+from bot.usage.formats.records import CALLING_PLAN, DIRECT_ROUTING
+from bot.usage.formats.usage_file import open_usage
 from bot.usage.importer import import_usage
-from storage import calls as calls_db
 from storage.db import read_session
 from storage.ledger import list_entries
 from storage.models import CallRecord
+from tests import reads
 from tests.factories import make_account
 from tests.samples import (
     DIRECT_ROUTING_CSV,
@@ -48,7 +49,7 @@ def run(engine, clock, source, **kwargs):
 
 def stored(engine, account) -> list[CallRecord]:
     with read_session(engine) as session:
-        return calls_db.list_calls(session=session, account_id=account.id)
+        return reads.list_calls(session=session, account_id=account.id)
 
 
 def balance(engine, clock) -> Decimal:

@@ -12,14 +12,8 @@ from phonenumbers import PhoneNumberFormat
 
 from bot.errors import InvalidNumber
 from bot.numbers.phone import normalize
-from bot.rates.service import (
-    OUTBOUND,
-    SAMPLE_DECK,
-    TOLLFREE_INBOUND,
-    RateDeck,
-    RateRow,
-    load_deck_file,
-)
+from bot.rates.deck import OUTBOUND, TOLLFREE_INBOUND, RateDeck, RateRow
+from bot.rates.deck_file import SAMPLE_DECK, load_deck_file
 from bot.usage.rating import FrameRater
 
 

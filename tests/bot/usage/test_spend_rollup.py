@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.accounts import Accounts
-from bot.rates.service import RateDeck
+from bot.rates.deck import RateDeck
 from bot.usage.importer import import_usage
 from storage.db import make_engine
 from storage.migrate import alembic_config, upgrade

@@ -6,9 +6,14 @@ from decimal import Decimal
 from bot.accounts import AccountView, PaymentMethod
 from bot.summary import AccountSummary, Purchase
 from handlers.blocks.balance import balance_reply
-from handlers.blocks.home import home_view
+from handlers.blocks.home import dashboard_view, home_blocks
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
+def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> dict:
+    """The App Home view as handlers/home.py publishes it."""
+    return dashboard_view(home_blocks(summary, locale=locale), locale=locale, now=now)
 
 
 def account(balance="1500", suspended=False, autorecharge=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.usage.formats import RowError
+from bot.usage.formats.records import RowError
 from bot.usage.importer import ImportSummary
 from handlers.blocks.file_import import MAX_LISTED, import_reply, progress_text
 

@@ -17,16 +17,16 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.graph.sync import IMPORT_RECORDS
-from storage import calls as calls_db
 from storage.db import make_engine, read_session
 from storage.migrate import upgrade
+from tests import reads
 from tests.dbs import postgres_schema_url
 from tests.factories import ledger_state, make_account
 from tests.graph_standin import GraphStandIn, pstn_row
 from tests.test_scheduler_e2e import stop, wait_for
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CLOCK = SystemClock()
 TEAM = "T0GRAPH"
 
@@ -47,7 +47,7 @@ def seed(engine, standin, count):
 
 def stored(engine, account_id):
     with read_session(engine) as session:
-        return calls_db.count_calls(session=session, account_id=account_id)
+        return reads.count_calls(session=session, account_id=account_id)
 
 
 @pytest.fixture

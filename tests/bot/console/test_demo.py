@@ -3,10 +3,10 @@
 from collections import Counter
 
 from bot.console.demo import demo_calls_csv
-from bot.rates.service import ensure_sample_deck
+from bot.rates.store import ensure_sample_deck
 from bot.usage.importer import import_usage
-from storage.calls import list_calls
 from storage.db import read_session
+from tests import reads
 from tests.factories import make_account
 
 
@@ -27,7 +27,7 @@ def test_every_demo_call_is_rated_named_and_charged_once(sqlite_engine, clock):
     again = import_usage(sqlite_engine, clock, source=source, account_id=account.id)
     assert again.new_calls == 0 and again.charged == 0
     with read_session(sqlite_engine) as session:
-        calls = list_calls(session=session, account_id=account.id)
+        calls = reads.list_calls(session=session, account_id=account.id)
     names = Counter(call.destination_name for call in calls)
     # A CDR carries no destination name: the deck's name of the matched prefix is kept.
     assert None not in names and any(name.startswith("United Kingdom") for name in names)

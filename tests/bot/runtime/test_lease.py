@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bot.runtime.lease import Lease, LeaseLost
-from storage import lease as lease_db
 from storage.db import read_session, write_transaction
+from tests import reads
 
 TTL = timedelta(seconds=3)
 
@@ -23,7 +23,7 @@ def test_first_heartbeat_takes_the_free_lease(engine, clock):
     assert a.heartbeat() is True
     assert a.held() and a.token == 1
     with read_session(engine) as session:
-        row = lease_db.get_lease(session=session, name="scheduler")
+        row = reads.get_lease(session=session, name="scheduler")
     assert row is not None
     assert (row.holder, row.token) == ("a", 1)
     assert row.expires_at == clock.now() + TTL
@@ -78,18 +78,6 @@ def test_release_lets_a_standby_take_over_at_once(engine, clock):
     a.release()
     assert not a.held()
     assert b.heartbeat() and b.token == 2
-
-
-def test_renew_fails_once_another_holder_took_over(engine, clock):
-    a, b = make(engine, clock, "a"), make(engine, clock, "b")
-    a.heartbeat()
-    clock.advance(TTL)
-    b.heartbeat()
-    with write_transaction(engine) as session:
-        assert not lease_db.renew_lease(session=session, name="scheduler", holder="a", token=1,
-                                        now=clock.now(), ttl=TTL)
-        assert lease_db.renew_lease(session=session, name="scheduler", holder="b", token=2,
-                                    now=clock.now(), ttl=TTL)
 
 
 def test_racing_takers_get_exactly_one_lease(engine, clock):

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from bot.graph.connection import connect
 from bot.graph.http import MsalHttp, make_http_client
 from bot.graph.token import TokenError, TokenSource
+from tests.bot.graph.conftest import graph_settings
 from tests.conftest import make_settings
-from tests.graph.conftest import graph_settings
 
 
 def token_source(standin, **overrides):

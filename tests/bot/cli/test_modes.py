@@ -78,7 +78,7 @@ def test_an_unreachable_database_is_one_sentence_from_every_command(command, tmp
     with socket.socket() as probe:  # a free port: bound, then closed, so nothing listens
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": str(root),
            "DATABASE_URL": f"postgresql+psycopg://ops:hunter2@127.0.0.1:{port}/credits"}
     done = subprocess.run([sys.executable, "-m", "bot", *command], env=env, cwd=tmp_path,

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from bot.usage.running_imports import MISSED_BEATS, RunningImports
-from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
 from storage.imports import insert_running_import
 from storage.models import RunningImport
+from tests import reads
 from tests.factories import make_account
 
 BEAT = 0.05
@@ -40,7 +40,7 @@ def left_by_a_dead_process(engine, clock, account, name="cdr.csv") -> None:
 
 def notices(engine) -> list:
     with read_session(engine) as session:
-        return list(outbox_db.list_messages(session=session, kind="import_stopped"))
+        return list(reads.list_messages(session=session, kind="import_stopped"))
 
 
 def test_an_import_has_a_row_while_it_runs_and_none_after(engine, clock, account):

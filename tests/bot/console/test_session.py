@@ -13,14 +13,15 @@ from rich.console import Console
 from slack_sdk import WebClient
 
 from bot.console.demo import demo_start
-from bot.console.session import DEMO_DEPOSIT, TEAM_ID, run_lines, start_console
+from bot.console.session import DEMO_DEPOSIT, TEAM_ID, start_console
 from bot.money import format_money
 from bot.payments import SimulatedGateway
 from storage.db import read_session
 from storage.ledger import list_entries
 from tests.conftest import make_settings
+from tests.console_screen import type_lines
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -30,13 +31,6 @@ def console(sqlite_engine, clock, tmp_path):
                         gateway=SimulatedGateway(clock), out=screen, files_dir=tmp_path / "files")
     yield run, screen
     run.close()
-
-
-def say(console, *lines):
-    run, screen = console
-    screen.export_text()  # forget what was shown before
-    run_lines(run.session, lines, echo=True)
-    return screen.export_text()
 
 
 def balance(run):
@@ -64,7 +58,7 @@ def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engi
 
 
 def test_command_dm_and_home(console):
-    shown = say(console, "/credits balance", "what's our balance?", "home")
+    shown = type_lines(console, "/credits balance", "what's our balance?", "home")
     assert shown.count(format_money(balance(console[0]))) >= 3
     assert "bot (only you can see this):" in shown  # the command's ephemeral ack
     assert "App Home:" in shown and "Licensed users: 1" in shown
@@ -73,15 +67,15 @@ def test_command_dm_and_home(console):
 def test_large_deposit_is_confirmed_by_a_click(console):
     run, _ = console
     start = balance(run)
-    shown = say(console, "/credits deposit 20000")
+    shown = type_lines(console, "/credits deposit 20000")
     assert "click deposit_confirm" in shown
-    shown = say(console, "click deposit_confirm")
+    shown = type_lines(console, "click deposit_confirm")
     assert "you clicked Confirm" in shown and format_money(start + 20000) in shown
     assert balance(run) == start + 20000
 
 
 def test_help_unknown_commands_and_exit(console):
-    shown = say(console, "help", "/foo", "click nothing", "exit", "/credits balance")
+    shown = type_lines(console, "help", "/foo", "click nothing", "exit", "/credits balance")
     assert "click ACTION VALUE" in shown
     assert "Only /credits is a command of this app (/foo)" in shown
     assert "No button nothing was shown" in shown
@@ -121,15 +115,15 @@ def test_piped_console_end_to_end(tmp_path):
 
 def test_locale_line_switches_language_and_refuses_nonsense(console):
     run, _ = console
-    shown = say(console, "Wie hoch ist das Guthaben?")
+    shown = type_lines(console, "Wie hoch ist das Guthaben?")
     assert "Your Communications Credits balance is" in shown  # Slack's locale wins: en-US
-    shown = say(console, "locale de-de", "Wie hoch ist das Guthaben?")
+    shown = type_lines(console, "locale de-de", "Wie hoch ist das Guthaben?")
     assert "your Slack locale is now de-DE" in shown
     assert "Ihr Guthaben an Communications Credits beträgt" in shown
-    shown = say(console, "locale", "locale 12-ab!")
+    shown = type_lines(console, "locale", "locale 12-ab!")
     assert shown.count("usage: locale LANGUAGE-REGION") == 2 and "(now de-DE)" in shown
     assert run.slack.users["U0CONSOLE"].locale == "de-DE"
-    assert "locale de-DE" in say(console, "help")
+    assert "locale de-DE" in type_lines(console, "help")
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ from bot.console.local_slack import LocalSlack, ScriptedFailure, SlackCall
 from bot.runtime.lease import Lease, LeaseLost
 from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
+from tests import reads
 from tests.factories import make_account
 
 
@@ -70,7 +71,7 @@ def write(engine, clock, writer, item, channel="C0ALERTS") -> int:
 
 def messages(engine, **filters):
     with read_session(engine) as session:
-        return list(outbox_db.list_messages(session=session, **filters))
+        return list(reads.list_messages(session=session, **filters))
 
 
 @pytest.fixture

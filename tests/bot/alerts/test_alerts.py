@@ -14,9 +14,9 @@ from bot.app import build_services
 from bot.forecast import Forecaster
 from bot.ledger import charge
 from bot.payments import SimulatedGateway
-from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
 from storage.ledger import open_lots
+from tests import reads
 from tests.conftest import make_settings
 from tests.factories import make_account
 
@@ -170,7 +170,7 @@ def monitor(services):
 
 def sent(engine, kind=None):
     with read_session(engine) as session:
-        return [(m.kind, m.dedupe_key) for m in outbox_db.list_messages(session=session,
+        return [(m.kind, m.dedupe_key) for m in reads.list_messages(session=session,
                                                                         kind=kind)]
 
 
@@ -316,7 +316,7 @@ def test_without_a_channel_the_relay_picks_the_admins_at_delivery(services, engi
 
 def _rows(engine):
     with read_session(engine) as session:
-        return list(outbox_db.list_messages(session=session))
+        return list(reads.list_messages(session=session))
 
 
 def test_a_post_paid_account_gets_no_low_zero_or_run_out_alerts(services, engine, clock,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 import phonenumbers
@@ -14,22 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import InvalidNumber, InvalidRateDeck, NoRate, UnknownDestination
-from bot.money import round_up
 from bot.numbers.phone import normalize
-from bot.rates.service import (
-    COLUMNS,
-    OUTBOUND,
-    SAMPLE_DECK,
-    TOLLFREE_INBOUND,
-    RateDeck,
-    RateRow,
-    Rates,
-    current_deck,
-    ensure_sample_deck,
-    load_deck_file,
-    parse_deck,
-    replace_deck,
-)
+from bot.rates.deck import OUTBOUND, TOLLFREE_INBOUND, RateDeck, RateRow
+from bot.rates.deck_file import COLUMNS, SAMPLE_DECK, load_deck_file, parse_deck
+from bot.rates.service import Rates
+from bot.rates.store import current_deck, ensure_sample_deck, replace_deck
 from storage import rates as rates_db
 from storage.db import make_engine, read_session
 
@@ -46,6 +35,11 @@ def row(prefix: str, rate: str = "0.0200", *, fee: str = "0", inc: tuple[int, in
                    direction=direction, rate_per_min=Decimal(rate), connection_fee=Decimal(fee),
                    initial_increment=inc[0], recurring_increment=inc[1], currency=currency,
                    effective_from=effective)
+
+
+def round_up(amount: Decimal) -> Decimal:
+    """The cost rule in Decimal: up to 4 decimals (the deck computes it in integers)."""
+    return amount.quantize(Decimal("0.0001"), rounding=ROUND_CEILING)
 
 
 def deck_text(*lines: str) -> str:
@@ -445,7 +439,7 @@ def test_ensure_sample_deck_refuses_a_bad_configured_file(engine, clock, tmp_pat
 
 def test_load_replaces_the_deck_atomically(engine, clock, tmp_path):
     rates = Rates(engine, clock)
-    rates.ensure_loaded()
+    assert rates.deck().sample  # the sample, loaded on first use
     good = write_deck(tmp_path / "good.csv",
                       "+49,Germany,any,outbound,0.0300,0,60,60,USD,2026-01-01",
                       "+44,UK,any,outbound,0.0400,0,60,60,USD,2026-01-01")

@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from bot.graph.sync import windows_between
 from bot.usage.importer import import_usage
-from storage import calls as calls_db
 from storage.db import read_session
 from storage.models import OutboxMessage
+from tests import reads
 from tests.factories import ledger_state, make_account
 from tests.graph_standin import Failure, direct_routing_row, pstn_row
 
@@ -25,7 +25,7 @@ def sync_of(services):
 
 def call_count(engine, account_id):
     with read_session(engine) as session:
-        return calls_db.count_calls(session=session, account_id=account_id)
+        return reads.count_calls(session=session, account_id=account_id)
 
 
 def rows(clock, count, *, first=0, days_ago=2):

@@ -11,9 +11,9 @@ import pytest
 
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.bot.test_outbox import PostLog
+from tests.bot.alerts.test_outbox import PostLog
+from tests.bot.graph.test_sync_processes import CLOCK
 from tests.factories import ledger_state
-from tests.graph.test_sync_processes import CLOCK
 from tests.graph_standin import pstn_row
 from tests.payloads import TEAM
 from tests.test_scheduler_e2e import alert_posts, environment, seed, slack, start, stop, wait_for

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from bot.cli import context as cli_context
 from bot.cli.main import app as cli_app
-from bot.rates.service import COLUMNS, current_deck
+from bot.rates.deck_file import COLUMNS
+from bot.rates.store import current_deck
 
 runner = CliRunner()
 

@@ -17,7 +17,7 @@ from tests import payloads
 from tests.slack import MEMBER
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port():

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import context as cli_context
 from bot.cli.main import app
-from bot.rates.service import SAMPLE_DECK
+from bot.rates.deck_file import SAMPLE_DECK
 from tests import payloads
 from tests.samples import CDR_CSV
 from tests.slack import GERMAN, MEMBER

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InvalidNumber
-from bot.numbers.phone import Destination, is_e164_digits, normalize
+from bot.numbers.phone import Destination, normalize
 
 
 @pytest.mark.parametrize(("text", "region", "digits"), [
@@ -77,12 +77,6 @@ def test_masked_national_number_with_region():
 def test_impossible_input_is_refused_clearly(text, region, message):
     with pytest.raises(InvalidNumber, match=message):
         normalize(text, region)
-
-
-def test_is_e164_digits():
-    assert is_e164_digits("4930123456")
-    assert not is_e164_digits("4412")
-    assert not is_e164_digits("9991234567")
 
 
 @settings(max_examples=400, deadline=None)

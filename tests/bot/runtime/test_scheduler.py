@@ -19,9 +19,9 @@ from bot.payments import SimulatedGateway
 from bot.recharge import BACKOFF
 from bot.runtime.lease import LeaseLost
 from bot.runtime.scheduler import build_runtime, start_scheduler, sweep
-from storage import outbox as outbox_db
 from storage.db import read_session
 from storage.models import LedgerEntry, RechargeAttempt
+from tests import reads
 from tests.conftest import make_settings
 from tests.factories import make_account
 
@@ -62,7 +62,7 @@ class World:
 
     def outbox(self, kind=None):
         with read_session(self.engine) as session:
-            return list(outbox_db.list_messages(session=session, kind=kind))
+            return list(reads.list_messages(session=session, kind=kind))
 
     def attempts(self):
         with read_session(self.engine) as session:
@@ -226,11 +226,11 @@ def test_two_schedulers_deliver_each_alert_once_and_a_standby_takes_over(
     first_handle = start_scheduler(world.services, world.client, holder="first")
     second_handle = start_scheduler(second, world.client, holder="second")
     try:
-        assert first_handle.holds_lease() and not second_handle.holds_lease()
+        assert first_handle.lease.held() and not second_handle.lease.held()
         world.charge("60")  # 40: below 50
         assert wait_for(lambda: len(local_slack.calls_to("chat.postMessage")) >= 1)
         first_handle.shutdown()  # releases the lease: the standby's next heartbeat takes it
-        assert wait_for(second_handle.holds_lease)
+        assert wait_for(second_handle.lease.held)
         world.charge("45")  # -5: zero balance
         assert wait_for(lambda: len(local_slack.calls_to("chat.postMessage")) >= 2)
         time.sleep(0.5)  # several more sweeps and relays by now: nothing more goes out

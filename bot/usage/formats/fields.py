@@ -1,0 +1,142 @@
+"""Field parsers the formats share: each reads one cell and notes its problems in words."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import list_currencies
+
+from bot.errors import InvalidNumber
+from bot.numbers.phone import normalize
+
+# Decimal text as exports write money: no exponent, no sign games, at most 6 decimals (micros).
+_MONEY = re.compile(r"^-?\d{1,12}(?:\.\d{1,6})?$")
+SECONDS_PATTERN = r"^-?\d{1,9}$"
+_SECONDS = re.compile(SECONDS_PATTERN)
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_time(text: str, name: str, problems: list[str]) -> datetime | None:
+    if not text:
+        problems.append(f"missing {name}")
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        problems.append(f"{name} {text!r} is not a date and time")
+        return None
+    # A time without a zone is UTC: exports and PBXs that omit it write UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_seconds(text: str, name: str, problems: list[str]) -> int | None:
+    if not _SECONDS.match(text):
+        problems.append(f"{name} {text!r} is not a whole number of seconds" if text
+                        else f"missing {name}")
+        return None
+    value = int(text)
+    if value < 0:
+        problems.append(f"negative {name} {value}")
+        return None
+    return value
+
+
+def parse_money(text: str, name: str, problems: list[str], *, required: bool) -> Decimal | None:
+    if not text:
+        if required:
+            problems.append(f"missing {name}")
+            return None
+        return Decimal(0)
+    if not _MONEY.match(text):
+        problems.append(f"{name} {text!r} is not an amount of money")
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        problems.append(f"{name} {text!r} is not an amount of money")
+        return None
+    if amount < 0:
+        problems.append(f"{name} {text} is negative")
+        return None
+    return amount
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def parse_currency(text: str, problems: list[str]) -> str | None:
+    code = text.upper()
+    if not code:
+        problems.append("missing Currency")
+        return None
+    if not _CURRENCY.match(code) or code not in _currencies():
+        problems.append(f"unknown currency {text!r}")
+        return None
+    return code
+
+
+def parse_number(text: str, problems: list[str], *, required: bool) -> str | None:
+    if not text:
+        if required:
+            problems.append("missing destination number")
+        return None
+    try:
+        return normalize(text).e164
+    except InvalidNumber as exc:
+        problems.append(f"destination number: {exc}")
+        return None
+
+
+def readable_number(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return normalize(text).e164
+    except InvalidNumber:
+        return None
+
+
+def charged_number(text: str, charge: Decimal | None,
+                    problems: list[str]) -> tuple[str | None, str | None]:
+    """A record's number, and a flag when it cannot be read but the record carries its charge:
+    Microsoft's (or the provider's) charge stands all the same."""
+    found: list[str] = []
+    number = parse_number(text, found, required=False)
+    if not found:
+        return number, None
+    if charge is None:
+        problems.extend(found)
+        return None, None
+    return None, f"number {text[:40]!r} cannot be read ({found[0]}); its own charge is booked"
+
+
+def call_type_direction(call_type: str | None, *, tollfree: bool) -> str | None:
+    """Direction from a Teams / Graph call type (user_in, user_out_conf, conf_out, dialout …)."""
+    kind = (call_type or "").strip().lower()
+    if not kind:
+        return None
+    words = kind.replace("-", "_").split("_")
+    if "in" in words:
+        return "tollfree_inbound" if tollfree else "inbound"
+    if "out" in words or "dialout" in words or kind == "emergency":
+        return "outbound"
+    return None
+
+
+def region_of(number: str) -> str | None:
+    if not number:
+        return None
+    try:
+        region = normalize(number).region
+    except InvalidNumber:
+        return None
+    return region if len(region) == 2 and region.isalpha() else None
+
+
+def squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
