@@ -35,8 +35,8 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     if not require_admin(ctx, click, respond):
         return
     services = ctx.services
-    locale = ctx.directory.locale(click.user_id)
-    account = services.accounts.ensure(click.team_id)
+    locale = click.asker.locale
+    account = click.asker.account
     confirmations = services.confirmations
     move = confirmations.claim if click.action_id == CONFIRM_ACTION else confirmations.cancel
     claim = move(click.value[:64], account_id=account.id)

@@ -23,11 +23,11 @@ MAX_REASON = 200
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     if len(invocation.args) < 2:
         raise UsageError(t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
                            "-10 correction`: a signed amount, then the reason.", locale))
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     amount = signed_amount(invocation.args[0], account.currency, locale)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
@@ -42,7 +42,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason: str,
         question: str, locale: str | None) -> Reply:
     """Store the adjustment as a pending operation and ask for its confirmation."""
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     op = ctx.services.confirmations.create(
         account_id=account.id, kind=KIND, payload={"amount": str(amount), "reason": reason},
         requested_by=invocation.user_id, operation_id=operation_id_for(

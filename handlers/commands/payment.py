@@ -16,11 +16,11 @@ USAGE = "payment"
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if invocation.args:
         raise UsageError("It takes no arguments.")
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     method = account.payment
     return payment_reply(method, state=card_state(method, ctx.services.clock.now()),
                          warn_days=CARD_WARN_DAYS, how_to_set=HOW_TO_SET_PAYMENT,
-                         locale=ctx.directory.locale(invocation.user_id))
+                         locale=invocation.asker.locale)
 
 
 SUBCOMMAND = Subcommand(name="payment", usage=USAGE, run=run,
