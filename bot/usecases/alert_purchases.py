@@ -55,7 +55,7 @@ class AlertPurchases:
         bought = AlertPurchase(amount=amount, currency=account.currency,
                                confirm_above=self.deposits.confirm_above)
         try:
-            quote = self.deposits.quote(account.team_id, amount)
+            quote = self.deposits.quote_for(account, amount)
             requested = self.deposits.request(
                 account.team_id, amount, attempt_id=attempt_id_for(account.team_id, "alert", alert),
                 key=alert_key(alert), actor=actor, memo=MEMO)

@@ -91,7 +91,7 @@ class AutoRechargeSetup:
             request: str) -> SetupAsked:
         """`/credits autorecharge on`: the deposit rules first (a CreditsError), then turn it on,
         or keep a setting that buys at once for its Confirm button (one per Slack request)."""
-        quote = self.deposits.quote(account.team_id, amount)
+        quote = self.deposits.quote_for(account, amount)
         if not self.needs_confirmation(account, below=below):
             return SetupAsked(turned_on=self._turn_on(account.team_id, amount=amount,
                                                       below=below, method=quote.method))

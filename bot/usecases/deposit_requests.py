@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.accounts import AccountView
 from bot.deposits import Attempt, DepositOutcome, DepositQuote, Deposits, attempt_id_for
 
 MAX_ATTEMPT_ID = 36  # attempt ids are UUIDs: anything longer is not one
@@ -86,11 +87,12 @@ class DepositRequests:
         the same id."""
         return attempt_id_for(team_id, trigger)
 
-    def request(self, team_id: str, amount: Decimal, *, trigger: str, actor: str,
+    def request(self, account: AccountView, amount: Decimal, *, trigger: str, actor: str,
                 memo: str | None) -> DepositRequested:
         """Within the ack: check the rules and write the attempt (raises a CreditsError when
         the deposit may not go ahead)."""
-        quote = self.deposits.quote(team_id, amount)
+        team_id = account.team_id
+        quote = self.deposits.quote_for(account, amount)
         attempt_id = self.attempt_id(team_id, trigger)
         outcome = self.deposits.request(team_id, amount, attempt_id=attempt_id,
                                         key=command_key(attempt_id), actor=actor, memo=memo)

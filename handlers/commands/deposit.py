@@ -48,7 +48,7 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
     # most of a card number): an admin may type one into the memo.
     memo = redact_card_numbers(" ".join(invocation.args[1:]))[:MAX_MEMO] or None
     requested = ctx.use_cases.deposit_requests.request(
-        invocation.team_id, amount, trigger=trigger_of(invocation), actor=invocation.user_id,
+        asker.account, amount, trigger=trigger_of(invocation), actor=invocation.user_id,
         memo=memo)
     attempt = requested.outcome.attempt
     if requested.awaiting_confirmation:

@@ -34,7 +34,7 @@ def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply
     fmt, words = split_format(invocation.args)
     account = invocation.asker.account
     period = read_period(ctx, account, period_text(words))
-    email = own_email(ctx, invocation.user_id)
+    email = own_email(ctx, invocation.asker)
     locale = invocation.asker.locale
     reports = ctx.services.usage_reports
     files = reports.export(account, period, fmt=fmt, user=email)

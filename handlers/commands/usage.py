@@ -22,7 +22,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     text, group_by = split_arguments(invocation.args)
     account = invocation.asker.account
     period = read_period(ctx, account, text)
-    email = own_email(ctx, invocation.user_id)
+    email = own_email(ctx, invocation.asker)
     summary = ctx.services.usage_reports.summary(account, period, user=email, group_by=group_by)
     return usage_reply(summary, email=email, locale=invocation.asker.locale)
 
