@@ -18,7 +18,7 @@ from bot.confirmations import Confirmations, PendingOp, operation_id_for
 from bot.deposits import Deposits
 from bot.errors import CreditsError
 from bot.money import round_cents
-from bot.recharge import RechargeFailed, Recharger, RechargeSucceeded
+from bot.recharge import DEFAULT_MAX_PER_DAY, RechargeFailed, Recharger, RechargeSucceeded
 from bot.recommend import Recommender, recommended_setting
 
 CONFIRM_KIND = "autorecharge"
@@ -77,6 +77,11 @@ class AutoRechargeSetup:
         self.confirmations = confirmations
         self.recommender = recommender
         self.recharger = recharger
+
+    @property
+    def cap_per_day(self) -> int:
+        """How many recharges the runaway guard allows in 24 hours."""
+        return self.recharger.max_per_day if self.recharger is not None else DEFAULT_MAX_PER_DAY
 
     def paused_until(self, account: AccountView) -> datetime | None:
         """Until when the runaway guard pauses the account's recharges, if it does."""

@@ -29,7 +29,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     asker = invocation.asker
     locale = asker.locale
     setup = ctx.use_cases.autorecharge_setup
-    cap = ctx.services.settings.credits_recharge_cap_per_day
+    cap = setup.cap_per_day
     if not args:
         account = asker.account
         return autorecharge_reply(account, paused_until=setup.paused_until(account), cap=cap,

@@ -4,18 +4,17 @@ older rows carry, and a request reads what it needs once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal as D
 from urllib.parse import parse_qs
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from handlers.blocks.alert_messages import RECHARGE_NOW_ACTION
 from storage.db import read_session
 from storage.ledger import find_entry
 from tests import payloads
+from tests.dbs import statements
 from tests.factories import make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN
@@ -27,20 +26,6 @@ NAMESPACE = uuid.UUID("6f1c9a56-3a0e-4c43-9a55-2f0f6f6b7a10")
 @pytest.fixture
 def account(bolt, clock):
     return make_account(bolt.engine, clock, team_id=TEAM, balance=D(1000))
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def entry_key(engine: Engine, key: str) -> str | None:
