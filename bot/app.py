@@ -38,6 +38,7 @@ from bot.services import Services
 from bot.summary import AccountSummaries
 from bot.usage.reports import UsageReports
 from bot.usecases import UseCases
+from bot.usecases.adjustments import Adjustments
 from bot.usecases.alert_purchases import AlertPurchases
 from bot.usecases.autorecharge_setup import AutoRechargeSetup
 from bot.usecases.deposit_requests import DepositRequests
@@ -117,7 +118,8 @@ def build_use_cases(services: Services) -> UseCases:
         alert_purchases=AlertPurchases(services.deposits, services.recommender),
         autorecharge_setup=AutoRechargeSetup(services.accounts, services.deposits,
                                              services.confirmations, services.recommender,
-                                             services.recharger))
+                                             services.recharger),
+        adjustments=Adjustments(services.confirmations, services.ledger))
 
 
 def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,

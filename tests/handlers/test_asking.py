@@ -3,6 +3,7 @@ older rows carry, and a request reads what it needs once."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal as D
 from urllib.parse import parse_qs
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import Engine
 
+from handlers.blocks.adjust import CONFIRM_ACTION as ADJUST_CONFIRM
 from handlers.blocks.alert_messages import RECHARGE_NOW_ACTION
 from storage.db import read_session
 from storage.ledger import find_entry
@@ -48,6 +50,18 @@ def test_recharge_now_books_under_the_key_older_rows_carry(bolt, account):
     attempt_id = uuid.uuid5(NAMESPACE, f"{TEAM}:alert:low:1:200000000:3")
     attempt = bolt.services.deposits.get(str(attempt_id))
     assert attempt is not None and attempt.key == "deposit:alert:low:1:200000000:3"
+
+
+def test_an_adjustment_books_under_the_key_older_rows_carry(bolt, account):
+    url = bolt.slack.response_url()
+    response = bolt.command("adjust +25 refund of a wrong charge", response_url=url)
+    (actions,) = [b for b in json.loads(response.body)["blocks"] if b["type"] == "actions"]
+    operation = actions["elements"][0]["value"]
+    # bot/confirmations.py's operation ids share the namespace.
+    assert operation == str(uuid.uuid5(
+        NAMESPACE, f"{TEAM}:adjust:{ADMIN}:adjust +25 refund of a wrong charge:{url}"))
+    bolt.click(ADJUST_CONFIRM, operation)
+    assert entry_key(bolt.engine, f"adjustment:{operation}") is not None
 
 
 @pytest.mark.parametrize(("text", "budget"), [
