@@ -49,12 +49,9 @@ class Adjustments:
     def decide(self, operation_id: str, *, account: AccountView, confirm: bool,
                actor: str) -> AdjustmentDecision:
         """Book (confirm) or drop the pending adjustment, once."""
-        move = self.confirmations.claim if confirm else self.confirmations.cancel
-        claim = move(operation_id[:64], account_id=account.id)
-        op = claim.operation
-        if not claim.won or op is None or op.kind != CONFIRM_KIND:
-            return AdjustmentDecision(None)
-        if not confirm:
+        op = self.confirmations.decide(operation_id, account_id=account.id, kind=CONFIRM_KIND,
+                                       confirm=confirm)
+        if op is None or not confirm:
             return AdjustmentDecision(op)
         posting = self.ledger.adjust(account_id=account.id, amount=Decimal(op.payload["amount"]),
                                      key=ledger_key(op.id), actor=actor,

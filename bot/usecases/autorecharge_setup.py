@@ -108,12 +108,9 @@ class AutoRechargeSetup:
 
     def decide(self, operation_id: str, *, account: AccountView, confirm: bool) -> Decision:
         """Carry out (confirm) or drop the pending setting, once."""
-        move = self.confirmations.claim if confirm else self.confirmations.cancel
-        claim = move(operation_id[:64], account_id=account.id)
-        op = claim.operation
-        if not claim.won or op is None or op.kind != CONFIRM_KIND:
-            return Decision(None)
-        if not confirm:
+        op = self.confirmations.decide(operation_id, account_id=account.id, kind=CONFIRM_KIND,
+                                       confirm=confirm)
+        if op is None or not confirm:
             return Decision(op)
         try:
             turned_on = self.turn_on(account.team_id, amount=Decimal(op.payload["amount"]),
