@@ -40,9 +40,9 @@ def post_here(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         return
     locale = click.asker.locale
     account = click.asker.account
-    claim = ctx.services.confirmations.claim(click.value[:64], account_id=account.id)
-    op = claim.operation
-    if not claim.won or op is None or op.kind != KIND:
+    op = ctx.services.confirmations.decide(click.value, account_id=account.id, kind=KIND,
+                                           confirm=True)
+    if op is None:
         text = t("This was posted already, or the request expired: run the command again.", locale)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=False)
         return
