@@ -37,6 +37,11 @@ from bot.recommend import Recommender
 from bot.services import Services
 from bot.summary import AccountSummaries
 from bot.usage.reports import UsageReports
+from bot.usecases import UseCases
+from bot.usecases.adjustments import Adjustments
+from bot.usecases.alert_purchases import AlertPurchases
+from bot.usecases.autorecharge_setup import AutoRechargeSetup
+from bot.usecases.deposit_requests import DepositRequests
 from handlers.auth import Rights
 from handlers.blocks.alert_messages import alert_blocks
 from handlers.context import HandlerContext
@@ -106,6 +111,17 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
     return services
 
 
+def build_use_cases(services: Services) -> UseCases:
+    """The use cases of Slack's requests, on the services."""
+    return UseCases(
+        deposit_requests=DepositRequests(services.deposits),
+        alert_purchases=AlertPurchases(services.deposits, services.recommender),
+        autorecharge_setup=AutoRechargeSetup(services.accounts, services.deposits,
+                                             services.confirmations, services.recommender,
+                                             services.recharger),
+        adjustments=Adjustments(services.confirmations, services.ledger))
+
+
 def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,
                gateway: Any, services: Services | None = None) -> App:
     """The Bolt app: every listener registered, answering within the ack."""
@@ -118,7 +134,7 @@ def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: 
     directory, workspace = Directory(client), Workspace(client)
     ctx = HandlerContext(services=services, client=client, directory=directory,
                          rights=Rights(settings.credits_admins, directory, services.audit,
-                                       workspace))
+                                       workspace), use_cases=build_use_cases(services))
     app.use(refuse_other_teams(workspace, services.audit))
     handlers.register(app, ctx)
 

@@ -94,6 +94,18 @@ class Confirmations:
         """Cancel a pending operation; a done, cancelled or expired one stays as it is."""
         return self._move(operation_id, account_id=account_id, status="cancelled")
 
+    def decide(self, operation_id: str, *, account_id: int, kind: str,
+               confirm: bool) -> PendingOp | None:
+        """A Confirm (claim) or Cancel click on a pending operation of `kind`: the operation
+        when this click won it; None when it was answered already, expired or is another
+        kind (an id from a button is cut to the longest one there is)."""
+        move = self.claim if confirm else self.cancel
+        claim = move(operation_id[:64], account_id=account_id)
+        op = claim.operation
+        if not claim.won or op is None or op.kind != kind:
+            return None
+        return op
+
     def finish(self, operation_id: str, *, result: Mapping[str, Any],
                status: str = "done") -> None:
         """Record how a claimed operation ended."""

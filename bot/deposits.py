@@ -180,6 +180,10 @@ class Deposits:
         """Check that the team may deposit this amount now; say whether to confirm first."""
         return self._quote(self._account(team_id), amount)
 
+    def quote_for(self, account: AccountView, amount: Decimal) -> DepositQuote:
+        """`quote` for an account the caller has just read (no second read of it)."""
+        return self._quote(account, amount)
+
     def request(self, team_id: str, amount: Decimal, *, attempt_id: str, key: str, actor: str,
                 memo: str | None = None) -> DepositOutcome:
         """Write the attempt (before any gateway call): awaiting its confirmation when large,

@@ -38,8 +38,12 @@ class Rights:
     def require_admin(self, *, team_id: str, user_id: str, action: str,
                       arguments: Mapping[str, Any] | None = None) -> None:
         """Refuse a non-admin, and put the attempt in the audit log."""
-        if self.is_admin(user_id, team_id):
-            return
+        if not self.is_admin(user_id, team_id):
+            self.deny(team_id=team_id, user_id=user_id, action=action, arguments=arguments)
+
+    def deny(self, *, team_id: str, user_id: str, action: str,
+             arguments: Mapping[str, Any] | None = None) -> None:
+        """Refuse a user found not to be an admin, and put the attempt in the audit log."""
         self.audit.record(team_id=team_id, actor=user_id, action=action, result="denied",
                           arguments=arguments, detail="not a credits admin")
         raise InsufficientRights(

@@ -50,14 +50,14 @@ def sent_privately(ctx: HandlerContext, invocation: Invocation, reply: Reply, *,
                    what: str) -> Reply:
     """The reply with a note that it went to the DM, and for an admin the button to post it
     in the channel after all."""
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     count = member_count(ctx, invocation.channel_id)
     members = str(count) if count is not None else t("several", locale)
     note = t(PRIVATE_NOTES[what], locale, channel=invocation.channel_id, members=members)
     blocks: list[Block] = [*(reply.blocks or []), context(note)]
     if ctx.rights.is_admin(invocation.user_id):
         op = ctx.services.confirmations.create(
-            account_id=ctx.services.accounts.ensure(invocation.team_id).id, kind=KIND,
+            account_id=invocation.asker.account.id, kind=KIND,
             payload={"text": invocation.text, "channel": invocation.channel_id},
             requested_by=invocation.user_id)
         element = button(t("Post in this channel", locale), POST_HERE_ACTION, op.id)

@@ -1,4 +1,5 @@
-"""What every handler needs: the services, the directory of users, rights and the Web API."""
+"""What every handler needs: the services and use cases, the directory of users, rights and the
+Web API. Who is asking (per request) is in `handlers.asking`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.services import Services
+from bot.usecases import UseCases
 from handlers.auth import Rights
 from handlers.directory import Directory
 
@@ -17,3 +19,4 @@ class HandlerContext:
     client: WebClient
     directory: Directory
     rights: Rights
+    use_cases: UseCases

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from handlers.asking import asker_of
 from handlers.context import HandlerContext
 from handlers.dedupe import answering, make_dedupe
 from handlers.messages import answer_message
@@ -30,23 +31,24 @@ def register(app: App, ctx: HandlerContext) -> None:
     app.middleware(make_dedupe(ctx))
 
     @app.event("message")
-    def on_direct_message(event: dict[str, Any], body: dict[str, Any],
+    def on_direct_message(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any],
                           client: WebClient) -> None:
         if event.get("channel_type") != "im" or not is_question(event):
             return
         with answering(ctx, body):
             reply = answer_message(ctx, team_id=team_of(body, event), user_id=event["user"],
-                                   text=event.get("text") or "")
+                                   text=event.get("text") or "", asker=asker_of(context))
             client.chat_postMessage(channel=event["channel"], text=reply.text,
                                     blocks=reply.blocks)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_mention(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any],
+                   client: WebClient) -> None:
         if not is_question(event):
             return
         with answering(ctx, body):
             reply = answer_message(ctx, team_id=team_of(body, event), user_id=event["user"],
-                                   text=event.get("text") or "")
+                                   text=event.get("text") or "", asker=asker_of(context))
             client.chat_postMessage(channel=event["channel"], text=reply.text,
                                     blocks=reply.blocks,
                                     thread_ts=event.get("thread_ts") or event.get("ts"))

@@ -26,6 +26,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.accounts import AccountView
 from bot.errors import CreditsError, InsufficientRights
 from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
 from bot.usage.reports import differences_csv
@@ -36,6 +37,7 @@ from handlers.blocks.file_import import (
     import_reply,
     progress_text,
 )
+from handlers.asking import asker_of
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
 from handlers.events import team_of
@@ -88,52 +90,53 @@ class DmImports:
         running row (bot.usage.running_imports), not by Slack's retry."""
         mark_answered(self.ctx, body)
 
-    def run(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    def run(self, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
         if not is_dm_file_share(event, body):
             return
         team_id, user, channel = team_of(body, event), str(event["user"]), str(event["channel"])
-        locale = self.ctx.directory.locale(user)
+        asker = asker_of(context)
+        locale = asker.locale
         files = list(event.get("files") or ())
         names = [file_name(f) for f in files]
         try:
-            self.ctx.rights.require_admin(team_id=team_id, user_id=user, action=ACTION,
-                                          arguments={"files": names})
+            asker.require_admin(action=ACTION, arguments={"files": names})
         except InsufficientRights:
             self._post(channel, t("Thanks, but only credits admins can import usage files, so "
                                   "I have not read *{name}*. Ask an admin to send it to me.",
                                   locale, name=", ".join(names)))
             return
         for shared in files[:MAX_FILES]:
-            self.import_one(shared, team_id=team_id, user=user, channel=channel, locale=locale)
+            self.import_one(shared, team_id=team_id, user=user, channel=channel, locale=locale,
+                            account=asker.account)
         if len(files) > MAX_FILES:
             self._post(channel, t("I import at most {count} files from one message; send the "
                                   "others again.", locale, count=MAX_FILES))
 
     def import_one(self, shared: dict[str, Any], *, team_id: str, user: str, channel: str,
-                   locale: str | None) -> ImportSummary | None:
+                   locale: str | None, account: AccountView) -> ImportSummary | None:
         """Download one shared file and import it; answer with its summary or why not.
 
         A running row stands until the answer is posted: if the process dies before, the
         sweep tells the admin to send the file again."""
         name = file_name(shared)
-        account = self.ctx.services.accounts.ensure(team_id)
         with self.running.watch(account_id=account.id, user_id=user, channel=channel, name=name,
                                 notice=t(":warning: The import of *{name}* stopped: the bot "
                                          "was restarted while it ran. Send the file again: "
                                          "calls already charged are not charged twice.",
                                          locale, name=name)):
             return self._import_and_answer(shared, name=name, team_id=team_id, user=user,
-                                           channel=channel, locale=locale)
+                                           channel=channel, locale=locale, account=account)
 
     def _import_and_answer(self, shared: dict[str, Any], *, name: str, team_id: str, user: str,
-                           channel: str, locale: str | None) -> ImportSummary | None:
+                           channel: str, locale: str | None,
+                           account: AccountView) -> ImportSummary | None:
         try:
             with tempfile.TemporaryDirectory(prefix="credits-import-") as folder:
                 path = Path(folder) / "upload"
                 size = download_file(self.ctx.client, str(shared["id"]), path)
                 progress = Progress(self.ctx.client, channel=channel, name=name, locale=locale,
                                     visible=size > PROGRESS_BYTES)
-                summary = self._import(path, team_id=team_id, user=user, name=name,
+                summary = self._import(path, account=account, user=user, name=name,
                                        progress=progress)
                 progress.finish(summary.rows)
         # The audit record comes first: it must exist even when posting the answer fails.
@@ -169,10 +172,9 @@ class DmImports:
             self._post(channel, differences_upload_failed(error_text(exc, locale),
                                                           locale=locale))
 
-    def _import(self, path: Path, *, team_id: str, user: str, name: str,
+    def _import(self, path: Path, *, account: AccountView, user: str, name: str,
                 progress: Progress) -> ImportSummary:
         services = self.ctx.services
-        account = services.accounts.ensure(team_id)
         deck = services.rates.deck()
         progress.start()
         return import_usage(services.engine, services.clock, source=path, account_id=account.id,

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from handlers.asking import asker_of
 from handlers.blocks.home import dashboard_view, home_blocks
 from handlers.context import HandlerContext
 from handlers.dedupe import answering
@@ -20,12 +21,13 @@ def register(app: App, ctx: HandlerContext) -> None:
     def acknowledge() -> None:
         return None  # events are acknowledged by Bolt; nothing to say inside the ack
 
-    def publish_home(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def publish_home(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any],
+                     client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab needs no view
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
         with answering(ctx, body):
-            locale = ctx.directory.locale(event["user"])
+            locale = asker_of(context).locale
             blocks = ctx.services.summaries.rendered(
                 team_id, ("home", locale), lambda summary: home_blocks(summary, locale=locale))
             view = dashboard_view(blocks, locale=locale, now=ctx.services.clock.now())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidNumber, NoRate, UnknownDestination
 from bot.money import format_money
+from handlers.asking import Asker
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import section
 from handlers.blocks.rate import rate_reply
@@ -37,6 +38,7 @@ class Question:
     user_id: str
     intent: Intent
     locale: str | None
+    asker: Asker
 
 
 def answer_help(ctx: HandlerContext, question: Question) -> Reply:
@@ -61,7 +63,7 @@ def answer_balance(ctx: HandlerContext, question: Question) -> Reply:
 
 
 def answer_licensed(ctx: HandlerContext, question: Question) -> Reply:
-    account = ctx.services.accounts.ensure(question.team_id)
+    account = question.asker.account
     licensed = ctx.services.licenses.is_licensed(account_id=account.id,
                                                  slack_user_id=question.user_id)
     if licensed:
@@ -82,7 +84,7 @@ def answer_rate(ctx: HandlerContext, question: Question) -> Reply:
             "Japan?_", question.locale)
     if target is None:
         return Reply(text=ask, blocks=[section(ask)])
-    account = ctx.services.accounts.ensure(question.team_id)
+    account = question.asker.account
     rates = ctx.services.rates
     try:
         quote = rates.quote(target, region=account.region)
@@ -104,7 +106,7 @@ def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
                  "(their UPN), so I cannot find your calls. A credits admin can see everyone's "
                  "usage.", question.locale)
         return Reply(text=text, blocks=[section(text)])
-    account = ctx.services.accounts.ensure(question.team_id)
+    account = question.asker.account
     reports = ctx.services.usage_reports
     period = reports.period(account, spend_period(question.intent.text))
     summary = reports.summary(account, period, user=profile.email)
@@ -140,9 +142,11 @@ ANSWERS: dict[str, Answer] = {
 }
 
 
-def answer_message(ctx: HandlerContext, *, team_id: str, user_id: str, text: str) -> Reply:
+def answer_message(ctx: HandlerContext, *, team_id: str, user_id: str, text: str,
+                   asker: Asker) -> Reply:
     """The reply to a DM or mention of `user_id`."""
     intent = parse_intent(text)
-    locale = ctx.directory.locale(user_id) or intent.language
-    question = Question(team_id=team_id, user_id=user_id, intent=intent, locale=locale)
+    locale = asker.locale or intent.language
+    question = Question(team_id=team_id, user_id=user_id, intent=intent, locale=locale,
+                        asker=asker)
     return ANSWERS[intent.name](ctx, question)

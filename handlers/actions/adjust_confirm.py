@@ -15,7 +15,7 @@ from slack_bolt import App
 from bot.money import format_money
 from handlers.actions.click import Click, answer, register_decision, require_admin
 from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION, said
-from handlers.commands.adjust import KIND, signed_text
+from handlers.commands.adjust import signed_text
 from handlers.context import HandlerContext
 
 Respond = Callable[..., Any]
@@ -26,28 +26,24 @@ def register(app: App, ctx: HandlerContext) -> None:
     register_decision(app, ctx, (CONFIRM_ACTION, CANCEL_ACTION), decide)
 
 
-def ledger_key(operation_id: str) -> str:
-    return f"adjustment:{operation_id}"
-
-
 def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     """Book (Confirm) or drop (Cancel) the adjustment, once."""
     if not require_admin(ctx, click, respond):
         return
     services = ctx.services
-    locale = ctx.directory.locale(click.user_id)
-    account = services.accounts.ensure(click.team_id)
-    confirmations = services.confirmations
-    move = confirmations.claim if click.action_id == CONFIRM_ACTION else confirmations.cancel
-    claim = move(click.value[:64], account_id=account.id)
-    op = claim.operation
-    if not claim.won or op is None or op.kind != KIND:
+    locale = click.asker.locale
+    account = click.asker.account
+    decision = ctx.use_cases.adjustments.decide(
+        click.value, account=account, confirm=click.action_id == CONFIRM_ACTION,
+        actor=click.user_id)
+    op, posting = decision.operation, decision.posting
+    if op is None:
         answer(respond, said("This request was answered already or has expired; nothing more "
                              "was booked.", locale), replace_original=False)
         return
     arguments = {"operation": op.id, **op.payload}
     action = f"action.{click.action_id}"
-    if click.action_id == CANCEL_ACTION:
+    if posting is None:  # cancelled
         services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
                               result="ok", arguments=arguments)
         answer(respond, said("Cancelled by <@{user}>: nothing was booked.",
@@ -55,10 +51,6 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
                replace_original=True)
         return
     amount = Decimal(op.payload["amount"])
-    posting = services.ledger.adjust(account_id=account.id, amount=amount,
-                                     key=ledger_key(op.id), actor=click.user_id,
-                                     memo=str(op.payload["reason"]))
-    confirmations.finish(op.id, result={"entry": posting.entry_id})
     services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
                           result="ok", arguments={**arguments, "entry": posting.entry_id})
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731

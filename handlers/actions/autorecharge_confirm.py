@@ -8,16 +8,13 @@ a replayed delivery changes the setting once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt import App
 
-from bot.errors import CreditsError
 from handlers.actions.click import Click, answer, register_decision, require_admin
-from handlers.blocks.autorecharge import CANCEL_ACTION, CONFIRM_ACTION
+from handlers.blocks.autorecharge import CANCEL_ACTION, CONFIRM_ACTION, turned_on_reply
 from handlers.blocks.common import error_reply, section
-from handlers.commands.autorecharge import CONFIRM_KIND, turn_on
 from handlers.context import HandlerContext
 from handlers.i18n import t
 from handlers.reply import Reply
@@ -35,13 +32,11 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     if not require_admin(ctx, click, respond):
         return
     services = ctx.services
-    locale = ctx.directory.locale(click.user_id)
-    account = services.accounts.ensure(click.team_id)
-    confirmations = services.confirmations
-    move = confirmations.claim if click.action_id == CONFIRM_ACTION else confirmations.cancel
-    claim = move(click.value[:64], account_id=account.id)
-    op = claim.operation
-    if not claim.won or op is None or op.kind != CONFIRM_KIND:
+    locale = click.asker.locale
+    decision = ctx.use_cases.autorecharge_setup.decide(
+        click.value, account=click.asker.account, confirm=click.action_id == CONFIRM_ACTION)
+    op = decision.operation
+    if op is None:
         text = t("This request was answered already or has expired; run `/credits autorecharge "
                  "on …` again.", locale)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=False)
@@ -55,18 +50,14 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
                  locale, user=click.user_id)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=True)
         return
-    try:
-        reply = turn_on(ctx, click.team_id, amount=Decimal(op.payload["amount"]),
-                        below=Decimal(op.payload["below"]), locale=locale)
-    except CreditsError as exc:
-        confirmations.finish(op.id, result={"error": str(exc)}, status="failed")
+    if decision.turned_on is None:
+        error = str(decision.error)
         services.audit.record(team_id=click.team_id, actor=click.user_id,
                               action="action.autorecharge_confirm", result="error",
-                              arguments=arguments, detail=str(exc))
-        answer(respond, error_reply(str(exc)), replace_original=False)
+                              arguments=arguments, detail=error)
+        answer(respond, error_reply(error), replace_original=False)
         return
-    confirmations.finish(op.id, result={"ok": True})
     services.audit.record(team_id=click.team_id, actor=click.user_id,
                           action="action.autorecharge_confirm", result="ok",
                           arguments=arguments)
-    answer(respond, reply, replace_original=True)
+    answer(respond, turned_on_reply(decision.turned_on, locale=locale), replace_original=True)

@@ -9,11 +9,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.alerts.texts import mid_sentence
 from bot.errors import CreditsError, InsufficientRights, InvalidAmount
 from bot.money import parse_amount
-from bot.recharge import RechargeFailed, RechargeSucceeded
-from handlers.blocks.autorecharge import autorecharge_on_reply
+from handlers.asking import Asker, asker_of
+from handlers.blocks.autorecharge import turned_on_reply
 from handlers.blocks.autorecharge_modal import (
     AMOUNT_BLOCK,
     AMOUNT_INPUT,
@@ -28,61 +27,52 @@ from handlers.context import HandlerContext
 Ack = Callable[..., None]
 
 
-def open_modal(ctx: HandlerContext, *, trigger_id: str, team_id: str, user_id: str,
-               amount: Decimal, below: Decimal, basis: str, alert_key: str) -> None:
+def open_modal(ctx: HandlerContext, asker: Asker, *, trigger_id: str, amount: Decimal,
+               below: Decimal, basis: str, alert_key: str) -> None:
     """Open the modal (views.open needs the click's trigger_id, valid for 3 seconds)."""
-    account = ctx.services.accounts.ensure(team_id)
     ctx.client.views_open(trigger_id=trigger_id, view=autorecharge_modal(
-        amount=amount, below=below, currency=account.currency, basis=basis,
-        alert_key=alert_key, locale=ctx.directory.locale(user_id)))
+        amount=amount, below=below, currency=asker.account.currency, basis=basis,
+        alert_key=alert_key, locale=asker.locale))
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the modal's submission listener."""
 
     @app.view(CALLBACK_ID)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                  context: dict[str, Any]) -> None:
+        asker = asker_of(context)
         team_id = (body.get("team") or {}).get("id") or ""
         user_id = (body.get("user") or {}).get("id") or ""
-        locale = ctx.directory.locale(user_id)
+        locale = asker.locale
         values = (view.get("state") or {}).get("values") or {}
         typed = {block: str(((values.get(block) or {}).get(action) or {}).get("value") or "")
                  for block, action in ((AMOUNT_BLOCK, AMOUNT_INPUT), (BELOW_BLOCK, BELOW_INPUT))}
         arguments = {"alert": view.get("private_metadata"), **typed}
         try:
-            ctx.rights.require_admin(team_id=team_id, user_id=user_id,
-                                     action="view.autorecharge_setup", arguments=arguments)
+            asker.require_admin(action="view.autorecharge_setup", arguments=arguments)
         except InsufficientRights as exc:
             ack(response_action="errors", errors={AMOUNT_BLOCK: str(exc)[:150]})
             return
         errors: dict[str, str] = {}
         amounts: dict[str, Decimal] = {}
-        currency = ctx.services.accounts.ensure(team_id).currency
+        currency = asker.account.currency
         for block, text in typed.items():
             try:
                 amounts[block] = parse_amount(text, currency=currency)
             except InvalidAmount as exc:  # WrongCurrency too: it names the account's currency
                 errors[block] = str(exc)[:150]
-        services = ctx.services
-        if not errors:
-            try:
-                quote = services.deposits.quote(team_id, amounts[AMOUNT_BLOCK])
-            except CreditsError as exc:  # out of bounds, may not buy, no payment method
-                errors[AMOUNT_BLOCK] = str(exc)[:150]
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        account = services.accounts.set_autorecharge(
-            team_id, enabled=True, amount=amounts[AMOUNT_BLOCK], below=amounts[BELOW_BLOCK])
-        services.audit.record(team_id=team_id, actor=user_id, action="view.autorecharge_setup",
-                              result="ok", arguments=arguments)
-        outcome = None
-        if services.recharger is not None and account.balance < amounts[BELOW_BLOCK]:
-            outcome = services.recharger.evaluate(account.id)  # below it already: buy now
-            account = services.accounts.get(team_id)
-        reply = autorecharge_on_reply(
-            account, method=quote.method, locale=locale,
-            recharged=isinstance(outcome, RechargeSucceeded),
-            failure=mid_sentence(outcome.reason) if isinstance(outcome, RechargeFailed)
-            else None)
+        try:
+            turned_on = ctx.use_cases.autorecharge_setup.turn_on(
+                team_id, amount=amounts[AMOUNT_BLOCK], below=amounts[BELOW_BLOCK])
+        except CreditsError as exc:  # out of bounds, may not buy, no payment method
+            ack(response_action="errors", errors={AMOUNT_BLOCK: str(exc)[:150]})
+            return
+        ctx.services.audit.record(team_id=team_id, actor=user_id,
+                                  action="view.autorecharge_setup", result="ok",
+                                  arguments=arguments)
+        reply = turned_on_reply(turned_on, locale=locale)
         ack(response_action="update", view=done_view(reply.text, locale=locale))

@@ -16,8 +16,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.deposits import DepositOutcome
+from bot.deposits import Attempt, DepositOutcome
 from handlers.actions.click import Click, answer, require_admin
+from handlers.asking import asker_of
 from handlers.blocks.common import section
 from handlers.blocks.deposit import (
     CANCEL_ACTION,
@@ -34,15 +35,14 @@ from handlers.i18n import t
 from handlers.reply import Reply
 
 Respond = Callable[..., Any]
-MAX_VALUE = 36  # attempt ids are UUIDs
 
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the listeners: an empty ack, then the click's work after it."""
 
     def lazily(work: Callable[[HandlerContext, Click, Respond], None]) -> Callable[..., None]:
-        def run(body: dict[str, Any], respond: Respond) -> None:
-            click = Click.from_body(body)
+        def run(body: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
+            click = Click.from_body(body, asker_of(context))
             if require_admin(ctx, click, respond):
                 work(ctx, click, respond)
         return run
@@ -57,70 +57,65 @@ def register(app: App, ctx: HandlerContext) -> None:
 
 def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     """Confirm a large deposit once, and pay it."""
-    locale = ctx.directory.locale(click.user_id)
-    deposits = ctx.services.deposits
-    account = ctx.services.accounts.ensure(click.team_id)
-    moved = (deposits.confirm(click.value, account_id=account.id, actor=click.user_id)
-             if len(click.value) <= MAX_VALUE else None)
+    locale = click.asker.locale
+
+    def paying(attempt: Attempt) -> None:
+        answer(respond, deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+                                             locale=locale), replace_original=True)
+
+    confirmed = ctx.use_cases.deposit_requests.confirm(
+        click.value, account_id=click.asker.account.id, actor=click.user_id, paying=paying)
+    moved = confirmed.moved
     if moved is None:
         _refuse_unknown(ctx, click, respond, locale)
         return
-    if not moved.now:
+    if confirmed.paid is None:
         _audit(ctx, click, "ok", moved, "clicked after it was " + moved.status)
         state = "done" if moved.status == "succeeded" else moved.status
         answer(respond, operation_closed_reply(state, locale=locale),
                replace_original=moved.status in ("expired", "cancelled", "failed"))
         return
-    attempt = moved.attempt
-    answer(respond, deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
-                                         locale=locale), replace_original=True)
-    _settle(ctx, click, respond, deposits.pay(attempt.id), locale)
+    _settle(ctx, click, respond, confirmed.paid, locale)
 
 
 def check(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     """Ask the gateway about a payment whose outcome is unknown, and book it if it went through."""
-    locale = ctx.directory.locale(click.user_id)
-    account = ctx.services.accounts.ensure(click.team_id)
-    attempt = ctx.services.deposits.get(click.value) if len(click.value) <= MAX_VALUE else None
-    if attempt is None or attempt.account_id != account.id:
+    locale = click.asker.locale
+    checked = ctx.use_cases.deposit_requests.check(click.value,
+                                                   account_id=click.asker.account.id)
+    if checked.attempt is None:
         _refuse_unknown(ctx, click, respond, locale)
         return
-    if attempt.status == "awaiting_confirmation":
+    if checked.paid is None:  # it awaits its confirmation: nothing to ask the gateway
         answer(respond, operation_closed_reply("unknown", locale=locale), replace_original=False)
         return
-    _settle(ctx, click, respond, ctx.services.deposits.pay(attempt.id), locale)
+    _settle(ctx, click, respond, checked.paid, locale)
 
 
 def cancel(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     """Cancel a deposit that awaits its confirmation; on one in flight, say the truth."""
-    locale = ctx.directory.locale(click.user_id)
-    deposits = ctx.services.deposits
-    account = ctx.services.accounts.ensure(click.team_id)
-    cancelled = (deposits.cancel(click.value, account_id=account.id)
-                 if len(click.value) <= MAX_VALUE else None)
-    if cancelled is None:
+    locale = click.asker.locale
+    cancellation = ctx.use_cases.deposit_requests.cancel(click.value,
+                                                         account_id=click.asker.account.id)
+    outcome = cancellation.outcome
+    if outcome is None:
         _refuse_unknown(ctx, click, respond, locale)
         return
-    attempt = cancelled.attempt
-    if cancelled.now:
-        _audit(ctx, click, "ok", cancelled, "cancelled")
+    attempt = outcome.attempt
+    if cancellation.cancelled:
+        _audit(ctx, click, "ok", outcome, "cancelled")
         answer(respond, deposit_cancelled_reply(attempt.amount, attempt.currency,
                                                 user_id=click.user_id, locale=locale),
                replace_original=True)
         return
-    if attempt.in_flight:
-        # Only the gateway knows whether the card was charged: ask it (when no worker holds
-        # the payment now) instead of ever saying "nothing was deposited".
-        settled = deposits.pay(attempt.id)
-        if settled.attempt.in_flight:
-            _audit(ctx, click, "ok", settled, "not cancelled: the payment is being checked")
-            answer(respond, deposit_cancel_in_flight_reply(settled.attempt, locale=locale),
-                   replace_original=False)
-            return
-        cancelled = settled
-    _audit(ctx, click, "ok", cancelled, "not cancelled: it was " + cancelled.status)
-    reply = outcome_reply(cancelled, locale=locale)
-    if cancelled.status == "succeeded":
+    if attempt.in_flight:  # checked with the gateway, and still being checked
+        _audit(ctx, click, "ok", outcome, "not cancelled: the payment is being checked")
+        answer(respond, deposit_cancel_in_flight_reply(attempt, locale=locale),
+               replace_original=False)
+        return
+    _audit(ctx, click, "ok", outcome, "not cancelled: it was " + outcome.status)
+    reply = outcome_reply(outcome, locale=locale)
+    if outcome.status == "succeeded":
         reply = _prefixed(t("This deposit could not be cancelled: the payment had gone through.",
                             locale), reply)
     answer(respond, reply, replace_original=False)

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from handlers.actions.click import Click, answer, require_admin
+from handlers.asking import asker_of
 from handlers.blocks.common import error_reply, section
 from handlers.channel_privacy import KIND, POST_HERE_ACTION
 from handlers.commands import export, report
@@ -27,8 +28,8 @@ def register(app: App, ctx: HandlerContext) -> None:
     def acknowledge(ack: Callable[[], None]) -> None:
         ack()
 
-    def post(body: dict[str, Any], respond: Respond) -> None:
-        post_here(ctx, Click.from_body(body), respond)
+    def post(body: dict[str, Any], context: dict[str, Any], respond: Respond) -> None:
+        post_here(ctx, Click.from_body(body, asker_of(context)), respond)
 
     app.action(POST_HERE_ACTION)(ack=acknowledge, lazy=[post])
 
@@ -37,11 +38,11 @@ def post_here(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     """Run the export or report again, this time into the channel it was asked in."""
     if not require_admin(ctx, click, respond):
         return
-    locale = ctx.directory.locale(click.user_id)
-    account = ctx.services.accounts.ensure(click.team_id)
-    claim = ctx.services.confirmations.claim(click.value[:64], account_id=account.id)
-    op = claim.operation
-    if not claim.won or op is None or op.kind != KIND:
+    locale = click.asker.locale
+    account = click.asker.account
+    op = ctx.services.confirmations.decide(click.value, account_id=account.id, kind=KIND,
+                                           confirm=True)
+    if op is None:
         text = t("This was posted already, or the request expired: run the command again.", locale)
         answer(respond, Reply(text=text, blocks=[section(text)]), replace_original=False)
         return
@@ -53,7 +54,8 @@ def post_here(ctx: HandlerContext, click: Click, respond: Respond) -> None:
                replace_original=False)
         return
     invocation = Invocation(team_id=click.team_id, user_id=click.user_id,
-                            channel_id=str(op.payload["channel"]), text=text, args=words[1:])
+                            channel_id=str(op.payload["channel"]), text=text, args=words[1:],
+                            asker=click.asker)
     try:
         reply = deliver(ctx, invocation, here=True)
     except Exception as exc:  # after the ack: never leave the admin waiting on silence

@@ -6,7 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.accounts import AccountView
+from bot.alerts.texts import mid_sentence
 from bot.money import format_money
+from bot.usecases.autorecharge_setup import TurnedOn
 from handlers.blocks.common import actions, button, context, section
 from handlers.i18n import t
 from handlers.reply import Reply
@@ -106,6 +108,14 @@ def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | No
         text += "\n" + note
         blocks.append(context(note))
     return Reply(text=text, blocks=blocks)
+
+
+def turned_on_reply(turned_on: TurnedOn, *, locale: str | None) -> Reply:
+    """What turning auto-recharge on did (bot/usecases/autorecharge_setup.py)."""
+    failure = turned_on.failure
+    return autorecharge_on_reply(turned_on.account, method=turned_on.method, locale=locale,
+                                 recharged=turned_on.recharged,
+                                 failure=mid_sentence(failure) if failure is not None else None)
 
 
 def autorecharge_off_reply(*, locale: str | None) -> Reply:

@@ -1,14 +1,14 @@
 """`/credits adjust <±amount> <reason>`: correct the balance by hand (admins, confirmed first).
 
 The correction is an `adjustment` ledger entry booked only when an admin presses Confirm; the
-pending operation's id is its idempotency key, so a double click books it once.
+pending operation's id is its idempotency key (bot/usecases/adjustments.py), so a double click
+books it once.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.confirmations import operation_id_for
 from bot.errors import InvalidAmount
 from bot.money import format_money, parse_amount
 from handlers.blocks.adjust import adjust_confirm_reply
@@ -18,16 +18,15 @@ from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "adjust <±amount> <reason>"
-KIND = "adjust"
 MAX_REASON = 200
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     if len(invocation.args) < 2:
         raise UsageError(t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
                            "-10 correction`: a signed amount, then the reason.", locale))
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     amount = signed_amount(invocation.args[0], account.currency, locale)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
@@ -42,12 +41,9 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason: str,
         question: str, locale: str | None) -> Reply:
     """Store the adjustment as a pending operation and ask for its confirmation."""
-    account = ctx.services.accounts.ensure(invocation.team_id)
-    op = ctx.services.confirmations.create(
-        account_id=account.id, kind=KIND, payload={"amount": str(amount), "reason": reason},
-        requested_by=invocation.user_id, operation_id=operation_id_for(
-            invocation.team_id, KIND, invocation.user_id, invocation.text,
-            invocation.response_url or ""))
+    op = ctx.use_cases.adjustments.ask(
+        invocation.asker.account, amount=amount, reason=reason, actor=invocation.user_id,
+        request=(invocation.text, invocation.response_url or ""))
     return adjust_confirm_reply(question, operation_id=op.id, locale=locale)
 
 

@@ -26,9 +26,9 @@ CHANGES = ("add", "remove", "channel")
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     args = invocation.args
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     settings = ctx.services.alert_settings
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     if not args:
         return alerts_reply(settings.thresholds(account_id=account.id), settings.channel(account),
                             account.currency, locale=locale,

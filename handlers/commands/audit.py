@@ -14,7 +14,7 @@ MAX_EVENTS = 50
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     count = events_wanted(invocation.args, locale)
     events = ctx.services.audit.recent(team_id=invocation.team_id, limit=count)
     return audit_reply(events, locale=locale)

@@ -18,7 +18,7 @@ from handlers.reply import Reply
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if _syncs(invocation.args):
         return sync(ctx, invocation)
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     return ctx.services.summaries.rendered(
         invocation.team_id, ("balance", locale),
         lambda summary: balance_reply(summary, locale=locale))
@@ -26,11 +26,11 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 
 def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Ask to book (Microsoft's balance - the bot's) as an adjustment."""
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     if len(invocation.args) != 2:
         raise UsageError(t("Write it as `balance sync 1234.56`: the balance Microsoft's Teams "
                            "admin center shows.", locale))
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     try:
         target = parse_amount(invocation.args[1], currency=account.currency)
     except InvalidAmount as exc:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import CreditsError
 from handlers.context import HandlerContext
 from handlers.reply import Reply
+
+if TYPE_CHECKING:
+    from handlers.asking import Asker
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -21,23 +25,30 @@ class UsageError(CreditsError):
 
 @dataclass(frozen=True)
 class Invocation:
-    """One `/credits …` as Slack sent it."""
+    """One `/credits …` as Slack sent it, and who sent it."""
 
     team_id: str
     user_id: str
     channel_id: str
     text: str
     args: tuple[str, ...]
+    asker: Asker
     response_url: str | None = None
     trigger_id: str | None = None
 
     @classmethod
-    def from_payload(cls, command: dict[str, Any]) -> Invocation:
+    def from_payload(cls, command: dict[str, Any], asker: Asker) -> Invocation:
         text = (command.get("text") or "").strip()
         words = tuple(text.split())
         return cls(team_id=command.get("team_id", ""), user_id=command.get("user_id", ""),
                    channel_id=command.get("channel_id", ""), text=text, args=words[1:],
-                   response_url=command.get("response_url"), trigger_id=command.get("trigger_id"))
+                   asker=asker, response_url=command.get("response_url"),
+                   trigger_id=command.get("trigger_id"))
+
+    @cached_property
+    def word(self) -> str:
+        """The subcommand's word as typed, lower-cased ("help" when there is none)."""
+        return self.text.split(maxsplit=1)[0].lower() if self.text else "help"
 
 
 Run = Callable[[HandlerContext, Invocation], Reply | None]

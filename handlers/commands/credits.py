@@ -10,10 +10,10 @@ from handlers.reply import Reply
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     lots = ctx.services.ledger.lots(account_id=account.id)
     return lots_reply(lots, currency=account.currency, today=ctx.services.clock.now(),
-                      locale=ctx.directory.locale(invocation.user_id))
+                      locale=invocation.asker.locale)
 
 
 SUBCOMMAND = Subcommand(name="credits", usage="credits", run=run, aliases=("lots",),

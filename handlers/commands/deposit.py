@@ -6,13 +6,14 @@ then says what happens next ("paying…", or the Confirm and Cancel buttons of a
 the payment itself runs in the lazy listener, which answers through `respond`.
 
 The attempt's id is derived from the slash command's trigger_id, which Slack keeps when it
-retries the same request, and its ledger and gateway key from that id: a replayed delivery
-finds the first attempt and deposits once.
+retries the same request, and its ledger and gateway key from that id
+(bot/usecases/deposit_requests.py): a replayed delivery finds the first attempt and deposits
+once.
 """
 
 from __future__ import annotations
 
-from bot.deposits import DepositOutcome, attempt_id_for
+from bot.deposits import DepositOutcome
 from bot.errors import CreditsError
 from bot.redaction import redact_card_numbers
 from handlers.blocks.deposit import (
@@ -31,58 +32,45 @@ USAGE = "deposit <amount> [memo]"
 MAX_MEMO = 200
 
 
-def operation_key(attempt_id: str) -> str:
-    """The ledger and gateway key of a deposit: one per attempt."""
-    return f"deposit:op:{attempt_id}"
-
-
-def attempt_id_of(invocation: Invocation) -> str:
-    """The attempt of this command: the same Slack request gives the same id."""
-    trigger = invocation.trigger_id or invocation.response_url or invocation.text
-    return attempt_id_for(invocation.team_id, trigger)
+def trigger_of(invocation: Invocation) -> str:
+    """What names this command's attempt: Slack keeps the trigger_id when it retries."""
+    return invocation.trigger_id or invocation.response_url or invocation.text
 
 
 def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Within the ack: check, write the attempt, and say what happens next."""
     if not invocation.args:
         raise UsageError("Give the amount to deposit, for example `/credits deposit 1000`.")
-    services = ctx.services
-    account = services.accounts.ensure(invocation.team_id)
-    locale = ctx.directory.locale(invocation.user_id)
-    amount = read_amount(invocation.args[0], currency=account.currency, locale=locale)
+    asker = invocation.asker
+    amount = read_amount(invocation.args[0], currency=asker.account.currency,
+                         locale=asker.locale)
     # Redacted before anything keeps or echoes it (and before cutting, which could leave
     # most of a card number): an admin may type one into the memo.
     memo = redact_card_numbers(" ".join(invocation.args[1:]))[:MAX_MEMO] or None
-    quote = services.deposits.quote(invocation.team_id, amount)
-    attempt_id = attempt_id_of(invocation)
-    outcome = services.deposits.request(
-        invocation.team_id, amount, attempt_id=attempt_id, key=operation_key(attempt_id),
-        actor=invocation.user_id, memo=memo)
-    attempt = outcome.attempt
-    if attempt.status == "awaiting_confirmation":
+    requested = ctx.use_cases.deposit_requests.request(
+        asker.account, amount, trigger=trigger_of(invocation), actor=invocation.user_id,
+        memo=memo)
+    attempt = requested.outcome.attempt
+    if requested.awaiting_confirmation:
         expires = f"{attempt.expires_at:%H:%M}" if attempt.expires_at else "—"
-        return deposit_confirm_reply(quote, operation_id=attempt.id,
-                                     limit=services.deposits.confirm_above,
-                                     expires_at_text=expires, locale=locale)
-    if attempt.status == "created" and outcome.now:
+        return deposit_confirm_reply(requested.quote, operation_id=attempt.id,
+                                     limit=requested.confirm_above,
+                                     expires_at_text=expires, locale=asker.locale)
+    if requested.paying_next:
         return deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
-                                    locale=locale)
-    return outcome_reply(outcome, locale=locale)  # a replayed request: where it stands
+                                    locale=asker.locale)
+    return outcome_reply(requested.outcome, locale=asker.locale)  # a replay: where it stands
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
     """After the ack: pay the attempt the ack wrote (nothing to say when there is none)."""
-    deposits = ctx.services.deposits
-    attempt = deposits.get(attempt_id_of(invocation))
-    if attempt is None or attempt.status != "created":
-        return None  # refused in the ack, waiting for its button, or paid by a replay
-    outcome = deposits.pay(attempt.id)
-    return answer(ctx, invocation.user_id, outcome)
+    outcome = ctx.use_cases.deposit_requests.pay_requested(invocation.team_id,
+                                                           trigger=trigger_of(invocation))
+    return answer(invocation.asker.locale, outcome) if outcome is not None else None
 
 
-def answer(ctx: HandlerContext, user_id: str, outcome: DepositOutcome) -> Reply:
+def answer(locale: str | None, outcome: DepositOutcome) -> Reply:
     """The reply to a payment; a refusal raises, so that it is audited as an error."""
-    locale = ctx.directory.locale(user_id)
     if outcome.status == "failed":
         raise CreditsError(refusal_text(outcome.attempt.reason or "", locale=locale))
     return outcome_reply(outcome, locale=locale)

@@ -35,10 +35,10 @@ def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply
     """Export; the files go to the conversation only when `here` (a DM with the bot, or an
     admin confirmed posting in the channel), else to the requester's DM."""
     fmt, words = split_format(invocation.args)
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     period = read_period(ctx, account, period_text(words))
-    email = own_email(ctx, invocation.user_id)
-    locale = ctx.directory.locale(invocation.user_id)
+    email = own_email(ctx, invocation.asker)
+    locale = invocation.asker.locale
     reports = ctx.services.usage_reports
     files = reports.export(account, period, fmt=fmt, user=email)
     call_count = reports.summary(account, period, user=email).calls
@@ -61,7 +61,7 @@ def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply
 def check(ctx: HandlerContext, invocation: Invocation) -> None:
     """Refuse a bad format or period within the ack."""
     _, words = split_format(invocation.args)
-    read_period(ctx, ctx.services.accounts.ensure(invocation.team_id), period_text(words))
+    read_period(ctx, invocation.asker.account, period_text(words))
 
 
 def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:

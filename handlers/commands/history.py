@@ -13,10 +13,10 @@ USAGE = "history [n]"
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     count = entries_wanted(invocation.args)
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     entries = ctx.services.history.recent(account_id=account.id, limit=count)
     return history_reply(entries, currency=account.currency, timezone=account.timezone,
-                         locale=ctx.directory.locale(invocation.user_id))
+                         locale=invocation.asker.locale)
 
 
 def entries_wanted(args: tuple[str, ...]) -> int:

@@ -44,14 +44,14 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
                          "`license list`.")
     users = mentioned_users(invocation.text)
     return Reply(text=t(":hourglass_flowing_sand: Working on the licenses of {count} user(s)… "
-                        "The answer follows here.", ctx.directory.locale(invocation.user_id),
+                        "The answer follows here.", invocation.asker.locale,
                         count=len(users)))
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
     args = invocation.args
-    locale = ctx.directory.locale(invocation.user_id)
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    locale = invocation.asker.locale
+    account = invocation.asker.account
     licenses = ctx.services.licenses
     word = args[0].lower() if args else ""
     if word == "list" and len(args) == 1:

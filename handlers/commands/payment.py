@@ -26,7 +26,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
     locale = ctx.directory.locale(invocation.user_id)
     if invocation.args:
         raise UsageError(t("It takes no arguments, or `set` to change it.", locale))
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     method = account.payment
     return payment_reply(method, state=card_state(method, ctx.services.clock.now()),
                          warn_days=CARD_WARN_DAYS,

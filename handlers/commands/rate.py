@@ -22,10 +22,10 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     query = " ".join(invocation.args)
     if not query:
         raise UsageError(f"Say which number or country, for example {EXAMPLES}.")
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     quote = quote_rate(ctx, query, region=account.region)
     return rate_reply(quote, source=ctx.services.rates.deck().source,
-                      locale=ctx.directory.locale(invocation.user_id))
+                      locale=invocation.asker.locale)
 
 
 def quote_rate(ctx: HandlerContext, query: str, *, region: str) -> RateQuote:

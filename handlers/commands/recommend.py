@@ -18,11 +18,11 @@ USAGE = "recommend"
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if invocation.args:
         raise UsageError("It takes no arguments.")
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     recommender = ctx.services.recommender
     return recommend_reply(recommender.recommend(account.id, users=_tenant_users(ctx)),
                            window_days=recommender.window_days,
-                           locale=ctx.directory.locale(invocation.user_id))
+                           locale=invocation.asker.locale)
 
 
 def _tenant_users(ctx: HandlerContext) -> int | None:

@@ -28,9 +28,9 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply:
     """The report; the chart goes to the conversation only when `here` (a DM with the bot, or
     an admin confirmed posting in the channel), else to the requester's DM."""
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     period = read_period(ctx, account, period_text(invocation.args))
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     report = ctx.services.usage_reports.report(account, period)
     title = t("Credits report: {period}", locale, period=period_label(period, locale))
     chart = Upload(f"credits-report-{period.first_day}_{period.last_day}.png",
@@ -46,7 +46,7 @@ def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply
 
 def check(ctx: HandlerContext, invocation: Invocation) -> None:
     """Refuse a bad period within the ack."""
-    read_period(ctx, ctx.services.accounts.ensure(invocation.team_id),
+    read_period(ctx, invocation.asker.account,
                 period_text(invocation.args))
 
 

@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.errors import CreditsError, InsufficientRights
+from handlers.asking import INVOCATION
 from handlers.blocks.common import error_reply
-from handlers.commands.base import Invocation, Reply, Subcommand, UsageError
+from handlers.commands.base import Invocation, Reply, Run, Subcommand, UsageError
 from handlers.context import HandlerContext
 from handlers.i18n import error_text, t
 
@@ -28,12 +29,11 @@ class Router:
         self.help_reply = help_reply
 
     def find(self, invocation: Invocation) -> Subcommand | None:
-        first = invocation.text.split(maxsplit=1)[0].lower() if invocation.text else "help"
-        return self.by_name.get(first)
+        return self.by_name.get(invocation.word)
 
     def answer(self, invocation: Invocation) -> Reply:
         """Answer a fast subcommand completely (slow ones get a 'working on it' note)."""
-        if not invocation.text or invocation.text.split()[0].lower() == "help":
+        if invocation.word == "help":
             return self.help_reply(self.subcommands, self._locale(invocation))
         sub = self.find(invocation)
         if sub is None:
@@ -53,28 +53,23 @@ class Router:
 
     def _acknowledge(self, sub: Subcommand, invocation: Invocation) -> Reply:
         assert sub.acknowledge is not None
-        try:
-            return sub.acknowledge(self.ctx, invocation)
-        except UsageError as exc:
-            return error_reply(str(exc), usage=sub.usage)
-        except CreditsError as exc:
-            self._audit(sub, invocation, "error", str(exc))
-            return error_reply(self._error_text(exc, invocation))
+        reply = self._guarded(sub, invocation, sub.acknowledge, audit=True)
+        assert reply is not None  # an acknowledgement always answers
+        return reply
 
     def _check_arguments(self, sub: Subcommand, invocation: Invocation) -> Reply | None:
-        if sub.check is None:
+        check = sub.check
+        if check is None:
             return None
-        try:
-            sub.check(self.ctx, invocation)
-        except UsageError as exc:
-            return error_reply(str(exc), usage=sub.usage)
-        except CreditsError as exc:
-            return error_reply(self._error_text(exc, invocation))
-        return None
 
-    def is_slow(self, command: dict[str, Any]) -> bool:
+        def checking(ctx: HandlerContext, invocation: Invocation) -> None:
+            check(ctx, invocation)
+
+        return self._guarded(sub, invocation, checking, audit=False)
+
+    def is_slow(self, context: dict[str, Any]) -> bool:
         """Whether this `/credits …` needs the lazy listener (a Bolt listener matcher)."""
-        invocation = Invocation.from_payload(command)
+        invocation = context[INVOCATION]
         sub = self.find(invocation)
         return bool(sub and sub.runs_slow(self.ctx, invocation.args))
 
@@ -82,24 +77,31 @@ class Router:
         refusal = self._check_rights(sub, invocation)
         if refusal is not None:
             return refusal
+        return self._guarded(sub, invocation, sub.run, audit=True, audit_ok=True)
+
+    def _guarded(self, sub: Subcommand, invocation: Invocation, body: Run, *, audit: bool,
+                 audit_ok: bool = False) -> Reply | None:
+        """Run a subcommand's body: bad arguments answer with its usage, a refusal (any
+        CreditsError) with its sentence in the user's language, audited when `audit`."""
         try:
-            reply = sub.run(self.ctx, invocation)
+            reply = body(self.ctx, invocation)
         except UsageError as exc:
             return error_reply(str(exc), usage=sub.usage)
         except CreditsError as exc:
-            self._audit(sub, invocation, "error", str(exc))
+            if audit:
+                self._audit(sub, invocation, "error", str(exc))
             return error_reply(self._error_text(exc, invocation))
-        if reply is not None:
+        if audit_ok and reply is not None:
             self._audit(sub, invocation, "ok", None)
         return reply
 
     def _locale(self, invocation: Invocation) -> str | None:
-        return self.ctx.directory.locale(invocation.user_id)
+        return invocation.asker.locale
 
     def _error_text(self, error: CreditsError, invocation: Invocation) -> str:
         if not error.texts:
             return str(error)  # English only: no need to ask Slack for the user's locale
-        return error_text(error, self.ctx.directory.locale(invocation.user_id))
+        return error_text(error, invocation.asker.locale)
 
     def _audit(self, sub: Subcommand, invocation: Invocation, result: str,
                detail: str | None) -> None:
@@ -113,30 +115,28 @@ class Router:
         if not sub.needs_admin(invocation.args):
             return None
         try:
-            self.ctx.rights.require_admin(team_id=invocation.team_id, user_id=invocation.user_id,
-                                          action=f"command.{sub.name}",
-                                          arguments={"text": invocation.text})
+            invocation.asker.require_admin(action=f"command.{sub.name}",
+                                           arguments={"text": invocation.text})
         except InsufficientRights as exc:
             return error_reply(str(exc))
         return None
 
     # -- Bolt listeners -----------------------------------------------------------------------
-    def ack_command(self, ack: Callable[..., Any], command: dict[str, Any]) -> None:
+    def ack_command(self, ack: Callable[..., Any], context: dict[str, Any]) -> None:
         try:
-            reply = self.answer(Invocation.from_payload(command))
+            reply = self.answer(context[INVOCATION])
         except CreditsError as exc:  # e.g. Slack rate-limited a look-up beyond the wait cap
             reply = error_reply(str(exc))
         ack(**reply.as_message())
 
-    def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
-        invocation = Invocation.from_payload(command)
+    def finish_slow(self, context: dict[str, Any], respond: Callable[..., Any]) -> None:
+        invocation: Invocation = context[INVOCATION]
         sub = self.find(invocation)
         if sub is None or not sub.runs_slow(self.ctx, invocation.args):
             return
         # The ack already answered refusals and bad arguments: nothing more to say for those.
         try:
-            if sub.needs_admin(invocation.args) and not self.ctx.rights.is_admin(
-                    invocation.user_id, invocation.team_id):
+            if sub.needs_admin(invocation.args) and not invocation.asker.is_admin:
                 return
         except CreditsError:  # Slack too busy to say who this is: the ack said so already
             return

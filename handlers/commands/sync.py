@@ -16,11 +16,11 @@ USAGE = "sync [now]"
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     check(ctx, invocation)
-    locale = ctx.directory.locale(invocation.user_id)
+    locale = invocation.asker.locale
     graph = ctx.services.graph
     if graph is None:
         return not_connected_reply(locale=locale)
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     if _now(invocation.args):
         graph.sync.run(account.id, force=True)  # its outcome, error included, is on the row
     settings = ctx.services.settings
@@ -32,7 +32,7 @@ def check(ctx: HandlerContext, invocation: Invocation) -> None:
     args = invocation.args
     if args and not _now(args):
         raise UsageError(t("Say `/credits sync` to see the last sync, or `/credits sync now`.",
-                           ctx.directory.locale(invocation.user_id)))
+                           invocation.asker.locale))
 
 
 def _now(args: tuple[str, ...]) -> bool:

@@ -20,11 +20,11 @@ USAGE = "usage [period] [by user | by destination | by day]"
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     text, group_by = split_arguments(invocation.args)
-    account = ctx.services.accounts.ensure(invocation.team_id)
+    account = invocation.asker.account
     period = read_period(ctx, account, text)
-    email = own_email(ctx, invocation.user_id)
+    email = own_email(ctx, invocation.asker)
     summary = ctx.services.usage_reports.summary(account, period, user=email, group_by=group_by)
-    return usage_reply(summary, email=email, locale=ctx.directory.locale(invocation.user_id))
+    return usage_reply(summary, email=email, locale=invocation.asker.locale)
 
 
 def split_arguments(args: tuple[str, ...]) -> tuple[str | None, str | None]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.accounts import AccountView
 from bot.errors import CreditsError
 from bot.usage.periods import PERIOD_USAGE, Period, is_period
+from handlers.asking import Asker
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
 from handlers.i18n import N_, t
@@ -40,14 +41,14 @@ def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> 
         raise UsageError(str(exc)) from None
 
 
-def own_email(ctx: HandlerContext, user_id: str) -> str | None:
+def own_email(ctx: HandlerContext, asker: Asker) -> str | None:
     """None for an admin (everyone's calls); for a member, their e-mail: the UPN that names
     them on call records. A member Slack gives no e-mail for is refused."""
-    if ctx.rights.is_admin(user_id):
+    if ctx.rights.is_admin(asker.user_id):
         return None
-    profile = ctx.directory.profile(user_id)
+    profile = ctx.directory.profile(asker.user_id)
     if profile is None or not profile.email:
         raise CreditsError(t("Slack has no e-mail address for you, and call records name "
                              "people by it (their UPN), so I cannot find your calls. A credits "
-                             "admin can see everyone's usage.", ctx.directory.locale(user_id)))
+                             "admin can see everyone's usage.", asker.locale))
     return profile.email

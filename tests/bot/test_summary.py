@@ -3,12 +3,8 @@ calls the account has, and a cached answer that is never stale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-
-from sqlalchemy import Engine, event
 
 from bot.accounts import Accounts
 from bot.alerts.settings import AlertSettings
@@ -17,6 +13,7 @@ from bot.licenses import Licenses
 from bot.summary import AccountSummaries
 from bot.usage.importer import import_usage
 from tests.bot.usage.test_spend_rollup import DECK
+from tests.dbs import statements
 from tests.factories import make_account
 
 
@@ -29,21 +26,6 @@ def calls_csv(count: int, *, first: int = 0) -> bytes:
         lines.append(f"c{index},u{index % 50}@contoso.example,{start:%Y-%m-%dT%H:%M:%SZ},"
                      f"{30 + index % 300},+442075908301,outbound")
     return ("\n".join(lines) + "\n").encode()
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs inside the block."""
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_summary_costs_the_same_statements_with_1k_and_20k_calls(engine, clock):
