@@ -31,13 +31,13 @@ from bot.errors import CreditsError, InsufficientRights
 from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
 from bot.usage.reports import differences_csv
 from bot.usage.running_imports import RunningImports
+from handlers.asking import asker_of
 from handlers.blocks.file_import import (
     differences_comment,
     differences_upload_failed,
     import_reply,
     progress_text,
 )
-from handlers.asking import asker_of
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
 from handlers.events import team_of

@@ -24,6 +24,7 @@ from bot.accounts import BILLING_TYPES, CARD_BRANDS, POSTPAID, AccountView, chec
 from bot.errors import CreditsError, InsufficientRights
 from bot.redaction import redact_card_numbers
 from handlers.actions.click import Click, answer, require_admin
+from handlers.asking import asker_of
 from handlers.blocks.common import error_reply
 from handlers.blocks.payment_modal import (
     BILLING_BLOCK,
@@ -304,9 +305,10 @@ def register(app: App, ctx: HandlerContext) -> None:
     def acknowledge(ack: Callable[[], None]) -> None:
         ack()
 
-    def change_clicked(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+    def change_clicked(body: dict[str, Any], context: dict[str, Any],
+                       respond: Callable[..., Any]) -> None:
         """The button of `/credits payment`: admins get the modal (rights checked again)."""
-        click = Click.from_body(body)
+        click = Click.from_body(body, asker_of(context))
         if not require_admin(ctx, click, respond):
             return
         try:
