@@ -45,6 +45,7 @@ from typing import IO, Any, cast
 from babel.numbers import list_currencies
 
 from bot.errors import CreditsError, InvalidNumber
+from bot.i18n import N_
 from bot.numbers.phone import normalize
 from bot.usage import limits
 from bot.usage.limits import FileRefused
@@ -155,10 +156,10 @@ def detect_format(head: bytes) -> str:
     kind = _csv_kind(text)
     if kind is not None:
         return CDR if kind == CDR else TEAMS
-    raise UnsupportedFormat(
+    raise UnsupportedFormat(N_(
         "This file is not a usage export I can read: send the Teams admin center PSTN usage "
         "export (CSV or its zip), Graph getPstnCalls or getDirectRoutingCalls JSON, or a CDR "
-        "CSV with the columns " + ",".join(CDR_COLUMNS) + ".")
+        "CSV with the columns {columns}."), columns=",".join(CDR_COLUMNS))
 
 
 def _csv_kind(text: str) -> str | None:
@@ -256,8 +257,9 @@ class _ZipParts:
     def _usage_members(self) -> list[zipfile.ZipInfo]:
         files = [info for info in self._archive.infolist() if not info.is_dir()]
         if len(files) > limits.MAX_MEMBERS:
-            raise FileRefused(f"The zip holds {len(files)} files; Microsoft's export holds a "
-                              "few (Calling Plans, Direct Routing, parameters.json).")
+            raise FileRefused(N_("The zip holds {count} files; Microsoft's export holds a few "
+                                 "(Calling Plans, Direct Routing, parameters.json)."),
+                              count=len(files))
         members = []
         for info in sorted(files, key=lambda item: item.filename):
             if info.filename.lower().endswith(".json"):
@@ -268,10 +270,11 @@ class _ZipParts:
             if kind in (TEAMS, DIRECT_ROUTING):
                 members.append(info)
             elif info.filename.lower().endswith(".csv"):
-                raise UnsupportedFormat(f"{info.filename} in the zip is not a Teams PSTN usage "
-                                        "export (Calling Plans or Direct Routing).")
+                raise UnsupportedFormat(N_("{name} in the zip is not a Teams PSTN usage export "
+                                           "(Calling Plans or Direct Routing)."),
+                                        name=info.filename)
         if not members:
-            raise UnsupportedFormat("The zip holds no Teams PSTN usage export.")
+            raise UnsupportedFormat(N_("The zip holds no Teams PSTN usage export."))
         return members
 
     def _open(self, info: zipfile.ZipInfo) -> IO[bytes]:
@@ -361,8 +364,8 @@ def _readable_rows(rows: Iterator[ParsedCall | RowError]) -> Iterator[ParsedCall
     except UnicodeDecodeError:
         raise limits.not_text(line + 1) from None
     except csv.Error as exc:
-        raise FileRefused(f"after line {line}: {exc}; this is not a usage export I can "
-                          "read.") from None
+        raise FileRefused(N_("after line {line}: {error}; this is not a usage export I can "
+                             "read."), line=line, error=str(exc)) from None
 
 
 def _in_member(rows: Iterator[ParsedCall | RowError],
@@ -409,7 +412,8 @@ def _teams_file_rows(text: IO[str]) -> Iterator[ParsedCall | RowError]:
         yield from _direct_routing_rows(reader, header)
     else:
         missing = [name for name in TEAMS_REQUIRED if name.lower() not in names]
-        raise UnsupportedFormat(f"The Teams export lacks the columns {', '.join(missing)}.")
+        raise UnsupportedFormat(N_("The Teams export lacks the columns {columns}."),
+                                columns=", ".join(missing))
 
 
 def _records(reader: Any, width: int) -> Iterator[tuple[int, list[str] | RowError]]:
@@ -437,8 +441,8 @@ def _direct_routing_rows(reader: Any, header: list[str]) -> Iterator[ParsedCall 
         index.setdefault(_squash(name), i)
     missing = [name for name in DR_REQUIRED if name not in index]
     if missing:
-        raise UnsupportedFormat("The Direct Routing export lacks the columns "
-                                + ", ".join(missing) + ".")
+        raise UnsupportedFormat(N_("The Direct Routing export lacks the columns {columns}."),
+                                columns=", ".join(missing))
     positions = [next((index[name] for name in names if name in index), len(header))
                  for names in _DR_USED]
     yield from _calls_of(reader, len(header), positions, _direct_routing_call)
@@ -594,18 +598,19 @@ def _load_json(stream: IO[bytes]) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except RecursionError:
-        raise FileRefused("The JSON file is nested too deeply to be a Graph page.") from None
+        raise FileRefused(N_("The JSON file is nested too deeply to be a Graph page.")) from None
     except ValueError as exc:
-        raise UnsupportedFormat(f"The JSON file cannot be read: {exc}") from None
+        raise UnsupportedFormat(N_("The JSON file cannot be read: {error}"),
+                                error=str(exc)) from None
 
 
 def _pages(document: Any) -> list[Any]:
     pages = document if isinstance(document, list) else [document]
     for page in pages:
         if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-            raise UnsupportedFormat(
-                "Graph JSON must be a getPstnCalls or getDirectRoutingCalls page "
-                "({\"value\": [...]}) or a list of them.")
+            raise UnsupportedFormat(N_(
+                "Graph JSON must be a getPstnCalls or getDirectRoutingCalls page ({page}) or a "
+                "list of them."), page='{"value": [...]}')
     return pages
 
 
@@ -768,7 +773,8 @@ def cdr_positions(header: list[str]) -> list[int]:
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
     missing = [column for column in CDR_COLUMNS if column not in names]
     if missing:
-        raise UnsupportedFormat(f"The CDR file lacks the columns {', '.join(missing)}.")
+        raise UnsupportedFormat(N_("The CDR file lacks the columns {columns}."),
+                            columns=", ".join(missing))
     return [names.index(column) for column in CDR_COLUMNS]
 
 

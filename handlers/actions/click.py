@@ -11,6 +11,7 @@ from slack_bolt import App
 from bot.errors import InsufficientRights
 from handlers.blocks.common import error_reply
 from handlers.context import HandlerContext
+from handlers.i18n import error_text
 from handlers.reply import Reply
 
 
@@ -47,7 +48,8 @@ def require_admin(ctx: HandlerContext, click: Click, respond: Callable[..., Any]
                                  action=f"action.{click.action_id}",
                                  arguments={"value": click.value})
     except InsufficientRights as exc:
-        answer(respond, error_reply(str(exc)), replace_original=False)
+        answer(respond, error_reply(error_text(exc, ctx.directory.locale(click.user_id))),
+               replace_original=False)
         return False
     return True
 

@@ -58,9 +58,9 @@ def signed_amount(text: str, currency: str, locale: str | None) -> Decimal:
         return sign * parse_amount(text[1:] if text[:1] in ("+", "-", "−") else text,
                                    currency=currency)
     except InvalidAmount as exc:
-        usage = t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust -10 "
-                  "correction`: a signed amount, then the reason.", locale)
-        raise UsageError(f"{exc} {usage}") from exc
+        raise UsageError(N_("{error} Write it as `adjust +25.00 refund of a wrong charge` or "
+                            "`adjust -10 correction`: a signed amount, then the reason."),
+                         error=exc.text) from exc
 
 
 def signed_text(money: str, amount: Decimal) -> str:

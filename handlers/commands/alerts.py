@@ -35,8 +35,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                             undelivered=settings.undelivered(account_id=account.id))
     word = args[0].lower()
     if word not in CHANGES or len(args) != 2:
-        raise UsageError("Say what to change: `alerts add 500`, `alerts remove 500` or "
-                         "`alerts channel #billing`.")
+        raise UsageError(N_("Say what to change: `alerts add 500`, `alerts remove 500` or "
+                            "`alerts channel #billing`."))
     if word == "channel":
         channel = parse_channel(args[1], USAGE)
         _check_bot_can_post(ctx, channel, locale)

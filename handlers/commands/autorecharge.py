@@ -45,12 +45,12 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         accounts.set_autorecharge(invocation.team_id, enabled=False)
         return autorecharge_off_reply(locale=locale)
     if word != "on" or len(args) != 4 or args[2].lower() != "below":
-        raise UsageError("Write it as `autorecharge on 500 below 100`: add $500 when the "
-                         "balance is below $100. Or `autorecharge off`.")
+        raise UsageError(N_("Write it as `autorecharge on 500 below 100`: add $500 when the "
+                            "balance is below $100. Or `autorecharge off`."))
     account = accounts.ensure(invocation.team_id)
     amount = read_amount(args[1], currency=account.currency, locale=locale,
-                         which="recharge amount")
-    below = read_amount(args[3], currency=account.currency, locale=locale, which="trigger")
+                         which=N_("recharge amount"))
+    below = read_amount(args[3], currency=account.currency, locale=locale, which=N_("trigger"))
     ctx.services.deposits.quote(invocation.team_id, amount)  # the deposit rules, before asking
     warnings = setting_warnings(account, amount=amount, below=below, cap=cap, locale=locale)
     if warnings:

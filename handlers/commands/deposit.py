@@ -45,7 +45,7 @@ def attempt_id_of(invocation: Invocation) -> str:
 def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Within the ack: check, write the attempt, and say what happens next."""
     if not invocation.args:
-        raise UsageError("Give the amount to deposit, for example `/credits deposit 1000`.")
+        raise UsageError(N_("Give the amount to deposit, for example `/credits deposit 1000`."))
     services = ctx.services
     account = services.accounts.ensure(invocation.team_id)
     locale = ctx.directory.locale(invocation.user_id)

@@ -66,7 +66,7 @@ def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
     formats = [word for word in args if word.lower() in FORMATS]
     words = [word for word in args if word.lower() not in FORMATS]
     if len(formats) > 1:
-        raise UsageError("Choose one format: `csv` or `xlsx`.")
+        raise UsageError(N_("Choose one format: `csv` or `xlsx`."))
     return (formats[0].lower() if formats else "csv"), words
 
 

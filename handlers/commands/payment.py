@@ -15,7 +15,7 @@ USAGE = "payment"
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if invocation.args:
-        raise UsageError("It takes no arguments.")
+        raise UsageError(N_("It takes no arguments."))
     account = ctx.services.accounts.ensure(invocation.team_id)
     method = account.payment
     return payment_reply(method, state=card_state(method, ctx.services.clock.now()),

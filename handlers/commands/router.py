@@ -56,7 +56,8 @@ class Router:
         try:
             return sub.acknowledge(self.ctx, invocation)
         except UsageError as exc:
-            return error_reply(str(exc), usage=sub.usage)
+            return error_reply(self._error_text(exc, invocation), usage=sub.usage,
+                               locale=self._locale(invocation))
         except CreditsError as exc:
             self._audit(sub, invocation, "error", str(exc))
             return error_reply(self._error_text(exc, invocation))
@@ -67,7 +68,8 @@ class Router:
         try:
             sub.check(self.ctx, invocation)
         except UsageError as exc:
-            return error_reply(str(exc), usage=sub.usage)
+            return error_reply(self._error_text(exc, invocation), usage=sub.usage,
+                               locale=self._locale(invocation))
         except CreditsError as exc:
             return error_reply(self._error_text(exc, invocation))
         return None
@@ -85,7 +87,8 @@ class Router:
         try:
             reply = sub.run(self.ctx, invocation)
         except UsageError as exc:
-            return error_reply(str(exc), usage=sub.usage)
+            return error_reply(self._error_text(exc, invocation), usage=sub.usage,
+                               locale=self._locale(invocation))
         except CreditsError as exc:
             self._audit(sub, invocation, "error", str(exc))
             return error_reply(self._error_text(exc, invocation))
@@ -97,9 +100,7 @@ class Router:
         return self.ctx.directory.locale(invocation.user_id)
 
     def _error_text(self, error: CreditsError, invocation: Invocation) -> str:
-        if not error.texts:
-            return str(error)  # English only: no need to ask Slack for the user's locale
-        return error_text(error, self.ctx.directory.locale(invocation.user_id))
+        return error_text(error, self._locale(invocation))
 
     def _audit(self, sub: Subcommand, invocation: Invocation, result: str,
                detail: str | None) -> None:
@@ -117,7 +118,7 @@ class Router:
                                           action=f"command.{sub.name}",
                                           arguments={"text": invocation.text})
         except InsufficientRights as exc:
-            return error_reply(str(exc))
+            return error_reply(self._error_text(exc, invocation))
         return None
 
     # -- Bolt listeners -----------------------------------------------------------------------
@@ -125,7 +126,7 @@ class Router:
         try:
             reply = self.answer(Invocation.from_payload(command))
         except CreditsError as exc:  # e.g. Slack rate-limited a look-up beyond the wait cap
-            reply = error_reply(str(exc))
+            reply = error_reply(str(exc))  # the look-up of the user's locale is what failed
         ack(**reply.as_message())
 
     def finish_slow(self, command: dict[str, Any], respond: Callable[..., Any]) -> None:
@@ -147,7 +148,8 @@ class Router:
         except Exception:
             # The ack said "working on it": never leave the user waiting on silence.
             log.exception("/credits %s failed in the lazy listener", sub.name)
-            reply = error_reply("Sorry, something went wrong on our side while working on "
-                                f"`/credits {sub.name}`. It has been logged; please try again.")
+            reply = error_reply(t("Sorry, something went wrong on our side while working on "
+                                  "`/credits {name}`. It has been logged; please try again.",
+                                  self._locale(invocation), name=sub.name))
         if reply is not None:
             respond(**reply.as_message(), replace_original=False)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.accounts import AccountView
-from bot.errors import CreditsError
+from bot.errors import CreditsError, Sentence
 from bot.usage.periods import PERIOD_USAGE, Period
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 
 
 def period_text(words: Sequence[str]) -> str | None:
     """The period among the remaining words: none, one word, or a range written with spaces."""
     if len(words) > 1 and ".." not in "".join(words):
-        raise UsageError(f"Give one period: {PERIOD_USAGE}.")
+        raise UsageError(N_("Give one period: {usage}."), usage=Sentence.of(PERIOD_USAGE))
     return " ".join(words) or None
 
 
@@ -24,7 +24,7 @@ def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> 
     try:
         return ctx.services.usage_reports.period(account, text)
     except CreditsError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError.of(exc) from None
 
 
 def own_email(ctx: HandlerContext, user_id: str) -> str | None:
