@@ -229,8 +229,8 @@ class ConsoleSession:
                          "value": value if value is not None else button.value,
                          "type": "button", "text": {"type": "plain_text", "text": button.text},
                          "action_ts": f"{time.time():.6f}"}]}
-        clicked = t("you clicked", self.locale)
-        self.print(f"[dim]{clicked}[/] [bold]{escape(button.text)}[/]")
+        you_clicked = t("you clicked", self.locale)
+        self.print(f"[dim]{you_clicked}[/] [bold]{escape(button.text)}[/]")
         response = self.dispatch(urlencode({"payload": json.dumps(payload)}),
                                  "application/x-www-form-urlencoded")
         if response.status != 200:
