@@ -410,7 +410,8 @@ class Deposits:
             return refusal
         method = account.payment
         if method is None:
-            return "There is no payment method on file. " + HOW_TO_SET_PAYMENT
+            return str(PurchaseNotAllowed(N_("There is no payment method on file. {how}"),
+                                          how=Sentence.of(HOW_TO_SET_PAYMENT)))
         if method.expired(self.clock.now()):
             return expired_card_reason(method)
         return None

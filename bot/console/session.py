@@ -178,8 +178,9 @@ class ConsoleSession:
         if response.body:
             message = json.loads(response.body)
             only_you = message.get("response_type", "ephemeral") == "ephemeral"
-            self.show_message("bot" + (" (only you can see this)" if only_you else ""),
-                              message, channel=DM_CHANNEL)
+            self.show_message(
+                "bot" + (" " + t("(only you can see this)", self.locale) if only_you else ""),
+                message, channel=DM_CHANNEL)
 
     def direct_message(self, text: str) -> None:
         now = f"{time.time():.6f}"

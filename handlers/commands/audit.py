@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.errors import Sentence
 from handlers.blocks.audit import audit_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import t
+from handlers.i18n import N_, t
 from handlers.reply import Reply
 
 USAGE = "audit [n]"
@@ -32,5 +33,7 @@ def events_wanted(args: tuple[str, ...], locale: str | None) -> int:
 
 
 SUBCOMMAND = Subcommand(name="audit", usage=USAGE, run=run, admin=True,
-                        summary=f"the newest n audit events ({DEFAULT_EVENTS} by default, at "
-                                f"most {MAX_EVENTS}): who asked for what; admins only")
+                        summary=Sentence.of(N_("the newest n audit events ({default} by "
+                                               "default, at most {most}): who asked for what; "
+                                               "admins only"),
+                                            default=DEFAULT_EVENTS, most=MAX_EVENTS))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.errors import CreditsError
+from bot.errors import CreditsError, Sentence
 from bot.i18n import N_
 from handlers.context import HandlerContext
 from handlers.reply import Reply
@@ -57,7 +57,7 @@ class Subcommand:
 
     name: str
     usage: str
-    summary: str
+    summary: str | Sentence  # marked with N_, read in the user's language by `/credits help`
     run: Run
     admin: bool = False  # True: every call needs an admin; or a predicate on the arguments
     admin_when: Callable[[tuple[str, ...]], bool] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.errors import Sentence
 from bot.history import DEFAULT_ENTRIES, MAX_ENTRIES
 from handlers.blocks.history import history_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
@@ -37,5 +38,6 @@ def entries_wanted(args: tuple[str, ...]) -> int:
 
 
 SUBCOMMAND = Subcommand(name="history", usage=USAGE, run=run,
-                        summary=f"the last n ledger entries ({DEFAULT_ENTRIES} by default, "
-                                f"at most {MAX_ENTRIES})")
+                        summary=Sentence.of(N_("the last n ledger entries ({default} by "
+                                               "default, at most {most})"),
+                                            default=DEFAULT_ENTRIES, most=MAX_ENTRIES))
