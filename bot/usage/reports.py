@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -35,6 +35,9 @@ from storage import usage_queries as queries
 from storage.db import read_session
 from storage.models import CallRecord, LedgerEntry
 from storage.units import from_micros
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn
+    from matplotlib.figure import Figure
 
 GROUPINGS = ("user", "destination", "day")
 FORMATS = ("csv", "xlsx")
@@ -389,6 +392,14 @@ def render_chart(report: Report, *, title: str | None = None, locale: str | None
                  ) -> bytes:
     """A PNG of the balance over time and the daily spend (no global pyplot state), its words
     and dates in the reader's language."""
+    buffer = io.BytesIO()
+    chart_figure(report, title=title, locale=locale).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(report: Report, *, title: str | None = None, locale: str | None = None
+                 ) -> Figure:
+    """The chart's figure: the balance over time above the daily spend."""
     from babel.dates import format_skeleton
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import num2date
@@ -426,6 +437,4 @@ def render_chart(report: Report, *, title: str | None = None, locale: str | None
                         ha="center", va="center", color="#666666")
     figure.autofmt_xdate()
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
