@@ -22,6 +22,8 @@ Locale = str | None
 
 def fill(message: str, locale: Locale, values: dict[str, Any]) -> str:
     """`message` in the language of `locale`, filled with `values`, sentences read alike."""
+    if not message:  # gettext("") is the catalog's header
+        return message
     if not values:  # nothing to fill: a brace in the sentence is text, not a placeholder
         return translations(language(locale)).gettext(message)
     return t(message, locale, **{name: value(locale) if callable(value) else value
