@@ -25,10 +25,10 @@ MAX_REASON = 200
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     locale = ctx.directory.locale(invocation.user_id)
     if len(invocation.args) < 2:
-        raise UsageError(t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
-                           "-10 correction`: a signed amount, then the reason.", locale))
+        raise UsageError(N_("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
+                            "-10 correction`: a signed amount, then the reason."))
     account = ctx.services.accounts.ensure(invocation.team_id)
-    amount = signed_amount(invocation.args[0], account.currency, locale)
+    amount = signed_amount(invocation.args[0], account.currency)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
     question = t("Book an adjustment of *{amount}* ({reason})? The balance would go from "
@@ -51,7 +51,7 @@ def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason:
     return adjust_confirm_reply(question, operation_id=op.id, locale=locale)
 
 
-def signed_amount(text: str, currency: str, locale: str | None) -> Decimal:
+def signed_amount(text: str, currency: str) -> Decimal:
     """`+25`, `-10.50`, `25` (a plus): an amount with its sign."""
     sign = -1 if text[:1] in ("-", "−") else 1
     try:

@@ -28,8 +28,8 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Ask to book (Microsoft's balance - the bot's) as an adjustment."""
     locale = ctx.directory.locale(invocation.user_id)
     if len(invocation.args) != 2:
-        raise UsageError(t("Write it as `balance sync 1234.56`: the balance Microsoft's Teams "
-                           "admin center shows.", locale))
+        raise UsageError(N_("Write it as `balance sync 1234.56`: the balance Microsoft's Teams "
+                            "admin center shows."))
     account = ctx.services.accounts.ensure(invocation.team_id)
     try:
         target = parse_amount(invocation.args[1], currency=account.currency)

@@ -9,7 +9,7 @@ from bot.errors import CreditsError, Sentence
 from bot.usage.periods import PERIOD_USAGE, Period
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import N_, t
+from handlers.i18n import N_
 
 
 def period_text(words: Sequence[str]) -> str | None:
@@ -34,7 +34,7 @@ def own_email(ctx: HandlerContext, user_id: str) -> str | None:
         return None
     profile = ctx.directory.profile(user_id)
     if profile is None or not profile.email:
-        raise CreditsError(t("Slack has no e-mail address for you, and call records name "
-                             "people by it (their UPN), so I cannot find your calls. A credits "
-                             "admin can see everyone's usage.", ctx.directory.locale(user_id)))
+        raise CreditsError(N_("Slack has no e-mail address for you, and call records name "
+                              "people by it (their UPN), so I cannot find your calls. A credits "
+                              "admin can see everyone's usage."))
     return profile.email

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot.console.local_slack import SlackUser
+from bot.console.local_slack import SlackChannel, SlackUser
 from tests import payloads
-from tests.factories import ledger_state, make_account
+from tests.factories import audit_events, ledger_state, make_account
 from tests.handlers.test_file_import import share, summary_of
 from tests.slack import ADMIN, GERMAN
 
@@ -83,10 +83,13 @@ def test_a_declined_card_is_declined_in_german(bolt, clock, german_admin):
     assert ledger_state(bolt.engine, payloads.TEAM) == (Decimal(0), 0)
 
 
-def test_a_reseller_account_is_refused_in_german(bolt, clock, german_admin):
+def test_a_reseller_account_is_refused_in_german_and_audited_in_english(bolt, clock,
+                                                                        german_admin):
     make_account(bolt.engine, clock, team_id=payloads.TEAM, billing_type="csp")
     text = bolt.command_text("deposit 100", user=german_admin)
     assert "Dieses Konto wird über einen Reseller (CSP) abgerechnet" in text
+    [refused] = audit_events(bolt.engine, payloads.TEAM, result="error")
+    assert refused.detail.startswith("This account is billed through a reseller (CSP)")
 
 
 def test_help_gives_every_summary_in_german(bolt, account):
@@ -100,3 +103,11 @@ def test_a_file_that_is_no_usage_export_is_refused_in_german(bolt, account, germ
     text = summary_of(bolt)
     assert "Diese Datei ist kein Nutzungsexport, den ich lesen kann" in text
     assert "not a usage export" not in text
+
+
+def test_a_refusal_written_for_a_german_admin_is_audited_in_english(bolt, account, german_admin):
+    bolt.slack.add_channel(SlackChannel("C0OLD", "old", is_archived=True))
+    text = bolt.command_answer("alerts channel <#C0OLD|old>", user=german_admin)
+    assert "<#C0OLD> ist archiviert" in text
+    [refused] = audit_events(bolt.engine, payloads.TEAM, result="error")
+    assert refused.detail.startswith("<#C0OLD> is archived, so alerts could not be posted")
