@@ -58,26 +58,35 @@ QUIET_METHODS = frozenset({"auth.test", "users.info", "conversations.open",
                            "files.getUploadURLExternal", "files.info"})
 # A Slack locale as `users.info` gives it: language, then region (en-US, de-DE, ja-JP …).
 LOCALE = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{2}))?", re.IGNORECASE)
-# What can be typed, and what it does (the words typed are the same in every language).
+# What can be typed, and what it does; the words typed are the same in every language, but for
+# a DM (which the bot reads in English and German).
+ANYTHING_ELSE = N_("anything else")
 CONSOLE_HELP = (
-    ("[bold]/credits …[/]         ", N_("a slash command, e.g. {example}"),
-     "[cyan]/credits balance[/], [cyan]/credits help[/]"),
-    ("[bold]{anything}[/]      ", N_("a DM to the bot: {example}"),
-     "[cyan]what's our balance?[/], [cyan]am I licensed?[/]"),
-    ("[bold]click ACTION VALUE[/] ", N_("click a button the bot showed (the hint under it says "
-                                       "what to type)"), ""),
-    ("[bold]home[/]               ", N_("open the bot's App Home tab"), ""),
-    ("[bold]locale de-DE[/]       ", N_("your Slack locale from now on ({example} switches "
-                                       "back)"), "[cyan]locale en-US[/]"),
-    ("[bold]exit[/], [bold]quit[/], Ctrl-D  ", N_("leave"), ""),
+    ("/credits …", N_("a slash command, e.g. {example}"),
+     ("[cyan]/credits balance[/]", "[cyan]/credits help[/]")),
+    (ANYTHING_ELSE, N_("a DM to the bot: {example}"),
+     (N_("what's our balance?"), N_("am I licensed?"))),
+    ("click ACTION VALUE", N_("click a button the bot showed (the hint under it says what to "
+                              "type)"), ()),
+    ("home", N_("open the bot's App Home tab"), ()),
+    ("locale de-DE", N_("your Slack locale from now on ({example} switches back)"),
+     ("[cyan]locale en-US[/]",)),
+    ("exit, quit, Ctrl-D", N_("leave"), ()),
 )
 
 
 def console_help(locale: str | None) -> str:
     """The console's own help, in the console user's language."""
-    return "\n".join(
-        start.format(anything=t("anything else", locale)) + " "
-        + t(says, locale, example=example) for start, says, example in CONSOLE_HELP)
+    rows = []
+    for typed, says, examples in CONSOLE_HELP:
+        example = ", ".join(
+            f"[cyan]{escape(t(shown, locale))}[/]" if typed == ANYTHING_ELSE else shown
+            for shown in examples)
+        rows.append((t(typed, locale) if typed == ANYTHING_ELSE else typed,
+                     t(says, locale, example=example)))
+    width = max(len(typed) for typed, _ in rows) + 2
+    return "\n".join(f"[bold]{escape(typed)}[/]{' ' * (width - len(typed))}{says}"
+                     for typed, says in rows)
 
 
 class TrackingExecutor(ThreadPoolExecutor):

@@ -156,9 +156,8 @@ NOT_SENTENCES = {
         "User name", "Destination number", "Call type", "Provider charge", "Call ID",
         "Record key", "Balance after"},
     "bot/console/session.py": {
-        "/credits balance, /credits help", "what's our balance?, am I licensed?",  # typed
-        "click ACTION VALUE ", "locale de-DE       ", "locale en-US",  # typed
-        "exit, quit, Ctrl-D  ",  # typed
+        "click ACTION VALUE", "locale de-DE", "locale en-US", "exit, quit, Ctrl-D",  # typed
+        "/credits balance", "/credits help",  # typed
         "Credits Bot ", "App Home",  # names
         "Console demo", "demo deposit of the local console"},  # the demo's data
 }

@@ -131,6 +131,8 @@ def test_locale_line_switches_language_and_refuses_nonsense(console):
     assert run.slack.users["U0CONSOLE"].locale == "de-DE"
     shown = say(console, "help", "/foo", "click nothing")
     assert "locale de-DE" in shown and "ab jetzt Ihre Slack-Sprache" in shown
+    assert ("alles andere        eine Direktnachricht an den Bot: Wie hoch ist das Guthaben?"
+            in shown)
     assert "Nur /credits ist ein Befehl dieser App (/foo)" in shown
     assert "Es wurde keine Schaltfläche nothing gezeigt." in shown
     shown = say(console, "locale en-US", "help")
