@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -106,14 +106,19 @@ class SettingsChange:
 
 @dataclass(frozen=True)
 class PurchaseRefusal:
-    """Why an account may not buy credits: the rule, and the sentence in English and German."""
+    """Why an account may not buy credits: the rule, and its sentence (marked) and values."""
 
     rule: str  # postpaid | reseller | ea_region
-    texts: dict[str, str]
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
-        return self.texts["en"]
+        """The sentence in English."""
+        return str(self.error())
+
+    def error(self) -> PurchaseNotAllowed:
+        return PurchaseNotAllowed(self.message, **self.values)
 
 
 def view(account: Account) -> AccountView:
@@ -148,34 +153,22 @@ def purchase_refusal_rule(account: AccountView) -> PurchaseRefusal | None:
     caveat, with its advice to open a support request).
     """
     if account.billing_type == "csp":
-        return PurchaseRefusal("reseller", {
-            "en": "This account is billed through a reseller (CSP): your partner buys "
-                  "Communications Credits for you. Ask them to fund the account.",
-            "de": "Dieses Konto wird über einen Reseller (CSP) abgerechnet: Ihr Partner kauft "
-                  "die Communications Credits für Sie. Bitten Sie ihn, das Konto aufzuladen."})
+        return PurchaseRefusal("reseller", N_(
+            "This account is billed through a reseller (CSP): your partner buys Communications "
+            "Credits for you. Ask them to fund the account."))
     if account.postpaid:
-        return PurchaseRefusal("postpaid", {
-            "en": "This account is billed post-paid under a Microsoft Customer Agreement: its "
-                  "calls are invoiced after they are made, so it needs no Communications "
-                  "Credits. Deposits and auto-recharge are not used with it (Microsoft asks MCA "
-                  "customers to keep auto-recharge off).",
-            "de": "Dieses Konto wird nachträglich über einen Microsoft-Kundenvertrag (MCA) "
-                  "abgerechnet: Anrufe werden nach dem Gespräch in Rechnung gestellt, daher "
-                  "braucht es keine Communications Credits. Einzahlungen und automatische "
-                  "Aufladung gibt es dafür nicht (Microsoft bittet MCA-Kunden, die "
-                  "automatische Aufladung auszuschalten)."})
+        return PurchaseRefusal("postpaid", N_(
+            "This account is billed post-paid under a Microsoft Customer Agreement: its calls "
+            "are invoiced after they are made, so it needs no Communications Credits. Deposits "
+            "and auto-recharge are not used with it (Microsoft asks MCA customers to keep "
+            "auto-recharge off)."))
     if account.billing_type == "ea" and account.region != account.billing_region:
-        values = {"region": account.region, "billing_region": account.billing_region}
-        return PurchaseRefusal("ea_region", {
-            "en": "This Enterprise Agreement account's organization is in {region} and its "
-                  "billing address in {billing_region}: Microsoft says such an organization "
-                  "might not be able to buy Communications Credits. Open a support request in "
-                  "the Microsoft 365 admin center to buy them.".format(**values),
-            "de": "Die Organisation dieses Enterprise-Agreement-Kontos ist in {region}, die "
-                  "Rechnungsadresse in {billing_region}: laut Microsoft kann eine solche "
-                  "Organisation Communications Credits möglicherweise nicht kaufen. Eröffnen "
-                  "Sie im Microsoft 365 Admin Center eine Supportanfrage, um sie zu "
-                  "kaufen.".format(**values)})
+        return PurchaseRefusal("ea_region", N_(
+            "This Enterprise Agreement account's organization is in {region} and its billing "
+            "address in {billing_region}: Microsoft says such an organization might not be able "
+            "to buy Communications Credits. Open a support request in the Microsoft 365 admin "
+            "center to buy them."),
+            {"region": account.region, "billing_region": account.billing_region})
     return None
 
 
@@ -186,10 +179,10 @@ def purchase_refusal(account: AccountView) -> str | None:
 
 
 def check_purchase_allowed(account: AccountView) -> None:
-    """Raise PurchaseNotAllowed (in English and German) when the account may not buy."""
+    """Raise PurchaseNotAllowed (read in the user's language) when the account may not buy."""
     refusal = purchase_refusal_rule(account)
     if refusal is not None:
-        raise PurchaseNotAllowed(refusal.text, texts=refusal.texts)
+        raise refusal.error()
 
 
 def check_country(code: str, what: str) -> str:
@@ -345,7 +338,7 @@ class Accounts:
             account.autorecharge_enabled = enabled
             if enabled:
                 if amount is None or below is None:
-                    raise CreditsError("Auto-recharge needs an amount and a trigger.")
+                    raise CreditsError(N_("Auto-recharge needs an amount and a trigger."))
                 account.autorecharge_amount_micros = to_micros(amount)
                 account.autorecharge_below_micros = to_micros(below)
             return view(account)

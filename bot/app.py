@@ -29,6 +29,7 @@ from bot.deposits import Deposits
 from bot.forecast import Forecaster
 from bot.graph.connection import connect
 from bot.history import History
+from bot.i18n import t
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import SimulatedGateway
@@ -141,10 +142,10 @@ def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: 
     @app.error
     def apologise(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse | None:
         log.exception("unexpected error while handling a Slack request", exc_info=error)
-        message = ":warning: Sorry, something went wrong on our side. It has been logged; "
-        message += "please try again in a minute."
         if body.get("command") and respond is not None:
-            respond(text=message)
+            respond(text=t(":warning: Sorry, something went wrong on our side. It has been "
+                           "logged; please try again in a minute.",
+                           directory.locale(str(body.get("user_id") or ""))))
         return None
 
     app.credits_context = ctx  # type: ignore[attr-defined]  # for the console and tests

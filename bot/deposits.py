@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +48,9 @@ from bot.errors import (
     InvalidAmount,
     PaymentFailed,
     PurchaseNotAllowed,
+    Sentence,
 )
+from bot.i18n import N_
 from bot.ledger import Ledger
 from bot.money import format_money, round_cents
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt, expired_card_reason
@@ -69,11 +72,11 @@ CONFIRM_TTL = timedelta(minutes=15)
 AWAITING, CREATED, PROCESSING = "awaiting_confirmation", "created", "processing"
 SUCCEEDED, FAILED, CANCELLED, EXPIRED = "succeeded", "failed", "cancelled", "expired"
 IN_FLIGHT = (CREATED, PROCESSING)
-HOW_TO_SET_PAYMENT = (
+HOW_TO_SET_PAYMENT = N_(
     "An operator sets one with `credits-bot account set-payment-method card --brand visa "
     "--last4 4242 --expires 2027-08` or `credits-bot account set-payment-method invoice "
     "--po PO-123`.")
-CHECKING = "The payment service did not answer; the payment is being checked."
+CHECKING = N_("The payment service did not answer; the payment is being checked.")
 # Names the attempt ids derived from a Slack request (so a replayed request finds its own).
 _NAMESPACE = uuid.UUID("6f1c9a56-3a0e-4c43-9a55-2f0f6f6b7a10")
 
@@ -347,7 +350,8 @@ class Deposits:
 
     def _settle_succeeded(self, attempt: Attempt, receipt: PaymentReceipt) -> DepositOutcome:
         if receipt.amount != attempt.amount:
-            raise IdempotencyConflict(f"The payment {attempt.key!r} was made with another amount.")
+            raise IdempotencyConflict(N_("The payment {key} was made with another amount."),
+                                      key=repr(attempt.key))
         now = self.clock.now()
         with write_transaction(self.engine) as session:
             account = lock_account(session=session, account_id=attempt.account_id)
@@ -410,7 +414,8 @@ class Deposits:
             return refusal
         method = account.payment
         if method is None:
-            return "There is no payment method on file. " + HOW_TO_SET_PAYMENT
+            return str(PurchaseNotAllowed(N_("There is no payment method on file. {how}"),
+                                          how=Sentence.of(HOW_TO_SET_PAYMENT)))
         if method.expired(self.clock.now()):
             return expired_card_reason(method)
         return None
@@ -423,8 +428,8 @@ class Deposits:
 
     def _replayed(self, attempt: Attempt, amount: Decimal) -> DepositOutcome:
         if attempt.amount != amount:
-            raise IdempotencyConflict(f"The request {attempt.key!r} was already used for "
-                                      "another amount.")
+            raise IdempotencyConflict(N_("The request {key} was already used for another "
+                                         "amount."), key=repr(attempt.key))
         return DepositOutcome(attempt, self._result_of(attempt), now=False)
 
     def _result_of(self, attempt: Attempt) -> DepositResult | None:
@@ -462,10 +467,11 @@ class Deposits:
         check_purchase_allowed(account)
         method = account.payment
         if method is None:
-            raise PurchaseNotAllowed("There is no payment method on file. " + HOW_TO_SET_PAYMENT)
+            raise PurchaseNotAllowed(N_("There is no payment method on file. {how}"),
+                                     how=Sentence.of(HOW_TO_SET_PAYMENT))
         if method.expired(self.clock.now()):
-            raise PurchaseNotAllowed(expired_card_reason(method).capitalize() + ". "
-                                     + HOW_TO_SET_PAYMENT)
+            raise PurchaseNotAllowed(N_("Card expired {expiry}: update the payment method. {how}"),
+                                     expiry=method.expiry_text, how=Sentence.of(HOW_TO_SET_PAYMENT))
         return DepositQuote(
             account_id=account.id, team_id=account.team_id, amount=amount,
             currency=account.currency, method=method.describe(), balance=account.balance,
@@ -476,21 +482,22 @@ class Deposits:
         with read_session(self.engine) as session:
             found = accounts_db.get_account(session=session, team_id=team_id)
             if found is None:
-                raise AccountNotFound(f"There is no credits account for team {team_id}.")
+                raise AccountNotFound(N_("There is no credits account for team {team}."),
+                                      team=team_id)
             return view(found)
 
     def _check_amount(self, amount: Decimal, currency: str) -> None:
         if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-            raise InvalidAmount("A deposit must be a positive amount.")
+            raise InvalidAmount(N_("A deposit must be a positive amount."))
         if amount != round_cents(amount):
-            raise InvalidAmount("Use at most 2 decimals for money.")
+            raise InvalidAmount(N_("Use at most {decimals} decimals for money."), decimals=2)
         if amount < self.min_deposit:
-            raise PurchaseNotAllowed(
-                f"The smallest deposit is {format_money(self.min_deposit, currency)}.")
+            raise PurchaseNotAllowed(N_("The smallest deposit is {amount}."),
+                                     amount=partial(format_money, self.min_deposit, currency))
         if amount > self.max_deposit:
             raise PurchaseNotAllowed(
-                f"One deposit can be at most {format_money(self.max_deposit, currency)}. "
-                "Split a larger amount into several deposits.")
+                N_("One deposit can be at most {amount}. Split a larger amount into several "
+                   "deposits."), amount=partial(format_money, self.max_deposit, currency))
 
 
 def _attempt(row: DepositAttempt) -> Attempt:

@@ -1,21 +1,64 @@
-"""Domain errors: each says, in words an admin can act on, what went wrong."""
+"""Domain errors: each says, in words an admin can act on, what went wrong.
 
-from collections.abc import Mapping
+An error carries its sentence as a message id, marked with `N_` where it is raised, and the
+values that fill it; the reader's language is chosen where it is shown (`text(locale)`, through
+the gettext catalog), and `str(error)` is the English, for logs and the audit trail:
+
+    raise InvalidAmount(N_("`{typed}` is not an amount."), typed=text)
+
+A value is shown as it is, or, when it is itself a sentence (a `Sentence`, another error's
+`text`, any callable of the locale), read in the same language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.i18n import N_, language, t, translations
+
+Locale = str | None
+
+
+def fill(message: str, locale: Locale, values: dict[str, Any]) -> str:
+    """`message` in the language of `locale`, filled with `values`, sentences read alike."""
+    if not message:  # gettext("") is the catalog's header
+        return message
+    if not values:  # nothing to fill: a brace in the sentence is text, not a placeholder
+        return translations(language(locale)).gettext(message)
+    return t(message, locale, **{name: value(locale) if callable(value) else value
+                                 for name, value in values.items()})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A marked sentence (`N_`) with its values, read later in the reader's language."""
+
+    message: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, message: str, **values: Any) -> Sentence:
+        return cls(message, values)
+
+    def __call__(self, locale: Locale) -> str:
+        return fill(self.message, locale, self.values)
+
+    def __str__(self) -> str:
+        return self(None)
 
 
 class CreditsError(Exception):
-    """Base of every error the bot explains to its user instead of apologising for.
+    """Base of every error the bot explains to its user instead of apologising for."""
 
-    `texts` may carry the sentence in other languages ("de": …); the message is the English.
-    """
+    def __init__(self, message: str = "", /, **values: Any) -> None:
+        self.message = message
+        self.values = values
+        super().__init__(self.text(None))
 
-    def __init__(self, *args: object, texts: Mapping[str, str] | None = None) -> None:
-        super().__init__(*args)
-        self.texts = dict(texts or {})
-
-    def text_in(self, language: str) -> str:
-        """The sentence in `language` when the error carries it, else the English one."""
-        return self.texts.get(language, str(self))
+    def text(self, locale: Locale) -> str:
+        """The sentence in the language of `locale` (English for None)."""
+        return fill(self.message, locale, self.values)
 
 
 class InvalidAmount(CreditsError):
@@ -26,8 +69,9 @@ class WrongCurrency(InvalidAmount):
     """An amount whose currency sign names another currency than the account's."""
 
     def __init__(self, *, typed: str, currency: str) -> None:
-        super().__init__(f"This account is in {currency}: `{typed}` is another currency. "
-                         f"Write the amount in {currency}, for example `100`.")
+        super().__init__(N_("This account is in {currency}: `{typed}` is another currency. "
+                            "Write the amount in {currency}, for example `100`."),
+                         typed=typed, currency=currency)
         self.typed = typed
         self.currency = currency
 
@@ -49,11 +93,14 @@ class IdempotencyConflict(CreditsError):
 
 
 class PaymentFailed(CreditsError):
-    """The payment gateway refused or could not complete a payment."""
+    """The payment gateway refused or could not complete a payment.
 
-    def __init__(self, reason: str, *, code: str = "failed") -> None:
-        super().__init__(reason)
-        self.reason = reason
+    `reason` is the gateway's sentence as it is stored (English); where it is one the catalog
+    knows (the simulation's, marked with `N_`), a German reader reads it in German."""
+
+    def __init__(self, reason: str, *, code: str = "failed", **values: Any) -> None:
+        super().__init__(reason, **values)
+        self.reason = str(self)
         self.code = code
 
 
@@ -72,8 +119,8 @@ class NoRate(CreditsError):
 class InvalidRateDeck(CreditsError):
     """A rate deck file has bad rows; it is refused whole."""
 
-    def __init__(self, message: str, errors: tuple[object, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, errors: tuple[object, ...] = (), **values: Any) -> None:
+        super().__init__(message, **values)
         self.errors = errors
 
 

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_currency, get_currency_precision
 
 from bot.errors import InvalidAmount, WrongCurrency
+from bot.i18n import N_
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
@@ -41,33 +42,33 @@ def parse_amount(text: str, *, currency: str, max_decimals: int = 2) -> Decimal:
     `$1,000.00`, `100€`; WrongCurrency when its sign names another currency."""
     raw = (text or "").strip()
     if not raw:
-        raise InvalidAmount("Give an amount, for example `1000` or `$1,000.00`.")
+        raise InvalidAmount(N_("Give an amount, for example `1000` or `$1,000.00`."))
     if len(raw) > _MAX_TEXT:
-        raise InvalidAmount("That amount is too long to be money.")
+        raise InvalidAmount(N_("That amount is too long to be money."))
     body = raw
     if body[0] in "-−":
-        raise InvalidAmount("An amount cannot be negative.")
+        raise InvalidAmount(N_("An amount cannot be negative."))
     sign = body[0] if body[0] in _CURRENCY_SIGNS else body[-1]
     if sign in _CURRENCY_SIGNS:
         body = (body[1:] if body[0] == sign else body[:-1]).strip()
         if currency.upper() not in _SIGN_CURRENCIES[sign]:
             raise WrongCurrency(typed=_shorten(raw), currency=currency.upper())
     if body[:1] in ("-", "−"):
-        raise InvalidAmount("An amount cannot be negative.")
+        raise InvalidAmount(N_("An amount cannot be negative."))
     if not _NUMBER.match(body):
         raise InvalidAmount(
-            f"`{_shorten(raw)}` is not an amount. Write it like `1000`, `1,000` or `$1,000.00`."
-        )
+            N_("`{typed}` is not an amount. Write it like `1000`, `1,000` or `$1,000.00`."),
+            typed=_shorten(raw))
     try:
         value = Decimal(body.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise InvalidAmount(f"`{_shorten(raw)}` is not an amount.") from None
+        raise InvalidAmount(N_("`{typed}` is not an amount."), typed=_shorten(raw)) from None
     if "." in body and len(body.split(".", 1)[1]) > max_decimals:
-        raise InvalidAmount(f"Use at most {max_decimals} decimals for money.")
+        raise InvalidAmount(N_("Use at most {decimals} decimals for money."), decimals=max_decimals)
     if value == 0:
-        raise InvalidAmount("An amount must be more than zero.")
+        raise InvalidAmount(N_("An amount must be more than zero."))
     if value >= ABSURD:
-        raise InvalidAmount("That amount is too large.")
+        raise InvalidAmount(N_("That amount is too large."))
     return value
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from bot.accounts import PaymentMethod
 from bot.clock import Clock
 from bot.errors import CreditsError, IdempotencyConflict, PaymentFailed
+from bot.i18n import N_
 from bot.money import round_cents
 from storage import gateway_charges as charges_db
 from storage.db import read_session, write_transaction
@@ -38,18 +39,18 @@ log = logging.getLogger(__name__)
 
 # Stripe's test cards (https://docs.stripe.com/testing), keyed by the last 4 digits.
 DECLINES: dict[str, tuple[str, str]] = {
-    "0002": ("card_declined", "Your card was declined."),
-    "9995": ("insufficient_funds", "Your card has insufficient funds."),
-    "0069": ("expired_card", "Your card has expired: update the payment method."),
+    "0002": ("card_declined", N_("Your card was declined.")),
+    "9995": ("insufficient_funds", N_("Your card has insufficient funds.")),
+    "0069": ("expired_card", N_("Your card has expired: update the payment method.")),
 }
 
 
 class GatewayTimeout(CreditsError):
     """The gateway did not answer in time: the payment may or may not have happened."""
 
-    def __init__(self, message: str = ("The payment service did not answer in time, so it is "
-                                       "not known yet whether the payment went through. It is "
-                                       "checked before anything is charged again.")) -> None:
+    def __init__(self, message: str = N_("The payment service did not answer in time, so it is "
+                                         "not known yet whether the payment went through. It "
+                                         "is checked before anything is charged again.")) -> None:
         super().__init__(message)
 
 
@@ -100,7 +101,7 @@ def check_payment(method: PaymentMethod | None, amount: Decimal, currency: str,
                   now: datetime) -> None:
     """Raise PaymentFailed when the simulated processor would refuse this payment."""
     if method is None:
-        raise PaymentFailed("There is no payment method on file.", code="no_payment_method")
+        raise PaymentFailed(N_("There is no payment method on file."), code="no_payment_method")
     if not amount.is_finite() or amount <= 0 or amount != round_cents(amount):
         raise PaymentFailed(f"{amount} is not an amount that can be paid.", code="invalid_amount")
     if len(currency) != 3 or not currency.isalpha():
@@ -284,7 +285,8 @@ class SimulatedGateway:
                          description, "ok" if isinstance(entry.result, PaymentReceipt)
                          else entry.result.code)
         if (entry.amount, entry.currency) != (amount, currency):
-            raise IdempotencyConflict("This payment key was already used for a different amount.")
+            raise IdempotencyConflict(N_("This payment key was already used for a different "
+                                         "amount."))
         if self.latency:
             time.sleep(self.latency)  # the charge is made; its answer takes this long
         if timeout_after:

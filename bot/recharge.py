@@ -42,6 +42,7 @@ from bot import ledger as ledger_rules
 from bot.accounts import POSTPAID, PaymentMethod, purchase_refusal, view
 from bot.clock import Clock
 from bot.errors import PaymentFailed
+from bot.i18n import N_
 from bot.ledger import Ledger, Posting
 from bot.money import format_money
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt
@@ -362,7 +363,7 @@ class Recharger:
             if attempt is None:
                 return None
             # Due at once: the next evaluation asks the gateway what happened under the key.
-            attempt.reason = "The payment service did not answer; checking the payment."
+            attempt.reason = N_("The payment service did not answer; checking the payment.")
             attempt.next_try_at = attempt.updated_at = now
             attempts_db.save_attempt(session=session, attempt=attempt)
             outcome = RechargePending(
@@ -496,12 +497,12 @@ def _retry_due(failed: RechargeAttempt, account: Account, now: datetime) -> bool
 def _blocker(account: Account) -> tuple[str, str] | None:
     """Why this account's open attempt must not be paid now: (reason, code), or None."""
     if account.billing_type == POSTPAID:  # (the switch also turned auto-recharge off)
-        return ("The account is billed post-paid now (Microsoft Customer Agreement): it needs no "
-                "credits."), "cancelled"
+        return N_("The account is billed post-paid now (Microsoft Customer Agreement): it needs "
+                  "no credits."), "cancelled"
     if not account.autorecharge_enabled:
-        return "Auto-recharge was turned off.", "cancelled"
+        return N_("Auto-recharge was turned off."), "cancelled"
     if not _wants_recharge(account):
-        return "The balance is back above the trigger.", "cancelled"
+        return N_("The balance is back above the trigger."), "cancelled"
     snapshot = view(account)
     refusal = purchase_refusal(snapshot)
     if refusal:

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.audit import AuditLog
 from bot.errors import InsufficientRights
+from bot.i18n import N_
 from handlers.directory import Directory
 from handlers.tenancy import Workspace
 
@@ -46,6 +47,6 @@ class Rights:
         """Refuse a user found not to be an admin, and put the attempt in the audit log."""
         self.audit.record(team_id=team_id, actor=user_id, action=action, result="denied",
                           arguments=arguments, detail="not a credits admin")
-        raise InsufficientRights(
+        raise InsufficientRights(N_(
             "Only credits admins can do that. Ask a workspace admin, or someone listed in "
-            "CREDITS_ADMINS.")
+            "CREDITS_ADMINS."))

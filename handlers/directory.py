@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import CreditsError
-from handlers.i18n import t
+from handlers.i18n import N_
 
 CACHE_SECONDS = 300.0
 
@@ -23,9 +23,12 @@ class SlackBusy(CreditsError):
     """Slack rate-limited a look-up for longer than a request may wait (the client's cap)."""
 
     def __init__(self, retry_after: str | None) -> None:
-        super().__init__(t("Slack asks the bot to slow down for {seconds} seconds; nothing was "
-                           "changed. Please try again in a moment.",
-                           None, seconds=retry_after or "a few"))
+        if retry_after:
+            super().__init__(N_("Slack asks the bot to slow down for {seconds} seconds; nothing "
+                                "was changed. Please try again in a moment."), seconds=retry_after)
+        else:
+            super().__init__(N_("Slack asks the bot to slow down for a few seconds; nothing was "
+                                "changed. Please try again in a moment."))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.accounts import AccountView
-from bot.errors import CreditsError, InsufficientRights
+from bot.errors import CreditsError, InsufficientRights, Sentence
 from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
 from bot.usage.reports import differences_csv
 from bot.usage.running_imports import RunningImports
@@ -41,7 +41,7 @@ from handlers.blocks.file_import import (
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
 from handlers.events import team_of
-from handlers.i18n import error_text, t
+from handlers.i18n import N_, error_text, t
 from handlers.uploads import Upload, UploadFailed, upload
 from handlers.usage_text import number
 
@@ -143,7 +143,7 @@ class DmImports:
         except CreditsError as exc:
             self._audit(team_id, user, name, result="error", detail=str(exc))
             self._post(channel, t(":warning: I could not import *{name}*: {reason}",
-                                  locale, name=name, reason=str(exc)))
+                                  locale, name=name, reason=error_text(exc, locale)))
             return None
         except Exception:
             log.exception("importing %s for %s failed", name, user)
@@ -254,27 +254,29 @@ def download_file(client: WebClient, file_id: str, dest: Path, *,
     try:
         info = client.files_info(file=file_id)["file"]
     except SlackApiError as exc:
-        raise DownloadFailed(_download_failed(str(exc.response.get("error")))) from None
+        raise _download_failed(str(exc.response.get("error"))) from None
     url = info.get("url_private_download") or info.get("url_private")
     if not url:
-        raise DownloadFailed(_download_failed("no download URL"))
+        raise _download_failed(Sentence.of(N_("no download URL")))
     if int(info.get("size") or 0) > limit:
-        raise DownloadFailed(_too_large(limit))
+        raise _too_large(limit)
     if not trusted(str(url), client.base_url):
-        raise DownloadFailed(_download_failed(f"not a Slack URL: {urlparse(str(url)).netloc}"))
+        raise _download_failed(Sentence.of(N_("not a Slack URL: {host}"),
+                                            host=urlparse(str(url)).netloc))
     request = urllib.request.Request(str(url), headers={"Authorization": f"Bearer {client.token}"})
     opener = urllib.request.build_opener(_SlackOnlyRedirects(client.base_url))
     try:
         with opener.open(request, timeout=60) as response:
             if "text/html" in (response.headers.get("Content-Type") or ""):
                 # Slack answers a download it refuses with its sign-in page.
-                raise DownloadFailed(_download_failed("Slack sent a web page, not the file: "
-                                                      "does the app have the files:read scope?"))
+                raise _download_failed(Sentence.of(N_(
+                    "Slack sent a web page, not the file: does the app have the files:read "
+                    "scope?")))
             return _copy(response, dest, limit)
     except urllib.error.HTTPError as exc:
-        raise DownloadFailed(_download_failed(f"HTTP {exc.code}")) from None
+        raise _download_failed(f"HTTP {exc.code}") from None
     except urllib.error.URLError as exc:
-        raise DownloadFailed(_download_failed(str(exc.reason))) from None
+        raise _download_failed(str(exc.reason)) from None
 
 
 def trusted(url: str, base_url: str) -> bool:
@@ -295,7 +297,7 @@ class _SlackOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
                          newurl: str) -> Any:
         if not trusted(newurl, self.base_url):
-            raise DownloadFailed(_download_failed("redirected away from Slack"))
+            raise _download_failed(Sentence.of(N_("redirected away from Slack")))
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -305,17 +307,17 @@ def _copy(response: IO[bytes], dest: Path, limit: int) -> int:
         while chunk := response.read(_CHUNK):
             size += len(chunk)
             if size > limit:
-                raise DownloadFailed(_too_large(limit))
+                raise _too_large(limit)
             out.write(chunk)
     return size
 
 
-def _download_failed(reason: str) -> str:
-    return t("Slack did not let me download the file ({reason}).", None, reason=reason)
+def _download_failed(reason: str | Sentence) -> DownloadFailed:
+    return DownloadFailed(N_("Slack did not let me download the file ({reason})."), reason=reason)
 
 
-def _too_large(limit: int) -> str:
-    return t("the file is larger than {limit} MB.", None, limit=limit >> 20)
+def _too_large(limit: int) -> DownloadFailed:
+    return DownloadFailed(N_("the file is larger than {limit} MB."), limit=limit >> 20)
 
 
 def register(app: App, ctx: HandlerContext) -> None:

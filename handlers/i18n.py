@@ -3,14 +3,19 @@ in it (`bot.i18n`, gettext catalogs), and the sentence a domain error carries.""
 
 from __future__ import annotations
 
-from bot.errors import CreditsError
+from bot.errors import CreditsError, fill
 from bot.i18n import N_, language, t
 
-__all__ = ["N_", "error_text", "language", "t"]
-
+__all__ = ["N_", "error_text", "language", "reason_text", "t"]
 
 
 def error_text(error: CreditsError, locale: str | None) -> str:
-    """A domain error's sentence in the user's language, where the error carries one."""
-    return error.text_in(language(locale))
+    """A domain error's sentence in the user's language (its marked sentence, filled)."""
+    return error.text(locale)
 
+
+
+def reason_text(reason: str, locale: str | None) -> str:
+    """A stored sentence (a payment's refusal reason, kept in English) in the user's language
+    where the catalog knows it (the sentences marked with `N_`), else as it was stored."""
+    return fill(reason, locale, {})

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import CreditsError
+from bot.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ def upload(client: WebClient, *, files: Sequence[Upload], channel: str, user_id:
         _send(client, files=files, channel=dm, comment=comment)
     except SlackApiError as exc:
         error = exc.response.get("error") or exc.response.status_code
-        raise UploadFailed(f"Slack refused the upload ({error}); please try again later.") \
+        raise UploadFailed(N_("Slack refused the upload ({error}); please try again later."),
+                           error=error) \
             from None
     return DM if private else DM_FALLBACK
 

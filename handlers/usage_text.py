@@ -12,7 +12,7 @@ from babel.numbers import format_currency, format_decimal
 
 from bot.money import format_money, normalize_locale
 from bot.usage.periods import Period
-from handlers.i18n import language, t
+from handlers.i18n import N_, language, t
 
 
 def price(amount: Decimal, currency: str, locale: str | None) -> str:
@@ -62,25 +62,20 @@ def _dates(first: date, last: date, locale: str | None) -> str:
             f"{format_date(last, format='medium', locale=loc)}")
 
 
-_PHRASES = {
-    "this-month": {"en": "this month", "de": "diesen Monat"},
-    "last-month": {"en": "last month", "de": "letzten Monat"},
-}
+_PHRASES = {"this-month": N_("this month"), "last-month": N_("last month")}
 
 
 def period_phrase(period: Period, locale: str | None) -> str:
     """The period as it fits in a sentence: `this month`, `in den letzten 7 Tagen`."""
-    lang = language(locale)
     word = period.text.lower()
     if word in _PHRASES:
-        return _PHRASES[word][lang]
+        return t(_PHRASES[word], locale)
     if word.startswith("last-") and word.endswith(("-days", "-day")):
         count = (period.last_day - period.first_day).days + 1
-        if lang == "de":
-            return "heute" if count == 1 else f"in den letzten {count} Tagen"
-        return "today" if count == 1 else f"in the last {count} days"
+        if count == 1:
+            return t("today", locale)
+        return t("in the last {count} days", locale, count=count)
     if re.fullmatch(r"\d{4}-\d{2}", word):  # a calendar month: "in October 2026"
         month = format_date(period.first_day, format="MMMM y", locale=normalize_locale(locale))
         return t("in {month}", locale, month=month)
-    return f"im Zeitraum {period_label(period, locale)}" if lang == "de" \
-        else f"in {period_label(period, locale)}"
+    return t("in {period}", locale, period=period_label(period, locale))

@@ -307,7 +307,7 @@ def console(
                               gateway=None, out=screen,
                               files_dir=Path(files_dir), locale=locale,
                               background=_background(False))
-    screen.print(local.banner(settings), highlight=False)
+    screen.print(local.banner(settings, locale), highlight=False)
     try:
         if sys.stdin.isatty():
             local.run_lines(run.session, local.prompt_lines(screen), echo=False)

@@ -14,6 +14,8 @@ from typing import Any
 
 from rich.markup import escape
 
+from bot.i18n import t
+
 _CODE_BLOCK = re.compile(r"```(.+?)```", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"<([^<>]+)>")
@@ -32,9 +34,10 @@ class Button:
     value: str
     block_id: str
 
-    def hint(self) -> str:
+    def hint(self, locale: str | None = None) -> str:
         command = f"click {self.action_id}" + (f" {self.value}" if self.value else "")
-        return f"[bold reverse] {escape(self.text)} [/]  [dim](type: {escape(command)})[/]"
+        typed = t("(type: {command})", locale, command=escape(command))
+        return f"[bold reverse] {escape(self.text)} [/]  [dim]{typed}[/]"
 
 
 @dataclass(frozen=True)
@@ -87,14 +90,14 @@ def _text_of(obj: dict[str, Any] | None, names: Mapping[str, str]) -> str:
     return escape(str(obj.get("text", "")))
 
 
-def _element(element: dict[str, Any], block_id: str, names: Mapping[str, str]
-             ) -> tuple[str, Button | None]:
+def _element(element: dict[str, Any], block_id: str, names: Mapping[str, str],
+             locale: str | None) -> tuple[str, Button | None]:
     kind = element.get("type")
     if kind == "button":
         button = Button(text=str(element.get("text", {}).get("text", "button")),
                         action_id=str(element.get("action_id", "")),
                         value=str(element.get("value", "")), block_id=block_id)
-        return button.hint(), button
+        return button.hint(locale), button
     if kind == "image":
         return f"[dim]\\[image: {escape(str(element.get('alt_text', '')))}][/]", None
     if kind in ("mrkdwn", "plain_text"):
@@ -103,8 +106,8 @@ def _element(element: dict[str, Any], block_id: str, names: Mapping[str, str]
     return f"[dim]\\[{escape(str(kind))}{': ' + placeholder if placeholder else ''}][/]", None
 
 
-def render_blocks(blocks: list[dict[str, Any]], names: Mapping[str, str] | None = None
-                  ) -> Rendered:
+def render_blocks(blocks: list[dict[str, Any]], names: Mapping[str, str] | None = None,
+                  locale: str | None = None) -> Rendered:
     """The lines a terminal shows for Block Kit blocks, and their buttons."""
     names = names or {}
     lines: list[str] = []
@@ -120,13 +123,13 @@ def render_blocks(blocks: list[dict[str, Any]], names: Mapping[str, str] | None 
                 label, _, value = _text_of(field, names).partition("\n")
                 lines.append(f"  {label}: {value}" if value else f"  {label}")
             if block.get("accessory"):
-                line, button = _element(block["accessory"], block_id, names)
+                line, button = _element(block["accessory"], block_id, names, locale)
                 lines.append(line)
                 buttons += [button] if button else []
         elif kind in ("context", "actions"):
             shown = []
             for element in block.get("elements", []):
-                line, button = _element(element, block_id, names)
+                line, button = _element(element, block_id, names, locale)
                 shown.append(line)
                 buttons += [button] if button else []
             lines.append(("[dim]" + "  ".join(shown) + "[/]") if kind == "context"
@@ -140,12 +143,12 @@ def render_blocks(blocks: list[dict[str, Any]], names: Mapping[str, str] | None 
     return Rendered(tuple(lines), tuple(buttons))
 
 
-def render_message(message: Mapping[str, Any], names: Mapping[str, str] | None = None
-                   ) -> Rendered:
+def render_message(message: Mapping[str, Any], names: Mapping[str, str] | None = None,
+                   locale: str | None = None) -> Rendered:
     """A message as Slack shows it: its blocks when it has them, else its text."""
     blocks = message.get("blocks")
     if isinstance(blocks, str):  # form-encoded Web API calls carry blocks as JSON text
         blocks = json.loads(blocks)
     if blocks:
-        return render_blocks(list(blocks), names)
+        return render_blocks(list(blocks), names, locale)
     return Rendered(tuple(mrkdwn(str(message.get("text") or ""), names).split("\n")), ())

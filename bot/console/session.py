@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape
@@ -40,7 +41,9 @@ from bot.config import Settings
 from bot.console.demo import demo_calls_csv, demo_start
 from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.console.render import Button, Rendered, render_message
+from bot.i18n import N_, t
 from bot.ledger import deposit
+from bot.money import normalize_locale
 from bot.runtime.server import BackgroundStart, prepare_database
 from bot.usage.importer import import_usage
 from storage.db import write_transaction
@@ -55,13 +58,35 @@ QUIET_METHODS = frozenset({"auth.test", "users.info", "conversations.open",
                            "files.getUploadURLExternal", "files.info"})
 # A Slack locale as `users.info` gives it: language, then region (en-US, de-DE, ja-JP …).
 LOCALE = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{2}))?", re.IGNORECASE)
-CONSOLE_HELP = """\
-[bold]/credits …[/]          a slash command, e.g. [cyan]/credits balance[/], [cyan]/credits help[/]
-[bold]anything else[/]       a DM to the bot: [cyan]what's our balance?[/], [cyan]am I licensed?[/]
-[bold]click ACTION VALUE[/]  click a button the bot showed (the hint under it says what to type)
-[bold]home[/]                open the bot's App Home tab
-[bold]locale de-DE[/]        your Slack locale from now on ([cyan]locale en-US[/] switches back)
-[bold]exit[/], [bold]quit[/], Ctrl-D   leave"""
+# What can be typed, and what it does; the words typed are the same in every language, but for
+# a DM (which the bot reads in English and German).
+ANYTHING_ELSE = N_("anything else")
+CONSOLE_HELP = (
+    ("/credits …", N_("a slash command, e.g. {example}"),
+     ("[cyan]/credits balance[/]", "[cyan]/credits help[/]")),
+    (ANYTHING_ELSE, N_("a DM to the bot: {example}"),
+     (N_("what's our balance?"), N_("am I licensed?"))),
+    ("click ACTION VALUE", N_("click a button the bot showed (the hint under it says what to "
+                              "type)"), ()),
+    ("home", N_("open the bot's App Home tab"), ()),
+    ("locale de-DE", N_("your Slack locale from now on ({example} switches back)"),
+     ("[cyan]locale en-US[/]",)),
+    ("exit, quit, Ctrl-D", N_("leave"), ()),
+)
+
+
+def console_help(locale: str | None) -> str:
+    """The console's own help, in the console user's language."""
+    rows = []
+    for typed, says, examples in CONSOLE_HELP:
+        example = ", ".join(
+            f"[cyan]{escape(t(shown, locale))}[/]" if typed == ANYTHING_ELSE else shown
+            for shown in examples)
+        rows.append((t(typed, locale) if typed == ANYTHING_ELSE else typed,
+                     t(says, locale, example=example)))
+    width = max(len(typed) for typed, _ in rows) + 2
+    return "\n".join(f"[bold]{escape(typed)}[/]{' ' * (width - len(typed))}{says}"
+                     for typed, says in rows)
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -131,12 +156,12 @@ class ConsoleSession:
         if lowered in ("exit", "quit", ":q"):
             return False
         if lowered == "help":
-            self.print(CONSOLE_HELP)
+            self.print(console_help(self.locale))
         elif lowered.startswith("/credits"):
             self.command(line[len("/credits"):].strip())
         elif line.startswith("/"):
-            self.print("[red]Only /credits is a command of this app[/] "
-                       f"({escape(line.split()[0])}).")
+            only = t("Only /credits is a command of this app", self.locale)
+            self.print(f"[red]{only}[/] ({escape(line.split()[0])}).")
         elif lowered.startswith("click ") or lowered == "click":
             self.click(*line.split()[1:3])
         elif lowered == "home":
@@ -156,13 +181,15 @@ class ConsoleSession:
             "response_url": self.slack.response_url(), "trigger_id": uuid.uuid4().hex})
         response = self.dispatch(body, "application/x-www-form-urlencoded")
         if response.status != 200:
-            self.print(f"[red]/credits failed: HTTP {response.status}[/] {escape(response.body)}")
+            failed = t("/credits failed: HTTP {status}", self.locale, status=response.status)
+            self.print(f"[red]{failed}[/] {escape(response.body)}")
             return
         if response.body:
             message = json.loads(response.body)
             only_you = message.get("response_type", "ephemeral") == "ephemeral"
-            self.show_message("bot" + (" (only you can see this)" if only_you else ""),
-                              message, channel=DM_CHANNEL)
+            self.show_message(
+                "bot" + (" " + t("(only you can see this)", self.locale) if only_you else ""),
+                message, channel=DM_CHANNEL)
 
     def direct_message(self, text: str) -> None:
         now = f"{time.time():.6f}"
@@ -184,16 +211,19 @@ class ConsoleSession:
                                 "is_bot": True}]})
         response = self.dispatch(body, "application/json")
         if response.status != 200:
-            self.print(f"[red]the bot failed to handle that: HTTP {response.status}[/]")
+            self.print("[red]" + t("the bot failed to handle that: HTTP {status}", self.locale,
+                                   status=response.status) + "[/]")
 
     def click(self, action_id: str | None = None, value: str | None = None) -> None:
         if not action_id:
-            known = ", ".join(sorted(self.buttons)) or "none yet"
-            self.print(f"usage: click ACTION_ID [VALUE]  (buttons shown: {escape(known)})")
+            known = ", ".join(sorted(self.buttons)) or t("none yet", self.locale)
+            self.print(escape(t("usage: click ACTION_ID [VALUE]  (buttons shown: {known})",
+                                self.locale, known=known)))
             return
         clicked = self.buttons.get(action_id)
         if clicked is None:
-            self.print(f"[red]No button {escape(action_id)} was shown.[/]")
+            self.print("[red]" + t("No button {action} was shown.", self.locale,
+                                   action=escape(action_id)) + "[/]")
             return
         button = clicked.button
         payload = {
@@ -209,25 +239,28 @@ class ConsoleSession:
                          "value": value if value is not None else button.value,
                          "type": "button", "text": {"type": "plain_text", "text": button.text},
                          "action_ts": f"{time.time():.6f}"}]}
-        self.print(f"[dim]you clicked[/] [bold]{escape(button.text)}[/]")
+        you_clicked = t("you clicked", self.locale)
+        self.print(f"[dim]{you_clicked}[/] [bold]{escape(button.text)}[/]")
         response = self.dispatch(urlencode({"payload": json.dumps(payload)}),
                                  "application/x-www-form-urlencoded")
         if response.status != 200:
-            self.print(f"[red]the click failed: HTTP {response.status}[/]")
+            self.print("[red]" + t("the click failed: HTTP {status}", self.locale,
+                                   status=response.status) + "[/]")
 
     def set_locale(self, wanted: str | None = None) -> None:
         """Change the console user's Slack locale, as if they changed it in Slack's settings."""
         user = self.slack.users[self.user_id]
         match = LOCALE.fullmatch(wanted or "")
         if match is None:
-            self.print(f"usage: locale LANGUAGE-REGION, e.g. locale de-DE or locale en-US "
-                       f"(now {escape(user.locale)})")
+            self.print(escape(t("usage: locale LANGUAGE-REGION, e.g. locale de-DE or locale "
+                                "en-US (now {current})", user.locale, current=user.locale)))
             return
         language, region = match.groups()
         user.locale = language.lower() + (f"-{region.upper()}" if region else "")
         # The bot caches users.info for minutes; the switch is meant to show at once.
         self.app.credits_context.directory.forget(self.user_id)  # type: ignore[attr-defined]
-        self.print(f"[dim]your Slack locale is now[/] {escape(user.locale)}")
+        now = t("your Slack locale is now", user.locale)
+        self.print(f"[dim]{now}[/] {escape(user.locale)}")
 
     def dispatch(self, body: str, content_type: str) -> Any:
         """Sign `body` the way Slack does and hand it to the app."""
@@ -239,6 +272,11 @@ class ConsoleSession:
             "x-slack-signature": signature or ""}
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
+    @property
+    def locale(self) -> str | None:
+        """The console user's Slack locale: the console speaks it too."""
+        return self.slack.users[self.user_id].locale
+
     # -- output -----------------------------------------------------------------------------
     def print(self, markup: str) -> None:
         with self._print_lock:
@@ -249,7 +287,7 @@ class ConsoleSession:
         return {user_id: user.name for user_id, user in self.slack.users.items()}
 
     def show_message(self, title: str, message: dict[str, Any], *, channel: str) -> None:
-        rendered: Rendered = render_message(message, self.names)
+        rendered: Rendered = render_message(message, self.names, self.locale)
         for button in rendered.buttons:
             self.buttons[button.action_id] = Clicked(button, channel, message)
         body = "\n".join("  " + part for line in rendered.lines for part in line.split("\n"))
@@ -264,19 +302,21 @@ class ConsoleSession:
             return
         if method == "chat.postMessage":
             channel = str(params.get("channel", ""))
-            where = "" if channel.startswith("D") else f" in #{channel}"
-            thread = " (in a thread)" if params.get("thread_ts") else ""
+            where = "" if channel.startswith("D") else " " + t("in #{channel}", self.locale,
+                                                                  channel=channel)
+            thread = " " + t("(in a thread)", self.locale) if params.get("thread_ts") else ""
             self.show_message(f"bot{where}{thread}", params, channel=channel)
         elif method == "chat.postEphemeral":
-            self.show_message("bot (only you can see this)", params,
+            self.show_message("bot " + t("(only you can see this)", self.locale), params,
                               channel=str(params.get("channel", "")))
         elif method == "chat.update":
-            self.show_message("bot (edited its message)", params,
+            self.show_message("bot " + t("(edited its message)", self.locale), params,
                               channel=str(params.get("channel", "")))
         elif method == "respond":
             replaced = str(params.get("replace_original", "")).lower() == "true"
-            self.show_message("bot" + (" (replaces its last message)" if replaced else ""),
-                              params, channel=DM_CHANNEL)
+            self.show_message(
+                "bot" + (" " + t("(replaces its last message)", self.locale) if replaced else ""),
+                params, channel=DM_CHANNEL)
         elif method == "views.publish":
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})
@@ -296,8 +336,10 @@ class ConsoleSession:
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / Path(name).name
         path.write_bytes(content)
-        self.print(f"[bold green]bot uploaded a file:[/] {escape(path.name)} "
-                   f"({len(content):,} bytes), saved to {escape(str(path))}")
+        self.print("[bold green]" + t("bot uploaded a file:", self.locale) + "[/] " + t(
+            "{name} ({size} bytes), saved to {path}", self.locale, name=escape(path.name),
+            size=format_decimal(len(content), locale=normalize_locale(self.locale)),
+            path=escape(str(path))))
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -366,11 +408,12 @@ def start_console(base: Settings, *, engine: Engine, clock: Clock, gateway: Any,
     return ConsoleRun(session=session, slack=slack, background=started)
 
 
-def banner(settings: Settings) -> str:
-    """The one line the console starts with."""
+def banner(settings: Settings, locale: str | None = None) -> str:
+    """The one line the console starts with, in the console user's language."""
     database = settings.database_url.removeprefix("sqlite:///")
-    return ("[bold]Credits Bot local console[/]: sample prices, a demo account in "
-            f"{escape(database)}. Type [bold]help[/] for what you can type.")
+    return "[bold]Credits Bot[/] " + t(
+        "local console: sample prices, a demo account in {database}. Type {help} for what you "
+        "can type.", locale, database=escape(database), help="[bold]help[/]")
 
 
 def run_lines(session: ConsoleSession, lines: Iterable[str], *, echo: bool) -> None:

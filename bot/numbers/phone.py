@@ -19,13 +19,15 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat
 
-from bot.errors import InvalidNumber
+from bot.errors import InvalidNumber, Sentence
+from bot.i18n import N_
 
 MASK = "*"
 _MAX_TEXT = 40
 _SEPARATORS = re.compile(r"[\s\-.()/\[\]\u00a0\u2010-\u2015]+")
 _E164 = re.compile(r"\+([1-9]\d{2,16})")
-_USAGE = "Write it with its country code, like +49 30 1234567 or 0049 30 1234567."
+_USAGE = Sentence.of(N_("Write it with its country code, like +49 30 1234567 or "
+                        "0049 30 1234567."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +61,9 @@ def normalize(text: str, region: str | None = None) -> Destination:
         if fast is not None:
             return fast
     if not raw:
-        raise InvalidNumber(f"Give a phone number. {_USAGE}")
+        raise InvalidNumber(N_("Give a phone number. {usage}"), usage=_USAGE)
     if len(raw) > _MAX_TEXT:
-        raise InvalidNumber("That is too long to be a phone number.")
+        raise InvalidNumber(N_("That is too long to be a phone number."))
     if raw[:4].lower() == "tel:":
         raw = raw[4:]
     compact = _SEPARATORS.sub("", raw)
@@ -70,7 +72,8 @@ def normalize(text: str, region: str | None = None) -> Destination:
         return fast
     masked = len(compact) - len(compact.rstrip(MASK))
     if MASK in compact[: len(compact) - masked]:
-        raise InvalidNumber(f"`{_show(text)}`: only the last digits of a number may be masked.")
+        raise InvalidNumber(N_("`{typed}`: only the last digits of a number may be masked."),
+                            typed=_show(text))
     # A masked number is checked as if its hidden digits were zeros, then cut back to the
     # digits it really shows.
     number = _parse(compact[: len(compact) - masked] + "0" * masked, region, text)
@@ -78,7 +81,8 @@ def normalize(text: str, region: str | None = None) -> Destination:
     known = digits[: len(digits) - masked] if masked else digits
     code = number.country_code or 0
     if len(known) <= len(str(code)):
-        raise InvalidNumber(f"`{_show(text)}` hides too much of the number to rate it.")
+        raise InvalidNumber(N_("`{typed}` hides too much of the number to rate it."),
+                            typed=_show(text))
     return Destination(known, code, masked)
 
 
@@ -131,23 +135,27 @@ def _codes() -> dict[str, _CodeInfo]:
 def _parse(compact: str, region: str | None, text: str) -> phonenumbers.PhoneNumber:
     candidate, parse_region = compact, region
     if not any(ch.isdigit() for ch in compact):
-        raise InvalidNumber(f"`{_show(text)}` is not a phone number. {_USAGE}")
+        raise InvalidNumber(N_("`{typed}` is not a phone number. {usage}"), typed=_show(text),
+                            usage=_USAGE)
     if compact.startswith("00") and not _dials_out_with(compact, region):
         # 00 is the international prefix almost everywhere: read it so whatever the region.
         candidate, parse_region = "+" + compact[2:], None
     elif not compact.startswith("+") and not region:
-        raise InvalidNumber(f"`{_show(text)}` has no country code. {_USAGE}")
+        raise InvalidNumber(N_("`{typed}` has no country code. {usage}"), typed=_show(text),
+                            usage=_USAGE)
     try:
         number = phonenumbers.parse(candidate, parse_region)
     except NumberParseException as exc:
         if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-            raise InvalidNumber(f"`{_show(text)}` does not begin with a country calling code. "
-                                f"{_USAGE}") from None
-        raise InvalidNumber(f"`{_show(text)}` is not a phone number. {_USAGE}") from None
+            raise InvalidNumber(N_("`{typed}` does not begin with a country calling code. "
+                                   "{usage}"), typed=_show(text), usage=_USAGE) from None
+        raise InvalidNumber(N_("`{typed}` is not a phone number. {usage}"), typed=_show(text),
+                            usage=_USAGE) from None
     if not phonenumbers.is_possible_number(number):
         where = phonenumbers.region_code_for_country_code(number.country_code or 0)
-        raise InvalidNumber(f"`{_show(text)}` is not a possible number for "
-                            f"+{number.country_code} ({where}): check its length.")
+        raise InvalidNumber(N_("`{typed}` is not a possible number for +{code} ({region}): check "
+                               "its length."), typed=_show(text), code=number.country_code,
+                            region=where)
     return number
 
 

@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from bot.errors import NoRate, UnknownDestination
+from bot.errors import NoRate, Sentence, UnknownDestination
+from bot.i18n import N_, language
 from bot.numbers.countries import country_name, region_for_name
 from bot.numbers.number_types import (
     ANY,
@@ -338,16 +339,16 @@ class RateDeck:
         """Answer `/credits rate`: a number, a country (English, German, ISO) or "toll-free X"."""
         text = query.strip().strip("?!.").strip().strip("\"'`").strip()
         if not text:
-            raise UnknownDestination(_QUOTE_USAGE)
+            raise UnknownDestination(_QUOTE_USAGE.message)
         if not self.rows:
-            raise NoRate("No rate deck is loaded yet: an operator loads one with "
-                         "`credits-bot rates load FILE`.")
+            raise NoRate(N_("No rate deck is loaded yet: an operator loads one with "
+                            "`credits-bot rates load FILE`."))
         tollfree = _tollfree_country(text)
         if tollfree is not None:
             target = region_for_name(tollfree) if tollfree else (region or None)
             if not target:
-                raise UnknownDestination(f"I know no country called `{tollfree}`. "
-                                         + _QUOTE_USAGE)
+                raise UnknownDestination(N_("I know no country called `{name}`. {usage}"),
+                                         name=tollfree, usage=_QUOTE_USAGE)
             return self._tollfree_quote(query, target, on)
         code = re.fullmatch(r"\+(\d{1,3})", text)
         if code and int(code[1]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
@@ -358,8 +359,8 @@ class RateDeck:
             return self._number_quote(query, text, region, on)
         target = region_for_name(text)
         if target is None:
-            raise UnknownDestination(f"I know no country or number `{_show(text)}`. "
-                                     + _QUOTE_USAGE)
+            raise UnknownDestination(N_("I know no country or number `{typed}`. {usage}"),
+                                     typed=_show(text), usage=_QUOTE_USAGE)
         return self._country_quote(query, target, on)
 
     def _number_quote(self, query: str, text: str, region: str | None, on: date) -> RateQuote:
@@ -369,7 +370,7 @@ class RateDeck:
         if row is None:
             if passed is not None and kind is not None:
                 raise not_priceable(destination.e164, destination.region, kind, passed)
-            raise NoRate(f"The deck has no rate for {destination.e164}.")
+            raise NoRate(N_("The deck has no rate for {number}."), number=destination.e164)
         return RateQuote(query=query, kind="number", region=destination.region,
                          number=destination.e164, main=row, mobile=None, others=(),
                          sample=self.sample, on=on, rule=rule, number_kind=kind, passed=passed)
@@ -384,7 +385,8 @@ class RateDeck:
             main = self.match(_example_digits(target, PhoneNumberType.FIXED_LINE) or str(code),
                               on)
         if main is None:
-            raise NoRate(f"The deck has no rate for {country_name(target)} (+{code}).")
+            raise NoRate(N_("The deck has no rate for {country} (+{code})."),
+                         country=partial(country_name, target), code=code)
         mobile_digits = _example_digits(target, PhoneNumberType.MOBILE)
         mobile = self.match(mobile_digits, on) if mobile_digits else None
         if mobile is not None and mobile.prefix == main.prefix:
@@ -405,7 +407,8 @@ class RateDeck:
                     if tariff is not None and tariff.row.prefix == prefix:
                         rows.append(tariff.row)
         if not rows:
-            raise NoRate(f"The deck has no toll-free rate for {country_name(target)}.")
+            raise NoRate(N_("The deck has no toll-free rate for {country}."),
+                         country=partial(country_name, target))
         return RateQuote(query=query, kind="tollfree", region=target, number=None, main=rows[0],
                          mobile=None, others=tuple(rows[1:]), sample=self.sample, on=on)
 
@@ -417,35 +420,34 @@ def _entry(dated: list[RateRow]) -> _Entry:
             tuple(_Tariff(r) for r in dated))
 
 
-_NOT_PRICEABLE = {
-    "en": "{number} is a {kind} number (by phonenumbers' metadata), and the deck has no {kind} "
-          "rate for {country}: it is not priced as {destination} (+{prefix}, {row_kind}).",
-    "de": "{number} ist eine Nummer der Art „{kind}“ (laut den Metadaten von phonenumbers), "
-          "und das Tarifverzeichnis hat dafür keinen Tarif für {country}: sie wird nicht wie "
-          "{destination} (+{prefix}, {row_kind}) berechnet.",
-}
-PREMIUM_NOTE = {
-    "en": "Premium-rate numbers cannot be dialled with Communications Credits in many regions.",
-    "de": "Premium-Nummern (Mehrwertdienste) sind in vielen Regionen mit Communications "
-          "Credits nicht anwählbar.",
-}
+PREMIUM_NOTE = N_("Premium-rate numbers cannot be dialled with Communications Credits in many "
+                  "regions.")
+
+
+def _kind(kind: str) -> Callable[[str | None], str]:
+    """A number type in the words of the reader's language."""
+    return lambda locale: kind_in_words(kind, language(locale))
 
 
 def not_priceable(number: str, region: str | None, kind: str, passed: RateRow) -> NoRate:
-    """The refusal of a number the deck has no rate of its type for, in English and German."""
-    texts = {}
-    for language, sentence in _NOT_PRICEABLE.items():
-        text = sentence.format(
-            number=number, kind=kind_in_words(kind, language),
-            country=country_name(region, language) if region else passed.destination,
-            destination=passed.destination, prefix=passed.prefix,
-            row_kind=kind_in_words(passed.kind, language))
-        texts[language] = text + (" " + PREMIUM_NOTE[language] if kind == PREMIUM else "")
-    return NoRate(texts["en"], texts=texts)
+    """The refusal of a number the deck has no rate of its type for."""
+    values = {"number": number, "kind": _kind(kind),
+              "country": partial(country_name, region) if region else passed.destination,
+              "destination": passed.destination, "prefix": passed.prefix,
+              "row_kind": _kind(passed.kind)}
+    if kind == PREMIUM:
+        return NoRate(N_("{number} is a {kind} number (by phonenumbers' metadata), and the deck "
+                         "has no {kind} rate for {country}: it is not priced as {destination} "
+                         "(+{prefix}, {row_kind}). Premium-rate numbers cannot be dialled with "
+                         "Communications Credits in many regions."), **values)
+    return NoRate(N_("{number} is a {kind} number (by phonenumbers' metadata), and the deck has "
+                     "no {kind} rate for {country}: it is not priced as {destination} "
+                     "(+{prefix}, {row_kind})."), **values)
 
 
-_QUOTE_USAGE = ("Ask for a number (`+44 20 7946 0000`, `0049301234567`), a country (`Germany`, "
-                "`DE`) or toll-free (`toll-free US`).")
+_QUOTE_USAGE = Sentence.of(N_(
+    "Ask for a number (`+44 20 7946 0000`, `0049301234567`), a country (`Germany`, `DE`) or "
+    "toll-free (`toll-free US`)."))
 _TOLLFREE_WORDS = r"(?:toll[\s-]?free|freephone|geb(?:ü|ue)hren\s*frei|kostenlos|kostenfrei)"
 _TOLLFREE_FIRST = re.compile(rf"{_TOLLFREE_WORDS}(?:\s+(?:in|for|nach|in\s+den)\s+|\s+|$)(.*)",
                              re.IGNORECASE)

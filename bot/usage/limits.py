@@ -21,6 +21,7 @@ import zlib
 from typing import IO, Any, cast
 
 from bot.errors import CreditsError
+from bot.i18n import N_
 
 MAX_LINE_BYTES = 128 * 1024
 MAX_MEMBER_BYTES = 1 << 30
@@ -40,9 +41,9 @@ class FileRefused(CreditsError):
 
 
 def not_text(line: int) -> FileRefused:
-    return FileRefused(
-        f"line {line} is not UTF-8 text: save the file as UTF-8 (or UTF-16 with a byte order "
-        "mark) and send it again.")
+    return FileRefused(N_(
+        "line {line} is not UTF-8 text: save the file as UTF-8 (or UTF-16 with a byte order "
+        "mark) and send it again."), line=line)
 
 
 def as_utf8(stream: IO[bytes]) -> IO[bytes]:
@@ -96,8 +97,8 @@ def _long_part(parts: list[bytes], run: int) -> int:
 
 
 def _too_long(line: int) -> None:
-    raise FileRefused(f"line {line} is longer than {MAX_LINE_BYTES // 1024} KB: no usage row "
-                      "is that long, so this is not a usage export.")
+    raise FileRefused(N_("line {line} is longer than {limit} KB: no usage row is that long, so "
+                         "this is not a usage export."), line=line, limit=MAX_LINE_BYTES // 1024)
 
 
 def _peek(stream: IO[bytes], size: int) -> bytes:
@@ -155,8 +156,8 @@ def open_archive(stream: IO[bytes]) -> zipfile.ZipFile:
 
 
 def corrupt_zip(exc: BaseException) -> FileRefused:
-    return FileRefused(f"The zip cannot be read ({exc or type(exc).__name__}): download the "
-                       "export from the Teams admin center again.")
+    return FileRefused(N_("The zip cannot be read ({error}): download the export from the Teams "
+                          "admin center again."), error=str(exc or type(exc).__name__))
 
 
 def member_limit(info: zipfile.ZipInfo) -> int:
@@ -168,9 +169,10 @@ def member_limit(info: zipfile.ZipInfo) -> int:
 
 
 def _too_big(info: zipfile.ZipInfo, limit: int) -> FileRefused:
-    return FileRefused(
-        f"{info.filename} in the zip expands to more than {limit >> 20} MB "
-        f"({MAX_RATIO} times its packed size at most): that is not a usage export.")
+    return FileRefused(N_(
+        "{name} in the zip expands to more than {limit} MB ({ratio} times its packed size at "
+        "most): that is not a usage export."), name=info.filename, limit=limit >> 20,
+        ratio=MAX_RATIO)
 
 
 class GuardedMember(io.RawIOBase):
@@ -213,7 +215,7 @@ def read_json_bytes(stream: IO[bytes]) -> bytes:
     """A JSON file's bytes, refused when over MAX_JSON_BYTES (before reading more than that)."""
     data = stream.read(MAX_JSON_BYTES + 1)
     if len(data) > MAX_JSON_BYTES:
-        raise FileRefused(
-            f"The JSON file is larger than {MAX_JSON_BYTES >> 20} MB: send the Graph pages as "
-            "separate files (one page of 1,000 calls is about 1 MB).")
+        raise FileRefused(N_(
+            "The JSON file is larger than {limit} MB: send the Graph pages as separate files "
+            "(one page of 1,000 calls is about 1 MB)."), limit=MAX_JSON_BYTES >> 20)
     return data

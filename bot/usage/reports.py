@@ -27,6 +27,8 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.errors import CreditsError
+from bot.i18n import N_, t
+from bot.money import normalize_locale
 from bot.redaction import redact_card_numbers
 from bot.usage.periods import Period, parse_period, zone_of
 from storage import usage_queries as queries
@@ -34,7 +36,9 @@ from storage.db import read_session
 from storage.models import CallRecord, LedgerEntry
 from storage.units import from_micros
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn
+    from matplotlib.figure import Figure
+
     from bot.usage.importer import Difference
 
 GROUPINGS = ("user", "destination", "day")
@@ -152,7 +156,7 @@ def parse_grouping(text: str | None) -> str | None:
     word = {"users": "user", "destinations": "destination", "days": "day", "country": "destination",
             "countries": "destination", "daily": "day"}.get(words[0], words[0])
     if len(words) != 1 or word not in GROUPINGS:
-        raise CreditsError("Group usage `by user`, `by destination` or `by day`.")
+        raise CreditsError(N_("Group usage `by user`, `by destination` or `by day`."))
     return word
 
 
@@ -249,7 +253,7 @@ class UsageReports:
         """
         fmt = fmt.lower()
         if fmt not in FORMATS:
-            raise CreditsError("Export as `csv` or `xlsx`.")
+            raise CreditsError(N_("Export as `csv` or `xlsx`."))
         zone = zone_of(account.timezone)
         with read_session(self.engine) as session:
             calls = [call_row(call, zone) for call in queries.iter_calls(
@@ -389,10 +393,23 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]
 
 # --- the chart -----------------------------------------------------------------------------------
 
-def render_chart(report: Report, *, title: str | None = None) -> bytes:
-    """A PNG of the balance over time and the daily spend (no global pyplot state)."""
+def render_chart(report: Report, *, title: str | None = None, locale: str | None = None
+                 ) -> bytes:
+    """A PNG of the balance over time and the daily spend (no global pyplot state), its words
+    and dates in the reader's language."""
+    buffer = io.BytesIO()
+    chart_figure(report, title=title, locale=locale).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(report: Report, *, title: str | None = None, locale: str | None = None
+                 ) -> Figure:
+    """The chart's figure: the balance over time above the daily spend."""
+    from babel.dates import format_skeleton
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import num2date
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     zone = zone_of(report.period.timezone)
     figure = Figure(figsize=(8, 6), dpi=100)
@@ -405,24 +422,27 @@ def render_chart(report: Report, *, title: str | None = None) -> bytes:
     balances = [float(point.balance) for point in report.balance_points]
     balance_axes.step(times, balances, where="post", color="#1f77b4")
     balance_axes.axhline(0, color="#d62728", linewidth=0.8)
-    balance_axes.set_ylabel(f"Balance ({report.currency})")
-    balance_axes.set_title(title or f"Credits: {report.period.label}")
+    balance_axes.set_ylabel(t("Balance ({currency})", locale, currency=report.currency))
+    balance_axes.set_title(title or t("Credits: {period}", locale, period=report.period.label))
     balance_axes.grid(True, alpha=0.3)
     days = [datetime.combine(day, time()) for day in report.period.days()]
     spends = [float(line.spend) for line in report.daily]
     spend_axes.bar(days, spends, width=0.8, align="edge", color="#ff7f0e")
     spend_axes.set_xlim(report.period.start.astimezone(zone).replace(tzinfo=None),
                         report.period.end.astimezone(zone).replace(tzinfo=None))
-    spend_axes.set_ylabel(f"Daily spend ({report.currency})")
+    spend_axes.set_ylabel(t("Daily spend ({currency})", locale, currency=report.currency))
+    # Babel's dates ("2. Nov."), not matplotlib's English month names.
+    spend_axes.xaxis.set_major_formatter(FuncFormatter(
+        lambda value, _position: format_skeleton("MMMd", num2date(value).date(),
+                                                 locale=normalize_locale(locale))))
     spend_axes.grid(True, axis="y", alpha=0.3)
     if not report.calls:
-        spend_axes.text(0.5, 0.5, "no calls in this period", transform=spend_axes.transAxes,
+        spend_axes.text(0.5, 0.5, t("no calls in this period", locale),
+                        transform=spend_axes.transAxes,
                         ha="center", va="center", color="#666666")
     figure.autofmt_xdate()
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 # The columns of the reconciliation file sent after a DM import (handlers/file_import.py).

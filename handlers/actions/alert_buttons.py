@@ -35,7 +35,7 @@ from handlers.blocks.deposit import deposit_confirm_reply, deposit_paying_reply,
 from handlers.commands import usage as usage_command
 from handlers.commands.base import Invocation
 from handlers.context import HandlerContext
-from handlers.i18n import error_text
+from handlers.i18n import error_text, t
 
 Respond = Callable[..., Any]
 MAX_VALUE = 150  # alert keys are short; anything longer is not one of ours
@@ -55,7 +55,9 @@ def register(app: App, ctx: HandlerContext) -> None:
                     team_id=click.team_id, actor=click.user_id,
                     action=f"action.{click.action_id}", result="refused",
                     arguments={"alert": click.value[:80]}, detail="not an alert's key")
-                answer(respond, error_reply("That button is not from a Credits Bot alert."),
+                answer(respond, error_reply(t(
+                           "That button is not from a Credits Bot alert.",
+                           ctx.directory.locale(click.user_id))),
                        replace_original=False)
                 return
             if run is autorecharge_on:  # its modal needs the click's trigger id (valid 3 s)
@@ -160,7 +162,7 @@ def show_usage(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     try:
         reply = usage_command.run(ctx, invocation)
     except CreditsError as exc:
-        reply = error_reply(str(exc))
+        reply = error_reply(error_text(exc, click.asker.locale))
     _audit(ctx, click, "ok", {}, None)
     answer(respond, reply, replace_original=False)
 

@@ -23,6 +23,7 @@ from handlers.blocks.autorecharge_modal import (
     done_view,
 )
 from handlers.context import HandlerContext
+from handlers.i18n import error_text
 
 Ack = Callable[..., None]
 
@@ -52,7 +53,7 @@ def register(app: App, ctx: HandlerContext) -> None:
         try:
             asker.require_admin(action="view.autorecharge_setup", arguments=arguments)
         except InsufficientRights as exc:
-            ack(response_action="errors", errors={AMOUNT_BLOCK: str(exc)[:150]})
+            ack(response_action="errors", errors={AMOUNT_BLOCK: error_text(exc, locale)[:150]})
             return
         errors: dict[str, str] = {}
         amounts: dict[str, Decimal] = {}
@@ -61,7 +62,7 @@ def register(app: App, ctx: HandlerContext) -> None:
             try:
                 amounts[block] = parse_amount(text, currency=currency)
             except InvalidAmount as exc:  # WrongCurrency too: it names the account's currency
-                errors[block] = str(exc)[:150]
+                errors[block] = error_text(exc, locale)[:150]
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -69,7 +70,7 @@ def register(app: App, ctx: HandlerContext) -> None:
             turned_on = ctx.use_cases.autorecharge_setup.turn_on(
                 team_id, amount=amounts[AMOUNT_BLOCK], below=amounts[BELOW_BLOCK])
         except CreditsError as exc:  # out of bounds, may not buy, no payment method
-            ack(response_action="errors", errors={AMOUNT_BLOCK: str(exc)[:150]})
+            ack(response_action="errors", errors={AMOUNT_BLOCK: error_text(exc, locale)[:150]})
             return
         ctx.services.audit.record(team_id=team_id, actor=user_id,
                                   action="view.autorecharge_setup", result="ok",

@@ -12,6 +12,7 @@ from bot.errors import InsufficientRights
 from handlers.asking import asker_of
 from handlers.blocks.common import error_reply
 from handlers.context import HandlerContext
+from handlers.i18n import error_text
 from handlers.reply import Reply
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ def require_admin(ctx: HandlerContext, click: Click, respond: Callable[..., Any]
         click.asker.require_admin(action=f"action.{click.action_id}",
                                   arguments={"value": click.value})
     except InsufficientRights as exc:
-        answer(respond, error_reply(str(exc)), replace_original=False)
+        answer(respond, error_reply(error_text(exc, ctx.directory.locale(click.user_id))),
+               replace_original=False)
         return False
     return True
 

@@ -50,7 +50,7 @@ def post_here(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     words = tuple(text.split())
     deliver = DELIVER.get(words[0].lower() if words else "")
     if deliver is None:
-        answer(respond, error_reply("That button is not from an export or report."),
+        answer(respond, error_reply(t("That button is not from an export or report.", locale)),
                replace_original=False)
         return
     invocation = Invocation(team_id=click.team_id, user_id=click.user_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.i18n import t
 from handlers.reply import Reply
 
 Block = dict[str, Any]
@@ -43,9 +44,9 @@ def actions(block_id: str, *elements: Block) -> Block:
     return {"type": "actions", "block_id": block_id, "elements": list(elements)}
 
 
-def error_reply(message: str, *, usage: str | None = None) -> Reply:
+def error_reply(message: str, *, usage: str | None = None, locale: str | None = None) -> Reply:
     """A short error, with the right usage when there is one."""
     text = f":warning: {message}"
     if usage and usage not in message:
-        text += f"\nUsage: `/credits {usage}`"
+        text += "\n" + t("Usage: `/credits {usage}`", locale, usage=usage)
     return Reply(text=text, blocks=[section(text)])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from bot.deposits import Attempt, DepositOutcome, DepositQuote, DepositResult
 from bot.money import format_money
 from handlers.blocks.common import actions, button, context, section
-from handlers.i18n import N_, t
+from handlers.i18n import N_, reason_text, t
 from handlers.reply import Reply
 
 # What a click on a deposit request in each state answers.
@@ -72,7 +72,7 @@ def deposit_confirm_reply(quote: DepositQuote, *, operation_id: str, limit: Deci
 def refusal_text(reason: str, *, locale: str | None) -> str:
     """The sentence of a payment the gateway refused: the reason, and that nothing changed."""
     return t("The payment was refused: {reason} Nothing was deposited.",
-             locale, reason=_sentence(reason))
+             locale, reason=_sentence(reason_text(reason, locale)))
 
 
 def deposit_refused_reply(reason: str, *, locale: str | None) -> Reply:

@@ -84,7 +84,7 @@ def rule_notes(quote: RateQuote, *, locale: str | None) -> list[str]:
                        "prefix with a rate.", locale, prefix=row.display_prefix,
                        kind=kind_in_words(row.kind, lang)))
     if row.kind == PREMIUM:
-        notes.append(PREMIUM_NOTE[lang])
+        notes.append(t(PREMIUM_NOTE, locale))
     return notes
 
 

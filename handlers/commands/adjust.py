@@ -24,10 +24,10 @@ MAX_REASON = 200
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     locale = invocation.asker.locale
     if len(invocation.args) < 2:
-        raise UsageError(t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
-                           "-10 correction`: a signed amount, then the reason.", locale))
+        raise UsageError(N_("Write it as `adjust +25.00 refund of a wrong charge` or `adjust "
+                           "-10 correction`: a signed amount, then the reason."))
     account = invocation.asker.account
-    amount = signed_amount(invocation.args[0], account.currency, locale)
+    amount = signed_amount(invocation.args[0], account.currency)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
     question = t("Book an adjustment of *{amount}* ({reason})? The balance would go from "
@@ -47,16 +47,16 @@ def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason:
     return adjust_confirm_reply(question, operation_id=op.id, locale=locale)
 
 
-def signed_amount(text: str, currency: str, locale: str | None) -> Decimal:
+def signed_amount(text: str, currency: str) -> Decimal:
     """`+25`, `-10.50`, `25` (a plus): an amount with its sign."""
     sign = -1 if text[:1] in ("-", "−") else 1
     try:
         return sign * parse_amount(text[1:] if text[:1] in ("+", "-", "−") else text,
                                    currency=currency)
     except InvalidAmount as exc:
-        usage = t("Write it as `adjust +25.00 refund of a wrong charge` or `adjust -10 "
-                  "correction`: a signed amount, then the reason.", locale)
-        raise UsageError(f"{exc} {usage}") from exc
+        raise UsageError(N_("{error} Write it as `adjust +25.00 refund of a wrong charge` or "
+                            "`adjust -10 correction`: a signed amount, then the reason."),
+                         error=exc.text) from exc
 
 
 def signed_text(money: str, amount: Decimal) -> str:

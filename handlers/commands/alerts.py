@@ -17,7 +17,7 @@ from handlers.blocks.alerts import (
 from handlers.commands.amounts import read_amount
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_channel
 from handlers.context import HandlerContext
-from handlers.i18n import N_, t
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "alerts [add <amount> | remove <amount> | channel <#channel>]"
@@ -35,8 +35,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                             undelivered=settings.undelivered(account_id=account.id))
     word = args[0].lower()
     if word not in CHANGES or len(args) != 2:
-        raise UsageError("Say what to change: `alerts add 500`, `alerts remove 500` or "
-                         "`alerts channel #billing`.")
+        raise UsageError(N_("Say what to change: `alerts add 500`, `alerts remove 500` or "
+                            "`alerts channel #billing`."))
     if word == "channel":
         channel = parse_channel(args[1], USAGE)
         _check_bot_can_post(ctx, channel, locale)
@@ -48,8 +48,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         try:
             added = settings.add_threshold(account_id=account.id, amount=amount)
         except DuplicateThreshold as exc:
-            raise CreditsError(t("There is an alert at {amount} already: each level is alerted "
-                                 "once per crossing.", locale, amount=money)) from exc
+            raise CreditsError(N_("There is an alert at {amount} already: each level is alerted "
+                                  "once per crossing."), amount=money) from exc
         return threshold_added_reply(
             added, balance=account.balance, thresholds=settings.thresholds(account_id=account.id),
             channel=settings.channel(account), currency=account.currency, locale=locale)
@@ -58,8 +58,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     except UnknownThreshold as exc:
         levels = levels_text(settings.thresholds(account_id=account.id), account.currency,
                              locale=locale, states=False)
-        raise CreditsError(t("There is no alert at {amount}. The alerts are at: {levels}.",
-                             locale, amount=money, levels=levels)) from exc
+        raise CreditsError(N_("There is no alert at {amount}. The alerts are at: {levels}."),
+                           amount=money, levels=levels) from exc
     return threshold_removed_reply(
         amount, thresholds=settings.thresholds(account_id=account.id),
         channel=settings.channel(account), currency=account.currency, locale=locale)
@@ -73,26 +73,25 @@ def _check_bot_can_post(ctx: HandlerContext, channel: str, locale: str | None) -
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "error")
         if error == "channel_not_found":
-            raise CreditsError(t("I cannot see that channel: it does not exist, or it is "
-                                 "private and I am not in it. Invite me there with `/invite "
-                                 "@Credits Bot`, then run the command again. Nothing was "
-                                 "changed.", locale)) from exc
-        raise CreditsError(t("Slack did not let me check <#{channel}> just now ({error}). Try "
-                             "again in a minute. Nothing was changed.", locale, channel=channel,
-                             error=error)) from exc
+            raise CreditsError(N_("I cannot see that channel: it does not exist, or it is "
+                                  "private and I am not in it. Invite me there with `/invite "
+                                  "@Credits Bot`, then run the command again. Nothing was "
+                                  "changed.")) from exc
+        raise CreditsError(N_("Slack did not let me check <#{channel}> just now ({error}). Try "
+                              "again in a minute. Nothing was changed."),
+                           channel=channel, error=error) from exc
     except OSError as exc:
-        raise CreditsError(t("Slack did not let me check <#{channel}> just now ({error}). Try "
-                             "again in a minute. Nothing was changed.", locale, channel=channel,
-                             error="network")) from exc
+        raise CreditsError(N_("Slack did not let me check <#{channel}> just now ({error}). Try "
+                              "again in a minute. Nothing was changed."),
+                           channel=channel, error="network") from exc
     if info.get("is_archived"):
-        raise CreditsError(t("<#{channel}> is archived, so alerts could not be posted there. "
-                             "Choose another channel. Nothing was changed.",
-                             locale, channel=channel))
+        raise CreditsError(N_("<#{channel}> is archived, so alerts could not be posted there. "
+                              "Choose another channel. Nothing was changed."), channel=channel)
     if not info.get("is_member"):
-        raise CreditsError(t("I am not a member of <#{channel}>, so alerts could not be posted "
-                             "there. Invite me with `/invite @Credits Bot` in <#{channel}>, "
-                             "then run `/credits alerts channel <#{channel}>` again. Nothing "
-                             "was changed.", locale, channel=channel))
+        raise CreditsError(N_("I am not a member of <#{channel}>, so alerts could not be posted "
+                              "there. Invite me with `/invite @Credits Bot` in <#{channel}>, "
+                              "then run `/credits alerts channel <#{channel}>` again. Nothing "
+                              "was changed."), channel=channel)
 
 
 def _changes(args: tuple[str, ...]) -> bool:

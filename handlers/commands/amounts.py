@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.errors import InvalidAmount, WrongCurrency
+from bot.errors import InvalidAmount, Sentence, WrongCurrency
 from bot.money import parse_amount
 from handlers.commands.base import UsageError
-from handlers.i18n import t
+from handlers.i18n import N_
 
 
 def read_amount(text: str, *, currency: str, locale: str | None,
@@ -17,9 +17,9 @@ def read_amount(text: str, *, currency: str, locale: str | None,
     try:
         return parse_amount(text, currency=currency)
     except WrongCurrency as exc:
-        raise UsageError(t("This account is in {currency}: `{typed}` is another currency. "
-                           "Write the amount in {currency}, for example `100`.",
-                           locale, typed=exc.typed,
-                           currency=exc.currency)) from exc
+        raise UsageError.of(exc) from exc
     except InvalidAmount as exc:
-        raise UsageError(f"The {which}: {exc}" if which else str(exc)) from exc
+        if which is None:
+            raise UsageError.of(exc) from exc
+        raise UsageError(N_("The {which}: {error}"), which=Sentence.of(which),
+                         error=exc.text) from exc

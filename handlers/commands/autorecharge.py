@@ -39,12 +39,12 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         ctx.services.accounts.set_autorecharge(invocation.team_id, enabled=False)
         return autorecharge_off_reply(locale=locale)
     if word != "on" or len(args) != 4 or args[2].lower() != "below":
-        raise UsageError("Write it as `autorecharge on 500 below 100`: add $500 when the "
-                         "balance is below $100. Or `autorecharge off`.")
+        raise UsageError(N_("Write it as `autorecharge on 500 below 100`: add $500 when the "
+                         "balance is below $100. Or `autorecharge off`."))
     account = asker.account
     amount = read_amount(args[1], currency=account.currency, locale=locale,
-                         which="recharge amount")
-    below = read_amount(args[3], currency=account.currency, locale=locale, which="trigger")
+                         which=N_("recharge amount"))
+    below = read_amount(args[3], currency=account.currency, locale=locale, which=N_("trigger"))
     asked = setup.ask(account, amount=amount, below=below, actor=invocation.user_id,
                       request=invocation.response_url or "")
     if asked.pending is None:

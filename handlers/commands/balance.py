@@ -28,15 +28,14 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Ask to book (Microsoft's balance - the bot's) as an adjustment."""
     locale = invocation.asker.locale
     if len(invocation.args) != 2:
-        raise UsageError(t("Write it as `balance sync 1234.56`: the balance Microsoft's Teams "
-                           "admin center shows.", locale))
+        raise UsageError(N_("Write it as `balance sync 1234.56`: the balance Microsoft's Teams "
+                           "admin center shows."))
     account = invocation.asker.account
     try:
         target = parse_amount(invocation.args[1], currency=account.currency)
     except InvalidAmount as exc:
-        usage = t("Write it as `balance sync 1234.56`: the balance Microsoft's Teams admin "
-                  "center shows.", locale)
-        raise UsageError(f"{exc} {usage}") from exc
+        raise UsageError(N_("{error} Write it as `balance sync 1234.56`: the balance "
+                            "Microsoft's Teams admin center shows."), error=exc.text) from exc
     money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
     difference = target - account.balance
     if difference == 0:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import CreditsError
+from bot.errors import CreditsError, Sentence
+from bot.i18n import N_
 from handlers.context import HandlerContext
 from handlers.reply import Reply
 
@@ -21,6 +22,11 @@ CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 class UsageError(CreditsError):
     """The subcommand was called with missing or malformed arguments."""
+
+    @classmethod
+    def of(cls, error: CreditsError) -> UsageError:
+        """Another error's sentence, answered as a usage error (with the subcommand's usage)."""
+        return cls(error.message, **error.values)
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class Subcommand:
 
     name: str
     usage: str
-    summary: str
+    summary: str | Sentence  # marked with N_, read in the user's language by `/credits help`
     run: Run
     admin: bool = False  # True: every call needs an admin; or a predicate on the arguments
     admin_when: Callable[[tuple[str, ...]], bool] | None = None
@@ -90,7 +96,8 @@ def parse_user(token: str, usage: str) -> str:
     """The user id of a Slack mention (`<@U123|alice>` or `<@U123>`)."""
     match = MENTION.match(token)
     if not match:
-        raise UsageError(f"`{token[:40]}` is not a user mention. Usage: `/credits {usage}`")
+        raise UsageError(N_("`{typed}` is not a user mention. Usage: `/credits {usage}`"),
+                         typed=token[:40], usage=usage)
     return match[1]
 
 
@@ -98,5 +105,6 @@ def parse_channel(token: str, usage: str) -> str:
     """The channel id of a Slack channel reference (`<#C123|general>`)."""
     match = CHANNEL.match(token)
     if not match:
-        raise UsageError(f"`{token[:40]}` is not a channel. Usage: `/credits {usage}`")
+        raise UsageError(N_("`{typed}` is not a channel. Usage: `/credits {usage}`"),
+                         typed=token[:40], usage=usage)
     return match[1]

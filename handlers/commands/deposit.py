@@ -40,7 +40,7 @@ def trigger_of(invocation: Invocation) -> str:
 def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Within the ack: check, write the attempt, and say what happens next."""
     if not invocation.args:
-        raise UsageError("Give the amount to deposit, for example `/credits deposit 1000`.")
+        raise UsageError(N_("Give the amount to deposit, for example `/credits deposit 1000`."))
     asker = invocation.asker
     amount = read_amount(invocation.args[0], currency=asker.account.currency,
                          locale=asker.locale)

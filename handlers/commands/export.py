@@ -69,11 +69,11 @@ def split_format(args: tuple[str, ...]) -> tuple[str, list[str]]:
     formats = [word for word in args if word.lower() in FORMATS]
     words = [word for word in args if word.lower() not in FORMATS]
     if len(formats) > 1:
-        raise UsageError("Choose one format: `csv` or `xlsx`.")
+        raise UsageError(N_("Choose one format: `csv` or `xlsx`."))
     other = next((word for word in words if word.lower().lstrip(".") in OTHER_FORMATS), None)
     if other is not None:
         raise UsageError(N_("Exports are not made as `{format}`: the formats are `csv` (the "
-                            "default) and `xlsx`.").format(format=other.lower().lstrip(".")))
+                            "default) and `xlsx`."), format=other.lower().lstrip("."))
     return (formats[0].lower() if formats else "csv"), words
 
 

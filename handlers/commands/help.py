@@ -12,7 +12,7 @@ from handlers.reply import Reply
 
 def help_reply(subcommands: Sequence[Subcommand], locale: str | None) -> Reply:
     admin = t(" (admin)", locale)
-    lines = [f"`/credits {sub.usage}`{admin if sub.admin else ''}: {t(sub.summary, locale)}"
+    lines = [f"`/credits {sub.usage}`{admin if sub.admin else ''}: {_summary(sub, locale)}"
              for sub in subcommands]
     text = t("*Credits Bot* runs your prepaid Communications Credits.", locale) + "\n" + \
         "\n".join(lines)
@@ -21,3 +21,8 @@ def help_reply(subcommands: Sequence[Subcommand], locale: str | None) -> Reply:
                         "`last-month`, `last-30-days`, `2026-10`, `2026-10-01..2026-10-15`. "
                         "You can also DM me: _what's our balance?_", locale))]
     return Reply(text=text, blocks=blocks)
+
+
+def _summary(sub: Subcommand, locale: str | None) -> str:
+    """A subcommand's summary: a marked sentence, or a `Sentence` with its values."""
+    return sub.summary(locale) if callable(sub.summary) else t(sub.summary, locale)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.errors import Sentence
 from bot.history import DEFAULT_ENTRIES, MAX_ENTRIES
 from handlers.blocks.history import history_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "history [n]"
@@ -24,16 +26,18 @@ def entries_wanted(args: tuple[str, ...]) -> int:
     if not args:
         return DEFAULT_ENTRIES
     if len(args) > 1 or not args[0].isascii() or not args[0].isdigit():
-        raise UsageError(f"Give how many entries as a whole number from 1 to {MAX_ENTRIES}.")
+        raise UsageError(N_("Give how many entries as a whole number from 1 to {most}."),
+                         most=MAX_ENTRIES)
     # Checked before int(): Python refuses (ValueError) to convert more than 4,300 digits.
     if len(args[0]) > len(str(MAX_ENTRIES)) + 2:
-        raise UsageError(f"Ask for 1 to {MAX_ENTRIES} entries.")
+        raise UsageError(N_("Ask for 1 to {most} entries."), most=MAX_ENTRIES)
     count = int(args[0])
     if not 1 <= count <= MAX_ENTRIES:
-        raise UsageError(f"Ask for 1 to {MAX_ENTRIES} entries.")
+        raise UsageError(N_("Ask for 1 to {most} entries."), most=MAX_ENTRIES)
     return count
 
 
 SUBCOMMAND = Subcommand(name="history", usage=USAGE, run=run,
-                        summary=f"the last n ledger entries ({DEFAULT_ENTRIES} by default, "
-                                f"at most {MAX_ENTRIES})")
+                        summary=Sentence.of(N_("the last n ledger entries ({default} by "
+                                               "default, at most {most})"),
+                                            default=DEFAULT_ENTRIES, most=MAX_ENTRIES))

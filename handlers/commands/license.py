@@ -39,9 +39,10 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
     """Within the ack: check the mentions (no Web API call) and say what happens next."""
     if not _changes(invocation.args):  # `list` asking the tenant, or a word to explain
         if invocation.args and invocation.args[0].lower() == "list":
-            return Reply(text="Working on `/credits license list`…")
-        raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
-                         "`license list`.")
+            return Reply(text=t("Working on `/credits {name}`…",
+                                  ctx.directory.locale(invocation.user_id), name="license list"))
+        raise UsageError(N_("Say what to do: `license assign @user`, `license remove @user` "
+                            "or `license list`."))
     users = mentioned_users(invocation.text)
     return Reply(text=t(":hourglass_flowing_sand: Working on the licenses of {count} user(s)… "
                         "The answer follows here.", invocation.asker.locale,
@@ -58,8 +59,8 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
         reply = license_list_reply(licenses.list(account_id=account.id), locale=locale)
         return _with_tenant(ctx, reply, licenses.list(account_id=account.id), locale)
     if word not in CHANGES:
-        raise UsageError("Say what to do: `license assign @user`, `license remove @user` or "
-                         "`license list`.")
+        raise UsageError(N_("Say what to do: `license assign @user`, `license remove @user` "
+                            "or `license list`."))
     try:
         users = mentioned_users(invocation.text)
     except UsageError:
@@ -75,10 +76,10 @@ def mentioned_users(text: str) -> list[str]:
     parts = text.split(maxsplit=2)
     tokens = _TOKENS.findall(parts[2]) if len(parts) > 2 else []
     if not tokens:
-        raise UsageError("Mention at least one user, for example `license assign @alice`.")
+        raise UsageError(N_("Mention at least one user, for example `license assign @alice`."))
     users = list(dict.fromkeys(parse_user(token, USAGE) for token in tokens))
     if len(users) > MAX_USERS:
-        raise UsageError(f"Mention at most {MAX_USERS} users at a time.")
+        raise UsageError(N_("Mention at most {most} users at a time."), most=MAX_USERS)
     return users
 
 

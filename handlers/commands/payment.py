@@ -25,7 +25,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:
         return open_form(ctx, invocation)
     locale = ctx.directory.locale(invocation.user_id)
     if invocation.args:
-        raise UsageError(t("It takes no arguments, or `set` to change it.", locale))
+        raise UsageError(N_("It takes no arguments, or `set` to change it."))
     account = invocation.asker.account
     method = account.payment
     return payment_reply(method, state=card_state(method, ctx.services.clock.now()),
@@ -41,11 +41,10 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
     kept out of the ack)."""
     locale = ctx.directory.locale(invocation.user_id)
     if len(invocation.args) > 1:
-        raise UsageError(t("`payment set` takes nothing more: the form asks for the rest.",
-                           locale))
+        raise UsageError(N_("`payment set` takes nothing more: the form asks for the rest."))
     if not invocation.trigger_id:
-        raise UsageError(t("Slack sent no trigger to open the form with; type the command "
-                           "again.", locale))
+        raise UsageError(N_("Slack sent no trigger to open the form with; type the command "
+                           "again."))
     return Reply(text=t("Opening the form to change the payment method…", locale))
 
 

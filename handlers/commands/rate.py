@@ -21,7 +21,8 @@ EXAMPLES = "`/credits rate +44 20 7946 0000`, `/credits rate Germany`, `/credits
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     query = " ".join(invocation.args)
     if not query:
-        raise UsageError(f"Say which number or country, for example {EXAMPLES}.")
+        raise UsageError(N_("Say which number or country, for example {examples}."),
+                         examples=EXAMPLES)
     account = invocation.asker.account
     quote = quote_rate(ctx, query, region=account.region)
     return rate_reply(quote, source=ctx.services.rates.deck().source,
@@ -33,7 +34,7 @@ def quote_rate(ctx: HandlerContext, query: str, *, region: str) -> RateQuote:
     try:
         return ctx.services.rates.quote(query, region=region)
     except (InvalidNumber, UnknownDestination) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError.of(exc) from None
 
 
 SUBCOMMAND = Subcommand(name="rate", usage=USAGE, run=run, aliases=("rates",),

@@ -17,7 +17,7 @@ USAGE = "recommend"
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if invocation.args:
-        raise UsageError("It takes no arguments.")
+        raise UsageError(N_("It takes no arguments."))
     account = invocation.asker.account
     recommender = ctx.services.recommender
     return recommend_reply(recommender.recommend(account.id, users=_tenant_users(ctx)),

@@ -34,7 +34,7 @@ def deliver(ctx: HandlerContext, invocation: Invocation, *, here: bool) -> Reply
     report = ctx.services.usage_reports.report(account, period)
     title = t("Credits report: {period}", locale, period=period_label(period, locale))
     chart = Upload(f"credits-report-{period.first_day}_{period.last_day}.png",
-                   render_chart(report, title=title), title)
+                   render_chart(report, title=title, locale=locale), title)
     where = upload(ctx.client, channel=invocation.channel_id, user_id=invocation.user_id,
                    comment=t("Balance and daily spend, {period}.",
                              locale, period=period_label(period, locale)),

@@ -86,7 +86,8 @@ class Router:
         try:
             reply = body(self.ctx, invocation)
         except UsageError as exc:
-            return error_reply(str(exc), usage=sub.usage)
+            return error_reply(self._error_text(exc, invocation), usage=sub.usage,
+                               locale=self._locale(invocation))
         except CreditsError as exc:
             if audit:
                 self._audit(sub, invocation, "error", str(exc))
@@ -99,9 +100,7 @@ class Router:
         return invocation.asker.locale
 
     def _error_text(self, error: CreditsError, invocation: Invocation) -> str:
-        if not error.texts:
-            return str(error)  # English only: no need to ask Slack for the user's locale
-        return error_text(error, invocation.asker.locale)
+        return error_text(error, self._locale(invocation))
 
     def _audit(self, sub: Subcommand, invocation: Invocation, result: str,
                detail: str | None) -> None:
@@ -118,7 +117,7 @@ class Router:
             invocation.asker.require_admin(action=f"command.{sub.name}",
                                            arguments={"text": invocation.text})
         except InsufficientRights as exc:
-            return error_reply(str(exc))
+            return error_reply(self._error_text(exc, invocation))
         return None
 
     # -- Bolt listeners -----------------------------------------------------------------------
@@ -126,7 +125,7 @@ class Router:
         try:
             reply = self.answer(context[INVOCATION])
         except CreditsError as exc:  # e.g. Slack rate-limited a look-up beyond the wait cap
-            reply = error_reply(str(exc))
+            reply = error_reply(str(exc))  # the look-up of the user's locale is what failed
         ack(**reply.as_message())
 
     def finish_slow(self, context: dict[str, Any], respond: Callable[..., Any]) -> None:
@@ -147,7 +146,8 @@ class Router:
         except Exception:
             # The ack said "working on it": never leave the user waiting on silence.
             log.exception("/credits %s failed in the lazy listener", sub.name)
-            reply = error_reply("Sorry, something went wrong on our side while working on "
-                                f"`/credits {sub.name}`. It has been logged; please try again.")
+            reply = error_reply(t("Sorry, something went wrong on our side while working on "
+                                  "`/credits {name}`. It has been logged; please try again.",
+                                  self._locale(invocation), name=sub.name))
         if reply is not None:
             respond(**reply.as_message(), replace_original=False)

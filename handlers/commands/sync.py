@@ -8,7 +8,7 @@ from __future__ import annotations
 from handlers.blocks.sync import not_connected_reply, sync_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import N_, t
+from handlers.i18n import N_
 from handlers.reply import Reply
 
 USAGE = "sync [now]"
@@ -31,8 +31,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 def check(ctx: HandlerContext, invocation: Invocation) -> None:
     args = invocation.args
     if args and not _now(args):
-        raise UsageError(t("Say `/credits sync` to see the last sync, or `/credits sync now`.",
-                           invocation.asker.locale))
+        raise UsageError(N_("Say `/credits sync` to see the last sync, or `/credits sync now`."))
 
 
 def _now(args: tuple[str, ...]) -> bool:

@@ -35,11 +35,11 @@ def split_arguments(args: tuple[str, ...]) -> tuple[str | None, str | None]:
     if "by" in lowered:
         at = lowered.index("by")
         if at + 1 >= len(words):
-            raise UsageError("Say how to group: `by user`, `by destination` or `by day`.")
+            raise UsageError(N_("Say how to group: `by user`, `by destination` or `by day`."))
         try:
             group_by = parse_grouping(" ".join(words[at:at + 2]))
         except CreditsError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError.of(exc) from None
         del words[at:at + 2]
         if "by" in (word.lower() for word in words):
             raise UsageError(N_("One grouping at a time: `by user`, `by destination` or "

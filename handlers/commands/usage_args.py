@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.accounts import AccountView
-from bot.errors import CreditsError
+from bot.errors import CreditsError, Sentence
 from bot.usage.periods import PERIOD_USAGE, Period, is_period
 from handlers.asking import Asker
 from handlers.commands.base import UsageError
 from handlers.context import HandlerContext
-from handlers.i18n import N_, t
+from handlers.i18n import N_
 
 _BEFORE_PERIOD = frozenset({"in", "im", "for", "für", "during"})
 
@@ -26,11 +26,10 @@ def period_text(words: Sequence[str]) -> str | None:
         return joined or None
     periods = [word for word in words if is_period(word)]
     if len(periods) > 1:
-        raise UsageError(f"Give one period: {PERIOD_USAGE}.")
+        raise UsageError(N_("Give one period: {usage}."), usage=Sentence.of(PERIOD_USAGE))
     others = " ".join(f"`{word.replace('`', chr(39))[:30]}`" for word in words
                       if not is_period(word))
-    # English for now, as the other usage errors are; the catalog has the German.
-    raise UsageError(N_("I do not know {words} here.").format(words=others))
+    raise UsageError(N_("I do not know {words} here."), words=others)
 
 
 def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> Period:
@@ -38,7 +37,7 @@ def read_period(ctx: HandlerContext, account: AccountView, text: str | None) -> 
     try:
         return ctx.services.usage_reports.period(account, text)
     except CreditsError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError.of(exc) from None
 
 
 def own_email(ctx: HandlerContext, asker: Asker) -> str | None:
@@ -48,7 +47,7 @@ def own_email(ctx: HandlerContext, asker: Asker) -> str | None:
         return None
     profile = ctx.directory.profile(asker.user_id)
     if profile is None or not profile.email:
-        raise CreditsError(t("Slack has no e-mail address for you, and call records name "
-                             "people by it (their UPN), so I cannot find your calls. A credits "
-                             "admin can see everyone's usage.", asker.locale))
+        raise CreditsError(N_("Slack has no e-mail address for you, and call records name "
+                              "people by it (their UPN), so I cannot find your calls. A credits "
+                              "admin can see everyone's usage."))
     return profile.email

@@ -158,7 +158,7 @@ def test_purchase_refusal_follows_microsofts_rules(engine, clock, settings, word
     assert reason is not None and words in reason
     with pytest.raises(PurchaseNotAllowed, match=words.split(" ")[0]) as refused:
         check_purchase_allowed(account)
-    assert german in refused.value.text_in("de") and refused.value.text_in("en") == reason
+    assert german in refused.value.text("de") and refused.value.text("en") == reason
 
 
 @pytest.mark.parametrize("billing_type", ["mosa", "ea"])

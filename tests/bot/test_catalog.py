@@ -7,6 +7,7 @@ English."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from string import Formatter
 
@@ -121,3 +122,130 @@ def test_sentences_read_in_the_users_language():
         "Ihr Guthaben an Communications Credits beträgt *5 $*.")
     assert t(message, "en-GB", balance="$5") == "Your Communications Credits balance is *$5*."
     assert t("A sentence the catalog lacks, {x}.", "de", x=1) == "A sentence the catalog lacks, 1."
+
+
+# --- no sentence left unmarked ------------------------------------------------------------------
+
+# Where the bot speaks to people: every module of handlers/, and the parts of bot/ whose sentences
+# reach a Slack user or the console. (bot/cli speaks to the operator, in English; rate-deck and
+# usage-file row checks are read by the operator too.)
+SPEAKING = ("handlers", "bot/errors.py", "bot/money.py", "bot/numbers/phone.py", "bot/deposits.py",
+            "bot/usage/reports.py", "bot/usage/limits.py", "bot/console/session.py",
+            "bot/console/render.py")
+# Being made German by other branches of issue #10 (intents; alert texts): checked once merged.
+ELSEWHERE = ("handlers/intents.py", "handlers/blocks/alert_messages.py")
+# Two words or more: a sentence someone may read.
+WORDS = re.compile(r"[A-Za-z]{2,}[,.:;!?]? +[`*_(]?[A-Za-z]{2,}")
+RICH_MARKUP = re.compile(r"\[/?[a-z ]*\]")
+# Text read by no person as a sentence of the bot's: names, what people type, data formats.
+NOT_SENTENCES = {
+    "handlers/actions/alert_buttons.py": {
+        "Recharge now, from an alert",  # the ledger memo (stored data, like every memo)
+        "usage last-7-days by destination"},  # a command's arguments
+    "handlers/blocks/recommend.py": {"/credits autorecharge on {} below {}"},  # a command
+    "handlers/commands/help.py": {"Credits Bot"},  # the product's name
+    "handlers/commands/rate.py": {  # commands
+        "`/credits rate +44 20 7946 0000`, `/credits rate Germany`, "
+        "`/credits rate toll-free US`"},
+    "handlers/dedupe.py": {"being answered"},  # an HTTP body Slack reads
+    "handlers/tenancy.py": {  # audit details (English, as logs)
+        "team {} is not the installed workspace {}",
+        "the installed workspace is not known (auth.test failed)"},
+    "bot/deposits.py": {"Communications Credits deposit of {}"},  # the gateway's description
+    "bot/usage/reports.py": {  # the export's column names: a data format, read by programs
+        "User name", "Destination number", "Call type", "Provider charge", "Call ID",
+        "Record key", "Balance after", "Start (UTC)", "Deck price"},  # and the reconciliation's
+    "handlers/blocks/payment_modal.py": {"American Express"},  # a card brand's name
+    "bot/console/session.py": {
+        "click ACTION VALUE", "locale de-DE", "locale en-US", "exit, quit, Ctrl-D",  # typed
+        "/credits balance", "/credits help",  # typed
+        "Credits Bot ", "App Home",  # names
+        "Console demo", "demo deposit of the local console"},  # the demo's data
+}
+NOT_FOR_PEOPLE = {"ValueError", "TypeError", "RuntimeError", "KeyError", "LookupError",
+                  "AssertionError", "NotImplementedError"}
+LOGGERS = {"log", "logger", "logging"}
+
+
+def _called(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else (
+        func.attr if isinstance(func, ast.Attribute) else "")
+
+
+def _said_to_nobody(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Inside a marked call, a log line, an audit record, a programmer's error, or a usage
+    line (`usage=`, `USAGE = …`: what is typed)."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.Call):
+            name = _called(node)
+            if name in KEYWORDS or name in NOT_FOR_PEOPLE or "audit" in name.lower():
+                return True
+            func = node.func
+            if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                    and func.value.id in LOGGERS):
+                return True
+        if isinstance(node, ast.keyword) and node.arg in ("detail", "usage"):
+            return True
+        if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id.endswith("USAGE")
+                for target in node.targets):
+            return True
+    return False
+
+
+def unmarked_sentences(root: Path = ROOT, sources: tuple[str, ...] = SPEAKING) -> list[str]:
+    """Each string literal (or f-string) of the speaking modules that reads as words and is
+    neither marked for translation nor one of NOT_SENTENCES."""
+    paths: list[Path] = []
+    for source in sources:
+        where = root / source
+        paths += sorted(where.rglob("*.py")) if where.is_dir() else [where]
+    found = []
+    for path in paths:
+        name = str(path.relative_to(root))
+        if name in ELSEWHERE:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(part.value if isinstance(part, ast.Constant) else "{}"
+                               for part in node.values)
+            elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                  and not isinstance(parents.get(node), ast.JoinedStr)):
+                text = node.value
+            else:
+                continue
+            text = RICH_MARKUP.sub("", str(text))
+            if (isinstance(parents.get(node), ast.Expr)  # a docstring
+                    or not WORDS.search(text) or text in NOT_SENTENCES.get(name, ())
+                    or _said_to_nobody(node, parents)):
+                continue
+            found.append(f"{name}:{getattr(node, 'lineno', 0)}: {text!r}")
+    return found
+
+
+def test_no_sentence_for_people_is_left_unmarked():
+    # Mark it with t(...) or N_(...) (and translate it), or, when no person reads it as the
+    # bot's sentence, add it to NOT_SENTENCES with the reason.
+    assert unmarked_sentences() == []
+
+
+def test_an_unmarked_sentence_is_caught(tmp_path):
+    module = tmp_path / "handlers" / "commands" / "example.py"
+    module.parent.mkdir(parents=True)
+    module.write_text('"""A docstring is no reply."""\n'
+                      'from handlers.i18n import t\n'
+                      'import logging\n'
+                      'log = logging.getLogger(__name__)\n'
+                      'USAGE = "example <amount> [memo]"\n'
+                      'def run(locale, amount):\n'
+                      '    log.info("ran the example for %s", amount)\n'
+                      '    if amount is None:\n'
+                      '        raise ValueError("amount is required here")\n'
+                      '    ok = t("Deposited {amount}.", locale, amount=amount)\n'
+                      '    return ok + f" Your balance is {amount}."\n', encoding="utf-8")
+    assert unmarked_sentences(tmp_path, ("handlers",)) == [
+        "handlers/commands/example.py:11: ' Your balance is {}.'"]

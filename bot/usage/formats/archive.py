@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import IO
 
+from bot.i18n import N_
 from bot.usage import limits
 from bot.usage.formats.detect import HEAD_BYTES, csv_kind
 from bot.usage.formats.records import DIRECT_ROUTING, TEAMS, UnsupportedFormat
@@ -29,8 +30,9 @@ class ZipParts:
     def _usage_members(self) -> list[zipfile.ZipInfo]:
         files = [info for info in self._archive.infolist() if not info.is_dir()]
         if len(files) > limits.MAX_MEMBERS:
-            raise FileRefused(f"The zip holds {len(files)} files; Microsoft's export holds a "
-                              "few (Calling Plans, Direct Routing, parameters.json).")
+            raise FileRefused(N_("The zip holds {count} files; Microsoft's export holds a few "
+                                 "(Calling Plans, Direct Routing, parameters.json)."),
+                              count=len(files))
         members = []
         for info in sorted(files, key=lambda item: item.filename):
             if info.filename.lower().endswith(".json"):
@@ -41,10 +43,11 @@ class ZipParts:
             if kind in (TEAMS, DIRECT_ROUTING):
                 members.append(info)
             elif info.filename.lower().endswith(".csv"):
-                raise UnsupportedFormat(f"{info.filename} in the zip is not a Teams PSTN usage "
-                                        "export (Calling Plans or Direct Routing).")
+                raise UnsupportedFormat(N_("{name} in the zip is not a Teams PSTN usage export "
+                                           "(Calling Plans or Direct Routing)."),
+                                        name=info.filename)
         if not members:
-            raise UnsupportedFormat("The zip holds no Teams PSTN usage export.")
+            raise UnsupportedFormat(N_("The zip holds no Teams PSTN usage export."))
         return members
 
     def _open(self, info: zipfile.ZipInfo) -> IO[bytes]:

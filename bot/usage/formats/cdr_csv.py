@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, cast
 
+from bot.i18n import N_
 from bot.usage.formats.fields import parse_number, parse_seconds, parse_time
 from bot.usage.formats.records import CDR, ParsedCall, RowError, RowProblems, UnsupportedFormat
 
@@ -43,7 +44,8 @@ def cdr_positions(header: list[str]) -> list[int]:
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
     missing = [column for column in CDR_COLUMNS if column not in names]
     if missing:
-        raise UnsupportedFormat(f"The CDR file lacks the columns {', '.join(missing)}.")
+        raise UnsupportedFormat(N_("The CDR file lacks the columns {columns}."),
+                            columns=", ".join(missing))
     return [names.index(column) for column in CDR_COLUMNS]
 
 

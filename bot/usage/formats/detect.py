@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from bot.i18n import N_
 from bot.usage.formats.cdr_csv import CDR_COLUMNS
 from bot.usage.formats.direct_routing import is_direct_routing
 from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, TEAMS, UnsupportedFormat
@@ -23,10 +24,10 @@ def detect_format(head: bytes) -> str:
     kind = csv_kind(text)
     if kind is not None:
         return CDR if kind == CDR else TEAMS
-    raise UnsupportedFormat(
+    raise UnsupportedFormat(N_(
         "This file is not a usage export I can read: send the Teams admin center PSTN usage "
         "export (CSV or its zip), Graph getPstnCalls or getDirectRoutingCalls JSON, or a CDR "
-        "CSV with the columns " + ",".join(CDR_COLUMNS) + ".")
+        "CSV with the columns {columns}."), columns=",".join(CDR_COLUMNS))
 
 
 def csv_kind(text: str) -> str | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
+from bot.i18n import N_
 from bot.usage.formats.fields import parse_seconds, parse_time, readable_number, region_of, squash
 from bot.usage.formats.records import (
     DIRECT_ROUTING,
@@ -41,8 +42,8 @@ def csv_positions(header: list[str]) -> list[int]:
         index.setdefault(squash(name), i)
     missing = [name for name in DR_REQUIRED if name not in index]
     if missing:
-        raise UnsupportedFormat("The Direct Routing export lacks the columns "
-                                + ", ".join(missing) + ".")
+        raise UnsupportedFormat(N_("The Direct Routing export lacks the columns {columns}."),
+                                columns=", ".join(missing))
     return [next((index[name] for name in names if name in index), len(header))
             for names in _DR_USED]
 

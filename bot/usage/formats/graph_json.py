@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any, cast
 
+from bot.i18n import N_
 from bot.usage import limits
 from bot.usage.formats.direct_routing import direct_routing_call
 from bot.usage.formats.fields import (
@@ -32,18 +33,19 @@ def load_json(stream: IO[bytes]) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except RecursionError:
-        raise FileRefused("The JSON file is nested too deeply to be a Graph page.") from None
+        raise FileRefused(N_("The JSON file is nested too deeply to be a Graph page.")) from None
     except ValueError as exc:
-        raise UnsupportedFormat(f"The JSON file cannot be read: {exc}") from None
+        raise UnsupportedFormat(N_("The JSON file cannot be read: {error}"),
+                                error=str(exc)) from None
 
 
 def _pages(document: Any) -> list[Any]:
     pages = document if isinstance(document, list) else [document]
     for page in pages:
         if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-            raise UnsupportedFormat(
-                "Graph JSON must be a getPstnCalls or getDirectRoutingCalls page "
-                "({\"value\": [...]}) or a list of them.")
+            raise UnsupportedFormat(N_(
+                "Graph JSON must be a getPstnCalls or getDirectRoutingCalls page ({page}) or a "
+                "list of them."), page='{"value": [...]}')
     return pages
 
 

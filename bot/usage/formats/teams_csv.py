@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any, cast
 
+from bot.i18n import N_
 from bot.usage.formats import direct_routing
 from bot.usage.formats.fields import (
     call_type_direction,
@@ -55,7 +56,8 @@ def teams_file_rows(text: IO[str]) -> Iterator[ParsedCall | RowError]:
     else:
         names = {name.strip().lower() for name in header}
         missing = [name for name in TEAMS_REQUIRED if name.lower() not in names]
-        raise UnsupportedFormat(f"The Teams export lacks the columns {', '.join(missing)}.")
+        raise UnsupportedFormat(N_("The Teams export lacks the columns {columns}."),
+                                columns=", ".join(missing))
 
 
 def _records(reader: Any, width: int) -> Iterator[tuple[int, list[str] | RowError]]:

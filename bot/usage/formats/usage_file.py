@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, cast
 
+from bot.i18n import N_
 from bot.usage import limits
 from bot.usage.formats.archive import ZipParts
 from bot.usage.formats.cdr_csv import cdr_rows
@@ -146,8 +147,8 @@ def _readable_rows(rows: Iterator[ParsedCall | RowError]) -> Iterator[ParsedCall
     except UnicodeDecodeError:
         raise limits.not_text(line + 1) from None
     except csv.Error as exc:
-        raise FileRefused(f"after line {line}: {exc}; this is not a usage export I can "
-                          "read.") from None
+        raise FileRefused(N_("after line {line}: {error}; this is not a usage export I can "
+                             "read."), line=line, error=str(exc)) from None
 
 
 def _in_member(rows: Iterator[ParsedCall | RowError],

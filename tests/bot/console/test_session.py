@@ -13,7 +13,7 @@ from rich.console import Console
 from slack_sdk import WebClient
 
 from bot.console.demo import demo_start
-from bot.console.session import DEMO_DEPOSIT, TEAM_ID, start_console
+from bot.console.session import DEMO_DEPOSIT, TEAM_ID, banner, start_console
 from bot.money import format_money
 from bot.payments import SimulatedGateway
 from storage.db import read_session
@@ -118,12 +118,19 @@ def test_locale_line_switches_language_and_refuses_nonsense(console):
     shown = type_lines(console, "Wie hoch ist das Guthaben?")
     assert "Your Communications Credits balance is" in shown  # Slack's locale wins: en-US
     shown = type_lines(console, "locale de-de", "Wie hoch ist das Guthaben?")
-    assert "your Slack locale is now de-DE" in shown
+    assert "Ihre Slack-Sprache ist jetzt de-DE" in shown  # the console's own lines follow it
     assert "Ihr Guthaben an Communications Credits beträgt" in shown
     shown = type_lines(console, "locale", "locale 12-ab!")
-    assert shown.count("usage: locale LANGUAGE-REGION") == 2 and "(now de-DE)" in shown
+    assert shown.count("Aufruf: locale SPRACHE-REGION") == 2 and "(jetzt de-DE)" in shown
     assert run.slack.users["U0CONSOLE"].locale == "de-DE"
-    assert "locale de-DE" in type_lines(console, "help")
+    shown = type_lines(console, "help", "/foo", "click nothing")
+    assert "locale de-DE" in shown and "ab jetzt Ihre Slack-Sprache" in shown
+    assert ("alles andere        eine Direktnachricht an den Bot: Wie hoch ist das Guthaben?"
+            in shown)
+    assert "Nur /credits ist ein Befehl dieser App (/foo)" in shown
+    assert "Es wurde keine Schaltfläche nothing gezeigt." in shown
+    shown = type_lines(console, "locale en-US", "help")
+    assert "your Slack locale is now en-US" in shown and "your Slack locale from now on" in shown
 
 
 @pytest.mark.slow
@@ -147,3 +154,16 @@ def test_piped_console_answers_in_the_locale_switched_to(tmp_path):
                             env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Ihr Guthaben an Communications Credits beträgt" in result.stdout
+
+
+def test_the_banner_speaks_the_consoles_language():
+    settings = make_settings(database_url="sqlite:///demo.db")
+    shown = {}
+    for locale in ("en-US", "de-DE"):
+        screen = Console(record=True, width=300, color_system=None)
+        screen.print(banner(settings, locale), highlight=False)
+        shown[locale] = screen.export_text()
+    assert shown["en-US"].startswith("Credits Bot local console: sample prices, a demo account "
+                                     "in demo.db. Type help for what you can type.")
+    assert shown["de-DE"].startswith("Credits Bot – lokale Konsole: Beispielpreise, ein "
+                                     "Demokonto in demo.db. Geben Sie help ein")

@@ -556,7 +556,7 @@ def test_us_premium_rate_is_not_priced_at_the_us_rate(sample):
     assert "no premium-rate rate for United States" in english
     assert "not priced as United States (+1, any type)" in english
     assert "cannot be dialled with Communications Credits in many regions" in english
-    assert "Premium-Nummern" in refused.value.text_in("de")
+    assert "Premium-Nummern" in refused.value.text("de")
 
 
 def test_a_quote_of_a_number_says_which_rule_priced_it(sample):

@@ -18,6 +18,7 @@ from bot.usage.importer import import_usage
 from bot.usage.reports import (
     CALL_COLUMNS,
     UsageReports,
+    chart_figure,
     minutes,
     neutralize,
     parse_grouping,
@@ -329,3 +330,20 @@ def test_reports_add_up_when_a_month_is_imported_late(engine, clock, account):
         assert report.balance_points[-1].balance == report.balance_end
     assert november.balance_end == december.balance_start == -summary.charged
     assert december.balance_end == Accounts(engine, clock).get("T1").balance
+
+
+@pytest.mark.parametrize(("locale", "balance", "spend", "nothing", "day"), [
+    ("en-US", "Balance (USD)", "Daily spend (USD)", "no calls in this period", "Nov 5"),
+    ("de-DE", "Guthaben (USD)", "Tägliche Ausgaben (USD)", "keine Anrufe in diesem Zeitraum",
+     "5. Nov."),
+])
+def test_the_charts_words_and_dates_are_in_the_readers_language(reports, account, locale,
+                                                                 balance, spend, nothing, day):
+    figure = chart_figure(reports.report(account, reports.period(account, "2026-11")),
+                          locale=locale)
+    figure.canvas.draw()
+    balance_axes, spend_axes = figure.axes
+    assert (balance_axes.get_ylabel(), spend_axes.get_ylabel()) == (balance, spend)
+    assert balance_axes.get_title().startswith("Credits: ")
+    assert [text.get_text() for text in spend_axes.texts] == [nothing]
+    assert day in [label.get_text() for label in spend_axes.get_xticklabels()]
