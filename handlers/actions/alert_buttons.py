@@ -110,8 +110,8 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     except IdempotencyConflict:
         # Bought from this alert before, with another amount (the setting changed since).
         _audit(ctx, click, "ok", {"amount": str(amount)}, "bought before")
-        answer(respond, already_bought_reply(amount=amount, currency=account.currency),
-               replace_original=False)
+        answer(respond, already_bought_reply(amount=amount, currency=account.currency,
+                                             locale=locale), replace_original=False)
         return
     except CreditsError as exc:
         _audit(ctx, click, "error", {"amount": str(amount)}, str(exc))
@@ -127,7 +127,8 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         return
     if not requested.now:
         _audit(ctx, click, "ok", {"amount": str(amount)}, "bought before")
-        reply = (already_bought_reply(amount=attempt.amount, currency=attempt.currency)
+        reply = (already_bought_reply(amount=attempt.amount, currency=attempt.currency,
+                                       locale=locale)
                  if attempt.status == "succeeded" else outcome_reply(requested, locale=locale))
         answer(respond, reply, replace_original=False)
         return
@@ -161,7 +162,8 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond, *,
     if account.autorecharge_enabled:
         answer(respond, autorecharge_already_reply(
             amount=account.autorecharge_amount, below=account.autorecharge_below,
-            currency=account.currency), replace_original=False)
+            currency=account.currency, locale=ctx.directory.locale(click.user_id)),
+            replace_original=False)
         return
     refusal = purchase_refusal(account)
     if refusal:
