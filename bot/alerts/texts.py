@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 
-from bot.accounts import AccountView
+from bot.accounts import AccountView, describe_in
 from bot.alerts.rules import (
     AUTORECHARGE_ON,
     CARD_EXPIRED,
@@ -32,7 +32,7 @@ from bot.alerts.rules import (
     LotState,
     Spike,
 )
-from bot.i18n import N_, format_day, format_moment, t, tn
+from bot.i18n import N_, format_day, format_moment, language, t, tn
 from bot.money import format_money, normalize_locale
 
 # Fragments of the next steps, translated with the sentence they are put in.
@@ -42,6 +42,14 @@ AUTORECHARGE_HINT = N_("turn on auto-recharge (`/credits autorecharge on <amount
 CARD_HINT = N_("update the payment method with `credits-bot account set-payment-method card "
                "--brand <brand> --last4 <last 4 digits> --expires YYYY-MM`")
 
+
+# The gateway's refusals by code, for the languages other than the gateway's English.
+REASONS = {
+    "card_declined": N_("your card was declined"),
+    "insufficient_funds": N_("your card has insufficient funds"),
+    "expired_card": N_("the card has expired"),
+    "no_payment_method": N_("there is no payment method on file"),
+}
 
 _EMOJI = {"info": ":information_source:", "warning": ":warning:", "critical": ":rotating_light:"}
 
@@ -161,7 +169,7 @@ def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: D
     loc = account.language
     if method:
         headline = t("Auto-recharge added {amount} ({method}).", loc,
-                     amount=_money(account, amount), method=method)
+                     amount=_money(account, amount), method=describe_in(method, loc))
     else:
         headline = t("Auto-recharge added {amount}.", loc, amount=_money(account, amount))
     return _alert(account, kind=RECHARGE_OK, key=f"recharge-ok:{attempt_id}",
@@ -173,21 +181,25 @@ def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: D
 def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
                           amount: Decimal, reason: str, next_try: datetime | None,
                           card_problem: bool, episode_id: str | None = None,
-                          started: datetime | None = None, now: datetime | None = None) -> Alert:
+                          started: datetime | None = None, now: datetime | None = None,
+                          code: str | None = None) -> Alert:
     """An auto-recharge failed, with the gateway's reason: one alert per episode (the tries of
-    one crossing of the trigger), then one reminder a day while it keeps failing."""
+    one crossing of the trigger), then one reminder a day while it keeps failing. The reason
+    is the gateway's English, or in another language the translation of its `code`."""
     loc = account.language
+    said = (t(REASONS[code], loc) if code in REASONS and language(loc) != "en"
+            else mid_sentence(reason))
     day = (now - started).days if started is not None and now is not None else 0
     if day == 0 or started is None:
         headline = t("Auto-recharge of {amount} failed: {reason}.", loc,
-                     amount=_money(account, amount), reason=mid_sentence(reason))
+                     amount=_money(account, amount), reason=said)
     else:
         headline = tn("Reminder: auto-recharge of {amount} still fails since {since} UTC "
                       "({count} try): {reason}.",
                       "Reminder: auto-recharge of {amount} still fails since {since} UTC "
                       "({count} tries): {reason}.", tries, loc,
                       amount=_money(account, amount), since=_utc(started, account),
-                      reason=mid_sentence(reason))
+                      reason=said)
     detail = (t("It is tried again after {when} UTC; a reminder follows daily while it fails.",
                 loc, when=_utc(next_try, account)) if next_try
               else t("It is not retried automatically.", loc))
