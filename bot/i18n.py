@@ -32,7 +32,6 @@ TRANSLATED = ("de",)
 # Babel does not look into f-strings nor into a call nested in a marked call's arguments: such
 # sentences go into a variable first (the test checks that).
 KEYWORDS: dict[str, Any] = {"t": None, "N_": None, "said": None, "tn": (1, 2)}
-DEFAULT_LOCALE = "en-US"
 
 
 def language(locale: str | None) -> str:
