@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
-from bot.i18n import N_
+from bot.i18n import N_, t
 from storage import accounts as accounts_db
 from storage import spend as spend_db
 from storage.db import read_session, write_transaction
@@ -35,6 +36,10 @@ BILLING_TYPES = {
 # nothing stops at zero, and Microsoft tells MCA customers to turn auto-recharge off.
 POSTPAID = "mca"
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
+# The languages an account's alerts can be written in (bot/i18n.py has their catalogs), each
+# with the locale a bare language name stands for.
+DEFAULT_LANGUAGE = "en-US"
+LANGUAGES = {"en": "en-US", "de": "de-DE"}  # with a catalog each; named in check_language's refusal
 # Countries that have telephone numbers (Babel's list also has pseudo-regions such as ZZ, EU).
 _TERRITORIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
@@ -50,12 +55,21 @@ class PaymentMethod:
     exp_year: int | None = None
     po: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, locale: str | None = None) -> str:
+        """"Visa ending 4242, expires 08/2027" or "invoice PO-123", in the locale's language
+        (receipts and attempts keep the English, which `describe_in` reads back)."""
         if self.kind == "invoice":
             # "invoice PO-123", not "invoice (PO PO-123)": it sits in parentheses in receipts.
             po = self.po or "?"
-            return f"invoice {po}" if po.upper().startswith("PO") else f"invoice PO {po}"
-        return f"{(self.brand or 'card').title()} ending {self.last4}, expires {self.expiry_text}"
+            return (t("invoice {po}", locale, po=po) if po.upper().startswith("PO")
+                    else t("invoice PO {po}", locale, po=po))
+        return t("{card}, expires {expiry}", locale, card=self.card_name(locale),
+                 expiry=self.expiry_text)
+
+    def card_name(self, locale: str | None = None) -> str:
+        """"Visa ending 4242"."""
+        brand = (self.brand or "card").title()
+        return t("{brand} ending {last4}", locale, brand=brand, last4=self.last4 or "????")
 
     @property
     def expiry_text(self) -> str:
@@ -66,6 +80,25 @@ class PaymentMethod:
         if self.kind != "card" or not self.exp_year or not self.exp_month:
             return False
         return (now.year, now.month) > (self.exp_year, self.exp_month)
+
+
+_DESCRIBED_CARD = re.compile(r"^(\w+) ending (\d{4}), expires (\d{2})/(\d{4})$")
+_DESCRIBED_INVOICE = re.compile(r"^invoice (?:PO (?=.))?(.+)$")
+
+
+def describe_in(described: str | None, locale: str | None) -> str | None:
+    """A payment method as `PaymentMethod.describe()` wrote it in English (stored with deposits
+    and recharges), in the locale's language; any other text as it is."""
+    if not described:
+        return described
+    card = _DESCRIBED_CARD.match(described)
+    if card:
+        return PaymentMethod("card", card[1].lower(), card[2], int(card[3]),
+                             int(card[4])).describe(locale)
+    invoice = _DESCRIBED_INVOICE.match(described)
+    if invoice:
+        return PaymentMethod("invoice", po=invoice[1]).describe(locale)
+    return described
 
 
 @dataclass(frozen=True)
@@ -89,6 +122,7 @@ class AccountView:
     autorecharge_below: Decimal | None
     alert_channel: str | None
     payment: PaymentMethod | None
+    language: str = DEFAULT_LANGUAGE  # of the account's alerts (a Slack-style locale tag)
 
     @property
     def postpaid(self) -> bool:
@@ -138,7 +172,7 @@ def view(account: Account) -> AccountView:
         autorecharge_enabled=account.autorecharge_enabled,
         autorecharge_amount=_maybe(account.autorecharge_amount_micros),
         autorecharge_below=_maybe(account.autorecharge_below_micros),
-        alert_channel=account.alert_channel, payment=payment)
+        alert_channel=account.alert_channel, payment=payment, language=account.language)
 
 
 def _maybe(micros: int | None) -> Decimal | None:
@@ -183,6 +217,22 @@ def check_purchase_allowed(account: AccountView) -> None:
     refusal = purchase_refusal_rule(account)
     if refusal is not None:
         raise refusal.error()
+
+
+def check_language(tag: str) -> str:
+    """A supported language as a locale tag: `de-DE`, `de_AT` -> `de-AT`, `de` -> `de-DE`,
+    `en-GB`; a language without a catalog, or no locale at all, is refused."""
+    text = tag.strip()
+    try:
+        parsed = Locale.parse(text.replace("-", "_")) if text else None
+    except (UnknownLocaleError, ValueError, TypeError):
+        parsed = None
+    if parsed is None or parsed.language not in LANGUAGES:
+        raise CreditsError(N_("{tag} is not a language the bot speaks: use en-US or de-DE."),
+                           tag=repr(tag[:20]))
+    if parsed.territory is None:
+        return LANGUAGES[parsed.language]
+    return f"{parsed.language}-{parsed.territory}"
 
 
 def check_country(code: str, what: str) -> str:
@@ -260,16 +310,18 @@ class Accounts:
 
     def update(self, team_id: str, *, region: str | None = None, billing_region: str | None = None,
                billing_type: str | None = None, currency: str | None = None,
-               timezone: str | None = None, name: str | None = None) -> AccountView:
+               timezone: str | None = None, name: str | None = None,
+               language: str | None = None) -> AccountView:
         """Change an account's settings; all checked before anything is written."""
         return self.change_settings(team_id, region=region, billing_region=billing_region,
                                     billing_type=billing_type, currency=currency,
-                                    timezone=timezone, name=name).account
+                                    timezone=timezone, name=name, language=language).account
 
     def change_settings(self, team_id: str, *, region: str | None = None,
                         billing_region: str | None = None, billing_type: str | None = None,
                         currency: str | None = None, timezone: str | None = None,
-                        name: str | None = None) -> SettingsChange:
+                        name: str | None = None, language: str | None = None
+                        ) -> SettingsChange:
         """Change an account's settings and say what else that did: a switch to post-paid
         billing turns auto-recharge off (Microsoft's advice) and ends any suspension."""
         changes: dict[str, object] = {}
@@ -290,6 +342,8 @@ class Accounts:
             changes["timezone"] = _check_timezone(timezone)
         if name is not None:
             changes["name"] = name
+        if language is not None:
+            changes["language"] = check_language(language)
         with self._change(team_id) as account:
             if ("currency" in changes and changes["currency"] != account.currency
                     and account.version > 0):

@@ -12,14 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_currency, get_currency_precision
 
 from bot.errors import InvalidAmount, WrongCurrency
-from bot.i18n import N_
+from bot.i18n import N_, normalize_locale
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
 # No organisation deposits a trillion of anything: larger numbers are typos or attacks.
 ABSURD = Decimal("1000000000")
 DEFAULT_CURRENCY = "USD"
-DEFAULT_LOCALE = "en_US"
 
 # Digits with optional thousands separators (groups of three) or none, then at most a fraction.
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII)
@@ -92,8 +91,3 @@ def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY,
     return format_currency(rounded, currency, locale=normalize_locale(locale))
 
 
-def normalize_locale(locale: str | None) -> str:
-    """Turn Slack's `de-DE` (or nothing) into Babel's `de_DE`."""
-    if not locale:
-        return DEFAULT_LOCALE
-    return locale.replace("-", "_")

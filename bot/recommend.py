@@ -87,8 +87,9 @@ def table_recommendation(users: int) -> TableRecommendation:
             "row. Size the deposit and trigger from your own spend."))
     deposit = _usd(row.initial_deposit) + (f" ({row.note})" if row.note else "")
     return TableRecommendation(users, row, (
-        f"For {users:,} licensed users ({row.label}) Microsoft recommends an initial deposit of "
-        f"{deposit} and a trigger (lowest balance) of {_usd(row.trigger)}."))
+        f"For {users:,} licensed {'user' if users == 1 else 'users'} ({row.label}) Microsoft "
+        f"recommends an initial deposit of {deposit} and a trigger (lowest balance) of "
+        f"{_usd(row.trigger)}."))
 
 
 def _usd(amount: Decimal) -> str:

@@ -4,9 +4,10 @@ in it (`bot.i18n`, gettext catalogs), and the sentence a domain error carries.""
 from __future__ import annotations
 
 from bot.errors import CreditsError, fill
-from bot.i18n import N_, language, t
+from bot.i18n import N_, format_day, format_moment, language, language_name, t, tn
 
-__all__ = ["N_", "error_text", "language", "reason_text", "t"]
+__all__ = ["N_", "error_text", "format_day", "format_moment", "language", "language_name",
+           "reason_text", "t", "tn"]
 
 
 def error_text(error: CreditsError, locale: str | None) -> str:

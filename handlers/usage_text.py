@@ -10,7 +10,8 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
-from bot.money import format_money, normalize_locale
+from bot.i18n import normalize_locale
+from bot.money import format_money
 from bot.usage.periods import Period
 from handlers.i18n import N_, language, t
 

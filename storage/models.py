@@ -61,6 +61,10 @@ class Account(SQLModel, table=True):
     autorecharge_below_micros: int | None = Field(
         default=None, sa_column=_micros_column(nullable=True, default=None))
     alert_channel: str | None = Field(default=None, max_length=32)
+    # The language of the account's alerts and their dates (`en-US`, `de-DE`): alerts are
+    # written for the account, not for one reader (bot/alerts/texts.py).
+    language: str = Field(default="en-US", sa_column=Column(String(16), nullable=False,
+                                                            server_default="en-US"))
     payment_kind: str | None = Field(default=None, max_length=8)  # card | invoice
     card_brand: str | None = Field(default=None, max_length=16)
     card_last4: str | None = Field(default=None, max_length=4)

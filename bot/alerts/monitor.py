@@ -238,7 +238,7 @@ def _recharge_alerts(account: AccountView, outcome: RechargeOutcome) -> list[Ale
             account, attempt_id=outcome.attempt_id, tries=outcome.tries, amount=outcome.amount,
             reason=outcome.reason, next_try=outcome.next_try_at,
             card_problem=outcome.code in CARD_PROBLEMS, episode_id=outcome.episode_id,
-            started=outcome.episode_started_at, now=outcome.failed_at)]
+            started=outcome.episode_started_at, now=outcome.failed_at, code=outcome.code)]
     if isinstance(outcome, RechargeCapped):
         return [recharge_capped_alert(account, key=outcome.dedupe_key, limit=outcome.limit,
                                       until=outcome.until)]

@@ -76,9 +76,10 @@ class Alert:
     buttons: tuple[str, ...] = ()
     severity: str = "warning"  # info | warning | critical
     recharge_amount: Decimal | None = None  # what its Recharge now buys (named in the button)
+    locale: str = "en-US"  # the account's language: the texts above are written in it
 
     def money(self, amount: Decimal) -> str:
-        return format_money(amount, self.currency)
+        return format_money(amount, self.currency, self.locale)
 
 
 # -- rules: pure functions of state and time -------------------------------------------------

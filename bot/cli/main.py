@@ -105,6 +105,7 @@ def account_table(account: AccountView) -> Table:
         table.add_row("Auto-recharge", "off")
     table.add_row("Payment method", account.payment.describe() if account.payment else "none")
     table.add_row("Alert channel", account.alert_channel or "none (admins get DMs)")
+    table.add_row("Alert language", account.language)
     return table
 
 
@@ -116,17 +117,21 @@ def account_set(
     billing_type: Annotated[str | None, typer.Option(help="mosa, ea, mca or csp.")] = None,
     currency: Annotated[str | None, typer.Option(help="ISO 4217 code, e.g. USD.")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. UTC.")] = None,
+    language: Annotated[str | None, typer.Option(
+        help="Language of the alerts and their dates: en-US or de-DE.")] = None,
 ) -> None:
-    """Change an account's region, billing and currency (created if the team has none)."""
+    """Change an account's region, billing, currency and alert language (created if the team
+    has none)."""
     accounts = cli_context.accounts()
     changes = {"region": region, "billing_region": billing_region,
-               "billing_type": billing_type, "currency": currency, "timezone": timezone}
+               "billing_type": billing_type, "currency": currency, "timezone": timezone,
+               "language": language}
     team_id = team
     try:
         team_id = team or cli_context.resolve_account(None).team_id
         change = accounts.change_settings(
             team_id, region=region, billing_region=billing_region, billing_type=billing_type,
-            currency=currency, timezone=timezone)
+            currency=currency, timezone=timezone, language=language)
     except CreditsError as exc:
         if team_id:
             cli_context.audit(team_id=team_id, action="cli.account_set", result="error",

@@ -41,9 +41,9 @@ from bot.config import Settings
 from bot.console.demo import demo_calls_csv, demo_start
 from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.console.render import Button, Rendered, render_message
-from bot.i18n import N_, t
+from bot.errors import CreditsError
+from bot.i18n import N_, language, normalize_locale, t
 from bot.ledger import deposit
-from bot.money import normalize_locale
 from bot.runtime.server import BackgroundStart, prepare_database
 from bot.usage.importer import import_usage
 from storage.db import write_transaction
@@ -352,11 +352,15 @@ def console_settings(base: Settings, slack: LocalSlack, secret: str) -> Settings
         "credits_admins": tuple(dict.fromkeys((*base.credits_admins, USER_ID)))})
 
 
-def seed_demo_account(app: App, clock: Clock) -> None:
-    """The demo account on first start: a Visa 4242 card that has not expired and $1,000."""
+def seed_demo_account(app: App, clock: Clock, *, locale: str = "en-US") -> None:
+    """The demo account on first start: a Visa 4242 card that has not expired and $1,000, its
+    alerts in the console user's language when the bot speaks it (the only admin's)."""
     services = app.credits_context.services  # type: ignore[attr-defined]
     account = services.accounts.ensure(TEAM_ID, name="Console demo")
     if account.payment is None:
+        if language(locale) != "en":
+            with contextlib.suppress(CreditsError):  # a locale Babel does not know: English
+                services.accounts.change_settings(TEAM_ID, language=locale)
         expires: datetime = clock.now()
         services.accounts.set_card(TEAM_ID, brand="visa", last4="4242", exp_month=expires.month,
                                    exp_year=expires.year + 3)
@@ -400,7 +404,7 @@ def start_console(base: Settings, *, engine: Engine, clock: Clock, gateway: Any,
     prepare_database(settings, engine, clock)
     client = WebClient(token="xoxb-console-local", base_url=slack.api_url)
     app = create_app(settings, engine=engine, client=client, clock=clock, gateway=gateway)
-    seed_demo_account(app, clock)
+    seed_demo_account(app, clock, locale=locale)
     session = ConsoleSession(app=app, slack=slack, signing_secret=secret, out=out,
                              files_dir=files_dir)
     services = app.credits_context.services  # type: ignore[attr-defined]

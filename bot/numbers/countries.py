@@ -9,7 +9,7 @@ from functools import cache
 import phonenumbers
 from babel import Locale
 
-from bot.money import normalize_locale
+from bot.i18n import normalize_locale
 
 # Names people use that are not Babel's own (English and German).
 _ALIASES = {

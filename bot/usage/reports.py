@@ -27,8 +27,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.errors import CreditsError
-from bot.i18n import N_, t
-from bot.money import normalize_locale
+from bot.i18n import N_, normalize_locale, t
 from bot.redaction import redact_card_numbers
 from bot.usage.periods import Period, parse_period, zone_of
 from storage import usage_queries as queries

@@ -103,7 +103,8 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     amount = {"amount": str(bought.amount)}
     if bought.bought_before:  # from this alert before, with another amount (it changed since)
         _audit(ctx, click, "ok", amount, "bought before")
-        answer(respond, already_bought_reply(amount=bought.amount, currency=bought.currency),
+        answer(respond, already_bought_reply(amount=bought.amount, currency=bought.currency,
+                                             locale=locale),
                replace_original=False)
         return
     if bought.refused is not None:
@@ -121,7 +122,8 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         return
     if bought.paid is None:
         _audit(ctx, click, "ok", amount, "bought before")
-        reply = (already_bought_reply(amount=attempt.amount, currency=attempt.currency)
+        reply = (already_bought_reply(amount=attempt.amount, currency=attempt.currency,
+                                       locale=locale)
                  if attempt.status == "succeeded"
                  else outcome_reply(bought.requested, locale=locale))
         answer(respond, reply, replace_original=False)
@@ -141,7 +143,8 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond, *,
     if proposal.already:
         answer(respond, autorecharge_already_reply(
             amount=account.autorecharge_amount, below=account.autorecharge_below,
-            currency=account.currency), replace_original=False)
+            currency=account.currency, locale=ctx.directory.locale(click.user_id)),
+            replace_original=False)
         return
     if proposal.refusal:
         _audit(ctx, click, "error", {}, proposal.refusal)

@@ -13,6 +13,7 @@ from typing import Any
 from bot.alerts.rules import AUTORECHARGE_ON, RECHARGE_NOW, SHOW_USAGE, Alert
 from bot.money import format_money
 from handlers.blocks.common import Block, actions, button, context, section
+from handlers.i18n import t
 from handlers.reply import Reply
 
 RECHARGE_NOW_ACTION = "alert_recharge_now"
@@ -27,12 +28,14 @@ _EMOJI = {"info": ":information_source:", "warning": ":warning:",
 
 
 def alert_blocks(alert: Alert) -> list[Block]:
-    """The alert as Slack blocks: what happened and the balance, what to do, and its buttons."""
+    """The alert as Slack blocks, in the account's language (`alert.locale`): what happened
+    and the balance, what to do, and its buttons."""
+    loc = alert.locale
     headline = f"{_EMOJI.get(alert.severity, '')} *{alert.headline}*".strip()
-    lines = [headline, f"Balance: *{alert.money(alert.balance)}*"]
+    lines = [headline, t("Balance: *{balance}*", loc, balance=alert.money(alert.balance))]
     if alert.detail:
         lines.append(alert.detail)
-    blocks = [section("\n".join(lines)), context(f"*Next:* {alert.next_step}")]
+    blocks = [section("\n".join(lines)), context(t("*Next:* {step}", loc, step=alert.next_step))]
     elements = [_button(name, alert) for name in alert.buttons]
     if elements:
         blocks.append(actions(ACTIONS_BLOCK, *elements))
@@ -42,47 +45,52 @@ def alert_blocks(alert: Alert) -> list[Block]:
 def _button(name: str, alert: Alert) -> Block:
     # The value is the alert's dedupe key: the purchase of "Recharge now" is keyed on it, so
     # double clicks (or two admins clicking their own copies) buy once.
+    loc = alert.locale
     if name == RECHARGE_NOW:
         amount = alert.recharge_amount
+        label = t("Recharge now", loc)
         if amount is None:
-            element = button("Recharge now", RECHARGE_NOW_ACTION, alert.key, style="primary")
-            text = ("This buys the auto-recharge amount (or the recommended amount) with the "
-                    "payment method on file.")
+            element = button(label, RECHARGE_NOW_ACTION, alert.key, style="primary")
+            title = t("Buy credits now?", loc)
+            text = t("This buys the auto-recharge amount (or the recommended amount) with the "
+                     "payment method on file.", loc)
         else:
             # The amount rides in the value, so the click buys what the dialog named.
-            element = button("Recharge now", RECHARGE_NOW_ACTION,
-                             f"{alert.key}{AMOUNT_MARK}{amount}", style="primary")
-            text = (f"This buys *{alert.money(amount)}* of credits now with the payment method "
-                    "on file.")
-        element["confirm"] = _confirm(
-            f"Buy {alert.money(amount)}?" if amount is not None else "Buy credits now?", text,
-            "Buy")
+            element = button(label, RECHARGE_NOW_ACTION, f"{alert.key}{AMOUNT_MARK}{amount}",
+                             style="primary")
+            title = t("Buy {amount}?", loc, amount=alert.money(amount))
+            text = t("This buys *{amount}* of credits now with the payment method on file.",
+                     loc, amount=alert.money(amount))
+        element["confirm"] = _confirm(title, text, t("Buy", loc), t("Cancel", loc))
         return element
     if name == AUTORECHARGE_ON:
-        return button("Turn on auto-recharge", AUTORECHARGE_ON_ACTION, alert.key)
+        return button(t("Turn on auto-recharge", loc), AUTORECHARGE_ON_ACTION, alert.key)
     if name == SHOW_USAGE:
-        return button("Show usage", SHOW_USAGE_ACTION, alert.key)
+        return button(t("Show usage", loc), SHOW_USAGE_ACTION, alert.key)
     raise ValueError(f"unknown alert button {name!r}")
 
 
-def _confirm(title: str, text: str, yes: str) -> dict[str, Any]:
+def _confirm(title: str, text: str, yes: str, no: str) -> dict[str, Any]:
     return {"title": {"type": "plain_text", "text": title},
             "text": {"type": "mrkdwn", "text": text},
             "confirm": {"type": "plain_text", "text": yes},
-            "deny": {"type": "plain_text", "text": "Cancel"}}
+            "deny": {"type": "plain_text", "text": no}}
 
 
 def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,
-                               currency: str) -> Reply:
+                               currency: str, locale: str | None = None) -> Reply:
     """Auto-recharge was on already: nothing changed."""
-    setting = (f"add {format_money(amount, currency)} when below "
-               f"{format_money(below, currency)}" if amount and below else "on")
-    text = f"Auto-recharge is already on ({setting}); nothing changed."
+    if amount and below:
+        text = t("Auto-recharge is already on (add {amount} when below {below}); nothing "
+                 "changed.", locale, amount=format_money(amount, currency, locale),
+                 below=format_money(below, currency, locale))
+    else:
+        text = t("Auto-recharge is already on; nothing changed.", locale)
     return Reply(text=text, blocks=[section(text)])
 
 
-def already_bought_reply(*, amount: Decimal, currency: str) -> Reply:
+def already_bought_reply(*, amount: Decimal, currency: str, locale: str | None = None) -> Reply:
     """The Recharge now of this alert was clicked before: it bought once."""
-    text = (f"Credits were already bought from this alert "
-            f"({format_money(amount, currency)}); nothing was charged again.")
+    text = t("Credits were already bought from this alert ({amount}); nothing was charged "
+             "again.", locale, amount=format_money(amount, currency, locale))
     return Reply(text=text, blocks=[section(text)])

@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot.alerts.settings import Threshold, UndeliveredAlert
 from bot.money import format_money
 from handlers.blocks.common import context, section
-from handlers.i18n import N_, t
+from handlers.i18n import N_, format_moment, language_name, t, tn
 from handlers.reply import Reply
 
 
@@ -24,7 +24,7 @@ def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str |
 
 
 def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
-                   locale: str | None) -> list[str]:
+                   locale: str | None, language: str | None = None) -> list[str]:
     if thresholds:
         first = t("Low-balance alerts at: {levels}.", locale,
                   levels=levels_text(thresholds, currency, locale=locale))
@@ -34,14 +34,21 @@ def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currenc
              else t("No alert channel is set: alerts go as DMs to the admins (CREDITS_ADMINS "
                     "and the workspace's owners and admins). Admins: `/credits alerts channel "
                     "#channel`.", locale))
-    return [first, where]
+    if language is None:
+        return [first, where]
+    written = t("Alerts are written in {language} ({tag}). Admins: `/credits alerts language "
+                "en-US` or `de-DE`.", locale, language=language_name(language, locale),
+                tag=language)
+    return [first, where, written]
 
 
 def alerts_reply(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
                  locale: str | None,
-                 undelivered: tuple[int, Sequence[UndeliveredAlert]] = (0, ())) -> Reply:
-    """`/credits alerts`: the thresholds, where alerts go, and the alerts not delivered."""
-    lines = settings_lines(thresholds, channel, currency, locale=locale)
+                 undelivered: tuple[int, Sequence[UndeliveredAlert]] = (0, ()),
+                 language: str | None = None) -> Reply:
+    """`/credits alerts`: the thresholds, where alerts go, their language, and the alerts not
+    delivered."""
+    lines = settings_lines(thresholds, channel, currency, locale=locale, language=language)
     lines.append(undelivered_text(*undelivered, locale=locale))
     return Reply(text="\n".join(lines), blocks=[section(line) for line in lines])
 
@@ -51,22 +58,27 @@ def undelivered_text(total: int, alerts: Sequence[UndeliveredAlert], *,
     """The alerts nobody received yet, newest first, with what the relay does next."""
     if not total:
         return t("Every alert has been delivered.", locale)
-    lines = [t("*{count}* alert(s) not delivered yet:", locale, count=total)]
+    lines = [tn("*{count}* alert not delivered yet:", "*{count}* alerts not delivered yet:",
+                total, locale)]
     for alert in alerts:
         error = t(", last error: {error}",
                   locale, error=alert.last_error) if alert.last_error else ""
         target = (t("the admins", locale) if alert.target is None
                   else f"<@{alert.target[1:]}>" if alert.target.startswith("@")
                   else f"<#{alert.target}>")
-        values = {"time": f"{alert.created_at:%Y-%m-%d %H:%M}", "headline": alert.headline,
-                  "target": target, "tries": alert.attempts, "error": error}
+        values = {"time": format_moment(alert.created_at, locale), "headline": alert.headline,
+                  "target": target, "error": error}
         if alert.given_up:
-            lines.append("• " + t("{time} UTC, {headline} (to {target}; given up after {tries} "
-                                  "tries{error})", locale, **values))
+            lines.append("• " + tn("{time} UTC, {headline} (to {target}; given up after "
+                                   "{count} try{error})",
+                                   "{time} UTC, {headline} (to {target}; given up after "
+                                   "{count} tries{error})", alert.attempts, locale, **values))
         else:
-            lines.append("• " + t("{time} UTC, {headline} (to {target}; {tries} tries, next "
-                                  "after {next} UTC{error})", locale,
-                                  next=f"{alert.next_attempt_at:%Y-%m-%d %H:%M}", **values))
+            lines.append("• " + tn("{time} UTC, {headline} (to {target}; {count} try, next "
+                                   "after {next} UTC{error})",
+                                   "{time} UTC, {headline} (to {target}; {count} tries, next "
+                                   "after {next} UTC{error})", alert.attempts, locale,
+                                   next=format_moment(alert.next_attempt_at, locale), **values))
     if total > len(alerts):
         lines.append(t("… and {count} older.", locale, count=total - len(alerts)))
     return "\n".join(lines)
@@ -97,6 +109,13 @@ def threshold_removed_reply(amount: Decimal, *, thresholds: Sequence[Threshold],
 def channel_set_reply(channel: str, *, locale: str | None) -> Reply:
     text = t(":white_check_mark: Alerts now go to <#{channel}>: I am a member there and can "
              "post.", locale, channel=channel)
+    return Reply(text=text, blocks=[section(text)])
+
+
+def language_set_reply(language: str, *, locale: str | None) -> Reply:
+    text = t(":white_check_mark: Alerts are now written in {language} ({tag}), with its dates "
+             "and amounts. Alerts queued already keep their language.", locale,
+             language=language_name(language, locale), tag=language)
     return Reply(text=text, blocks=[section(text)])
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from bot.accounts import AccountView
+from bot.accounts import AccountView, describe_in
 from bot.alerts.texts import mid_sentence
 from bot.money import format_money
 from bot.usecases.autorecharge_setup import TurnedOn
 from handlers.blocks.common import actions, button, context, section
-from handlers.i18n import t
+from handlers.i18n import format_moment, t
 from handlers.reply import Reply
 
 
@@ -39,7 +39,7 @@ def autorecharge_reply(account: AccountView, *, locale: str | None,
                          "credits {cap} times in 24 hours, the most it may "
                          "(CREDITS_RECHARGE_CAP_PER_DAY). Spend this fast can be toll fraud: "
                          "check `/credits usage last-7-days by destination`.",
-                         locale, until=f"{paused_until:%Y-%m-%d %H:%M}",
+                         locale, until=format_moment(paused_until, locale),
                          cap=cap)
     hint = t("Admins: `/credits autorecharge on <amount> below <trigger>` or `/credits "
              "autorecharge off`.", locale)
@@ -91,7 +91,7 @@ def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | No
              "below *{below}*, paid by {method}.", locale,
              amount=format_money(account.autorecharge_amount, account.currency, locale),
              below=format_money(account.autorecharge_below, account.currency, locale),
-             method=method)
+             method=describe_in(method, locale))
     blocks = [section(text)]
     note = None
     balance = format_money(account.balance, account.currency, locale)

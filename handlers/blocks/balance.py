@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
-from bot.money import format_money, normalize_locale
+from bot.i18n import normalize_locale
+from bot.money import format_money
 from bot.summary import AccountSummary
 from handlers.blocks.common import context, fields, section
-from handlers.i18n import t
+from handlers.i18n import format_day, t, tn
 from handlers.reply import Reply
 
 
@@ -32,7 +34,8 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
                      below=money(account.autorecharge_below))
     else:
         recharge = t("off", locale)
-    last = (f"{money(summary.last_recharge.amount)} ({summary.last_recharge.at:%Y-%m-%d})"
+    last = (f"{money(summary.last_recharge.amount)} "
+            f"({format_day(summary.last_recharge.at, locale)})"
             if summary.last_recharge else t("none", locale))
     spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
              else t("no usage yet", locale))
@@ -79,9 +82,10 @@ def run_out_text(summary: AccountSummary, *, locale: str | None) -> str:
     if summary.run_out is None:
         return t("not within 10 years at this rate", locale)
     if summary.days_left is None:
-        return summary.run_out.isoformat()
+        return format_day(summary.run_out, locale)
     days = int(summary.days_left)
+    day = format_day(summary.run_out, locale)
     if days < 1:
-        return t("{date} (within a day)", locale, date=summary.run_out.isoformat())
-    return t("{date} (in about {days} days)",
-             locale, date=summary.run_out.isoformat(), days=f"{days:,}")
+        return t("{date} (within a day)", locale, date=day)
+    return tn("{date} (in about {count} day)", "{date} (in about {count} days)", days, locale,
+              date=day, count=format_decimal(days, locale=normalize_locale(locale)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.accounts import describe_in
 from bot.deposits import Attempt, DepositOutcome, DepositQuote, DepositResult
 from bot.money import format_money
 from handlers.blocks.common import actions, button, context, section
@@ -35,7 +36,7 @@ def deposit_done_reply(result: DepositResult, *, memo: str | None,
     headline = t(":white_check_mark: Deposited *{amount}* ({method}). The balance is now "
                  "*{balance}*.", locale, amount=format_money(result.amount, result.currency,
                                                              locale),
-                 method=result.method or "—",
+                 method=describe_in(result.method, locale) or "—",
                  balance=format_money(result.balance_after, result.currency, locale))
     lines = [headline]
     if result.resumed:
@@ -56,7 +57,8 @@ def deposit_confirm_reply(quote: DepositQuote, *, operation_id: str, limit: Deci
     """A large deposit waiting for an admin's Confirm (or Cancel)."""
     ask = t("Deposit *{amount}* through {method}? Deposits above {limit} need a confirmation. "
             "The balance would be *{balance}*.", locale,
-            amount=format_money(quote.amount, quote.currency, locale), method=quote.method,
+            amount=format_money(quote.amount, quote.currency, locale),
+            method=describe_in(quote.method, locale),
             limit=format_money(limit, quote.currency, locale),
             balance=format_money(quote.balance_after, quote.currency, locale))
     note = t("An admin can confirm until {time} UTC; nothing is deposited before.",
@@ -86,7 +88,7 @@ def deposit_paying_reply(amount: Decimal, currency: str, method: str | None, *,
     """What the ack says while the payment runs after it."""
     text = t(":hourglass_flowing_sand: Paying *{amount}* with {method}… The answer follows "
              "here in a moment.", locale, amount=format_money(amount, currency, locale),
-             method=method or "—")
+             method=describe_in(method, locale) or "—")
     return Reply(text=text, blocks=[section(text)])
 
 

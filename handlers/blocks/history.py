@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.history import HistoryEntry
 from bot.money import format_money
 from handlers.blocks.common import header, section
-from handlers.i18n import N_, t
+from handlers.i18n import N_, format_moment, t
 from handlers.reply import Reply
 
 # How the history names each kind of ledger entry.
@@ -33,7 +33,7 @@ def signed_money(amount: Decimal, currency: str, locale: str | None) -> str:
 
 def entry_line(entry: HistoryEntry, *, currency: str, timezone: str,
                locale: str | None) -> str:
-    when = entry.created_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    when = format_moment(entry.created_at.astimezone(ZoneInfo(timezone)), locale)
     kind = t(ENTRY_KINDS[entry.kind], locale)
     line = (f"`{when}` {kind} *{signed_money(entry.amount, currency, locale)}* · "
             + t("balance {balance}", locale,

@@ -10,7 +10,7 @@ from bot.money import format_money
 from bot.summary import AccountSummary
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import context, divider, fields, header, section
-from handlers.i18n import N_, t
+from handlers.i18n import N_, format_day, format_moment, t
 
 # How App Home names each kind of purchase.
 PURCHASE_KINDS = {
@@ -23,7 +23,7 @@ def dashboard_view(blocks: list[dict[str, Any]], *, locale: str | None,
                    now: datetime) -> dict[str, Any]:
     """The App Home view: an account's blocks, and when they were shown."""
     updated = context(t("Updated {when}. `/credits help` lists every command.",
-                        locale, when=f"{now:%Y-%m-%d %H:%M} UTC"))
+                        locale, when=format_moment(now, locale) + " UTC"))
     return {"type": "home", "blocks": [*blocks, updated]}
 
 
@@ -35,7 +35,7 @@ def home_blocks(summary: AccountSummary, *, locale: str | None) -> list[dict[str
     thresholds = (", ".join(money(amount) for amount in summary.thresholds)
                   or t("none", locale))
     purchases = "\n".join(
-        f"{purchase.at:%Y-%m-%d}  {money(purchase.amount)}  "
+        f"{format_day(purchase.at, locale)}  {money(purchase.amount)}  "
         f"{t(PURCHASE_KINDS[purchase.kind], locale)}"
         for purchase in summary.recent_purchases) or t("No deposits or recharges yet.", locale)
     recent = t("Last recharges and deposits", locale)

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.numbers import format_decimal
+
+from bot.i18n import normalize_locale
 from bot.licenses import LicenseView
 from handlers.blocks.common import Block, context, section
-from handlers.i18n import N_, t
+from handlers.i18n import N_, format_day, t, tn
 from handlers.reply import Reply
 
 SHOWN = 60  # users listed in one message; the count covers everyone
@@ -48,8 +51,8 @@ class UserOutcome:
 
 
 def count_text(count: int, *, locale: str | None) -> str:
-    return (t("*1* licensed user.", locale) if count == 1
-            else t("*{count}* licensed users.", locale, count=f"{count:,}"))
+    return tn("*{count}* licensed user.", "*{count}* licensed users.", count, locale,
+              count=format_decimal(count, locale=normalize_locale(locale)))
 
 
 def license_changes_reply(outcomes: Sequence[UserOutcome], *, count: int,
@@ -72,7 +75,7 @@ def license_list_reply(licenses: Sequence[LicenseView], *, locale: str | None) -
         return Reply(text=text, blocks=[section(text)])
     lines = [" · ".join(part for part in (
         f"<@{item.slack_user_id}>", item.email, item.sku,
-        t("since {date}", locale, date=item.assigned_at.date().isoformat())) if part)
+        t("since {date}", locale, date=format_day(item.assigned_at, locale))) if part)
         for item in licenses[:SHOWN]]
     if len(licenses) > SHOWN:
         lines.append(t("…and {count} more.", locale, count=f"{len(licenses) - SHOWN:,}"))

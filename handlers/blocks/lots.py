@@ -9,7 +9,7 @@ from decimal import Decimal
 from bot.ledger import LotView
 from bot.money import format_money
 from handlers.blocks.common import section
-from handlers.i18n import t
+from handlers.i18n import format_day, t, tn
 from handlers.reply import Reply
 
 PER_SECTION = 20
@@ -23,18 +23,22 @@ def lots_reply(lots: Sequence[LotView], *, currency: str, today: datetime,
         return Reply(text=text, blocks=[section(text)])
     money = lambda value: format_money(value, currency, locale)  # noqa: E731
     total = sum((lot.remaining for lot in lots), Decimal(0))
-    head = t("*{total}* of purchased credits left, in {count} lot(s); calls use the oldest "
-             "first, and what is left of a lot 12 months after its purchase expires:",
-             locale, total=money(total), count=len(lots))
+    head = tn("*{total}* of purchased credits left, in {count} lot; calls use the oldest "
+              "first, and what is left of a lot 12 months after its purchase expires:",
+              "*{total}* of purchased credits left, in {count} lots; calls use the oldest "
+              "first, and what is left of a lot 12 months after its purchase expires:",
+              len(lots), locale, total=money(total))
     lines = []
     for lot in lots:
         days = (lot.expires_at.astimezone(UTC).date() - today.astimezone(UTC).date()).days
-        when = t("today", locale) if days <= 0 else t("in {days} days", locale, days=days)
+        when = (t("today", locale) if days <= 0
+                else tn("in {count} day", "in {count} days", days, locale))
         lines.append("• " + t("*{remaining}* left of {purchased} bought {bought}, expires "
                               "{expires} ({when})", locale, remaining=money(lot.remaining),
                               purchased=money(lot.purchased),
-                              bought=f"{lot.purchased_at:%Y-%m-%d}",
-                              expires=f"{lot.expires_at:%Y-%m-%d}", when=when))
+                              bought=format_day(lot.purchased_at.astimezone(UTC), locale),
+                              expires=format_day(lot.expires_at.astimezone(UTC), locale),
+                              when=when))
     blocks = [section(head)] + [section("\n".join(lines[i:i + PER_SECTION]))
                                 for i in range(0, len(lines), PER_SECTION)]
     return Reply(text="\n".join([head, *lines]), blocks=blocks)

@@ -6,7 +6,7 @@ from bot.accounts import PaymentMethod
 from bot.alerts.rules import CARD_EXPIRED, CARD_EXPIRING
 from handlers.blocks.common import actions, button, context, section
 from handlers.blocks.payment_modal import CHANGE_ACTION
-from handlers.i18n import t
+from handlers.i18n import t, tn
 from handlers.reply import Reply
 
 
@@ -33,8 +33,10 @@ def payment_reply(method: PaymentMethod | None, *, state: tuple[str, int] | None
             status = t(":red_circle: The card expired at the end of {expiry}: deposits and "
                        "recharges fail until it is updated.", locale, expiry=method.expiry_text)
         elif state is not None and state[0] == CARD_EXPIRING:
-            status = t(":warning: The card expires in {days} days (end of {expiry}): update it "
-                       "before recharges fail.", locale, days=state[1], expiry=method.expiry_text)
+            status = tn(":warning: The card expires in {count} day (end of {expiry}): update it "
+                        "before recharges fail.",
+                        ":warning: The card expires in {count} days (end of {expiry}): update it "
+                        "before recharges fail.", state[1], locale, expiry=method.expiry_text)
         else:
             status = t("It does not expire within the next {days} days.", locale, days=warn_days)
     lines = [head] + ([status] if status else [])

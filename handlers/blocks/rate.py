@@ -9,7 +9,7 @@ import phonenumbers
 from babel.dates import format_date
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-from bot.money import normalize_locale
+from bot.i18n import normalize_locale
 from bot.numbers.countries import country_name
 from bot.numbers.number_types import PREMIUM, kind_in_words
 from bot.rates.deck import PREMIUM_NOTE, TOLLFREE_INBOUND, TYPE_RULE, RateQuote, RateRow

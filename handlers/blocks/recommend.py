@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
-from bot.money import format_money, normalize_locale
+from bot.i18n import normalize_locale
+from bot.money import format_money
 from bot.recommend import TABLE_CURRENCY, TABLE_LIMIT, Recommendation
 from handlers.blocks.common import context, header, section
-from handlers.i18n import N_, t
+from handlers.i18n import t, tn
 from handlers.reply import Reply
 
 
@@ -27,16 +28,14 @@ def table_text(rec: Recommendation, *, locale: str | None) -> str:
                  locale, limit=count(TABLE_LIMIT, locale), users=users)
     label = (f"< {count(row.max_users, locale)}" if row.min_users == 0
              else f"{count(row.min_users, locale)}-{count(row.max_users, locale)}")
-    if rec.table.users == 1:
-        key = N_("*Microsoft's table:* for *{users}* licensed user ({row}) an initial deposit "
-                 "of *{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.")
-    else:
-        key = N_("*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit "
-                 "of *{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.")
-    return t(key, locale, users=users, row=label,
+    note = t(" (for invoice-billed customers)", locale) if row.note else ""
+    return tn("*Microsoft's table:* for *{users}* licensed user ({row}) an initial deposit of "
+              "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
+              "*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit of "
+              "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
+              rec.table.users, locale, users=users, row=label, note=note,
              deposit=format_money(row.initial_deposit, TABLE_CURRENCY, locale),
-             note=t(" (for invoice-billed customers)", locale) if row.note else "",
-             trigger=format_money(row.trigger, TABLE_CURRENCY, locale))
+              trigger=format_money(row.trigger, TABLE_CURRENCY, locale))
 
 
 def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> str:

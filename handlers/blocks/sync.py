@@ -7,12 +7,12 @@ from datetime import datetime
 from bot.graph.sync import SyncView
 from bot.money import format_money
 from handlers.blocks.common import section
-from handlers.i18n import t
+from handlers.i18n import format_moment, t
 from handlers.reply import Reply
 
 
-def _when(moment: datetime | None, fallback: str) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else fallback
+def _when(moment: datetime | None, fallback: str, locale: str | None) -> str:
+    return format_moment(moment, locale) if moment else fallback
 
 
 def not_connected_reply(*, locale: str | None) -> Reply:
@@ -38,18 +38,18 @@ def sync_reply(view: SyncView | None, *, currency: str, overlap_hours: float,
                "Records: *{new}* new ({charged} charged), {duplicates} duplicates, {rejected} "
                "rejected; {direct} Direct Routing rows.\n"
                "Calls are in up to {mark} UTC (each sync re-reads the last {overlap} hours).",
-               locale, started=_when(view.last_started_at, "?"),
-               finished=_when(view.last_finished_at, not_yet),
+               locale, started=_when(view.last_started_at, "?", locale),
+               finished=_when(view.last_finished_at, not_yet, locale),
                windows=(view.windows or "-").replace("T", " ").replace("+00:00", ""),
                new=f"{view.new_calls:,}", charged=format_money(view.charged, currency),
                duplicates=f"{view.duplicates:,}", rejected=f"{view.rejected:,}",
                direct=f"{view.direct_routing_rows:,}",
-               mark=_when(view.high_water_at, nothing_yet),
+               mark=_when(view.high_water_at, nothing_yet, locale),
                overlap=f"{overlap_hours:g}")]
     if view.last_error:
         lines.append(t(":warning: Last error: {error}", locale, error=view.last_error[:500]))
     if view.retry_at:
         lines.append(t("Microsoft Graph asked to wait: the next sync runs after {time} UTC.",
-                       locale, time=_when(view.retry_at, "")))
+                       locale, time=_when(view.retry_at, "", locale)))
     text = "\n".join(lines)
     return Reply(text=text, blocks=[section(line) for line in lines])

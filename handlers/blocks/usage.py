@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.money import format_money
 from bot.usage.reports import UsageLine, UsageSummary
 from handlers.blocks.common import context, header, section
-from handlers.i18n import N_, t
+from handlers.i18n import N_, format_day, t
 from handlers.reply import Reply
 from handlers.usage_text import calls, number, period_label
 
@@ -66,6 +66,7 @@ def usage_reply(summary: UsageSummary, *, email: str | None, locale: str | None)
         for start in range(0, len(listed), PER_SECTION):
             chunk = listed[start:start + PER_SECTION]
             blocks.append(section("\n".join([heading, *chunk] if start == 0 else chunk)))
-    blocks.append(context(f"{summary.period.first_day.isoformat()} – "
-                          f"{summary.period.last_day.isoformat()} ({summary.period.timezone})"))
+    blocks.append(context(f"{format_day(summary.period.first_day, locale)} – "
+                          f"{format_day(summary.period.last_day, locale)} "
+                          f"({summary.period.timezone})"))
     return Reply(text="\n".join(text), blocks=blocks)

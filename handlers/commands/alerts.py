@@ -10,6 +10,7 @@ from bot.money import format_money
 from handlers.blocks.alerts import (
     alerts_reply,
     channel_set_reply,
+    language_set_reply,
     levels_text,
     threshold_added_reply,
     threshold_removed_reply,
@@ -20,8 +21,9 @@ from handlers.context import HandlerContext
 from handlers.i18n import N_
 from handlers.reply import Reply
 
-USAGE = "alerts [add <amount> | remove <amount> | channel <#channel>]"
-CHANGES = ("add", "remove", "channel")
+USAGE = ("alerts [add <amount> | remove <amount> | channel <#channel> | "
+         "language <en-US|de-DE>]")
+CHANGES = ("add", "remove", "channel", "language")
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
@@ -32,11 +34,15 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     if not args:
         return alerts_reply(settings.thresholds(account_id=account.id), settings.channel(account),
                             account.currency, locale=locale,
-                            undelivered=settings.undelivered(account_id=account.id))
+                            undelivered=settings.undelivered(account_id=account.id),
+                            language=account.language)
     word = args[0].lower()
     if word not in CHANGES or len(args) != 2:
-        raise UsageError(N_("Say what to change: `alerts add 500`, `alerts remove 500` or "
-                            "`alerts channel #billing`."))
+        raise UsageError(N_("Say what to change: `alerts add 500`, `alerts remove 500`, "
+                            "`alerts channel #billing` or `alerts language de-DE`."))
+    if word == "language":
+        changed = ctx.services.accounts.change_settings(invocation.team_id, language=args[1])
+        return language_set_reply(changed.account.language, locale=locale)
     if word == "channel":
         channel = parse_channel(args[1], USAGE)
         _check_bot_can_post(ctx, channel, locale)
@@ -110,5 +116,5 @@ def _check(ctx: HandlerContext, invocation: Invocation) -> None:
 
 SUBCOMMAND = Subcommand(name="alerts", usage=USAGE, run=run, admin_when=_changes,
                         slow_when=_checks_a_channel, check=_check,
-                        summary=N_("low-balance thresholds and the alert channel; admins "
-                                   "change them"))
+                        summary=N_("low-balance thresholds, the alert channel and the "
+                                   "alerts' language; admins change them"))

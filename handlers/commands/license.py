@@ -25,7 +25,7 @@ from handlers.blocks.license import (
 )
 from handlers.commands.base import Invocation, Subcommand, UsageError, parse_user
 from handlers.context import HandlerContext
-from handlers.i18n import N_, t
+from handlers.i18n import N_, t, tn
 from handlers.reply import Reply
 
 USAGE = "license assign <@user…> | remove <@user…> | list"
@@ -44,9 +44,11 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
         raise UsageError(N_("Say what to do: `license assign @user`, `license remove @user` "
                             "or `license list`."))
     users = mentioned_users(invocation.text)
-    return Reply(text=t(":hourglass_flowing_sand: Working on the licenses of {count} user(s)… "
-                        "The answer follows here.", invocation.asker.locale,
-                        count=len(users)))
+    return Reply(text=tn(":hourglass_flowing_sand: Working on the license of {count} user… "
+                         "The answer follows here.",
+                         ":hourglass_flowing_sand: Working on the licenses of {count} users… "
+                         "The answer follows here.", len(users),
+                         invocation.asker.locale))
 
 
 def run(ctx: HandlerContext, invocation: Invocation) -> Reply | None:

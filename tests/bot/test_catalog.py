@@ -16,7 +16,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import KEYWORDS, catalog_path, language, t
+from bot.i18n import KEYWORDS, catalog_path, language, t, tn
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "handlers")
@@ -24,13 +24,26 @@ METHOD_MAP = [("**.py", "python")]  # as babel.cfg
 
 
 def extracted() -> dict[str, str]:
-    """The template's message ids, each with where it is first marked."""
+    """The template's message ids (a plural by its singular), each with where it is first
+    marked."""
     found: dict[str, str] = {}
     for source in SOURCES:
         for filename, line, message, _comments, _context in extract_from_dir(
                 ROOT / source, METHOD_MAP, keywords=KEYWORDS, comment_tags=()):
-            if isinstance(message, str) and message:
-                found.setdefault(message, f"{source}/{filename}:{line}")
+            singular = message[0] if isinstance(message, tuple) else message
+            if isinstance(singular, str) and singular:
+                found.setdefault(singular, f"{source}/{filename}:{line}")
+    return found
+
+
+def plurals() -> dict[str, tuple[str, str]]:
+    """The (singular, plural) of each message marked with `tn`, by its singular."""
+    found: dict[str, tuple[str, str]] = {}
+    for source in SOURCES:
+        for _filename, _line, message, _comments, _context in extract_from_dir(
+                ROOT / source, METHOD_MAP, keywords=KEYWORDS, comment_tags=()):
+            if isinstance(message, tuple):
+                found[message[0]] = (message[0], message[1])
     return found
 
 
@@ -43,26 +56,59 @@ def placeholders(text: str) -> list[str]:
     return sorted({name for _, name, _, _ in Formatter().parse(text) if name is not None})
 
 
-def translation_faults(template: dict[str, str], catalog: Catalog) -> list[str]:
+def translation_faults(template: dict[str, str], catalog: Catalog,
+                       plural: dict[str, tuple[str, str]] | None = None) -> list[str]:
     """Each message of the template that a German user would read wrong: untranslated, fuzzy,
-    or with other placeholders than the English (a KeyError, or a value lost, at run time)."""
+    or with other placeholders than the English (a KeyError, or a value lost, at run time).
+    A plural message needs every form the catalog's Plural-Forms has; a form may leave out a
+    placeholder ("the newest event" needs no count), but none may add one and together the
+    forms use all of the English ones."""
     faults = []
+    plural = plural or {}
     for message, where in template.items():
         entry = catalog.get(message)
-        if entry is None or not entry.string:
+        forms = (list(entry.string) if entry is not None and isinstance(entry.string, tuple)
+                 else [entry.string] if entry is not None else [])
+        english = sorted({name for text in plural.get(message, (message,))
+                          for name in placeholders(text)})
+        german_names = sorted({name for text in forms if text for name in placeholders(text)})
+        if entry is None or not all(forms) or not forms:
             faults.append(f"{where}: no German for {message!r}")
         elif entry.fuzzy:
             faults.append(f"{where}: the German of {message!r} is fuzzy (needs review)")
-        elif placeholders(str(entry.string)) != placeholders(message):
+        elif (message in plural) != isinstance(entry.string, tuple) or (
+                message in plural and len(forms) != catalog.num_plurals):
+            faults.append(f"{where}: the German of {message!r} has the wrong plural forms")
+        elif german_names != english:
             faults.append(f"{where}: placeholders of {message!r} differ in German "
-                          f"{placeholders(str(entry.string))} != {placeholders(message)}")
+                          f"{german_names} != {english}")
     return faults
 
 
 def test_every_marked_sentence_has_its_german_translation():
     template = extracted()
     assert len(template) > 200  # the extraction found the code's sentences at all
-    assert translation_faults(template, german()) == []
+    assert len(plurals()) > 5  # and the sentences with plurals (`tn`)
+    assert translation_faults(template, german(), plurals()) == []
+
+
+def test_a_plural_without_its_german_forms_is_caught():
+    template, plural = extracted(), plurals()
+    catalog = german()
+    message = "in {count} day"
+    assert plural[message] == ("in {count} day", "in {count} days")
+    catalog[message].string = ("in {count} Tag", "")
+    assert translation_faults(template, catalog, plural) == [
+        f"{template[message]}: no German for {message!r}"]
+    catalog[message].string = ("in {count} Tag", "in {anzahl} Tagen")
+    assert "placeholders" in translation_faults(template, catalog, plural)[0]
+
+
+@pytest.mark.parametrize(("locale", "one", "two"), [
+    ("en-US", "in 1 day", "in 2 days"), ("de-DE", "in 1 Tag", "in 2 Tagen")])
+def test_plurals_read_right_for_one_and_two(locale, one, two):
+    assert tn("in {count} day", "in {count} days", 1, locale) == one
+    assert tn("in {count} day", "in {count} days", 2, locale) == two
 
 
 def test_a_sentence_without_german_is_caught():
@@ -71,17 +117,19 @@ def test_a_sentence_without_german_is_caught():
     message = "Your Communications Credits balance is *{balance}*."
     assert message in template
     catalog[message].string = ""
-    assert translation_faults(template, catalog) == [
+    assert translation_faults(template, catalog, plurals()) == [
         f"{template[message]}: no German for {message!r}"]
     catalog[message].string = "Ihr Guthaben beträgt *{betrag}*."
-    assert "placeholders" in translation_faults(template, catalog)[0]
+    assert "placeholders" in translation_faults(template, catalog, plurals())[0]
     del catalog[message]
-    assert len(translation_faults(template, catalog)) == 1
+    assert len(translation_faults(template, catalog, plurals())) == 1
 
 
 def test_the_catalog_holds_no_sentence_the_code_no_longer_says():
     template = extracted()
-    stale = [entry.id for entry in german() if entry.id and entry.id not in template]
+    stale = [entry.id for entry in german()
+             if entry.id and (entry.id[0] if isinstance(entry.id, tuple) else entry.id)
+             not in template]
     assert stale == []  # scripts/extract-messages drops them
 
 

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import InvalidAmount
-from bot.money import format_money, normalize_locale, parse_amount, round_cents
+from bot.i18n import normalize_locale
+from bot.money import format_money, parse_amount, round_cents
 from storage.units import MICROS_PER_UNIT, from_micros, to_micros
 
 GOOD = [

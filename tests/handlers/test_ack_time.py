@@ -70,5 +70,5 @@ def test_license_assign_with_50_mentions_acks_at_once(slow_bolt):
     elapsed, ack = timed_ack(slow_bolt, payloads.slash_command(
         f"license assign {mentions}", user_id=ADMIN, response_url=url))
     assert elapsed < ACK_BUDGET, elapsed
-    assert "Working on the licenses of 50 user(s)" in ack["text"]
+    assert "Working on the licenses of 50 users…" in ack["text"]
     assert "*50* licensed users" in slow_bolt.answer_to(url)

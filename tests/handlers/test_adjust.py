@@ -147,12 +147,14 @@ def test_credits_lists_the_lots_and_when_they_expire(money_bolt, account, clock)
     bolt.services.ledger.charge(account_id=account.id, amount=D(300), key="calls", actor="t")
     text = bolt.command_text("credits", user=MEMBER)
     assert text.splitlines() == [
-        "*$1,200.00* of purchased credits left, in 2 lot(s); calls use the oldest first, and "
+        "*$1,200.00* of purchased credits left, in 2 lots; calls use the oldest first, and "
         "what is left of a lot 12 months after its purchase expires:",
-        "• *$700.00* left of $1,000.00 bought 2026-11-02, expires 2027-11-02 (in 335 days)",
-        "• *$500.00* left of $500.00 bought 2026-12-02, expires 2027-12-02 (in 365 days)"]
+        "• *$700.00* left of $1,000.00 bought Nov 2, 2026, expires Nov 2, 2027 (in 335 days)",
+        "• *$500.00* left of $500.00 bought Dec 2, 2026, expires Dec 2, 2027 (in 365 days)"]
     german = bolt.command_text("credits", user=GERMAN)
-    assert "*700,00\xa0$* übrig von 1.000,00\xa0$, gekauft 2026-11-02" in german
+    assert ("*700,00\xa0$* übrig von 1.000,00\xa0$, gekauft 02.11.2026, verfällt 02.11.2027 "
+            "(in 335 Tagen)") in german
+    assert "2027-11-02" not in german
 
 
 def test_funds_that_expire_are_alerted_when_they_expire(money_bolt, account, clock):

@@ -17,7 +17,8 @@ from tests.handlers.lazy import respond_texts
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
-USAGE = "Usage: `/credits alerts [add <amount> | remove <amount> | channel <#channel>]`"
+USAGE = ("Usage: `/credits alerts [add <amount> | remove <amount> | channel <#channel> | "
+         "language <en-US|de-DE>]`")
 
 
 @pytest.fixture
@@ -114,11 +115,12 @@ def test_alerts_lists_the_alerts_nobody_received(bolt, account, clock):
             next_step="deposit"), account_channel=None, now=clock.now())
     relay.run()
     text = bolt.command_text("alerts", user=MEMBER)
-    assert "*1* alert(s) not delivered yet:" in text
-    assert ("• 2026-11-02 09:00 UTC, :warning: Credits are low. (to the admins; 1 tries, next "
-            "after 2026-11-02 10:00 UTC, last error: no alert channel and no admin to DM") in text
+    assert "*1* alert not delivered yet:" in text
+    assert ("• Nov 2, 2026 09:00 UTC, :warning: Credits are low. (to the admins; 1 try, next "
+            "after Nov 2, 2026 10:00 UTC, last error: no alert channel and no admin to DM") in text
     german = bolt.command_text("alerts", user=GERMAN)
-    assert "*1* Warnung(en) noch nicht zugestellt:" in german
+    assert "*1* Warnung noch nicht zugestellt:" in german
+    assert "• 02.11.2026 09:00 UTC," in german and "1 Versuch, nächster nach 02.11.2026" in german
 
 
 def test_alerts_says_when_everything_was_delivered(bolt, account):
@@ -126,10 +128,11 @@ def test_alerts_says_when_everything_was_delivered(bolt, account):
 
 
 @pytest.mark.parametrize("text", ["alerts add 100", "alerts remove 100",
-                                  "alerts channel <#C1|x>"])
+                                  "alerts channel <#C1|x>", "alerts language de-DE"])
 def test_member_cannot_change_alerts(bolt, account, text):
     assert "Only credits admins" in bolt.command_text(text, user=MEMBER)
     assert levels(bolt, account) == [] and bolt.services.accounts.get(TEAM).alert_channel is None
+    assert bolt.services.accounts.get(TEAM).language == "en-US"
     (denied,) = audit_events(bolt.engine, TEAM, result="denied")
     assert (denied.actor, denied.action) == (MEMBER, "command.alerts")
 
@@ -141,7 +144,8 @@ def test_member_cannot_change_alerts(bolt, account, text):
     ("alerts channel <@U0MEMBER>", "is not a channel"),
     ("alerts add -100", "cannot be negative"), ("alerts add 0", "more than zero"),
     ("alerts add 1.005", "at most 2 decimals"), ("alerts remove NaN", "is not an amount"),
-    ("alerts add 1e9", "is not an amount"), ("alerts add 5000000000", "too large")])
+    ("alerts add 1e9", "is not an amount"), ("alerts add 5000000000", "too large"),
+    ("alerts language", "Say what to change")])
 def test_malformed_commands_show_the_usage(bolt, account, text, words):
     answer = bolt.command_text(text)
     assert words in answer and USAGE in answer
@@ -156,3 +160,87 @@ def test_alerts_reply_builder():
                           "Every alert has been delivered.")
     assert reply.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": line}}
                             for line in reply.text.splitlines()]
+
+
+# -- the language of the alerts ---------------------------------------------------------------
+
+def test_an_admin_sets_the_alert_language_and_alerts_shows_it(bolt, account):
+    assert "Alerts are written in English (en-US)." in bolt.command_text("alerts", user=MEMBER)
+    text = bolt.command_text("alerts language de-DE")
+    assert text == (":white_check_mark: Alerts are now written in German (de-DE), with its dates "
+                    "and amounts. Alerts queued already keep their language.")
+    assert bolt.services.accounts.get(TEAM).language == "de-DE"
+    assert "Alerts are written in German (de-DE)." in bolt.command_text("alerts", user=MEMBER)
+    german = bolt.command_text("alerts", user=GERMAN)
+    assert "Warnungen werden auf Deutsch geschrieben (de-DE)." in german
+    bolt.command_text("alerts language en")  # a bare language reads as its usual locale
+    assert bolt.services.accounts.get(TEAM).language == "en-US"
+    (changed, *_) = audit_events(bolt.engine, TEAM, result="ok")
+    assert changed.action == "command.alerts"
+
+
+@pytest.mark.parametrize("tag", ["fr-FR", "klingon", "de-XX-YY"])
+def test_a_language_the_bot_does_not_speak_is_refused(bolt, account, tag):
+    text = bolt.command_text(f"alerts language {tag}")
+    assert "is not a language the bot speaks: use en-US or de-DE." in text
+    assert bolt.services.accounts.get(TEAM).language == "en-US"
+    bolt.slack.users[GERMAN].is_admin = True
+    assert "ist keine Sprache des Bots" in bolt.command_text(f"alerts language {tag}",
+                                                              user=GERMAN)
+
+
+def deliver_a_low_balance_alert(bolt, clock, account) -> tuple[str, list[dict]]:
+    """Cross a threshold with a charge and let the relay post the alert: (text, blocks) as
+    the local Slack received them in the alert channel."""
+    bolt.command_text("alerts add 1000")
+    bolt.command_text("alerts channel <#C0BILLING|billing>")
+    bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600), key="calls",
+                                actor="import")
+    Relay(bolt.engine, clock, SlackSender(relay_client(bolt.app.client))).run()
+    (post,) = [call for call in bolt.slack.calls_to("chat.postMessage")
+               if call.params["channel"] == "C0BILLING"]
+    return post.params["text"], post.params["blocks"]
+
+
+def block_texts(blocks: list[dict]) -> list[str]:
+    found = []
+    for block in blocks:
+        if "text" in block:
+            found.append(block["text"]["text"])
+        for element in block.get("elements", []):
+            found.append(element["text"] if isinstance(element["text"], str)
+                         else element["text"]["text"])
+            if "confirm" in element:
+                found += [part["text"] for part in element["confirm"].values()]
+    return found
+
+
+def test_an_alert_of_a_german_account_reaches_slack_in_german(bolt, account, clock):
+    bolt.command_text("alerts language de-DE")
+    text, blocks = deliver_a_low_balance_alert(bolt, clock, account)
+    assert text.splitlines()[:2] == [
+        ":warning: Die Communications Credits werden knapp: das Guthaben ist unter "
+        "1.000,00\xa0$ gefallen.",
+        "Guthaben: 900,00\xa0$."]
+    assert text.splitlines()[2].startswith(
+        "Nächster Schritt: laden Sie Guthaben mit `/credits deposit <Betrag>` auf oder drücken "
+        "Sie „Jetzt aufladen“, und schalten Sie die automatische Aufladung ein")
+    shown = block_texts(blocks)
+    assert shown[0].startswith(":warning: *Die Communications Credits werden knapp")
+    assert "Guthaben: *900,00\xa0$*" in shown[0]
+    assert shown[1].startswith("*Nächster Schritt:* laden Sie Guthaben")
+    assert {"Jetzt aufladen", "Automatische Aufladung einschalten", "Nutzung anzeigen",
+            "Kaufen", "Abbrechen"} <= set(shown)
+    assert any(part.endswith(" kaufen?") for part in shown)  # "1.000,00 $ kaufen?"
+    assert not [part for part in shown if "Balance" in part or "Recharge now" in part]
+
+
+def test_an_alert_of_an_english_account_reaches_slack_in_english(bolt, account, clock):
+    bolt.slack.users[CREDITS_ADMIN].locale = "de-DE"  # the admins' own locales do not matter
+    text, blocks = deliver_a_low_balance_alert(bolt, clock, account)
+    assert text.splitlines()[:2] == [
+        ":warning: Communications Credits are low: the balance fell below $1,000.00.",
+        "Balance: $900.00."]
+    shown = block_texts(blocks)
+    assert "Balance: *$900.00*" in shown[0] and shown[1].startswith("*Next:* add credits")
+    assert {"Recharge now", "Turn on auto-recharge", "Show usage", "Buy", "Cancel"} <= set(shown)

@@ -209,9 +209,9 @@ def test_autorecharge_shows_paused_until_after_the_cap(bolt, clock):
     assert len(bolt.services.gateway.charges) == 5
     text = bolt.command_text("autorecharge", user=MEMBER)
     assert "Auto-recharge is *on*" in text
-    assert "It is *paused until 2026-11-03 09:10 UTC*: it bought credits 5 times in 24 hours" in (
+    assert "It is *paused until Nov 3, 2026 09:10 UTC*: it bought credits 5 times in 24 hours" in (
         text)
-    assert "bis 2026-11-03 09:10 UTC pausiert" in bolt.command_text("autorecharge", user=GERMAN)
+    assert "bis 03.11.2026 09:10 UTC pausiert" in bolt.command_text("autorecharge", user=GERMAN)
     clock.advance(timedelta(hours=24))
     assert "paused" not in bolt.command_text("autorecharge", user=MEMBER)
 

@@ -155,6 +155,8 @@ def test_german_admin_sees_german_amounts(bolt, account):
     bolt.slack.users[GERMAN].is_admin = True
     text = bolt.command_answer("deposit 1000", user=GERMAN)
     assert "*1.000,00\xa0$* eingezahlt" in text
+    # The card as the receipt stored it, in German: "Visa ending 4242, expires 08/2027".
+    assert "(Visa mit Endziffern 4242, gültig bis 08/2027)" in text and "ending" not in text
 
 
 # --- large deposits: confirm first ---

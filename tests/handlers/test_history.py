@@ -38,11 +38,11 @@ def test_entries_are_signed_newest_first_with_balance_and_memo(bolt, clock):
     text = bolt.command_text("history", user=MEMBER)
     assert text.splitlines() == [
         "Last 2 ledger entries",
-        "`2026-11-02 12:00` charge *-$12.35* · balance $987.66",
-        "`2026-11-02 10:00` deposit *+$1,000.00* · balance $1,000.00 · _Q4_"]
+        "`Nov 2, 2026 12:00` charge *-$12.35* · balance $987.66",
+        "`Nov 2, 2026 10:00` deposit *+$1,000.00* · balance $1,000.00 · _Q4_"]
     german = bolt.command_text("history 1", user=GERMAN)
     assert german.splitlines() == [
-        "Die letzte Buchung", "`2026-11-02 12:00` Belastung *-12,35\xa0$* · Saldo 987,66\xa0$"]
+        "Die letzte Buchung", "`02.11.2026 12:00` Belastung *-12,35\xa0$* · Saldo 987,66\xa0$"]
 
 
 def test_default_is_ten_and_n_picks_how_many(bolt, clock):
@@ -72,5 +72,5 @@ def test_builder_splits_long_histories_into_sections():
     assert reply.blocks is not None
     assert [b["type"] for b in reply.blocks] == ["header", "section", "section", "section"]
     assert reply.text.splitlines()[1] == (
-        "`2026-01-01 00:00` expiry *-$1.00* · balance $0.00 · _" + "x" * 79 + "…_")
+        "`Jan 1, 2026 00:00` expiry *-$1.00* · balance $0.00 · _" + "x" * 79 + "…_")
     assert all(len(b["text"]["text"]) <= 3000 for b in reply.blocks)

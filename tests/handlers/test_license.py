@@ -8,7 +8,12 @@ import pytest
 
 from bot.console.local_slack import SlackUser
 from bot.licenses import LicenseView
-from handlers.blocks.license import UserOutcome, license_changes_reply, license_list_reply
+from handlers.blocks.license import (
+    UserOutcome,
+    count_text,
+    license_changes_reply,
+    license_list_reply,
+)
 from tests.factories import audit_events, make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
@@ -74,7 +79,7 @@ def test_list_with_the_count_for_members(bolt, account):
     bolt.command_answer(f"license assign <@{MEMBER}> <@{ADMIN}>")
     text = bolt.command_text("license list", user=MEMBER)
     assert text.startswith("*2* licensed users.")
-    assert f"<@{MEMBER}> · bob@contoso.example · MCOPSTNC · since 2026-11-02" in text
+    assert f"<@{MEMBER}> · bob@contoso.example · MCOPSTNC · since Nov 2, 2026" in text
     assert "MCOPSTNPP" not in text
     assert "*2* lizenzierte Benutzer." in bolt.command_text("license list", user=GERMAN)
 
@@ -114,12 +119,20 @@ def test_changes_reply_has_a_line_per_user_and_the_count():
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "*1* licensed user."}]}]
 
 
+@pytest.mark.parametrize(("locale", "one", "two", "many"), [
+    ("en-US", "*1* licensed user.", "*2* licensed users.", "*1,200* licensed users."),
+    ("de-DE", "*1* lizenzierter Benutzer.", "*2* lizenzierte Benutzer.",
+     "*1.200* lizenzierte Benutzer.")])
+def test_the_count_of_licensed_users_has_its_plural(locale, one, two, many):
+    assert [count_text(n, locale=locale) for n in (1, 2, 1200)] == [one, two, many]
+
+
 def test_list_reply_shows_sixty_and_counts_all():
     when = datetime(2026, 1, 5, tzinfo=UTC)
     views = [LicenseView(f"U{i}", None, "MCOPSTNC", "A", when) for i in range(65)]
     reply = license_list_reply(views, locale="de-DE")
     assert reply.text.splitlines()[0] == "*65* lizenzierte Benutzer."
-    assert reply.text.splitlines()[1] == "<@U0> · MCOPSTNC · seit 2026-01-05"
+    assert reply.text.splitlines()[1] == "<@U0> · MCOPSTNC · seit 05.01.2026"
     assert reply.text.splitlines()[-1] == "…und 5 weitere."
     assert reply.blocks is not None and len(reply.blocks) == 1 + 4  # 61 lines in sections of 20
     assert all(len(b["text"]["text"]) < 3000 for b in reply.blocks)

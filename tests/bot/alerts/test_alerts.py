@@ -146,6 +146,78 @@ def test_every_alert_says_what_happened_the_balance_and_what_to_do():
     assert "10x the 14-day median of $20.00" in made[10].headline
 
 
+def every_alert(account):
+    return [
+        alert_texts.low_balance_alert(account, [D(500), D(200)], episode=4),
+        alert_texts.zero_balance_alert(account, episode=4),
+        alert_texts.lifted_alert(account, episode=5),
+        alert_texts.recharge_succeeded_alert(account, attempt_id="a1", amount=D(500),
+                                             method="Visa ending 4242, expires 08/2026"),
+        alert_texts.recharge_failed_alert(
+            account, attempt_id="a1", tries=2, amount=D(500), reason="Your card was declined.",
+            next_try=datetime(2026, 11, 2, 9, 5, tzinfo=UTC), card_problem=True,
+            code="card_declined"),
+        alert_texts.recharge_capped_alert(account, key="cap:1", limit=5,
+                                          until=datetime(2026, 11, 3, 8, 30, tzinfo=UTC)),
+        alert_texts.card_alert(account, (alerts.CARD_EXPIRED, 0)),
+        alert_texts.card_alert(account, (alerts.CARD_EXPIRING, 12)),
+        alert_texts.funds_expiring_alert(account, [alerts.LotState(
+            7, D(300), datetime(2025, 11, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC),
+            False)]),
+        alert_texts.runout_alert(account, days_left=D("4.5"), run_out=date(2026, 11, 6),
+                                 average=D(30), today=date(2026, 11, 2)),
+        alert_texts.spike_alert(account, alerts.Spike(date(2026, 11, 2), D(200), D(20),
+                                                      D("10.5"))),
+        alert_texts.funds_expired_alert(account, amount=D(40), entry_id=9),
+    ]
+
+
+def test_a_german_account_gets_every_alert_in_german_with_german_dates_and_amounts():
+    made = every_alert(snapshot(balance=D("-12.5"), suspended=True, language="de-DE"))
+    english_words = ("Balance", "Next:", "credits ", " the ", " expires", "ending", "Recharge")
+    for alert in made:
+        assert alert is not None and alert.locale == "de-DE"
+        text = alert_texts.alert_text(alert)
+        assert "Guthaben: -12,50\xa0$." in text and "\nNächster Schritt: " in text, text
+        assert not [word for word in english_words if word in text.replace(
+            "Communications Credits", "").replace("`/credits", "")], text
+        assert not [day for day in ("2026-11", "2025-11") if day in text], text
+    low, zero, lifted, ok, failed, capped, expired, expiring, funds, runout, spike, gone = made
+    assert low.headline == ("Die Communications Credits werden knapp: das Guthaben ist unter "
+                            "200,00\xa0$ gefallen (und unter 500,00\xa0$).")
+    assert ok.headline == ("Die automatische Aufladung hat 500,00\xa0$ aufgeladen (Visa mit "
+                           "Endziffern 4242, gültig bis 08/2026).")
+    assert failed.headline.endswith("ist fehlgeschlagen: Ihre Karte wurde abgelehnt.")
+    assert failed.detail is not None and "nach 02.11.2026 09:05 UTC erneut" in failed.detail
+    assert "Vor 03.11.2026 08:30 UTC" in capped.headline
+    assert expired.headline.startswith("Karte abgelaufen (Ende 08/2026): mit der Karte Visa mit "
+                                       "Endziffern 4242")
+    assert "(ihr letzter Tag ist in 12 Tagen)" in expiring.headline
+    assert funds.headline.startswith("300,00\xa0$ Guthaben verfallen bis zum 20.11.2026")
+    assert funds.detail == "300,00\xa0$, gekauft am 20.11.2025, verfallen am 20.11.2026."
+    assert "um den 06.11.2026 aufgebraucht (in etwa 4,5 Tagen)" in runout.headline
+    assert spike.headline.startswith("Ungewöhnliche Ausgaben am 02.11.2026: 200,00\xa0$, das "
+                                     "10,5-Fache")
+
+
+def test_alert_plurals_read_right_for_one_and_two():
+    for language, one, two in (("en-US", "(its last day is in 1 day)", "in 2 days"),
+                               ("de-DE", "(ihr letzter Tag ist in 1 Tag)", "in 2 Tagen")):
+        account = snapshot(language=language)
+        assert one in alert_texts.card_alert(account, (alerts.CARD_EXPIRING, 1)).headline
+        assert two in alert_texts.card_alert(account, (alerts.CARD_EXPIRING, 2)).headline
+    start = datetime(2026, 11, 1, 9, tzinfo=UTC)
+
+    def reminder(tries, language):
+        return alert_texts.recharge_failed_alert(
+            snapshot(language=language), attempt_id="a", tries=tries, amount=D(50),
+            reason="declined", next_try=None, card_problem=False, episode_id="e",
+            started=start, now=start + timedelta(days=1)).headline
+    assert "(1 try)" in reminder(1, "en-US") and "(2 tries)" in reminder(2, "en-US")
+    assert "(1 Versuch)" in reminder(1, "de-DE") and "(2 Versuche)" in reminder(2, "de-DE")
+    assert "since Nov 1, 2026 09:00 UTC" in reminder(2, "en-US")
+
+
 # -- the monitor against the database -------------------------------------------------------
 
 @pytest.fixture

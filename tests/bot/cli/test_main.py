@@ -42,6 +42,21 @@ def test_account_set_and_payment_method_then_show(cli_db):
         assert expected in output
 
 
+def test_account_set_language_is_shown_and_audited(cli_db):
+    code, output = invoke("account", "set", "--team", "T1")
+    assert code == 0 and "Alert language" in output and "en-US" in output
+    code, output = invoke("account", "set", "--team", "T1", "--language", "de_DE")
+    assert code == 0 and "de-DE" in output
+    assert cli_context.accounts().get("T1").language == "de-DE"
+    assert "de-DE" in invoke("account", "show")[1]
+    code, output = invoke("account", "set", "--team", "T1", "--language", "fr-FR")
+    assert code == 2 and "'fr-FR' is not a language the bot speaks: use en-US or de-DE." in output
+    assert cli_context.accounts().get("T1").language == "de-DE"
+    code, output = invoke("audit", "3")
+    assert output.count("cli.account_set") == 3 and "language=de_DE" in output
+    assert "language=fr-FR" in output and "error" in output
+
+
 def test_switching_to_mca_says_that_auto_recharge_is_off(cli_db):
     invoke("account", "set", "--team", "T1")
     cli_context.accounts().set_autorecharge("T1", enabled=True, amount=Decimal(500),

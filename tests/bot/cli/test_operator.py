@@ -97,7 +97,7 @@ def test_credits_audit_shows_an_admin_the_operators_actions(cli_db, tmp_path, bo
     from bot.audit import AuditLog
     bolt.services.audit = AuditLog(cli_context.engine(), bolt.services.clock)
     text = bolt.command_text("audit 3")
-    assert text.startswith("The newest *3* audit event(s), times in UTC:")
+    assert text.startswith("The newest *3* audit events, times in UTC:")
     assert "operator (cli) `cli.import_usage` *ok*" in text
     assert "`cli.rates_load`" in text and "`cli.set_payment_method`" in text
 
@@ -110,4 +110,5 @@ def test_credits_audit_is_for_admins_and_checks_its_count(bolt):
     # The member's denial above is in the log, and a German admin reads it in German.
     bolt.slack.users[GERMAN].is_admin = True
     text = bolt.command_text("audit", user=GERMAN)
-    assert "Audit-Einträge" in text and f"<@{MEMBER}> `command.audit` *denied*" in text
+    assert text.startswith("Der neueste Audit-Eintrag, Zeiten in UTC:")  # one event
+    assert f"<@{MEMBER}> `command.audit` *denied*" in text

@@ -134,6 +134,21 @@ def test_locale_line_switches_language_and_refuses_nonsense(console):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("locale", "language"), [("en-US", "en-US"), ("de-DE", "de-DE"),
+                                                 ("ja-JP", "en-US")])
+def test_a_demo_account_started_in_german_writes_its_alerts_in_german(sqlite_engine, clock,
+                                                                       tmp_path, locale,
+                                                                       language):
+    run = start_console(make_settings(), engine=sqlite_engine, clock=clock,
+                        gateway=SimulatedGateway(clock), out=Console(quiet=True),
+                        files_dir=tmp_path / "files", locale=locale)
+    try:
+        accounts = run.session.app.credits_context.services.accounts
+        assert accounts.get(TEAM_ID).language == language
+    finally:
+        run.close()
+
+
 def test_piped_console_answers_in_the_locale_switched_to(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
            "PYTHONPATH": str(ROOT)}

@@ -161,7 +161,7 @@ def test_a_card_declined_at_every_retry_is_one_alert_plus_a_daily_reminder(
     assert texts[0].startswith(":rotating_light: Auto-recharge of $500.00 failed: your card "
                                "was declined.")
     assert all(t.startswith(":rotating_light: Reminder: auto-recharge of $500.00 still fails "
-                            "since 2026-11-02 09:00 UTC (") for t in texts[1:])
+                            "since Nov 2, 2026 09:00 UTC (") for t in texts[1:])
 
 
 def test_a_gateway_timeout_is_reconciled_by_the_sweep_without_a_second_charge(

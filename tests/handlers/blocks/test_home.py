@@ -58,9 +58,9 @@ def test_dashboard_shows_every_part():
         "Communications Credits",
         "*Low-balance alerts*\n$500.00, $200.00",
         "*Licensed users*\n42",
-        "*Last recharges and deposits*\n2026-10-20  $1,000.00  auto-recharge\n"
-        "2026-09-01  $500.00  deposit",
-        "Updated 2026-11-02 09:30 UTC. `/credits help` lists every command.",
+        "*Last recharges and deposits*\nOct 20, 2026  $1,000.00  auto-recharge\n"
+        "Sep 1, 2026  $500.00  deposit",
+        "Updated Nov 2, 2026 09:30 UTC. `/credits help` lists every command.",
     ]
 
 
@@ -76,4 +76,5 @@ def test_suspended_account_says_so_plainly():
 def test_german_dashboard():
     shown = texts(home_view(summary(), locale="de-DE", now=NOW))
     assert "*Lizenzierte Benutzer*\n42" in shown
-    assert any(text.startswith("Stand 2026-11-02 09:30 UTC") for text in shown)
+    assert any(text.startswith("Stand 02.11.2026 09:30 UTC") for text in shown)
+    assert any("20.10.2026  1.000,00\xa0$" in text for text in shown)
