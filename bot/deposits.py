@@ -72,10 +72,8 @@ CONFIRM_TTL = timedelta(minutes=15)
 AWAITING, CREATED, PROCESSING = "awaiting_confirmation", "created", "processing"
 SUCCEEDED, FAILED, CANCELLED, EXPIRED = "succeeded", "failed", "cancelled", "expired"
 IN_FLIGHT = (CREATED, PROCESSING)
-HOW_TO_SET_PAYMENT = N_(
-    "An operator sets one with `credits-bot account set-payment-method card --brand visa "
-    "--last4 4242 --expires 2027-08` or `credits-bot account set-payment-method invoice "
-    "--po PO-123`.")
+# Admins change it in Slack (handlers/actions/payment_method.py); operators can use the CLI too.
+HOW_TO_SET_PAYMENT = N_("An admin sets one with `/credits payment set`.")
 CHECKING = N_("The payment service did not answer; the payment is being checked.")
 # Names the attempt ids derived from a Slack request (so a replayed request finds its own).
 _NAMESPACE = uuid.UUID("6f1c9a56-3a0e-4c43-9a55-2f0f6f6b7a10")

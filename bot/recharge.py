@@ -63,8 +63,7 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
 # may have died between the gateway call and recording its answer).
 CLAIM_TIMEOUT = timedelta(minutes=2)
 ACTOR = "auto-recharge"
-HOW_TO_SET_PAYMENT = ("set one with `credits-bot account set-payment-method card --brand visa "
-                      "--last4 4242 --expires 2027-08` or `... invoice --po PO-123`")
+HOW_TO_SET_PAYMENT = "an admin sets one with `/credits payment set`"
 _PENDING = "recharge.pending_accounts"
 
 

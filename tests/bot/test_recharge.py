@@ -312,7 +312,7 @@ def test_an_open_attempt_is_cancelled_when_turned_off_or_no_longer_needed(engine
 
 @pytest.mark.parametrize(("change", "code", "words"), [
     ({"billing_type": "csp"}, "purchase_not_allowed", "reseller"),
-    ({}, "no_payment_method", "set-payment-method card --brand visa"),
+    ({}, "no_payment_method", "sets one with `/credits payment set`"),
 ])
 def test_accounts_that_cannot_pay_fail_without_calling_the_gateway(engine, clock, change, code,
                                                                    words):

@@ -136,7 +136,7 @@ def test_recharge_amount_obeys_the_deposit_bounds(bolt, clock, text, words):
 
 def test_no_payment_method_refuses_to_turn_it_on(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, card_last4=None)
-    assert "set-payment-method" in bolt.command_text("autorecharge on 500 below 100")
+    assert "/credits payment set" in bolt.command_text("autorecharge on 500 below 100")
     assert setting(bolt) == (False, None, None)
 
 

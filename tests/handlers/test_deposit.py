@@ -110,7 +110,7 @@ def test_bad_amounts_show_the_usage_and_change_nothing(bolt, account, typed, wor
 def test_no_payment_method_says_how_to_set_one(bolt, clock):
     make_account(bolt.engine, clock, team_id=TEAM, card_last4=None)
     text = bolt.command_text("deposit 100")
-    assert "no payment method" in text and "credits-bot account set-payment-method" in text
+    assert "no payment method" in text and "`/credits payment set`" in text
     assert ledger_state(bolt.engine, TEAM) == (Decimal(0), 0)
 
 
