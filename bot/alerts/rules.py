@@ -50,6 +50,7 @@ KINDS = (LOW, ZERO, LIFTED, RECHARGE_OK, RECHARGE_FAILED, RECHARGE_CAPPED, CARD_
 RECHARGE_NOW = "recharge_now"
 AUTORECHARGE_ON = "autorecharge_on"
 SHOW_USAGE = "show_usage"
+CHANGE_PAYMENT = "change_payment"  # opens the payment method form (admins)
 
 CARD_WARN_DAYS = 30
 FUNDS_WARN_DAYS = 14

@@ -16,6 +16,7 @@ from bot.accounts import AccountView, describe_in
 from bot.alerts.rules import (
     AUTORECHARGE_ON,
     CARD_EXPIRED,
+    CHANGE_PAYMENT,
     FUNDS_EXPIRED,
     FUNDS_EXPIRING,
     LIFTED,
@@ -211,7 +212,9 @@ def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
     return _alert(account, kind=RECHARGE_FAILED,
                   key=f"recharge-failed:{episode_id or attempt_id}:day{day}",
                   headline=headline, detail=detail, next_step=step,
-                  buttons=(RECHARGE_NOW, SHOW_USAGE), severity="critical")
+                  # With the card refused, buying again cannot help: the form can.
+                  buttons=(CHANGE_PAYMENT, SHOW_USAGE) if card_problem
+                  else (RECHARGE_NOW, SHOW_USAGE), severity="critical")
 
 
 def mid_sentence(reason: str) -> str:
@@ -269,7 +272,7 @@ def card_alert(account: AccountView, state: tuple[str, int]) -> Alert | None:
         severity = "warning"
     return _alert(account, kind=kind, key=key, headline=headline,
                   next_step=t("{card_hint}.", loc, card_hint=_hint(account, CARD_HINT)),
-                  severity=severity)
+                  buttons=(CHANGE_PAYMENT,), severity=severity)
 
 
 def funds_expiring_alert(account: AccountView, lots: Sequence[LotState]) -> Alert:

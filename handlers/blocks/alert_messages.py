@@ -10,9 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.alerts.rules import AUTORECHARGE_ON, RECHARGE_NOW, SHOW_USAGE, Alert
+from bot.alerts.rules import AUTORECHARGE_ON, CHANGE_PAYMENT, RECHARGE_NOW, SHOW_USAGE, Alert
 from bot.money import format_money
 from handlers.blocks.common import Block, actions, button, context, section
+from handlers.blocks.payment_modal import CHANGE_ACTION
 from handlers.i18n import t
 from handlers.reply import Reply
 
@@ -67,6 +68,8 @@ def _button(name: str, alert: Alert) -> Block:
         return button(t("Turn on auto-recharge", loc), AUTORECHARGE_ON_ACTION, alert.key)
     if name == SHOW_USAGE:
         return button(t("Show usage", loc), SHOW_USAGE_ACTION, alert.key)
+    if name == CHANGE_PAYMENT:  # answered by handlers/actions/payment_method.py
+        return button(t("Change the payment method", loc), CHANGE_ACTION, alert.key)
     raise ValueError(f"unknown alert button {name!r}")
 
 

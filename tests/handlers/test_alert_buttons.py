@@ -26,6 +26,8 @@ from handlers.blocks.autorecharge_modal import (
     CALLBACK_ID,
 )
 from handlers.blocks.deposit import CONFIRM_ACTION
+from handlers.blocks.payment_modal import CALLBACK_ID as PAYMENT_FORM
+from handlers.blocks.payment_modal import CHANGE_ACTION
 from storage.db import read_session
 from tests import payloads, reads
 from tests.factories import audit_events, ledger_state, make_account
@@ -87,9 +89,31 @@ def test_recharge_now_names_the_amount_it_buys_in_its_confirmation():
     assert recharge["value"] == f"{alert.key}#450"
 
 
-def test_an_alert_without_buttons_has_no_actions_block():
+def test_a_card_alert_carries_the_button_that_opens_the_payment_form():
     blocks = alert_blocks(alert_texts.card_alert(snapshot(), (alerts.CARD_EXPIRED, 0)))
-    assert [b["type"] for b in blocks] == ["section", "context"]
+    assert [b["type"] for b in blocks] == ["section", "context", "actions"]
+    [change] = blocks[2]["elements"]
+    assert (change["action_id"], change["text"]["text"]) == (CHANGE_ACTION,
+                                                              "Change the payment method")
+    assert "/credits payment set" in blocks[1]["elements"][0]["text"]  # not the shell
+
+
+def test_a_refused_card_alert_offers_the_form_not_another_purchase():
+    failed = alert_texts.recharge_failed_alert(
+        snapshot(), attempt_id="a1", tries=1, amount=D(500), reason="Your card was declined.",
+        code="card_declined", next_try=None, card_problem=True)
+    actions = [b for b in alert_blocks(failed) if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions[0]["elements"]] == [CHANGE_ACTION, SHOW_USAGE_ACTION]
+
+
+def test_the_card_alerts_button_opens_the_form_for_an_admin_only(bolt, account):
+    alert = alert_texts.card_alert(bolt.services.accounts.get(TEAM), (alerts.CARD_EXPIRING, 5))
+    bolt.click(CHANGE_ACTION, alert.key, user=MEMBER)
+    assert bolt.slack.calls_to("views.open") == []
+    bolt.click(CHANGE_ACTION, alert.key)
+    (opened,) = bolt.slack.calls_to("views.open")
+    view = opened.params["view"]
+    assert (json.loads(view) if isinstance(view, str) else view)["callback_id"] == PAYMENT_FORM
 
 
 # -- the clicks ------------------------------------------------------------------------------
