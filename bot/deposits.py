@@ -50,7 +50,7 @@ from bot.errors import (
     PurchaseNotAllowed,
     Sentence,
 )
-from bot.i18n import N_
+from bot.i18n import N_, t
 from bot.ledger import Ledger
 from bot.money import format_money, round_cents
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt, expired_card_reason
@@ -59,7 +59,8 @@ from storage import deposits as attempts_db
 from storage.accounts import lock_account
 from storage.db import read_session, write_transaction
 from storage.ledger import find_entry
-from storage.models import DepositAttempt
+from storage.models import Account, DepositAttempt, OutboxMessage
+from storage.outbox import DM_PREFIX, insert_message
 from storage.units import from_micros, to_micros
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ SUCCEEDED, FAILED, CANCELLED, EXPIRED = "succeeded", "failed", "cancelled", "exp
 IN_FLIGHT = (CREATED, PROCESSING)
 # Admins change it in Slack (handlers/actions/payment_method.py); operators can use the CLI too.
 HOW_TO_SET_PAYMENT = N_("An admin sets one with `/credits payment set`.")
+SETTLED_KIND = "deposit_settled"  # the outbox row telling a requester how the sweep settled it
 CHECKING = N_("The payment service did not answer; the payment is being checked.")
 # Names the attempt ids derived from a Slack request (so a replayed request finds its own).
 _NAMESPACE = uuid.UUID("6f1c9a56-3a0e-4c43-9a55-2f0f6f6b7a10")
@@ -264,9 +266,11 @@ class Deposits:
 
     # -- paying and reconciling -----------------------------------------------------------------
 
-    def pay(self, attempt_id: str) -> DepositOutcome:
+    def pay(self, attempt_id: str, *, announce: bool = False) -> DepositOutcome:
         """Pay a created attempt, or reconcile one in flight whose claim lapsed (a lost answer,
-        a dead worker), and settle it; an attempt another worker holds is left to it."""
+        a dead worker), and settle it; an attempt another worker holds is left to it. With
+        `announce` (the sweep: nobody is waiting on the answer), its requester is told by DM
+        how it ended, in the same transaction as the settlement."""
         claim = self._claim(attempt_id)
         if claim is None:
             found = self.get(attempt_id)
@@ -283,7 +287,7 @@ class Deposits:
                 receipt = self.gateway.lookup(idempotency_key=attempt.key)
             if receipt is None:
                 if blocker is not None:  # nothing was charged, and now it may not be
-                    return self._settle_failed(attempt, blocker)
+                    return self._settle_failed(attempt, blocker, announce=announce)
                 assert method is not None  # _blocker refuses an account without one
                 receipt = self.gateway.charge(
                     method=method, amount=attempt.amount, currency=attempt.currency,
@@ -291,12 +295,12 @@ class Deposits:
                     description=f"Communications Credits deposit of "
                                 f"{format_money(attempt.amount, attempt.currency)}")
         except PaymentFailed as refusal:
-            return self._settle_failed(attempt, refusal.reason)
+            return self._settle_failed(attempt, refusal.reason, announce=announce)
         except GatewayTimeout:
             receipt = self._look_up(attempt)  # the answer was lost, not necessarily the charge
             if receipt is None:
                 return self._settle_pending(attempt)
-        return self._settle_succeeded(attempt, receipt)
+        return self._settle_succeeded(attempt, receipt, announce=announce)
 
     def _look_up(self, attempt: Attempt) -> PaymentReceipt | None:
         try:
@@ -313,7 +317,7 @@ class Deposits:
         outcomes = []
         for attempt_id in due:
             try:
-                outcome = self._expire(attempt_id, now) or self.pay(attempt_id)
+                outcome = self._expire(attempt_id, now) or self.pay(attempt_id, announce=True)
             except Exception:  # one broken attempt must not stop the others
                 log.exception("deposits: settling attempt %s failed", attempt_id)
                 continue
@@ -346,7 +350,8 @@ class Deposits:
             snapshot = view(account)
             return _attempt(row), snapshot.payment, reconcile, self._blocker(snapshot)
 
-    def _settle_succeeded(self, attempt: Attempt, receipt: PaymentReceipt) -> DepositOutcome:
+    def _settle_succeeded(self, attempt: Attempt, receipt: PaymentReceipt, *,
+                          announce: bool = False) -> DepositOutcome:
         if receipt.amount != attempt.amount:
             raise IdempotencyConflict(N_("The payment {key} was made with another amount."),
                                       key=repr(attempt.key))
@@ -364,6 +369,14 @@ class Deposits:
             row.check_at, row.updated_at = None, now
             attempts_db.save_deposit_attempt(session=session, attempt=row)
             log.info("deposits: attempt %s succeeded (%s)", row.id, receipt.reference)
+            if announce:
+                money = partial(format_money, currency=attempt.currency, locale=account.language)
+                _tell_requester(session, account, row, now, t(
+                    ":white_check_mark: Your deposit of {amount} is booked: the payment "
+                    "service's answer had been lost, and it confirmed the charge "
+                    "({reference}). The balance is now {balance}.", account.language,
+                    amount=money(attempt.amount), reference=receipt.reference,
+                    balance=money(posting.balance_after)))
             return DepositOutcome(_attempt(row), DepositResult(
                 account_id=attempt.account_id, team_id=account.team_id, amount=posting.amount,
                 currency=attempt.currency, balance_after=posting.balance_after,
@@ -371,7 +384,8 @@ class Deposits:
                 created_at=posting.created_at, applied=posting.applied,
                 resumed=posting.resumed_now))
 
-    def _settle_failed(self, attempt: Attempt, reason: str) -> DepositOutcome:
+    def _settle_failed(self, attempt: Attempt, reason: str, *,
+                       announce: bool = False) -> DepositOutcome:
         now = self.clock.now()
         with write_transaction(self.engine) as session:
             row = self._reread_row(session, attempt.id)
@@ -380,6 +394,17 @@ class Deposits:
             row.status, row.reason = FAILED, reason[:300]
             row.check_at, row.updated_at = None, now
             attempts_db.save_deposit_attempt(session=session, attempt=row)
+            if announce:
+                account = accounts_db.get_account_by_id(session=session,
+                                                        account_id=attempt.account_id)
+                assert account is not None  # an attempt's account is never deleted
+                # A refusal is stored in English; the catalog knows most (payments.py's N_).
+                why = t(reason, account.language).rstrip(".")
+                _tell_requester(session, account, row, now, t(
+                    ":x: Your deposit of {amount} did not go through: {reason}. Nothing was "
+                    "charged; `/credits deposit` tries again.", account.language,
+                    amount=format_money(attempt.amount, attempt.currency, account.language),
+                    reason=why))
             return DepositOutcome(_attempt(row))
 
     def _settle_pending(self, attempt: Attempt) -> DepositOutcome:
@@ -496,6 +521,19 @@ class Deposits:
             raise PurchaseNotAllowed(
                 N_("One deposit can be at most {amount}. Split a larger amount into several "
                    "deposits."), amount=partial(format_money, self.max_deposit, currency))
+
+
+def _tell_requester(session: Session, account: Account, row: DepositAttempt, now: datetime,
+                    text: str) -> None:
+    """Queue a DM to the person who asked for the deposit (a Slack user; an operator or the
+    auto-recharge has nobody to tell), once per attempt: the outbox delivers it."""
+    if not row.requested_by.startswith(("U", "W")):
+        return
+    assert account.id is not None
+    insert_message(session=session, message=OutboxMessage(
+        account_id=account.id, dedupe_key=f"deposit-settled:{row.id}", kind=SETTLED_KIND,
+        channel=f"{DM_PREFIX}{row.requested_by}", text=text, next_attempt_at=now,
+        created_at=now))
 
 
 def _attempt(row: DepositAttempt) -> Attempt:

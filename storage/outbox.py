@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
 
+DM_PREFIX = "@"  # a target "@U123" is a DM to that user, opened at delivery
+
 PENDING, SENDING, SENT, DEAD, ROUTED = "pending", "sending", "sent", "dead", "routed"
 UNDELIVERED = (PENDING, SENDING, DEAD)
 CLAIM_EXPIRED = "claim expired before an answer was recorded"

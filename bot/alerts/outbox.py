@@ -60,6 +60,7 @@ from storage import outbox as outbox_db
 from storage.accounts import get_account_by_id
 from storage.db import read_session, write_transaction
 from storage.models import OutboxMessage
+from storage.outbox import DM_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ Blocks = list[dict[str, Any]]
 Renderer = Callable[[Alert], Blocks | None]
 Fence = Callable[[Session], None]
 
-DM_PREFIX = "@"  # a target "@U123" is a DM to that user, opened at delivery
 BATCH = 20
 CLIENT_TIMEOUT_SECONDS = 10
 CLAIM_SECONDS = 300  # > BATCH * CLIENT_TIMEOUT_SECONDS: a live relay never loses its claims

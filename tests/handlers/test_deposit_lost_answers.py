@@ -8,10 +8,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from slack_sdk import WebClient
 
+from bot.alerts.outbox import Relay, SlackSender, relay_client
 from handlers.blocks.deposit import CANCEL_ACTION, CHECK_ACTION, CONFIRM_ACTION
 from tests.factories import ledger_state, make_account
 from tests.payloads import TEAM
+from tests.slack import ADMIN
 
 
 @pytest.fixture
@@ -141,3 +144,51 @@ def test_a_worker_that_died_after_the_charge_is_reconciled_once(bolt_db, account
     (settled,) = deposits.sweep()
     assert settled.status == "succeeded" and gateway.calls == 1  # looked up, not charged
     booked_once(bolt_db, Decimal(400))
+
+
+def deliver_outbox(bolt) -> list[dict]:
+    """Run the alert relay once against the local Slack; the messages it posted."""
+    client = WebClient(token="xoxb-test", base_url=bolt.slack.api_url)
+    Relay(bolt.engine, bolt.services.clock, SlackSender(relay_client(client))).run()
+    return [call.params for call in bolt.slack.calls_to("chat.postMessage")]
+
+
+def test_a_deposit_the_sweep_books_is_announced_to_its_requester_once(bolt_db, account, clock):
+    # Nobody waits on a response URL any more: without a DM the admin never learns that the
+    # money arrived (or that it did not).
+    lose_answers(bolt_db, lookups=1)
+    bolt_db.command("deposit 500")
+    clock.advance(timedelta(hours=1))
+    (settled,) = bolt_db.services.deposits.sweep()
+    assert settled.status == "succeeded"
+    (posted,) = deliver_outbox(bolt_db)
+    assert bolt_db.slack.calls_to("conversations.open")[0].params["users"] == ADMIN
+    assert "Your deposit of $500.00 is booked" in posted["text"]
+    assert "The balance is now $500.00." in posted["text"]
+    assert bolt_db.services.deposits.sweep() == [] and deliver_outbox(bolt_db) == [posted]
+
+
+def test_a_deposit_the_sweep_finds_refused_is_announced_in_the_accounts_language(
+        bolt_db, account, clock):
+    bolt_db.services.accounts.change_settings(TEAM, language="de-DE")
+    lose_answers(bolt_db, charged=False, lookups=1)
+    bolt_db.command("deposit 500")
+    # The card is declined from now on (the simulation declines ...0002).
+    bolt_db.services.accounts.set_card(TEAM, brand="visa", last4="0002", exp_month=8,
+                                       exp_year=2027)
+    clock.advance(timedelta(hours=1))
+    (settled,) = bolt_db.services.deposits.sweep()
+    assert settled.status == "failed"
+    (posted,) = deliver_outbox(bolt_db)
+    assert "Ihre Einzahlung von 500,00" in posted["text"]
+    assert "ist nicht durchgegangen: Ihre Karte wurde abgelehnt. Es wurde nichts" in posted["text"]
+    assert ledger_state(bolt_db.engine, TEAM) == (Decimal(0), 0)
+
+
+def test_a_deposit_settled_while_its_requester_waits_sends_no_dm(bolt_db, account):
+    lose_answers(bolt_db)
+    url = bolt_db.slack.response_url()
+    bolt_db.command("deposit 500", response_url=url)
+    attempt_id = check_again_value(bolt_db.slack.calls_to("respond")[0].params)
+    bolt_db.click(CHECK_ACTION, attempt_id)  # the answer goes to the click, not to a DM
+    assert deliver_outbox(bolt_db) == []
