@@ -27,8 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import CreditsError, InsufficientRights
-from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
-from bot.usage.running_imports import RunningImports
+from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary
 from handlers.blocks.file_import import import_reply, progress_text
 from handlers.context import HandlerContext
 from handlers.dedupe import mark_answered
@@ -69,10 +68,7 @@ class DmImports:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
-        services = ctx.services
-        self.running = RunningImports(
-            services.engine, services.clock,
-            beat_seconds=services.settings.credits_import_heartbeat_seconds)
+        self.running = ctx.services.running_imports
 
     def acknowledge(self, body: dict[str, Any]) -> None:
         """Nothing to decide before the ack: the lazy listener checks rights and imports.
@@ -115,19 +111,23 @@ class DmImports:
                                          "was restarted while it ran. Send the file again: "
                                          "calls already charged are not charged twice.",
                                          locale, name=name)):
-            return self._import_and_answer(shared, name=name, team_id=team_id, user=user,
-                                           channel=channel, locale=locale)
+            return self._import_and_answer(shared, name=name, team_id=team_id,
+                                           account_id=account.id, user=user, channel=channel,
+                                           locale=locale)
 
-    def _import_and_answer(self, shared: dict[str, Any], *, name: str, team_id: str, user: str,
-                           channel: str, locale: str | None) -> ImportSummary | None:
+    def _import_and_answer(self, shared: dict[str, Any], *, name: str, team_id: str,
+                           account_id: int, user: str, channel: str,
+                           locale: str | None) -> ImportSummary | None:
         try:
             with tempfile.TemporaryDirectory(prefix="credits-import-") as folder:
                 path = Path(folder) / "upload"
                 size = download_file(self.ctx.client, str(shared["id"]), path)
                 progress = Progress(self.ctx.client, channel=channel, name=name, locale=locale,
                                     visible=size > PROGRESS_BYTES)
-                summary = self._import(path, team_id=team_id, user=user, name=name,
-                                       progress=progress)
+                progress.start()
+                summary = self.ctx.services.usage_importer.run(
+                    path, account_id=account_id, progress=progress.update, actor=user,
+                    name=name, batch_size=BATCH_SIZE)
                 progress.finish(summary.rows)
         # The audit record comes first: it must exist even when posting the answer fails.
         except CreditsError as exc:
@@ -146,16 +146,6 @@ class DmImports:
         reply = import_reply(summary, locale=locale)
         self.ctx.client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
         return summary
-
-    def _import(self, path: Path, *, team_id: str, user: str, name: str,
-                progress: Progress) -> ImportSummary:
-        services = self.ctx.services
-        account = services.accounts.ensure(team_id)
-        deck = services.rates.deck()
-        progress.start()
-        return import_usage(services.engine, services.clock, source=path, account_id=account.id,
-                            deck=deck, hooks=services.ledger.hooks, progress=progress.update,
-                            actor=user, name=name, batch_size=BATCH_SIZE)
 
     def _post(self, channel: str, text: str) -> None:
         self.ctx.client.chat_postMessage(channel=channel, text=text)

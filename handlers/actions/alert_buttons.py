@@ -100,7 +100,8 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     account = services.accounts.ensure(click.team_id)
     alert_key, named = named_amount(click.value, account.currency)
     click = replace(click, value=alert_key)
-    amount = named if named is not None else purchase_amount(services, account)
+    amount = named if named is not None else purchase_amount(
+        services, account, min_deposit=ctx.settings.credits_min_deposit)
     attempt_id = attempt_id_for(click.team_id, "alert", click.value)
     try:
         quote = services.deposits.quote(click.team_id, amount)
@@ -140,11 +141,12 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     answer(respond, outcome_reply(paid, locale=locale), replace_original=False)
 
 
-def purchase_amount(services: Services, account: AccountView) -> Decimal:
+def purchase_amount(services: Services, account: AccountView, *,
+                    min_deposit: Decimal) -> Decimal:
     """The auto-recharge amount, else the recommendation from the spend, else the table's."""
     return recharge_now_amount(services.recommender, account.id,
                                autorecharge_amount=account.autorecharge_amount,
-                               min_deposit=services.settings.credits_min_deposit)
+                               min_deposit=min_deposit)
 
 
 def recommended(services: Services, account: AccountView) -> tuple[Decimal, Decimal, str]:
@@ -169,7 +171,7 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond, *,
         answer(respond, error_reply(refusal), replace_original=False)
         return
     amount, below, basis = recommended(services, account)
-    amount = max(round_cents(amount), services.settings.credits_min_deposit)
+    amount = max(round_cents(amount), ctx.settings.credits_min_deposit)
     _audit(ctx, click, "ok", {"amount": str(amount), "below": str(below)}, "modal opened")
     open_modal(ctx, trigger_id=trigger_id, team_id=click.team_id, user_id=click.user_id,
                amount=amount, below=round_cents(below), basis=basis, alert_key=click.value)

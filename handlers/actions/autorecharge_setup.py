@@ -77,7 +77,7 @@ def register(app: App, ctx: HandlerContext) -> None:
         services.audit.record(team_id=team_id, actor=user_id, action="view.autorecharge_setup",
                               result="ok", arguments=arguments)
         outcome = None
-        if services.recharger is not None and account.balance < amounts[BELOW_BLOCK]:
+        if account.balance < amounts[BELOW_BLOCK]:
             outcome = services.recharger.evaluate(account.id)  # below it already: buy now
             account = services.accounts.get(team_id)
         reply = autorecharge_on_reply(

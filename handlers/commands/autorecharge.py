@@ -33,11 +33,10 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     args = invocation.args
     locale = ctx.directory.locale(invocation.user_id)
     accounts = ctx.services.accounts
-    cap = ctx.services.settings.credits_recharge_cap_per_day
+    cap = ctx.settings.credits_recharge_cap_per_day
     if not args:
         account = accounts.ensure(invocation.team_id)
-        recharger = ctx.services.recharger
-        paused = recharger.paused_until(account.id) if recharger is not None else None
+        paused = ctx.services.recharger.paused_until(account.id)
         return autorecharge_reply(account, paused_until=paused, cap=cap, locale=locale)
     word = args[0].lower()
     if word == "off" and len(args) == 1:
@@ -74,10 +73,9 @@ def turn_on(ctx: HandlerContext, team_id: str, *, amount: Decimal, below: Decima
     quote = ctx.services.deposits.quote(team_id, amount)
     account = accounts.set_autorecharge(team_id, enabled=True, amount=amount, below=below)
     outcome = None
-    recharger = ctx.services.recharger
-    if recharger is not None and account.balance < below:
+    if account.balance < below:
         # Below the trigger already: buy now rather than at the next sweep.
-        outcome = recharger.evaluate(account.id)
+        outcome = ctx.services.recharger.evaluate(account.id)
         account = accounts.get(team_id)
     return autorecharge_on_reply(account, method=quote.method, locale=locale,
                                  recharged=isinstance(outcome, RechargeSucceeded),

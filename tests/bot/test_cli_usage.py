@@ -160,6 +160,6 @@ def test_an_unexpected_failure_is_a_sentence_too(app, account, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("bot.cli.usage.import_usage", broken)
+    monkeypatch.setattr("bot.usage.importer.UsageImporter.run", broken)
     code, output = invoke(app, "import-usage", str(TEAMS_CSV))
     assert code == 2 and "failed on our side" in output and "Traceback" not in output

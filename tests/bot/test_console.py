@@ -40,13 +40,13 @@ def say(console, *lines):
 
 
 def balance(run):
-    return run.session.app.credits_context.services.accounts.get(TEAM_ID).balance
+    return run.services.accounts.get(TEAM_ID).balance
 
 
 def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engine, clock,
                                                              tmp_path):
     run, _ = console
-    account = run.session.app.credits_context.services.accounts.get(TEAM_ID)
+    account = run.services.accounts.get(TEAM_ID)
     assert account.payment.last4 == "4242" and not account.payment.expired(clock.now())
     with read_session(sqlite_engine) as session:
         entries = list_entries(session=session, account_id=account.id)

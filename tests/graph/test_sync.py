@@ -19,8 +19,9 @@ TEAM = "T0GRAPH"
 
 
 def sync_of(services):
-    assert services.graph is not None
-    return services.graph.sync
+    graph = services.graph
+    assert graph.connected
+    return graph.sync
 
 
 def call_count(engine, account_id):
