@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -28,9 +28,6 @@ from bot.usage.periods import parse_period
 from storage.models import Account, AlertThreshold, LedgerEntry, License
 from storage.spend import spend_days
 from storage.units import from_micros
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 CACHED_TEAMS = 4_096
 _ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
@@ -60,11 +57,6 @@ class AccountSummary:
     # Post-paid (MCA) accounts: the calls of this month so far, invoiced after the fact.
     postpaid_spend: Decimal | None = None
     postpaid_month: date | None = None  # the first day of that month, in the account's zone
-
-
-def account_summary(services: Services, team_id: str) -> AccountSummary:
-    """The summary of a team's account (created on first contact)."""
-    return services.summaries.summary(team_id)
 
 
 def _license_count(account_id: Any) -> Any:
