@@ -1,6 +1,8 @@
 """The layers, read from the source with `ast`: storage/ is the bottom (it imports neither bot nor
 handlers), only the composition root imports handlers, and no modules import each other in a
-cycle.
+cycle. And one way into the ledger: outside bot/ledger.py nothing uses its bare rules (they run
+no hooks) and outside bot/usage/importer.py nothing imports through the bare `import_usage`;
+they go through `Ledger` and `UsageImporter`, whose hooks are the root's.
 
 An import counts wherever it is written: at the top, inside a function (the CLI's lazy imports)
 or under `if TYPE_CHECKING:`. A cycle only the type checker sees is still two modules that must
@@ -20,6 +22,11 @@ PACKAGES = ("bot", "handlers", "storage")
 # The modules of bot/ that may import handlers/: the composition root, which builds the
 # services and then the Bolt app with every listener on them.
 COMPOSITION_ROOTS = frozenset({"bot.app"})
+# Names that change money without the ledger's hooks, and the only module that may use them.
+UNHOOKED = {("bot.ledger", "deposit"): "bot.ledger", ("bot.ledger", "charge"): "bot.ledger",
+            ("bot.ledger", "adjust"): "bot.ledger", ("bot.ledger", "expire_lots"): "bot.ledger",
+            ("bot", "ledger"): "bot.ledger",
+            ("bot.usage.importer", "import_usage"): "bot.usage.importer"}
 
 
 def module_name(path: Path) -> str:
@@ -135,7 +142,18 @@ def test_no_modules_import_each_other_in_a_cycle():
     assert [" -> ".join(cycle) for cycle in cycles(import_graph(source_modules()))] == []
 
 
-def test_the_checks_see_what_they_check():
+def unhooked_uses(modules: dict[str, Path]) -> list[str]:
+    return [f"{name} imports {base}.{imported}: use the Ledger or UsageImporter of the services"
+            for name, path in sorted(modules.items())
+            for base, imported in imported_names(name, path)
+            if UNHOOKED.get((base, imported or ""), name) != name]
+
+
+def test_every_money_change_goes_through_the_hooked_services():
+    assert unhooked_uses(source_modules()) == []
+
+
+def test_the_checks_see_what_they_check(tmp_path: Path):
     graph = import_graph(source_modules())
     assert "handlers" in graph["bot.app"] and "bot.services" in graph["bot.app"]
     assert "bot.alerts.sink" in graph["bot.alerts.monitor"]
@@ -147,3 +165,11 @@ def test_the_checks_see_what_they_check():
            "bot.clock": graph["bot.clock"] | {"bot.ledger"}}
     assert len(layer_violations(bad)) == 2
     assert any(cycle[0] == cycle[-1] and "bot.clock" in cycle for cycle in cycles(bad))
+    written = tmp_path / "session.py"
+    written.write_text("from bot.ledger import Ledger, charge\nfrom ..usage import importer\n"
+                       "from bot.usage.importer import UsageImporter, import_usage\n")
+    assert unhooked_uses({"bot.console.session": written}) == [
+        "bot.console.session imports bot.ledger.charge: use the Ledger or UsageImporter of "
+        "the services",
+        "bot.console.session imports bot.usage.importer.import_usage: use the Ledger or "
+        "UsageImporter of the services"]
