@@ -14,6 +14,7 @@ import pytest
 
 from bot.console.local_slack import ScriptedFailure, SlackUser
 from handlers import file_import
+from storage import outbox as outbox_db
 from storage.calls import sum_charges
 from storage.db import read_session
 from storage.units import from_micros
@@ -349,3 +350,14 @@ def test_a_broken_file_gets_a_sentence_and_charges_nothing(bolt, account, conten
     text = summary_of(bolt)
     assert text.startswith(":warning: I could not import *export.zip*") and reason in text
     assert charged_in_db(bolt, account) == 0
+
+
+def test_an_import_that_crosses_a_low_balance_level_alerts_it(bolt, account):
+    # The DM import charges through the composed ledger: its hooks (alerts) run for each batch.
+    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=Decimal(90))
+    share(bolt, TEAMS_CSV.read_bytes())
+    assert summary_of(bolt).startswith("Imported")  # 100 - 20.65: below 90
+    with read_session(bolt.engine) as session:
+        kinds = [m.kind for m in outbox_db.list_messages(session=session,
+                                                         account_id=account.id)]
+    assert kinds == ["low_balance"]
