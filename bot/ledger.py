@@ -254,7 +254,7 @@ class Ledger:
     a transaction of its own or, with the `*_in` methods, in the caller's.
 
     The functions above apply the rules only and run no hook: use them through this class (the
-    composition root, bot/app.py, gives every service the same hooked ledger)."""
+    composition root, bot/app.py, hands every service the hooked one)."""
 
     def __init__(self, engine: Engine, clock: Clock, *,
                  hooks: Sequence[PostingHook] = ()) -> None:
