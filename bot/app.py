@@ -1,6 +1,8 @@
-"""The composition root: builds the services and the Bolt app from its arguments.
+"""The composition root: builds the services, then the Bolt app on them, from its arguments.
 
-No import-time side effects: tests build a fresh app per test, the CLI builds one per process.
+The only module of bot/ that imports handlers/ (tests/test_layers.py checks it). No import-time
+side effects: tests build fresh services and a fresh app per test, the CLI one per process
+(bot/cli/context.py `services()`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from sqlalchemy import Engine
 
 import handlers
 from bot.accounts import Accounts
-from bot.alerts.outbox import install_alerting
+from bot.alerts.monitor import AlertMonitor
+from bot.alerts.outbox import OutboxWriter
 from bot.alerts.settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
@@ -32,12 +35,15 @@ from bot.history import History
 from bot.i18n import t
 from bot.ledger import Ledger
 from bot.licenses import Licenses
-from bot.payments import SimulatedGateway
+from bot.payments import PaymentGateway, SimulatedGateway
 from bot.rates.service import Rates
-from bot.recommend import Recommender
+from bot.recharge import Recharger
+from bot.recommend import Recommender, recharge_now_amount
 from bot.services import Services
 from bot.summary import AccountSummaries
+from bot.usage.importer import UsageImporter
 from bot.usage.reports import UsageReports
+from bot.usage.running_imports import RunningImports
 from bot.usecases import UseCases
 from bot.usecases.adjustments import Adjustments
 from bot.usecases.alert_purchases import AlertPurchases
@@ -83,14 +89,34 @@ def make_client(settings: Settings) -> WebClient:
     return client
 
 
-def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any) -> Services:
-    """Wire the services to one engine, clock and payment gateway (the card simulation when
-    none is given)."""
+def build_services(settings: Settings, *, engine: Engine, clock: Clock,
+                   gateway: PaymentGateway | None = None) -> Services:
+    """Every service, wired in order to one engine, clock and payment gateway (the card
+    simulation when none is given), and never changed after: the composition root."""
     payments = (gateway if gateway is not None
                 else SimulatedGateway.from_settings(settings, engine=engine, clock=clock))
-    accounts, ledger = Accounts(engine, clock), Ledger(engine, clock)
-    services = Services(
-        settings=settings, engine=engine, clock=clock, accounts=accounts, ledger=ledger,
+    accounts, forecaster = Accounts(engine, clock), Forecaster(engine, clock)
+    recommender = Recommender(engine, clock, min_deposit=settings.credits_min_deposit)
+    rates = Rates(engine, clock, rates_file=settings.credits_rates_file)
+    # Alerts are written to the outbox in the transaction of the change that fires them.
+    outbox = OutboxWriter(default_channel=settings.credits_alert_channel, render=alert_blocks)
+    monitor = AlertMonitor(
+        engine, clock, outbox, forecaster=forecaster,
+        recharge_amount=lambda account: recharge_now_amount(
+            recommender, account.id, autorecharge_amount=account.autorecharge_amount,
+            min_deposit=settings.credits_min_deposit))
+    # The ledger's hooks run inside every money change's transaction: threshold and zero-
+    # balance alerts, then the recharge decision (its payment runs right after the commit).
+    # The recharger posts its own entries through a ledger with the alert hook only: a
+    # recharge never decides another one.
+    recharger = Recharger(engine, clock, payments,
+                          ledger=Ledger(engine, clock, hooks=(monitor.on_posting,)),
+                          max_per_day=settings.credits_recharge_cap_per_day,
+                          on_outcome=monitor.on_recharge)
+    ledger = Ledger(engine, clock, hooks=(monitor.on_posting, recharger.on_posting))
+    importer = UsageImporter(engine, clock, ledger=ledger, rates=rates)
+    return Services(
+        engine=engine, clock=clock, accounts=accounts, ledger=ledger,
         audit=AuditLog(engine, clock), gateway=payments,
         deposits=Deposits(engine, clock, payments, ledger,
                           min_deposit=settings.credits_min_deposit,
@@ -101,15 +127,13 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock, gateway:
         alert_settings=AlertSettings(engine, clock, accounts,
                                      default_channel=settings.credits_alert_channel),
         confirmations=Confirmations(engine, clock), history=History(engine),
-        forecaster=Forecaster(engine, clock), summaries=AccountSummaries(engine, clock, accounts),
-        recommender=Recommender(engine, clock, min_deposit=settings.credits_min_deposit),
-        rates=Rates(engine, clock, rates_file=settings.credits_rates_file),
-        usage_reports=UsageReports(engine, clock))
-    # Alerts and auto-recharge hook into the ledger: see bot/outbox.install_alerting.
-    monitor = install_alerting(services, render=alert_blocks)
-    services.graph = connect(settings, engine=engine, clock=clock, hooks=services.ledger.hooks,
-                             write_alert=monitor.writer.write)
-    return services
+        forecaster=forecaster, summaries=AccountSummaries(engine, clock, accounts),
+        recommender=recommender, rates=rates, usage_reports=UsageReports(engine, clock),
+        usage_importer=importer,
+        running_imports=RunningImports(
+            engine, clock, beat_seconds=settings.credits_import_heartbeat_seconds),
+        alerts=monitor, recharger=recharger,
+        graph=connect(settings, engine=engine, clock=clock, importer=importer, alerts=outbox))
 
 
 def build_use_cases(services: Services) -> UseCases:
@@ -123,20 +147,28 @@ def build_use_cases(services: Services) -> UseCases:
         adjustments=Adjustments(services.confirmations, services.ledger))
 
 
-def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: Clock,
-               gateway: Any, services: Services | None = None) -> App:
-    """The Bolt app: every listener registered, answering within the ack."""
+def handler_context(settings: Settings, services: Services, *,
+                    client: WebClient) -> HandlerContext:
+    """What every handler gets: the services, the settings, the Web API, the users' directory
+    and rights (the console keeps it to forget a user's cached locale)."""
+    directory = Directory(client)
+    workspace = Workspace(client)
+    return HandlerContext(services=services, settings=settings, client=client,
+                          directory=directory, workspace=workspace,
+                          rights=Rights(settings.credits_admins, directory, services.audit,
+                                        workspace), use_cases=build_use_cases(services))
+
+
+def create_app(settings: Settings, services: Services, *, client: WebClient,
+               context: HandlerContext | None = None) -> App:
+    """The Bolt app on the services: every listener registered, answering within the ack."""
     signing_secret = Settings.secret(settings.slack_signing_secret)
     if not signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is required: it verifies every request")
-    services = services or build_services(settings, engine=engine, clock=clock, gateway=gateway)
+    ctx = context or handler_context(settings, services, client=client)
     app = App(client=client, signing_secret=signing_secret, process_before_response=True,
               token_verification_enabled=False, logger=log)
-    directory, workspace = Directory(client), Workspace(client)
-    ctx = HandlerContext(services=services, client=client, directory=directory,
-                         rights=Rights(settings.credits_admins, directory, services.audit,
-                                       workspace), use_cases=build_use_cases(services))
-    app.use(refuse_other_teams(workspace, services.audit))
+    app.use(refuse_other_teams(ctx.workspace, services.audit))
     handlers.register(app, ctx)
 
     @app.error
@@ -145,8 +177,7 @@ def create_app(settings: Settings, *, engine: Engine, client: WebClient, clock: 
         if body.get("command") and respond is not None:
             respond(text=t(":warning: Sorry, something went wrong on our side. It has been "
                            "logged; please try again in a minute.",
-                           directory.locale(str(body.get("user_id") or ""))))
+                           ctx.directory.locale(str(body.get("user_id") or ""))))
         return None
 
-    app.credits_context = ctx  # type: ignore[attr-defined]  # for the console and tests
     return app

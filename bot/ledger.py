@@ -15,7 +15,7 @@ Every function here runs inside the caller's `write_transaction` and locks the a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -249,13 +249,18 @@ PostingHook = Callable[[Session, Posting], None]
 
 
 class Ledger:
-    """The ledger as a service: each call is one locked transaction (with an optional hook that
-    runs inside it, so that alerts and recharges can be written atomically with the change)."""
+    """The ledger as a service, and the way into it for every caller: each change runs the hooks
+    inside its transaction (alerts and recharges are written atomically with the change), in
+    a transaction of its own or, with the `*_in` methods, in the caller's.
 
-    def __init__(self, engine: Engine, clock: Clock, *, hooks: list[PostingHook] | None = None):
+    The functions above apply the rules only and run no hook: use them through this class (the
+    composition root, bot/app.py, hands every service the hooked one)."""
+
+    def __init__(self, engine: Engine, clock: Clock, *,
+                 hooks: Sequence[PostingHook] = ()) -> None:
         self.engine = engine
         self.clock = clock
-        self.hooks: list[PostingHook] = list(hooks or [])
+        self.hooks: list[PostingHook] = list(hooks)
 
     def _run(self, session: Session, posting: Posting) -> Posting:
         if posting.applied:
@@ -263,28 +268,41 @@ class Ledger:
                 hook(session, posting)
         return posting
 
+    # -- inside the caller's transaction (a change made with others) ----------------------------
+
     def deposit_in(self, session: Session, *, account_id: int, amount: Decimal, key: str,
-                   actor: str, memo: str | None = None, reference: str | None = None) -> Posting:
-        """Post a deposit inside the caller's transaction (with the change that caused it),
-        running the hooks there as every posting does."""
+                   actor: str, memo: str | None = None, reference: str | None = None,
+                   kind: str = "deposit", now: datetime | None = None) -> Posting:
+        """Post a deposit (or a recharge) inside the caller's transaction, with the change that
+        caused it, running the hooks there as every posting does."""
         return self._run(session, deposit(
             session, account_id=account_id, amount=amount, key=key, actor=actor,
-            now=self.clock.now(), memo=memo, reference=reference))
+            now=self.clock.now() if now is None else now, memo=memo, reference=reference,
+            kind=kind))
+
+    def charge_in(self, session: Session, *, account_id: int, amount: Decimal, key: str,
+                  actor: str, memo: str | None = None, reference: str | None = None,
+                  now: datetime | None = None) -> Posting:
+        """Post a charge inside the caller's transaction (an import batch's), running the
+        hooks there as every posting does."""
+        return self._run(session, charge(
+            session, account_id=account_id, amount=amount, key=key, actor=actor,
+            now=self.clock.now() if now is None else now, memo=memo, reference=reference))
+
+    # -- in a transaction of their own ----------------------------------------------------------
 
     def deposit(self, *, account_id: int, amount: Decimal, key: str, actor: str,
                 memo: str | None = None, reference: str | None = None,
                 kind: str = "deposit") -> Posting:
         with write_transaction(self.engine) as session:
-            return self._run(session, deposit(
-                session, account_id=account_id, amount=amount, key=key, actor=actor,
-                now=self.clock.now(), memo=memo, reference=reference, kind=kind))
+            return self.deposit_in(session, account_id=account_id, amount=amount, key=key,
+                                   actor=actor, memo=memo, reference=reference, kind=kind)
 
     def charge(self, *, account_id: int, amount: Decimal, key: str, actor: str,
                memo: str | None = None, reference: str | None = None) -> Posting:
         with write_transaction(self.engine) as session:
-            return self._run(session, charge(
-                session, account_id=account_id, amount=amount, key=key, actor=actor,
-                now=self.clock.now(), memo=memo, reference=reference))
+            return self.charge_in(session, account_id=account_id, amount=amount, key=key,
+                                  actor=actor, memo=memo, reference=reference)
 
     def adjust(self, *, account_id: int, amount: Decimal, key: str, actor: str,
                memo: str | None = None) -> Posting:

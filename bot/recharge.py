@@ -38,7 +38,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
-from bot import ledger as ledger_rules
 from bot.accounts import POSTPAID, PaymentMethod, purchase_refusal, view
 from bot.clock import Clock
 from bot.errors import PaymentFailed
@@ -179,12 +178,13 @@ class Recharger:
     """Auto-recharge of accounts: a Ledger hook, `process_pending`, `evaluate` and `sweep`.
 
     `on_outcome(session, outcome)` is called inside the transaction that records each outcome,
-    so that an alert written there commits (or not) with it. `ledger`'s hooks (other than this
-    one) also run for each recharge entry, inside its transaction, as they do for any posting.
+    so that an alert written there commits (or not) with it. Each recharge entry is posted
+    through `ledger`, so its hooks run inside that transaction as for any posting (this
+    recharger's own `on_posting`, should it be one of them, passes over recharges).
     """
 
     def __init__(self, engine: Engine, clock: Clock, gateway: PaymentGateway, *,
-                 max_per_day: int = DEFAULT_MAX_PER_DAY, ledger: Ledger | None = None,
+                 ledger: Ledger, max_per_day: int = DEFAULT_MAX_PER_DAY,
                  on_outcome: OutcomeHook | None = None) -> None:
         if max_per_day < 1:
             raise ValueError("max_per_day must be at least 1")
@@ -334,11 +334,12 @@ class Recharger:
             attempt.status, attempt.gateway_ref = "succeeded", receipt.reference
             attempt.reason, attempt.next_try_at, attempt.updated_at = None, None, now
             attempts_db.save_attempt(session=session, attempt=attempt)
-            posting = ledger_rules.deposit(
+            # Every hook runs for the recharge entry as for any posting (this one's own
+            # `on_posting` passes over recharges).
+            posting = self.ledger.deposit_in(
                 session, account_id=claim.account_id, amount=claim.amount,
                 key=f"recharge:{attempt.id}", actor=ACTOR, now=now, kind="recharge",
                 memo=_memo(account), reference=receipt.reference)
-            self._run_ledger_hooks(session, posting)
             outcome = RechargeSucceeded(
                 account_id=claim.account_id, team_id=claim.team_id, attempt_id=attempt.id,
                 amount=claim.amount, currency=claim.currency,
@@ -439,13 +440,6 @@ class Recharger:
     def _emit(self, session: Session, outcome: RechargeOutcome) -> None:
         if self.on_outcome is not None:
             self.on_outcome(session, outcome)
-
-    def _run_ledger_hooks(self, session: Session, posting: Posting) -> None:
-        if self.ledger is None:
-            return
-        for hook in self.ledger.hooks:
-            if hook != self.on_posting:
-                hook(session, posting)
 
     # -- after the charge's commit ------------------------------------------------------------
 

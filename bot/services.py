@@ -1,40 +1,41 @@
-"""The services the Slack handlers and the scheduler call, built once by the app factory."""
+"""The services the Slack handlers and the scheduler call, built once by the composition root
+(bot/app.py `build_services`), in order, and never changed after."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from bot.accounts import Accounts
+from bot.alerts.monitor import AlertMonitor
 from bot.alerts.settings import AlertSettings
 from bot.audit import AuditLog
 from bot.clock import Clock
-from bot.config import Settings
 from bot.confirmations import Confirmations
 from bot.deposits import Deposits
 from bot.forecast import Forecaster
+from bot.graph.connection import Microsoft365
 from bot.history import History
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.payments import PaymentGateway
 from bot.rates.service import Rates
+from bot.recharge import Recharger
 from bot.recommend import Recommender
 from bot.summary import AccountSummaries
+from bot.usage.importer import UsageImporter
 from bot.usage.reports import UsageReports
-
-if TYPE_CHECKING:  # both import this module for its type: no cycle at run time
-    from bot.alerts.outbox import AlertMonitor
-    from bot.graph.connection import GraphConnection
-    from bot.recharge import Recharger
+from bot.usage.running_imports import RunningImports
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything with rules in it, wired to one engine, one clock and one payment gateway."""
+    """Everything with rules in it, wired to one engine, one clock and one payment gateway.
 
-    settings: Settings
+    The ledger's hooks are the alert monitor's and the recharger's: every money change, the
+    imports' included, writes its alerts and decides its recharge in its own transaction."""
+
     engine: Engine
     clock: Clock
     accounts: Accounts
@@ -51,8 +52,9 @@ class Services:
     recommender: Recommender
     rates: Rates
     usage_reports: UsageReports
-    # Set by bot.alerts.outbox.install_alerting, which wires them into the ledger's hooks.
-    alerts: AlertMonitor | None = None
-    recharger: Recharger | None = None
-    # The Microsoft 365 connection (DESIGN §10); None without the MS_* settings.
-    graph: GraphConnection | None = None
+    usage_importer: UsageImporter
+    running_imports: RunningImports
+    alerts: AlertMonitor
+    recharger: Recharger
+    # The Microsoft 365 connection (DESIGN §10); NotConnected without the MS_* settings.
+    graph: Microsoft365

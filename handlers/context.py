@@ -1,5 +1,6 @@
-"""What every handler needs: the services and use cases, the directory of users, rights and the
-Web API. Who is asking (per request) is in `handlers.asking`."""
+"""What every handler needs: the services and use cases, the settings, the directory of users,
+rights, the installed workspace and the Web API (built by the composition root, bot/app.py).
+Who is asking (per request) is in `handlers.asking`."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.config import Settings
 from bot.services import Services
 from bot.usecases import UseCases
 from handlers.auth import Rights
 from handlers.directory import Directory
+from handlers.tenancy import Workspace
 
 
-@dataclass
+@dataclass(frozen=True)
 class HandlerContext:
     services: Services
+    settings: Settings
     client: WebClient
     directory: Directory
+    workspace: Workspace
     rights: Rights
     use_cases: UseCases

@@ -43,7 +43,7 @@ def event_key(body: dict[str, Any]) -> str | None:
 def make_dedupe(ctx: HandlerContext) -> Callable[..., BoltResponse]:
     """A global middleware that claims each event id before the listeners run."""
     services = ctx.services
-    lease = timedelta(seconds=services.settings.credits_event_lease_seconds)
+    lease = timedelta(seconds=ctx.settings.credits_event_lease_seconds)
 
     def dedupe_events(req: BoltRequest, resp: BoltResponse,
                       next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name

@@ -28,9 +28,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.accounts import AccountView
 from bot.errors import CreditsError, InsufficientRights, Sentence
-from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary, import_usage
+from bot.usage.importer import DEFAULT_BATCH_SIZE, ImportSummary
 from bot.usage.reports import differences_csv
-from bot.usage.running_imports import RunningImports
 from handlers.asking import asker_of
 from handlers.blocks.file_import import (
     differences_comment,
@@ -78,10 +77,7 @@ class DmImports:
 
     def __init__(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
-        services = ctx.services
-        self.running = RunningImports(
-            services.engine, services.clock,
-            beat_seconds=services.settings.credits_import_heartbeat_seconds)
+        self.running = ctx.services.running_imports
 
     def acknowledge(self, body: dict[str, Any]) -> None:
         """Nothing to decide before the ack: the lazy listener checks rights and imports.
@@ -136,8 +132,10 @@ class DmImports:
                 size = download_file(self.ctx.client, str(shared["id"]), path)
                 progress = Progress(self.ctx.client, channel=channel, name=name, locale=locale,
                                     visible=size > PROGRESS_BYTES)
-                summary = self._import(path, account=account, user=user, name=name,
-                                       progress=progress)
+                progress.start()
+                summary = self.ctx.services.usage_importer.run(
+                    path, account_id=account.id, progress=progress.update, actor=user,
+                    name=name, batch_size=BATCH_SIZE)
                 progress.finish(summary.rows)
         # The audit record comes first: it must exist even when posting the answer fails.
         except CreditsError as exc:
@@ -171,15 +169,6 @@ class DmImports:
         except UploadFailed as exc:
             self._post(channel, differences_upload_failed(error_text(exc, locale),
                                                           locale=locale))
-
-    def _import(self, path: Path, *, account: AccountView, user: str, name: str,
-                progress: Progress) -> ImportSummary:
-        services = self.ctx.services
-        deck = services.rates.deck()
-        progress.start()
-        return import_usage(services.engine, services.clock, source=path, account_id=account.id,
-                            deck=deck, hooks=services.ledger.hooks, progress=progress.update,
-                            actor=user, name=name, batch_size=BATCH_SIZE)
 
     def _post(self, channel: str, text: str) -> None:
         self.ctx.client.chat_postMessage(channel=channel, text=text)

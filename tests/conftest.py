@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.app import create_app
+from bot.app import build_services, create_app, handler_context
 from bot.cli import context as cli_context
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -99,23 +99,28 @@ def make_settings(**overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def make_bolt(local_slack: LocalSlack, engine: Engine, clock: ManualClock, *,
+              settings: Settings | None = None, gateway: object = None,
+              client: WebClient | None = None) -> BoltHarness:
+    """The real Bolt app as the server composes it: the services first, then the app on them
+    (the card simulation on `engine` unless another gateway is given)."""
+    settings = settings or make_settings(slack_api_url=local_slack.api_url)
+    client = client or WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
+    services = build_services(settings, engine=engine, clock=clock,
+                              gateway=gateway or SimulatedGateway(clock, engine=engine))
+    context = handler_context(settings, services, client=client)
+    app = create_app(settings, services, client=client, context=context)
+    return BoltHarness(app=app, slack=local_slack, engine=engine, services=services,
+                       context=context)
+
+
 @pytest.fixture
 def bolt(local_slack: LocalSlack, sqlite_engine: Engine, clock: ManualClock) -> BoltHarness:
     """The real Bolt app on SQLite, talking to the local Slack."""
-    settings = make_settings(slack_api_url=local_slack.api_url)
-    client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
-    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock,
-                     gateway=SimulatedGateway(clock, engine=sqlite_engine))
-    return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
-                       services=app.credits_context.services)
+    return make_bolt(local_slack, sqlite_engine, clock)
 
 
 @pytest.fixture
 def bolt_db(local_slack: LocalSlack, engine: Engine, clock: ManualClock) -> BoltHarness:
     """The real Bolt app on each engine (SQLite and PostgreSQL), for money paths."""
-    settings = make_settings(slack_api_url=local_slack.api_url)
-    client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
-    app = create_app(settings, engine=engine, client=client, clock=clock,
-                     gateway=SimulatedGateway(clock, engine=engine))
-    return BoltHarness(app=app, slack=local_slack, engine=engine,
-                       services=app.credits_context.services)
+    return make_bolt(local_slack, engine, clock)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from bot.console.local_slack import LocalSlack
 from bot.console.session import TrackingExecutor
 from bot.services import Services
+from handlers.context import HandlerContext
 from tests import payloads
 from tests.handlers.lazy import wait_for
 
@@ -28,6 +29,7 @@ class BoltHarness:
     slack: LocalSlack
     engine: Engine
     services: Services
+    context: HandlerContext  # what the app's handlers get (rights, directory)
     lazy: TrackingExecutor = field(default_factory=TrackingExecutor)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -29,6 +28,7 @@ from bot.alerts.rules import (
     threshold_changes,
     zero_transition,
 )
+from bot.alerts.sink import AlertSink
 from bot.alerts.texts import (
     card_alert,
     funds_expired_alert,
@@ -51,9 +51,6 @@ from storage.db import write_transaction
 from storage.ledger import lots_expiring_between
 from storage.models import Account
 from storage.units import from_micros
-
-if TYPE_CHECKING:  # the outbox imports the monitor
-    from bot.alerts.outbox import OutboxWriter
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +76,12 @@ class AlertMonitor:
     (the Recharger's `on_outcome`), and for the sweep (`check_account`). Every alert is written
     to the outbox in the same transaction as the state that makes it fire once."""
 
-    def __init__(self, engine: Engine, clock: Clock, writer: OutboxWriter, *,
+    def __init__(self, engine: Engine, clock: Clock, sink: AlertSink, *,
                  forecaster: Forecaster | None = None,
                  recharge_amount: Callable[[AccountView], Decimal] | None = None) -> None:
         self.engine = engine
         self.clock = clock
-        self.writer = writer
+        self.sink = sink  # the outbox writer (bot/alerts/outbox.py)
         self.forecaster = forecaster
         # What "Recharge now" would buy, named in the alert's button when it is written.
         self.recharge_amount = recharge_amount
@@ -217,7 +214,7 @@ class AlertMonitor:
         now = self.clock.now()
         alerts = [self._with_amount(alert, account) for alert in alerts]
         written = [alert for alert in alerts
-                   if self.writer.write(session, alert, account_channel=account.alert_channel,
+                   if self.sink.write(session, alert, account_channel=account.alert_channel,
                                         now=now)]
         session.flush()
         return written

@@ -40,7 +40,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.alerts.monitor import AlertMonitor
 from bot.alerts.routing import (
     CHANNEL_GONE,
     USERS_LIST_MAX_PAGES,
@@ -53,9 +52,6 @@ from bot.alerts.routing import (
 from bot.alerts.rules import Alert
 from bot.alerts.texts import alert_text
 from bot.clock import Clock
-from bot.recharge import Recharger
-from bot.recommend import recharge_now_amount
-from bot.services import Services
 from storage import outbox as outbox_db
 from storage.accounts import get_account_by_id
 from storage.db import read_session, write_transaction
@@ -87,7 +83,7 @@ PERMANENT_ERRORS = frozenset({
 
 
 class OutboxWriter:
-    """Puts alerts into the outbox inside the caller's transaction."""
+    """Puts alerts into the outbox inside the caller's transaction (an AlertSink)."""
 
     def __init__(self, *, default_channel: str | None = None,
                  render: Renderer | None = None) -> None:
@@ -399,34 +395,3 @@ def retry_delay(kind: str, attempts: int) -> timedelta:
         return timedelta(seconds=PERMANENT_RETRY_SECONDS)
     seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
     return timedelta(seconds=seconds)
-
-
-# -- wiring ------------------------------------------------------------------------------------
-
-def install_alerting(services: Services, *, render: Renderer | None = None) -> AlertMonitor:
-    """Wire alerts and auto-recharge into the services (the composition root calls this once):
-
-    - the Ledger hooks, which run inside every money change's transaction: threshold and
-      zero-balance alerts (written to the outbox with the change), and the recharge decision
-      (its attempt row), whose payment runs right after the commit;
-    - the Recharger's outcome hook, which writes recharge succeeded / failed alerts in the
-      transaction that records the outcome.
-
-    The monitor and the recharger are kept in `services.alerts` and `services.recharger` for
-    the scheduler's sweep and the alert buttons.
-    """
-    settings = services.settings
-    writer = OutboxWriter(default_channel=settings.credits_alert_channel, render=render)
-    recommender, minimum = services.recommender, settings.credits_min_deposit
-    monitor = AlertMonitor(
-        services.engine, services.clock, writer, forecaster=services.forecaster,
-        recharge_amount=lambda account: recharge_now_amount(
-            recommender, account.id, autorecharge_amount=account.autorecharge_amount,
-            min_deposit=minimum))
-    recharger = Recharger(services.engine, services.clock, services.gateway,
-                          max_per_day=settings.credits_recharge_cap_per_day,
-                          ledger=services.ledger, on_outcome=monitor.on_recharge)
-    services.ledger.hooks += [monitor.on_posting, recharger.on_posting]
-    services.alerts = monitor
-    services.recharger = recharger
-    return monitor

@@ -1,4 +1,5 @@
-"""What the CLI commands share: the Settings read from the environment, one migrated engine.
+"""What the CLI commands share: the Settings read from the environment, one migrated engine,
+and the services the composition root (bot/app.py) builds on them, as the server runs them.
 
 This is the only module that reads the environment (through `Settings()`).
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,9 @@ from bot.config import Settings
 from bot.errors import CreditsError
 from storage.db import make_engine
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:  # the composition root is imported when a command needs the services
+    from bot.services import Services
 
 
 @cache
@@ -39,6 +43,15 @@ def engine() -> Engine:
 @cache
 def clock() -> Clock:
     return SystemClock()
+
+
+@cache
+def services() -> Services:
+    """Every service, composed as in the server: imports and money changes from the CLI run the
+    same ledger hooks (alerts, auto-recharge) as the app's."""
+    from bot.app import build_services  # the composition root: heavy, so only when needed
+
+    return build_services(settings(), engine=engine(), clock=clock())
 
 
 def accounts() -> Accounts:
@@ -88,9 +101,11 @@ def audit(*, team_id: str, action: str, result: str = "ok",
 
 def reset() -> None:
     """Forget cached settings and engine (tests change the environment between runs)."""
+    if services.cache_info().currsize:
+        services().graph.close()
     if engine.cache_info().currsize:
         engine().dispose()
-    for cached in (settings, engine, clock):
+    for cached in (services, settings, engine, clock):
         cached.cache_clear()
 
 

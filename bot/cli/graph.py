@@ -53,18 +53,15 @@ def sync_command(
                                              "out while there is only one account.")] = None,
 ) -> None:
     """Bring the call logs in from Microsoft Graph now; exit 1 when Graph refused them."""
-    from bot.app import build_services  # the composition root: heavy, so only here
-
-    settings = cli_context.settings()
-    if not settings.graph_enabled:
+    if not cli_context.settings().graph_enabled:
         err.print(f"[red]error:[/red] {NOT_CONNECTED}", highlight=False)
         raise typer.Exit(2)
     try:
         start = parse_since(since)
         account = cli_context.accounts().resolve(team)
-        services = build_services(settings, engine=cli_context.engine(),
-                                  clock=cli_context.clock(), gateway=None)
-        assert services.graph is not None
+        graph = cli_context.services().graph
+        if not graph.connected:  # the settings above said it is
+            raise CreditsError(NOT_CONNECTED)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=err, transient=True) as bar:
             task = bar.add_task("Reading call logs from Microsoft Graph", total=None)
@@ -72,8 +69,7 @@ def sync_command(
             def progress(pages: int, records: int) -> None:
                 bar.update(task, description=f"Read {pages:,} pages, {records:,} records")
 
-            report = services.graph.sync.run(account.id, since=start, force=True,
-                                             progress=progress)
+            report = graph.sync.run(account.id, since=start, force=True, progress=progress)
     except CreditsError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None

@@ -282,11 +282,10 @@ def socket(no_scheduler: Annotated[bool, typer.Option(
     clock, engine = cli_context.clock(), cli_context.engine()
     prepare_database(settings, engine, clock)
     client = make_client(settings)
-    bolt = create_app(settings, engine=engine, client=client, clock=clock,
-                      gateway=None)
+    services = cli_context.services()
+    bolt = create_app(settings, services, client=client)
     start = _background(no_scheduler)
-    services = bolt.credits_context.services  # type: ignore[attr-defined]
-    started = start(services, client) if start else None
+    started = start(services, client, settings) if start else None
     try:
         SocketModeHandler(bolt, app_token).start()
     finally:

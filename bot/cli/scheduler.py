@@ -29,14 +29,12 @@ def scheduler(
         help="Name of this process in the lease (default: host:pid:random).")] = None,
 ) -> None:
     """Run the sweep (alerts, expiries, auto-recharge) and the alert outbox until SIGTERM/SIGINT."""
-    from bot.app import build_services, make_client
+    from bot.app import make_client
     from bot.runtime.scheduler import start_scheduler
 
     cli_context.configure_logging()
-    # cli_context.engine() migrates the schema first.
-    settings, engine, clock = cli_context.settings(), cli_context.engine(), cli_context.clock()
-    services = build_services(settings, engine=engine, clock=clock,
-                              gateway=None)
+    # cli_context.services() migrates the schema first (through its engine).
+    settings, services = cli_context.settings(), cli_context.services()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -46,7 +44,7 @@ def scheduler(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    handle = start_scheduler(services, make_client(settings), holder=holder,
+    handle = start_scheduler(services, make_client(settings), settings, holder=holder,
                              heartbeat_seconds=heartbeat)
     try:
         while not stop.wait(1.0):

@@ -8,7 +8,6 @@ when any row was rejected (the good rows are charged all the same).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -20,10 +19,8 @@ from rich.table import Table
 
 from bot.cli import context as cli_context
 from bot.errors import CreditsError
-from bot.ledger import PostingHook
 from bot.money import CENT, format_money
-from bot.rates.service import Rates
-from bot.usage.importer import ImportSummary, import_usage
+from bot.usage.importer import ImportSummary
 
 MAX_SHOWN = 50
 log = logging.getLogger(__name__)
@@ -45,10 +42,9 @@ def import_usage_command(
                                              "out while there is only one account.")] = None,
 ) -> None:
     """Import call records and charge them; exit 1 when any row was rejected."""
-    engine, clock = cli_context.engine(), cli_context.clock()
     try:
         account = cli_context.resolve_account(team)
-        deck = Rates(engine, clock, rates_file=cli_context.settings().credits_rates_file).deck()
+        importer = cli_context.services().usage_importer
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                       transient=True) as bar:
@@ -57,8 +53,7 @@ def import_usage_command(
             def progress(done: int, total: int | None) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = import_usage(engine, clock, source=file, account_id=account.id,
-                                   deck=deck, hooks=_ledger_hooks(), progress=progress,
+            summary = importer.run(file, account_id=account.id, progress=progress,
                                    actor="cli")
     except CreditsError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
@@ -77,15 +72,6 @@ def import_usage_command(
     show_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)
-
-
-def _ledger_hooks() -> Sequence[PostingHook]:
-    """The ledger hooks of the composed services (alerts, auto-recharge), as the server runs."""
-    from bot.app import build_services  # the composition root; heavy, so only when importing
-
-    services = build_services(cli_context.settings(), engine=cli_context.engine(),
-                              clock=cli_context.clock(), gateway=None)
-    return services.ledger.hooks
 
 
 def show_summary(summary: ImportSummary) -> None:

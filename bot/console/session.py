@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
-from bot.app import create_app
+from bot.app import build_services, create_app, handler_context
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console.demo import demo_calls_csv, demo_start
@@ -43,9 +43,8 @@ from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.console.render import Button, Rendered, render_message
 from bot.errors import CreditsError
 from bot.i18n import N_, language, normalize_locale, t
-from bot.ledger import deposit
 from bot.runtime.server import BackgroundStart, prepare_database
-from bot.usage.importer import import_usage
+from bot.services import Services
 from storage.db import write_transaction
 
 TEAM_ID = "T0CONSOLE"
@@ -133,6 +132,8 @@ class ConsoleSession:
     signing_secret: str
     out: Console
     files_dir: Path
+    # Drops the app's cached users.info of a user (the directory's `forget`).
+    forget_user: Callable[[str], None]
     team_id: str = TEAM_ID
     user_id: str = USER_ID
     buttons: dict[str, Clicked] = field(default_factory=dict)
@@ -258,7 +259,7 @@ class ConsoleSession:
         language, region = match.groups()
         user.locale = language.lower() + (f"-{region.upper()}" if region else "")
         # The bot caches users.info for minutes; the switch is meant to show at once.
-        self.app.credits_context.directory.forget(self.user_id)  # type: ignore[attr-defined]
+        self.forget_user(self.user_id)
         now = t("your Slack locale is now", user.locale)
         self.print(f"[dim]{now}[/] {escape(user.locale)}")
 
@@ -352,10 +353,9 @@ def console_settings(base: Settings, slack: LocalSlack, secret: str) -> Settings
         "credits_admins": tuple(dict.fromkeys((*base.credits_admins, USER_ID)))})
 
 
-def seed_demo_account(app: App, clock: Clock, *, locale: str = "en-US") -> None:
+def seed_demo_account(services: Services, clock: Clock, *, locale: str = "en-US") -> None:
     """The demo account on first start: a Visa 4242 card that has not expired and $1,000, its
     alerts in the console user's language when the bot speaks it (the only admin's)."""
-    services = app.credits_context.services  # type: ignore[attr-defined]
     account = services.accounts.ensure(TEAM_ID, name="Console demo")
     if account.payment is None:
         if language(locale) != "en":
@@ -365,23 +365,24 @@ def seed_demo_account(app: App, clock: Clock, *, locale: str = "en-US") -> None:
         services.accounts.set_card(TEAM_ID, brand="visa", last4="4242", exp_month=expires.month,
                                    exp_year=expires.year + 3)
     with write_transaction(services.engine) as session:
-        # Booked at the start of the demo month, not today (before the calls it pays for);
-        # a seed of a fresh account needs no alert or recharge hooks.
-        deposit(session, account_id=account.id, amount=DEMO_DEPOSIT, key=DEMO_DEPOSIT_KEY,
-                actor="console", now=demo_start(clock.now()),
-                memo="demo deposit of the local console")
+        # Booked at the start of the demo month, not today (before the calls it pays for).
+        services.ledger.deposit_in(session, account_id=account.id, amount=DEMO_DEPOSIT,
+                                   key=DEMO_DEPOSIT_KEY, actor="console",
+                                   now=demo_start(clock.now()),
+                                   memo="demo deposit of the local console")
     services.licenses.assign(account_id=account.id, slack_user_id=USER_ID,
                              email=USER_EMAIL, actor="console")
     # A month of calls, rated against the deck, so usage, reports and the forecast show
     # something; calls already imported by an earlier start are skipped, never charged twice.
-    import_usage(services.engine, clock, source=demo_calls_csv(clock.now()), account_id=account.id,
-                 hooks=services.ledger.hooks, actor="console", name="demo-calls.csv")
+    services.usage_importer.run(demo_calls_csv(clock.now()), account_id=account.id,
+                                actor="console", name="demo-calls.csv")
 
 
 @dataclass
 class ConsoleRun:
     session: ConsoleSession
     slack: LocalSlack
+    services: Services
     background: Any = None
 
     def close(self) -> None:
@@ -403,13 +404,14 @@ def start_console(base: Settings, *, engine: Engine, clock: Clock, gateway: Any,
     settings = console_settings(base, slack, secret)
     prepare_database(settings, engine, clock)
     client = WebClient(token="xoxb-console-local", base_url=slack.api_url)
-    app = create_app(settings, engine=engine, client=client, clock=clock, gateway=gateway)
-    seed_demo_account(app, clock, locale=locale)
+    services = build_services(settings, engine=engine, clock=clock, gateway=gateway)
+    context = handler_context(settings, services, client=client)
+    app = create_app(settings, services, client=client, context=context)
+    seed_demo_account(services, clock, locale=locale)
     session = ConsoleSession(app=app, slack=slack, signing_secret=secret, out=out,
-                             files_dir=files_dir)
-    services = app.credits_context.services  # type: ignore[attr-defined]
-    started = background(services, client) if background else None
-    return ConsoleRun(session=session, slack=slack, background=started)
+                             files_dir=files_dir, forget_user=context.directory.forget)
+    started = background(services, client, settings) if background else None
+    return ConsoleRun(session=session, slack=slack, services=services, background=started)
 
 
 def banner(settings: Settings, locale: str | None = None) -> str:

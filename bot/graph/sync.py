@@ -15,7 +15,7 @@ recorded on the account's sync row and alerted once per episode (until a run suc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.alerts.rules import Alert
+from bot.alerts.sink import AlertSink
 from bot.clock import Clock
 from bot.graph.client import (
     CALL_LOGS,
@@ -34,10 +35,9 @@ from bot.graph.client import (
     GraphThrottled,
     Page,
 )
-from bot.ledger import PostingHook
 from bot.rates.deck import RateDeck
 from bot.rates.store import current_deck
-from bot.usage.importer import ImportSummary, import_usage
+from bot.usage.importer import ImportSummary, UsageImporter
 from bot.usage.threads import read_ahead
 from storage import graph_sync as sync_db
 from storage.accounts import get_account_by_id
@@ -55,7 +55,6 @@ PERMISSIONS_HINT = ("check the app's permissions (CallRecord-PstnCalls.Read.All,
                     "consent) and its tenant, client id and secret")
 # (pages read, records read) after each page
 Progress = Callable[[int, int], None]
-AlertWriter = Callable[..., int]
 
 
 @dataclass(frozen=True)
@@ -117,16 +116,15 @@ class UsageSync:
     """Runs the sync for one account at a time."""
 
     def __init__(self, engine: Engine, clock: Clock, client: GraphClient, *,
-                 lookback: timedelta, overlap: timedelta,
-                 hooks: Sequence[PostingHook] = (),
-                 write_alert: AlertWriter | None = None) -> None:
+                 importer: UsageImporter, alerts: AlertSink, lookback: timedelta,
+                 overlap: timedelta) -> None:
         self.engine = engine
         self.clock = clock
         self.client = client
+        self.importer = importer
+        self.alerts = alerts
         self.lookback = lookback
         self.overlap = overlap
-        self.hooks = hooks
-        self.write_alert = write_alert
 
     def view(self, account_id: int) -> SyncView | None:
         """The account's last run, or None before the first."""
@@ -201,10 +199,9 @@ class UsageSync:
         # reads (a list of {"value": [...]} pages), and one all-or-nothing batch.
         document = b"[" + b",".join(page.raw for page in pages) + b"]"
         records = sum(len(page.value) for page in pages)
-        summary = import_usage(self.engine, self.clock, source=document,
-                               account_id=account_id, deck=deck, licensed_emails=licensed,
-                               hooks=self.hooks, batch_size=max(records, 1),
-                               actor="graph-sync", name=f"Microsoft Graph {function}")
+        summary = self.importer.run(document, account_id=account_id, deck=deck,
+                                    licensed_emails=licensed, batch_size=max(records, 1),
+                                    actor="graph-sync", name=f"Microsoft Graph {function}")
         report.add(summary, direct_routing=function == DIRECT_ROUTING, records=records)
 
     def _finish(self, account_id: int, report: SyncReport, started: datetime, *,
@@ -233,8 +230,6 @@ class UsageSync:
             log.warning("graph sync of account %s: %s", account_id, report.error)
 
     def _alert(self, session: Session, account_id: int, error: str, now: datetime) -> None:
-        if self.write_alert is None:
-            return
         account = get_account_by_id(session=session, account_id=account_id)
         if account is None or account.id is None:
             return
@@ -244,7 +239,7 @@ class UsageSync:
                       headline=f"Microsoft Graph refused the call records: {error[:300]}",
                       next_step=f"{PERMISSIONS_HINT}; `/credits sync` shows the last error, "
                                 "`/credits sync now` tries again.")
-        self.write_alert(session, alert, account_channel=account.alert_channel, now=now)
+        self.alerts.write(session, alert, account_channel=account.alert_channel, now=now)
 
 
 def _windows_text(windows: list[tuple[datetime, datetime]]) -> str:

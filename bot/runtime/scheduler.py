@@ -37,13 +37,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.alerts.monitor import AlertMonitor
 from bot.alerts.outbox import Relay, RelayReport, SlackSender, relay_client
 from bot.clock import SystemClock
-from bot.recharge import Recharger
+from bot.config import Settings
 from bot.runtime.lease import Lease, LeaseLost
 from bot.services import Services
-from bot.usage.running_imports import RunningImports
 from storage.db import write_transaction
 from storage.events import prune_events
 
@@ -74,8 +72,6 @@ class SchedulerRuntime:
     services: Services
     lease: Lease
     relay: Relay
-    monitor: AlertMonitor | None
-    recharger: Recharger | None
     # Moves a job's next run (seconds from now); set once the APScheduler is built.
     reschedule: Callable[[str, float], None] | None = None
 
@@ -144,7 +140,7 @@ def graph_job(runtime_id: str) -> None:
     """Sync every account's call logs from Graph, if this process holds the lease."""
     runtime = _runtime(runtime_id)
     token = runtime.lease.token if runtime else None
-    if runtime is None or token is None or runtime.services.graph is None:
+    if runtime is None or token is None or not runtime.services.graph.connected:
         return
     try:
         wait = sync_from_graph(runtime, token)
@@ -157,14 +153,15 @@ def graph_job(runtime_id: str) -> None:
 
 def sync_from_graph(runtime: SchedulerRuntime, token: int) -> int | None:
     """One Graph sync of every account; the longest Retry-After Graph asked for, if any."""
-    services = runtime.services
-    assert services.graph is not None
+    services, graph = runtime.services, runtime.services.graph
+    if not graph.connected:
+        return None
     wait: int | None = None
     for account in services.accounts.list():
         if runtime.lease.token != token:
             raise LeaseLost("the lease ran out during the Graph sync")
         try:
-            report = services.graph.sync.run(account.id)
+            report = graph.sync.run(account.id)
         except Exception:  # the error is on the sync row; other accounts go on
             log.exception("scheduler: the Graph sync of %s failed", account.team_id)
             continue
@@ -200,25 +197,21 @@ def sweep(runtime: SchedulerRuntime, token: int | None = None) -> SweepReport:
         report.accounts += 1
         try:
             report.expired_lots += len(services.ledger.expire(account_id=account.id))
-            if runtime.monitor is not None:
-                report.alerts += len(runtime.monitor.check_account(account.id, fence=fence))
+            report.alerts += len(services.alerts.check_account(account.id, fence=fence))
         except LeaseLost:
             raise
         except Exception as exc:  # one broken account must not stop the others' alerts
             log.exception("scheduler: sweeping account %s failed", account.team_id)
             report.errors.append(f"{account.team_id}: {exc}")
-    if runtime.recharger is not None:
-        if token is not None and runtime.lease.token != token:
-            raise LeaseLost("the lease ran out during the sweep")
-        report.recharges += len(runtime.recharger.sweep())
+    if token is not None and runtime.lease.token != token:
+        raise LeaseLost("the lease ran out during the sweep")
+    report.recharges += len(services.recharger.sweep())
     if token is not None and runtime.lease.token != token:
         raise LeaseLost("the lease ran out during the sweep")
     report.deposits += len(services.deposits.sweep())
     report.pruned_events = forget_old_events(services)
     # Safe without the fence: only the run that deletes a stopped import's row reports it.
-    report.stopped_imports = RunningImports(
-        services.engine, services.clock,
-        beat_seconds=services.settings.credits_import_heartbeat_seconds).report_stopped()
+    report.stopped_imports = services.running_imports.report_stopped()
     return report
 
 
@@ -262,30 +255,28 @@ class SchedulerHandle:
         self.shutdown()
 
 
-def build_runtime(services: Services, client: WebClient, *, holder: str | None = None,
-                  lease_ttl: timedelta) -> SchedulerRuntime:
+def build_runtime(services: Services, client: WebClient, settings: Settings, *,
+                  holder: str | None = None, lease_ttl: timedelta) -> SchedulerRuntime:
     """The lease, the relay (with a client that never retries by itself) and the sweep's
     services of one scheduler."""
     lease = Lease(services.engine, services.clock, ttl=lease_ttl, holder=holder)
     relay = Relay(services.engine, services.clock, SlackSender(relay_client(client)),
-                  default_channel=services.settings.credits_alert_channel,
-                  admins=services.settings.credits_admins)
-    return SchedulerRuntime(services=services, lease=lease, relay=relay,
-                            monitor=services.alerts, recharger=services.recharger)
+                  default_channel=settings.credits_alert_channel,
+                  admins=settings.credits_admins)
+    return SchedulerRuntime(services=services, lease=lease, relay=relay)
 
 
-def start_scheduler(services: Services, client: WebClient, *, holder: str | None = None,
-                    heartbeat_seconds: float | None = None,
+def start_scheduler(services: Services, client: WebClient, settings: Settings, *,
+                    holder: str | None = None, heartbeat_seconds: float | None = None,
                     lease_ttl_seconds: float | None = None) -> SchedulerHandle:
     """Start the jobs in background threads and return their handle.
 
     The heartbeat defaults to CREDITS_OUTBOX_SECONDS, at most 5 s, and the lease lives three
     heartbeats: a standby takes over at most `ttl + heartbeat` after the holder's last renewal.
     """
-    settings = services.settings
     heartbeat = heartbeat_seconds or min(HEARTBEAT_SECONDS, settings.credits_outbox_seconds)
     ttl = timedelta(seconds=lease_ttl_seconds or heartbeat * TTL_HEARTBEATS)
-    runtime = build_runtime(services, client, holder=holder, lease_ttl=ttl)
+    runtime = build_runtime(services, client, settings, holder=holder, lease_ttl=ttl)
     runtime_id = f"scheduler-{next(_ids)}"
     # APScheduler logs every run of every job at INFO (a line a second with short intervals);
     # the jobs log what they did themselves.
@@ -308,7 +299,7 @@ def start_scheduler(services: Services, client: WebClient, *, holder: str | None
     scheduler.add_job(relay_job, "interval", args=[runtime_id], id=RELAY_JOB,
                       seconds=settings.credits_outbox_seconds, next_run_time=start,
                       replace_existing=True)
-    if services.graph is not None:
+    if services.graph.connected:
         scheduler.add_job(graph_job, "interval", args=[runtime_id], id=GRAPH_JOB,
                           seconds=settings.credits_graph_sync_minutes * 60,
                           next_run_time=start, replace_existing=True)

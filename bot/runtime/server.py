@@ -47,7 +47,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import create_app, make_client
+from bot.app import build_services, create_app, make_client
 from bot.clock import Clock
 from bot.config import Settings
 from bot.runtime.inbound import Refused, SlackSignature, read_body, to_bolt_request
@@ -206,7 +206,7 @@ class Background(Protocol):
     def stop(self) -> None: ...
 
 
-BackgroundStart = Callable[[Services, WebClient], Background]
+BackgroundStart = Callable[[Services, WebClient, Settings], Background]
 
 
 def scheduler_start() -> BackgroundStart | None:
@@ -225,12 +225,12 @@ def build_asgi(settings: Settings, *, engine: Engine, clock: Clock, gateway: Any
     """Prepare the database and build the served app; `background` starts with the server."""
     prepare_database(settings, engine, clock)
     client = client or make_client(settings)
-    bolt = create_app(settings, engine=engine, client=client, clock=clock, gateway=gateway)
-    services: Services = bolt.credits_context.services  # type: ignore[attr-defined]
+    services = build_services(settings, engine=engine, clock=clock, gateway=gateway)
+    bolt = create_app(settings, services, client=client)
 
     @contextmanager
     def lifespan(_: Starlette) -> Iterator[None]:
-        started = background(services, client) if background else None
+        started = background(services, client, settings) if background else None
         try:
             yield
         finally:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,8 +35,9 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.errors import AccountNotFound
-from bot.ledger import PostingHook, charge
+from bot.ledger import Ledger
 from bot.rates.deck import RateDeck
+from bot.rates.service import Rates
 from bot.rates.store import current_deck
 from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, RowError
 from bot.usage.formats.usage_file import Source, open_usage
@@ -174,14 +175,15 @@ class _Totals:
 
 def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str | None = None,
                  account_id: int | None = None, deck: RateDeck | None = None,
-                 licensed_emails: Collection[str] | None = None,
-                 hooks: Sequence[PostingHook] = (), batch_size: int = DEFAULT_BATCH_SIZE,
-                 progress: Progress | None = None, actor: str = "import",
-                 name: str | None = None) -> ImportSummary:
+                 licensed_emails: Collection[str] | None = None, ledger: Ledger | None = None,
+                 batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
+                 actor: str = "import", name: str | None = None) -> ImportSummary:
     """Import a usage file (Teams CSV or zip, Graph JSON, CDR CSV) into an account.
 
     `licensed_emails` defaults to the account's active licenses, `deck` to the loaded rate
-    deck; `hooks` run inside each batch's transaction after its charge (as `Ledger.hooks`);
+    deck; each batch's charge is posted through `ledger`, whose hooks run inside the batch's
+    transaction (a ledger without hooks when none is given: the app imports through
+    `UsageImporter`, whose ledger has the alert and auto-recharge hooks);
     `progress(rows_done, total_or_None)` is called after each batch commits.
     """
     if batch_size < 1:
@@ -198,7 +200,8 @@ def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str |
                            licensed=sorted({email.lower() for email in licensed_emails}),
                            fmt=usage.format)
         writer = _Writer(engine, clock, account_id=account_id, currency=currency,
-                         fmt=usage.format, name=usage.name, hooks=hooks, actor=actor)
+                         fmt=usage.format, name=usage.name, actor=actor,
+                         ledger=ledger if ledger is not None else Ledger(engine, clock))
         prepared = (batcher.prepare(frame) for frame in read_frames(usage, batch_size))
         # Reading, parsing and pricing the next batch (polars, off the GIL) overlaps with
         # writing this one.
@@ -346,14 +349,14 @@ class _Writer:
     """Writes batches: one locked transaction each, with one charge for its new calls."""
 
     def __init__(self, engine: Engine, clock: Clock, *, account_id: int, currency: str,
-                 fmt: str, name: str, hooks: Sequence[PostingHook], actor: str) -> None:
+                 fmt: str, name: str, ledger: Ledger, actor: str) -> None:
         self.engine = engine
         self.clock = clock
         self.account_id = account_id
         self.currency = currency
         self.fmt = fmt
         self.name = name
-        self.hooks = hooks
+        self.ledger = ledger
         self.actor = actor
 
     def write(self, records: pl.DataFrame, totals: _Totals) -> None:
@@ -407,13 +410,11 @@ class _Writer:
 
     def _charge(self, session: Session, new: pl.DataFrame, amount: int, now: datetime) -> int:
         keys = new["record_key"].to_list()
-        posting = charge(session, account_id=self.account_id, amount=from_micros(amount),
-                         key=_idempotency_key(self.account_id, keys), actor=self.actor, now=now,
-                         memo=f"{len(keys)} calls imported from {self.name}"[:500],
-                         reference=f"import:{self.fmt}")
-        if posting.applied:
-            for hook in self.hooks:
-                hook(session, posting)
+        posting = self.ledger.charge_in(
+            session, account_id=self.account_id, amount=from_micros(amount),
+            key=_idempotency_key(self.account_id, keys), actor=self.actor, now=now,
+            memo=f"{len(keys)} calls imported from {self.name}"[:500],
+            reference=f"import:{self.fmt}")
         return posting.entry_id
 
 
@@ -428,3 +429,27 @@ def _exact_sum(micros: pl.Series) -> int:
 def _idempotency_key(account_id: int, keys: list[str]) -> str:
     digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
     return f"import:{account_id}:{digest}"
+
+
+class UsageImporter:
+    """The import service every caller uses (the DM handler, the CLI, the console, the Graph
+    sync): each batch is charged through the composed ledger, so alerts and auto-recharge run
+    in its transaction, and priced against the deck in force (loaded on first use)."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, ledger: Ledger, rates: Rates) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.ledger = ledger
+        self.rates = rates
+
+    def run(self, source: Source, *, account_id: int | None = None, team_id: str | None = None,
+            deck: RateDeck | None = None, licensed_emails: Collection[str] | None = None,
+            batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
+            actor: str = "import", name: str | None = None) -> ImportSummary:
+        """Import `source` into the account (by id or team); see `import_usage`. `deck`
+        defaults to the deck in force, the sample or CREDITS_RATES_FILE loaded when none is."""
+        return import_usage(self.engine, self.clock, source=source, team_id=team_id,
+                            account_id=account_id,
+                            deck=deck if deck is not None else self.rates.deck(),
+                            licensed_emails=licensed_emails, ledger=self.ledger,
+                            batch_size=batch_size, progress=progress, actor=actor, name=name)

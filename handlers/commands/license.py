@@ -92,7 +92,8 @@ def assign(ctx: HandlerContext, account_id: int, user_id: str,
         return UserOutcome(user_id, "unknown")
     if profile.is_bot:
         return UserOutcome(user_id, "bot")
-    tenant = ctx.services.graph.licenses if ctx.services.graph else None
+    graph = ctx.services.graph
+    tenant = graph.licenses if graph.connected else None
     if tenant is not None:
         if not profile.email:
             return UserOutcome(user_id, "tenant_no_email")
@@ -111,7 +112,8 @@ def assign(ctx: HandlerContext, account_id: int, user_id: str,
 def remove(ctx: HandlerContext, account_id: int, user_id: str,
            invocation: Invocation) -> UserOutcome:
     # No users.info here: a user who left Slack must still be removable.
-    tenant = ctx.services.graph.licenses if ctx.services.graph else None
+    graph = ctx.services.graph
+    tenant = graph.licenses if graph.connected else None
     if tenant is not None:
         email = ctx.services.licenses.email_of(account_id=account_id, slack_user_id=user_id)
         if email:
@@ -127,10 +129,11 @@ def remove(ctx: HandlerContext, account_id: int, user_id: str,
 def _with_tenant(ctx: HandlerContext, reply: Reply, listed: list[LicenseView],
                  locale: str | None) -> Reply:
     """The bot's list, then the tenant's count and the differences (with the connection)."""
-    if ctx.services.graph is None:
+    graph = ctx.services.graph
+    if not graph.connected:
         return reply
     try:
-        tenant = ctx.services.graph.licenses.licensed_upns()
+        tenant = graph.licenses.licensed_upns()
     except CreditsError as exc:
         return with_tenant(reply, tenant_comparison(None, set(), error=str(exc),
                                                     locale=locale))
@@ -140,7 +143,7 @@ def _with_tenant(ctx: HandlerContext, reply: Reply, listed: list[LicenseView],
 
 def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
     # Changes ask users.info once per mention; with the connection every call asks Graph.
-    return _changes(args) or ctx.services.graph is not None
+    return _changes(args) or ctx.services.graph.connected
 
 
 def _changes(args: tuple[str, ...]) -> bool:

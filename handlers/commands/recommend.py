@@ -27,17 +27,18 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
 
 def _tenant_users(ctx: HandlerContext) -> int | None:
     """The tenant's licensed-user count (Microsoft 365 connection), or None: the bot's list."""
-    if ctx.services.graph is None:
+    graph = ctx.services.graph
+    if not graph.connected:
         return None
     try:
-        return ctx.services.graph.licenses.count()
+        return graph.licenses.count()
     except CreditsError:
         log.warning("recommend: the tenant's license count could not be read", exc_info=True)
         return None
 
 
 def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
-    return ctx.services.graph is not None  # Graph is asked for the count
+    return ctx.services.graph.connected  # Graph is asked for the count
 
 
 SUBCOMMAND = Subcommand(name="recommend", usage=USAGE, run=run, slow_when=_slow,

@@ -18,14 +18,13 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     check(ctx, invocation)
     locale = invocation.asker.locale
     graph = ctx.services.graph
-    if graph is None:
+    if not graph.connected:
         return not_connected_reply(locale=locale)
     account = invocation.asker.account
     if _now(invocation.args):
         graph.sync.run(account.id, force=True)  # its outcome, error included, is on the row
-    settings = ctx.services.settings
     return sync_reply(graph.sync.view(account.id), currency=account.currency,
-                      overlap_hours=settings.credits_graph_overlap_hours, locale=locale)
+                      overlap_hours=ctx.settings.credits_graph_overlap_hours, locale=locale)
 
 
 def check(ctx: HandlerContext, invocation: Invocation) -> None:
@@ -39,7 +38,7 @@ def _now(args: tuple[str, ...]) -> bool:
 
 
 def _slow(ctx: HandlerContext, args: tuple[str, ...]) -> bool:
-    return _now(args) and ctx.services.graph is not None
+    return _now(args) and ctx.services.graph.connected
 
 
 SUBCOMMAND = Subcommand(name="sync", usage=USAGE, run=run, admin_when=_now, check=check,

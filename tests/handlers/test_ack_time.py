@@ -9,11 +9,10 @@ from decimal import Decimal
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import create_app
 from bot.console.local_slack import SlackCall, SlackUser
 from bot.payments import SimulatedGateway
 from tests import payloads
-from tests.conftest import make_settings
+from tests.conftest import make_bolt, make_settings
 from tests.factories import ledger_state, make_account
 from tests.payloads import TEAM
 from tests.slack import ADMIN, BoltHarness
@@ -29,9 +28,8 @@ def slow_bolt(local_slack, sqlite_engine, clock):
     settings = make_settings(slack_api_url=local_slack.api_url)
     client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
     gateway = SimulatedGateway(clock, engine=sqlite_engine, latency=4.0)
-    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock, gateway=gateway)
-    harness = BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
-                          services=app.credits_context.services)
+    harness = make_bolt(local_slack, sqlite_engine, clock, settings=settings, gateway=gateway,
+                        client=client)
     make_account(sqlite_engine, clock, team_id=TEAM)
     harness.command_text("balance")  # the admin's own profile is looked up (and cached)
 

@@ -9,13 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from slack_sdk import WebClient
 
-from bot.app import create_app
 from bot.payments import SimulatedGateway
 from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION
 from tests import reads
-from tests.conftest import make_settings
+from tests.conftest import make_bolt, make_settings
 from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
 from tests.slack import GERMAN, MEMBER, BoltHarness
@@ -27,11 +25,8 @@ D = Decimal
 def money_bolt(local_slack, engine, clock) -> BoltHarness:
     """The real Bolt app on each engine (money changes are tested on both)."""
     settings = make_settings(slack_api_url=local_slack.api_url)
-    app = create_app(settings, engine=engine, clock=clock,
-                     client=WebClient(token="xoxb-test-token", base_url=local_slack.api_url),
+    return make_bolt(local_slack, engine, clock, settings=settings,
                      gateway=SimulatedGateway(clock))
-    return BoltHarness(app=app, slack=local_slack, engine=engine,
-                       services=app.credits_context.services)
 
 
 @pytest.fixture
@@ -162,7 +157,7 @@ def test_funds_that_expire_are_alerted_when_they_expire(money_bolt, account, clo
     from bot.runtime.scheduler import build_runtime, sweep
     from storage.db import read_session
 
-    runtime = build_runtime(bolt.services, bolt.app.client, holder="t",
+    runtime = build_runtime(bolt.services, bolt.app.client, bolt.context.settings, holder="t",
                             lease_ttl=timedelta(seconds=30))
     clock.advance(timedelta(days=366))
     sweep(runtime)

@@ -217,19 +217,12 @@ def test_autorecharge_shows_paused_until_after_the_cap(bolt, clock):
 
 
 def test_the_cap_is_a_setting(local_slack, sqlite_engine, clock):
-    from slack_sdk import WebClient
-
-    from bot.app import create_app
     from bot.payments import SimulatedGateway
-    from tests.conftest import make_settings
-    from tests.slack import BoltHarness
+    from tests.conftest import make_bolt, make_settings
 
     settings = make_settings(slack_api_url=local_slack.api_url, credits_recharge_cap_per_day=2)
-    app = create_app(settings, engine=sqlite_engine, clock=clock,
-                     client=WebClient(token="xoxb-test-token", base_url=local_slack.api_url),
+    bolt = make_bolt(local_slack, sqlite_engine, clock, settings=settings,
                      gateway=SimulatedGateway(clock))
-    bolt = BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
-                       services=app.credits_context.services)
     make_account(sqlite_engine, clock, team_id=TEAM, balance=Decimal(1000))
     bolt.command_text("autorecharge on 100 below 500")
     account = bolt.services.accounts.get(TEAM)

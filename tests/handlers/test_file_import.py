@@ -405,3 +405,14 @@ def test_a_differences_file_slack_refuses_is_explained(bolt, account):
     assert texts[1] == (":warning: I could not send the list of charges that differ from the "
                         "rate deck: Slack refused the upload (access_denied); please try again "
                         "later.")
+
+
+def test_an_import_that_crosses_a_low_balance_level_alerts_it(bolt, account):
+    # The DM import charges through the composed ledger: its hooks (alerts) run for each batch.
+    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=Decimal(90))
+    share(bolt, TEAMS_CSV.read_bytes())
+    assert summary_of(bolt).startswith("Imported")  # 100 - 20.65: below 90
+    with read_session(bolt.engine) as session:
+        kinds = [m.kind for m in reads.list_messages(session=session,
+                                                         account_id=account.id)]
+    assert kinds == ["low_balance"]

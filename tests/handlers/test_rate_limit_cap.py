@@ -8,25 +8,23 @@ import time
 
 import pytest
 
-from bot.app import create_app, make_client
+from bot.app import make_client
 from bot.console.local_slack import ScriptedFailure
-from bot.payments import SimulatedGateway
 from tests import payloads
-from tests.conftest import make_settings
+from tests.conftest import make_bolt, make_settings
 from tests.factories import make_account
 from tests.payloads import TEAM
-from tests.slack import MEMBER, BoltHarness
+from tests.slack import MEMBER
 
 
 @pytest.fixture
 def capped(local_slack, sqlite_engine, clock):
     settings = make_settings(slack_api_url=local_slack.api_url,
                              credits_slack_max_wait_seconds=2.5)
-    app = create_app(settings, engine=sqlite_engine, client=make_client(settings), clock=clock,
-                     gateway=SimulatedGateway(clock, engine=sqlite_engine))
+    harness = make_bolt(local_slack, sqlite_engine, clock, settings=settings,
+                        client=make_client(settings))
     make_account(sqlite_engine, clock, team_id=TEAM)
-    return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
-                       services=app.credits_context.services)
+    return harness
 
 
 def test_a_long_retry_after_is_not_waited_for(capped):

@@ -74,6 +74,6 @@ def test_admin_rights_count_in_the_users_own_team_only(bolt, account):
     # A workspace admin of another team (say, a shared channel's guest) is no admin here.
     bolt.slack.add_user(SlackUser("U0GUEST", "gus", is_admin=True, team_id=OTHER))
     assert "Only credits admins" in bolt.command_text("deposit 500", user="U0GUEST")
-    rights = bolt.app.credits_context.rights
+    rights = bolt.context.rights
     assert rights.is_admin(ADMIN, TEAM) and not rights.is_admin(ADMIN, OTHER)
     assert rights.is_admin(CREDITS_ADMIN, TEAM) and not rights.is_admin(CREDITS_ADMIN, OTHER)

@@ -12,6 +12,7 @@ from bot.cli import context as cli_context
 from bot.cli.main import app
 from bot.rates.deck_file import SAMPLE_DECK
 from tests import payloads
+from tests.conftest import make_bolt
 from tests.samples import CDR_CSV
 from tests.slack import GERMAN, MEMBER
 
@@ -90,12 +91,11 @@ def test_cli_actions_are_audited_as_the_operator(cli_db, tmp_path):
     assert "cli.import_usage" in output and "cli.rates_load" not in output
 
 
-def test_credits_audit_shows_an_admin_the_operators_actions(cli_db, tmp_path, bolt):
-    # The CLI and the Bolt app share no database in the fixtures: point the app's audit at
-    # the CLI's database, as one deployment shares one.
+def test_credits_audit_shows_an_admin_the_operators_actions(cli_db, tmp_path, local_slack,
+                                                            clock):
+    # The app on the CLI's database, as one deployment shares one.
     operator_actions(tmp_path)
-    from bot.audit import AuditLog
-    bolt.services.audit = AuditLog(cli_context.engine(), bolt.services.clock)
+    bolt = make_bolt(local_slack, cli_context.engine(), clock)
     text = bolt.command_text("audit 3")
     assert text.startswith("The newest *3* audit events, times in UTC:")
     assert "operator (cli) `cli.import_usage` *ok*" in text

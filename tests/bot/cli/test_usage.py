@@ -15,6 +15,8 @@ from bot.cli import context as cli_context
 from bot.cli.main import app as cli_app
 from bot.cli.usage import exact_amount
 from bot.clock import ManualClock
+from storage import outbox as outbox_db
+from storage.db import read_session
 from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.conftest import START
 from tests.factories import make_account
@@ -160,6 +162,16 @@ def test_an_unexpected_failure_is_a_sentence_too(app, account, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("bot.cli.usage.import_usage", broken)
+    monkeypatch.setattr("bot.usage.importer.UsageImporter.run", broken)
     code, output = invoke(app, "import-usage", str(TEAMS_CSV))
     assert code == 2 and "failed on our side" in output and "Traceback" not in output
+
+
+def test_an_import_that_empties_the_account_alerts_it(app, account):
+    # The CLI imports through the services of the composition root, as the app does: the
+    # ledger's hooks write the zero-balance alert with the batch that spent the last credit.
+    code, _ = invoke(app, "import-usage", str(TEAMS_CSV))
+    assert code == 0 and balance() == Decimal("-20.65")
+    with read_session(cli_context.engine()) as session:
+        kinds = [m.kind for m in outbox_db.list_messages(session=session)]
+    assert kinds == ["zero_balance"]

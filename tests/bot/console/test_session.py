@@ -34,13 +34,13 @@ def console(sqlite_engine, clock, tmp_path):
 
 
 def balance(run):
-    return run.session.app.credits_context.services.accounts.get(TEAM_ID).balance
+    return run.services.accounts.get(TEAM_ID).balance
 
 
 def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engine, clock,
                                                              tmp_path):
     run, _ = console
-    account = run.session.app.credits_context.services.accounts.get(TEAM_ID)
+    account = run.services.accounts.get(TEAM_ID)
     assert account.payment.last4 == "4242" and not account.payment.expired(clock.now())
     with read_session(sqlite_engine) as session:
         entries = list_entries(session=session, account_id=account.id)
@@ -143,7 +143,7 @@ def test_a_demo_account_started_in_german_writes_its_alerts_in_german(sqlite_eng
                         gateway=SimulatedGateway(clock), out=Console(quiet=True),
                         files_dir=tmp_path / "files", locale=locale)
     try:
-        accounts = run.session.app.credits_context.services.accounts
+        accounts = run.services.accounts
         assert accounts.get(TEAM_ID).language == language
     finally:
         run.close()

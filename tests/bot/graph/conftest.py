@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from bot.app import build_services
 from bot.clock import ManualClock, SystemClock
 from bot.services import Services
-from tests.conftest import make_settings
+from tests.conftest import make_bolt, make_settings
 from tests.graph_standin import GraphStandIn
 
 
@@ -41,8 +41,8 @@ def graph_settings(standin: GraphStandIn, **overrides: object) -> dict[str, obje
 def graph_services(standin: GraphStandIn, engine: Engine, clock: ManualClock) -> Services:
     """The composed services on each engine, with the connection to the stand-in."""
     services = build_services(make_settings(**graph_settings(standin)), engine=engine,
-                              clock=clock, gateway=None)
-    assert services.graph is not None
+                              clock=clock)
+    assert services.graph.connected
     return services
 
 
@@ -50,15 +50,8 @@ def graph_services(standin: GraphStandIn, engine: Engine, clock: ManualClock) ->
 def graph_bolt(local_slack, sqlite_engine: Engine, clock: ManualClock,
                standin: GraphStandIn):
     """The real Bolt app on SQLite with the Microsoft 365 connection to the stand-in."""
-    from slack_sdk import WebClient
-
-    from bot.app import create_app
     from bot.payments import SimulatedGateway
-    from tests.slack import BoltHarness
 
     settings = make_settings(slack_api_url=local_slack.api_url, **graph_settings(standin))
-    client = WebClient(token="xoxb-test-token", base_url=local_slack.api_url)
-    app = create_app(settings, engine=sqlite_engine, client=client, clock=clock,
+    return make_bolt(local_slack, sqlite_engine, clock, settings=settings,
                      gateway=SimulatedGateway(clock))
-    return BoltHarness(app=app, slack=local_slack, engine=sqlite_engine,
-                       services=app.credits_context.services)

@@ -19,8 +19,9 @@ TEAM = "T0GRAPH"
 
 
 def sync_of(services):
-    assert services.graph is not None
-    return services.graph.sync
+    graph = services.graph
+    assert graph.connected
+    return graph.sync
 
 
 def call_count(engine, account_id):
@@ -163,3 +164,15 @@ def test_direct_routing_rows_are_kept_at_no_charge(graph_services, standin, engi
     assert report.direct_routing_rows == 3
     assert report.rejected == 0 and report.new_calls == 3
     assert ledger_state(engine, TEAM)[0] == Decimal(100)
+
+
+def test_a_sync_that_crosses_a_low_balance_level_alerts_it(graph_services, standin, engine,
+                                                          clock):
+    # The sync charges through the composed ledger: its hooks (alerts) run for each batch.
+    account = make_account(engine, clock, team_id=TEAM, balance=Decimal(10))
+    graph_services.alert_settings.add_threshold(account_id=account.id, amount=Decimal(8))
+    standin.add_calls("getPstnCalls", rows(clock, 10))  # 10 x 0.25: 7.50 left
+    assert sync_of(graph_services).run(account.id).new_calls == 10
+    with read_session(engine) as session:
+        kinds = [row.kind for row in session.exec(select(OutboxMessage)).all()]
+    assert kinds == ["low_balance"]

@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from bot.graph.connection import connect
+from bot.app import build_services
 from bot.graph.http import MsalHttp, make_http_client
 from bot.graph.token import TokenError, TokenSource
 from tests.bot.graph.conftest import graph_settings
@@ -49,6 +49,7 @@ def test_a_wrong_secret_is_a_sentence_not_a_traceback(standin):
 
 
 def test_without_the_settings_there_is_no_connection(sqlite_engine, clock):
-    assert connect(make_settings(), engine=sqlite_engine, clock=clock) is None
+    services = build_services(make_settings(), engine=sqlite_engine, clock=clock)
+    assert not services.graph.connected
     half = make_settings(ms_tenant_id="t", ms_client_id="c")  # no secret, no certificate
     assert not half.graph_enabled

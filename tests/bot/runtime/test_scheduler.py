@@ -46,7 +46,8 @@ class World:
                                                 amount=D(500), below=D(200))
         self.services.accounts.set_alert_channel(self.account.team_id, "C0ALERTS")
         self.client = WebClient(token="xoxb-test", base_url=local_slack.api_url)
-        self.runtime = build_runtime(self.services, self.client, holder="test", lease_ttl=TTL)
+        self.runtime = build_runtime(self.services, self.client, self.settings, holder="test",
+                                     lease_ttl=TTL)
         self.charges = 0
 
     def charge(self, amount):
@@ -196,7 +197,8 @@ def test_a_stale_lease_holder_writes_nothing(engine, clock, local_slack):
     world.services.accounts.set_autorecharge(world.account.team_id, enabled=False)
     world.runtime.lease.heartbeat()
     token = world.runtime.lease.token
-    other = build_runtime(world.services, world.client, holder="other", lease_ttl=TTL)
+    other = build_runtime(world.services, world.client, world.settings, holder="other",
+                          lease_ttl=TTL)
     clock.advance(TTL)
     other.lease.heartbeat()  # took over while "test" was paused
     world.runtime.lease._token, world.runtime.lease._expires_at = token, clock.now() + TTL
@@ -223,8 +225,8 @@ def test_two_schedulers_deliver_each_alert_once_and_a_standby_takes_over(
     world.services.accounts.set_autorecharge(world.account.team_id, enabled=False)
     world.services.alert_settings.add_threshold(account_id=world.account.id, amount=D(50))
     second = build_services(world.settings, engine=engine, clock=clock, gateway=world.gateway)
-    first_handle = start_scheduler(world.services, world.client, holder="first")
-    second_handle = start_scheduler(second, world.client, holder="second")
+    first_handle = start_scheduler(world.services, world.client, world.settings, holder="first")
+    second_handle = start_scheduler(second, world.client, world.settings, holder="second")
     try:
         assert first_handle.lease.held() and not second_handle.lease.held()
         world.charge("60")  # 40: below 50

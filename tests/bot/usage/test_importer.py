@@ -14,7 +14,7 @@ import pytest
 
 from bot.accounts import Accounts
 from bot.errors import AccountNotFound
-from bot.ledger import check_balances
+from bot.ledger import Ledger, check_balances
 from bot.rates.deck import RateDeck, RateRow
 from bot.usage.formats.records import RowError
 from bot.usage.formats.usage_file import open_usage
@@ -347,7 +347,7 @@ def test_hooks_run_in_the_batch_transaction_and_a_failure_rolls_the_batch_back(e
             raise RuntimeError("alerting broke")
 
     with pytest.raises(RuntimeError, match="alerting broke"):
-        run(engine, clock, TEAMS_CSV, batch_size=10, hooks=[hook])
+        run(engine, clock, TEAMS_CSV, batch_size=10, ledger=Ledger(engine, clock, hooks=[hook]))
     stored = records(engine, account)
     assert len(stored) == 10  # the first batch; nothing of the second
     assert balance(engine, clock) == seen[0].amount
