@@ -78,18 +78,17 @@ def asker_of(context: Mapping[str, Any]) -> Asker:
     return asker
 
 
-def who_is_asking(accounts: Accounts, directory: Directory,
-                  rights: Rights) -> Callable[..., Any]:
-    """The Bolt middleware that puts the request's Asker (and a command's Invocation) in its
-    context."""
-    from handlers.commands.base import Invocation
+def who_is_asking(accounts: Accounts, directory: Directory, rights: Rights, *,
+                  parse_command: Callable[[dict[str, Any], Asker], Any]) -> Callable[..., Any]:
+    """The Bolt middleware that puts the request's Asker (and a command's Invocation, read by
+    `parse_command`: handlers.commands.base.Invocation.from_payload) in its context."""
 
     def middleware(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
         asker = Asker(str(context.team_id or ""), str(context.user_id or ""), accounts=accounts,
                       directory=directory, rights=rights)
         context[ASKER] = asker
         if body.get("command"):
-            context[INVOCATION] = Invocation.from_payload(body, asker)
+            context[INVOCATION] = parse_command(body, asker)
         return next()
 
     return middleware

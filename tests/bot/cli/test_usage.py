@@ -15,8 +15,8 @@ from bot.cli import context as cli_context
 from bot.cli.main import app as cli_app
 from bot.cli.usage import exact_amount
 from bot.clock import ManualClock
-from storage import outbox as outbox_db
 from storage.db import read_session
+from tests import reads
 from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.conftest import START
 from tests.factories import make_account
@@ -173,5 +173,5 @@ def test_an_import_that_empties_the_account_alerts_it(app, account):
     code, _ = invoke(app, "import-usage", str(TEAMS_CSV))
     assert code == 0 and balance() == Decimal("-20.65")
     with read_session(cli_context.engine()) as session:
-        kinds = [m.kind for m in outbox_db.list_messages(session=session)]
+        kinds = [m.kind for m in reads.list_messages(session=session)]
     assert kinds == ["zero_balance"]
