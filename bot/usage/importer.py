@@ -34,12 +34,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.errors import AccountNotFound
+from bot.errors import AccountNotFound, Sentence
+from bot.i18n import N_
 from bot.ledger import Ledger
 from bot.rates.deck import RateDeck
 from bot.rates.service import Rates
 from bot.rates.store import current_deck
-from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, RowError
+from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, RowError, problem
 from bot.usage.formats.usage_file import Source, open_usage
 from bot.usage.frames import CallFrame, read_frames
 from bot.usage.limits import FileRefused
@@ -275,6 +276,31 @@ class _Batcher:
                          duplicates=int((~first).sum()), unlicensed=unlicensed,
                          differences=differences, flagged=flagged)
 
+    def _reason(self, code: str) -> Sentence:
+        """The sentence of a rejection that `_check` wrote as a code and its values."""
+        kind, *values = code.split(_SEP)
+        if kind == "currency":
+            return problem(N_("currency {currency} differs from the account's {account}"),
+                           currency=values[0], account=self.currency)
+        if kind == "too_long":
+            return problem(N_("{name} is longer than {size} characters"), name=values[0],
+                           size=values[1])
+        if kind == "over_cap":
+            return problem(N_("the charge is over {cap} {currency}, more than a call can "
+                              "cost: implausible"), cap=MAX_CALL_CHARGE, currency=self.currency)
+        number, direction, day = values
+        deck_currency = self.rater.deck.currency
+        if deck_currency is None:
+            return problem(N_("no rate for {number} ({direction}) on {day}: no rate deck is "
+                              "loaded"), number=number, direction=direction, day=day)
+        if deck_currency != self.currency:
+            return problem(N_("no rate for {number} ({direction}) on {day}: the rate deck is "
+                              "in {deck}, the account in {account}"), number=number,
+                           direction=direction, day=day, deck=deck_currency,
+                           account=self.currency)
+        return problem(N_("no rate for {number} ({direction}) on {day}"), number=number,
+                       direction=direction, day=day)
+
     def _check(self, calls: pl.DataFrame) -> tuple[pl.DataFrame, list[RowError]]:
         """Price every call; reject the ones in another currency, CDRs without a rate and calls
         over MAX_CALL_CHARGE."""
@@ -294,21 +320,19 @@ class _Batcher:
             provider_charge_micros=pl.when(pl.col("charge_micros").is_not_null())
             .then(pl.col("charge_micros") + pl.col("fee_micros").fill_null(0)))
         calls = calls.with_columns(
+            # A code and its values, made a sentence below (rejected rows are few).
             reason=pl.when(pl.col("currency").is_not_null()
                            & (pl.col("currency") != self.currency))
-            .then(pl.format("currency {} differs from the account's " + self.currency,
-                            pl.col("currency")))
+            .then(pl.concat_str(pl.lit("currency"), pl.col("currency"), separator=_SEP))
             .when(pl.col("provider_charge_micros").is_null() & pl.col("rated_micros").is_null())
-            .then(pl.format("no rate for {} ({}) on {}"
-                            + _deck_note(deck_currency, self.currency),
-                            pl.col("destination_number"), pl.col("direction"),
-                            pl.col("start_at").dt.date()))
+            .then(pl.concat_str(pl.lit("no_rate"), pl.col("destination_number").fill_null(""),
+                                pl.col("direction"),
+                                pl.col("start_at").dt.date().cast(pl.String), separator=_SEP))
             .when(pl.coalesce("provider_charge_micros", "rated_micros") > _MAX_CALL_MICROS)
-            .then(pl.lit(f"the charge is over {MAX_CALL_CHARGE} {self.currency}, more than a "
-                         "call can cost: implausible")))
+            .then(pl.lit("over_cap")))
         calls = _fit_columns(calls)
         unit = "record" if self.fmt == GRAPH else "line"
-        errors = [RowError(line, reason, unit) for line, reason in
+        errors = [RowError.of(line, self._reason(reason), unit) for line, reason in
                   calls.filter(pl.col("reason").is_not_null()).select("line", "reason")
                   .iter_rows()]
         good = calls.filter(pl.col("reason").is_null())
@@ -330,19 +354,14 @@ _TEXT_LENGTHS = {"user_name": 200, "call_type": 40, "destination_name": 120}
 
 def _fit_columns(calls: pl.DataFrame) -> pl.DataFrame:
     too_long = pl.coalesce([pl.when(pl.col(name).str.len_chars() > size)
-                            .then(pl.lit(f"{name} is longer than {size} characters"))
+                            .then(pl.lit(f"too_long{_SEP}{name}{_SEP}{size}"))
                             for name, size in _KEY_LENGTHS.items()])
     return calls.with_columns(
         *(pl.col(name).str.slice(0, size) for name, size in _TEXT_LENGTHS.items()),
         reason=pl.coalesce("reason", too_long))
 
 
-def _deck_note(deck_currency: str | None, currency: str) -> str:
-    if deck_currency is None:
-        return ": no rate deck is loaded"
-    if deck_currency != currency:
-        return f": the rate deck is in {deck_currency}, the account in {currency}"
-    return ""
+_SEP = "\x1f"  # between a rejection's code and its values in the frame's reason column
 
 
 class _Writer:

@@ -53,14 +53,14 @@ def import_reply(summary: ImportSummary, *, locale: str | None) -> Reply:
             blocks.append(section(note))
             text.append(note)
     if summary.rejected:
-        lines = [f"• {error}" for error in summary.rejected[:MAX_LISTED]]
+        lines = [f"• {error.text(locale)}" for error in summary.rejected[:MAX_LISTED]]
         lines += _more(summary.rejected_count, locale)
         part = "\n".join([t(":warning: *Rejected rows* (fix them and send the file again: only "
                             "what was not charged is charged):", locale), *lines])
         blocks.append(section(part[:2900]))
         text.append(part)
     if summary.flagged:
-        lines = [f"• {row}" for row in summary.flagged[:MAX_LISTED]]
+        lines = [f"• {row.text(locale)}" for row in summary.flagged[:MAX_LISTED]]
         lines += _more(summary.flagged_count, locale)
         part = "\n".join([t(":information_source: *Kept with a note* (Microsoft's charge is "
                             "booked as it stands):", locale), *lines])

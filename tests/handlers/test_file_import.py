@@ -416,3 +416,20 @@ def test_an_import_that_crosses_a_low_balance_level_alerts_it(bolt, account):
         kinds = [m.kind for m in reads.list_messages(session=session,
                                                          account_id=account.id)]
     assert kinds == ["low_balance"]
+
+
+def test_a_german_admin_reads_the_rejected_rows_in_german(bolt, account):
+    # The reasons were English sentences built where a row is read; now they are marked
+    # sentences with their values, read in the admin's language (the CLI keeps English).
+    bolt.slack.users[GERMAN].is_admin = True
+    cdr = ("call_id,user,start,duration_seconds,destination_number,direction\n"
+           "c1,ada@example.com,2026-11-02T10:00:00Z,60,+14155550100,outbound\n"
+           "c2,ada@example.com,yesterday,-5,+14155550100,sideways\n"
+           "c3,ada@example.com,2026-11-02T11:00:00Z,60\n")
+    share(bolt, cdr.encode(), name="pbx.csv", user=GERMAN)
+    text = summary_of(bolt)
+    assert ("Zeile 3: start 'yesterday' ist kein Datum mit Uhrzeit; duration_seconds ist "
+            "negativ: -5; unbekannte Richtung 'sideways': outbound, inbound oder "
+            "tollfree_inbound") in text
+    assert "Zeile 4: 6 Felder erwartet, 4 gefunden" in text
+    assert "is not a date" not in text and "line 3" not in text

@@ -7,9 +7,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, cast
 
+from bot.errors import Sentence
 from bot.i18n import N_
 from bot.usage.formats.fields import parse_number, parse_seconds, parse_time
-from bot.usage.formats.records import CDR, ParsedCall, RowError, RowProblems, UnsupportedFormat
+from bot.usage.formats.records import (
+    CDR,
+    ParsedCall,
+    RowError,
+    RowProblems,
+    UnsupportedFormat,
+    problem,
+)
 
 CDR_COLUMNS = ("call_id", "user", "start", "duration_seconds", "destination_number",
                "direction")
@@ -35,7 +43,8 @@ def cdr_rows(text: IO[str]) -> Iterator[ParsedCall | RowError]:
         if not any(field.strip() for field in fields):
             continue
         if len(fields) != width:
-            yield RowError(line, f"expected {width} fields, found {len(fields)}")
+            yield RowError.of(line, problem(N_("expected {width} fields, found {found}"),
+                                            width=width, found=len(fields)))
             continue
         yield parse_cdr_fields([fields[position].strip() for position in positions], line)
 
@@ -54,21 +63,21 @@ def parse_cdr_fields(values: list[str], line: int) -> ParsedCall | RowError:
     try:
         return _cdr_call(values, line)
     except RowProblems as problems:
-        return RowError(line, str(problems))
+        return RowError.of(line, problems.problems)
 
 
 def _cdr_call(values: list[str], line: int) -> ParsedCall:
     call_id, user, start_text, seconds, number_text, direction_text = values
-    problems: list[str] = []
+    problems: list[Sentence] = []
     if not call_id:
-        problems.append("missing call_id")
+        problems.append(problem(N_("missing {name}"), name="call_id"))
     start = parse_time(start_text, "start", problems)
     duration = parse_seconds(seconds, "duration_seconds", problems)
     number = parse_number(number_text, problems, required=True)
     direction = CDR_DIRECTION_WORDS.get(direction_text.lower())
     if direction is None:
-        problems.append(f"unknown direction {direction_text!r}: outbound, inbound or "
-                        "tollfree_inbound")
+        problems.append(problem(N_("unknown direction {text}: outbound, inbound or "
+                                   "tollfree_inbound"), text=repr(direction_text)))
     if problems:
         raise RowProblems(problems)
     return ParsedCall(

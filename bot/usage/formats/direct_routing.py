@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
+from bot.errors import Sentence
 from bot.i18n import N_
 from bot.usage.formats.fields import parse_seconds, parse_time, readable_number, region_of, squash
 from bot.usage.formats.records import (
@@ -15,6 +16,7 @@ from bot.usage.formats.records import (
     ParsedCall,
     RowProblems,
     UnsupportedFormat,
+    problem,
 )
 
 # The Direct Routing CSV, by header names compared without case, spaces or punctuation
@@ -52,9 +54,9 @@ def csv_call(values: list[str], line: int) -> ParsedCall:
     """A call of the Direct Routing CSV from its used columns (in `_DR_USED` order)."""
     (key, upn, user_name, call_type, caller, callee, start_text, invite_text, failure_text,
      seconds, country) = values
-    problems: list[str] = []
+    problems: list[Sentence] = []
     if not key:
-        problems.append("missing CorrelationId")
+        problems.append(problem(N_("missing {name}"), name="CorrelationId"))
     # A failed call has no start: its invite (or failure) time is when it happened.
     when = next((text for text in (start_text, invite_text, failure_text)
                  if text and not text.startswith("0001-")), "")

@@ -9,8 +9,10 @@ from functools import cache
 
 from babel.numbers import list_currencies
 
-from bot.errors import InvalidNumber
+from bot.errors import InvalidNumber, Sentence
+from bot.i18n import N_
 from bot.numbers.phone import normalize
+from bot.usage.formats.records import problem
 
 # Decimal text as exports write money: no exponent, no sign games, at most 6 decimals (micros).
 _MONEY = re.compile(r"^-?\d{1,12}(?:\.\d{1,6})?$")
@@ -19,47 +21,52 @@ _SECONDS = re.compile(SECONDS_PATTERN)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def parse_time(text: str, name: str, problems: list[str]) -> datetime | None:
+def parse_time(text: str, name: str, problems: list[Sentence]) -> datetime | None:
     if not text:
-        problems.append(f"missing {name}")
+        problems.append(problem(N_("missing {name}"), name=name))
         return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        problems.append(f"{name} {text!r} is not a date and time")
+        problems.append(problem(N_("{name} {text} is not a date and time"), name=name,
+                                text=repr(text)))
         return None
     # A time without a zone is UTC: exports and PBXs that omit it write UTC.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def parse_seconds(text: str, name: str, problems: list[str]) -> int | None:
+def parse_seconds(text: str, name: str, problems: list[Sentence]) -> int | None:
     if not _SECONDS.match(text):
-        problems.append(f"{name} {text!r} is not a whole number of seconds" if text
-                        else f"missing {name}")
+        problems.append(problem(N_("{name} {text} is not a whole number of seconds"), name=name,
+                                text=repr(text)) if text
+                        else problem(N_("missing {name}"), name=name))
         return None
     value = int(text)
     if value < 0:
-        problems.append(f"negative {name} {value}")
+        problems.append(problem(N_("negative {name} {value}"), name=name, value=value))
         return None
     return value
 
 
-def parse_money(text: str, name: str, problems: list[str], *, required: bool) -> Decimal | None:
+def parse_money(text: str, name: str, problems: list[Sentence], *,
+                required: bool) -> Decimal | None:
     if not text:
         if required:
-            problems.append(f"missing {name}")
+            problems.append(problem(N_("missing {name}"), name=name))
             return None
         return Decimal(0)
     if not _MONEY.match(text):
-        problems.append(f"{name} {text!r} is not an amount of money")
+        problems.append(problem(N_("{name} {text} is not an amount of money"), name=name,
+                                text=repr(text)))
         return None
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        problems.append(f"{name} {text!r} is not an amount of money")
+        problems.append(problem(N_("{name} {text} is not an amount of money"), name=name,
+                                text=repr(text)))
         return None
     if amount < 0:
-        problems.append(f"{name} {text} is negative")
+        problems.append(problem(N_("{name} {text} is negative"), name=name, text=text))
         return None
     return amount
 
@@ -69,26 +76,26 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-def parse_currency(text: str, problems: list[str]) -> str | None:
+def parse_currency(text: str, problems: list[Sentence]) -> str | None:
     code = text.upper()
     if not code:
-        problems.append("missing Currency")
+        problems.append(problem(N_("missing {name}"), name="Currency"))
         return None
     if not _CURRENCY.match(code) or code not in _currencies():
-        problems.append(f"unknown currency {text!r}")
+        problems.append(problem(N_("unknown currency {text}"), text=repr(text)))
         return None
     return code
 
 
-def parse_number(text: str, problems: list[str], *, required: bool) -> str | None:
+def parse_number(text: str, problems: list[Sentence], *, required: bool) -> str | None:
     if not text:
         if required:
-            problems.append("missing destination number")
+            problems.append(problem(N_("missing destination number")))
         return None
     try:
         return normalize(text).e164
     except InvalidNumber as exc:
-        problems.append(f"destination number: {exc}")
+        problems.append(problem(N_("destination number: {reason}"), reason=exc.text))
         return None
 
 
@@ -102,10 +109,10 @@ def readable_number(text: str) -> str | None:
 
 
 def charged_number(text: str, charge: Decimal | None,
-                    problems: list[str]) -> tuple[str | None, str | None]:
+                    problems: list[Sentence]) -> tuple[str | None, str | None]:
     """A record's number, and a flag when it cannot be read but the record carries its charge:
     Microsoft's (or the provider's) charge stands all the same."""
-    found: list[str] = []
+    found: list[Sentence] = []
     number = parse_number(text, found, required=False)
     if not found:
         return number, None

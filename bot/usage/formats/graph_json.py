@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any, cast
 
+from bot.errors import Sentence
 from bot.i18n import N_
 from bot.usage import limits
 from bot.usage.formats.direct_routing import direct_routing_call
@@ -20,7 +21,14 @@ from bot.usage.formats.fields import (
     parse_time,
     region_of,
 )
-from bot.usage.formats.records import GRAPH, ParsedCall, RowError, RowProblems, UnsupportedFormat
+from bot.usage.formats.records import (
+    GRAPH,
+    ParsedCall,
+    RowError,
+    RowProblems,
+    UnsupportedFormat,
+    problem,
+)
 from bot.usage.limits import FileRefused
 
 
@@ -64,8 +72,8 @@ def has_next_link(document: Any) -> bool:
 def graph_rows(document: Any) -> Iterator[ParsedCall | RowError]:
     for number, record in enumerate(graph_records(document), start=1):
         if not isinstance(record, dict):
-            yield RowError(number, "not a pstnCallLogRow or directRoutingLogRow object",
-                           "record")
+            yield RowError.of(number, problem(N_("not a pstnCallLogRow or directRoutingLogRow "
+                                              "object")), "record")
             continue
         try:
             if _is_direct_routing(record):
@@ -73,7 +81,7 @@ def graph_rows(document: Any) -> Iterator[ParsedCall | RowError]:
             else:
                 yield _graph_call(record, number)
         except RowProblems as problems:
-            yield RowError(number, str(problems), "record")
+            yield RowError.of(number, problems.problems, "record")
 
 
 def _is_direct_routing(record: dict[str, Any]) -> bool:
@@ -88,10 +96,10 @@ def _field(record: dict[str, Any], name: str) -> str:
 
 
 def _graph_direct_routing_call(record: dict[str, Any], number: int) -> ParsedCall:
-    problems: list[str] = []
+    problems: list[Sentence] = []
     key = _field(record, "id") or _field(record, "correlationId")
     if not key:
-        problems.append("missing id")
+        problems.append(problem(N_("missing {name}"), name="id"))
     when = next((text for text in (_field(record, "startDateTime"),
                                    _field(record, "inviteDateTime"),
                                    _field(record, "failureDateTime"))
@@ -110,19 +118,19 @@ def _graph_direct_routing_call(record: dict[str, Any], number: int) -> ParsedCal
 
 
 def _graph_call(record: dict[str, Any], number: int) -> ParsedCall:
-    problems: list[str] = []
+    problems: list[Sentence] = []
 
     def text(name: str) -> str:
         return _field(record, name)
 
     key = text("id")
     if not key:
-        problems.append("missing id")
+        problems.append(problem(N_("missing {name}"), name="id"))
     call_type = text("callType") or None
     tollfree = "toll" in text("inventoryType").lower()
     direction = call_type_direction(call_type, tollfree=tollfree)
     if direction is None:
-        problems.append(f"unknown callType {call_type!r}")
+        problems.append(problem(N_("unknown callType {text}"), text=repr(call_type)))
     start = parse_time(text("startDateTime"), "startDateTime", problems)
     duration = parse_seconds(_json_int_text(record.get("duration")), "duration", problems)
     charge = _json_money(record.get("charge"), "charge", problems, required=True)
@@ -152,23 +160,25 @@ def _json_int_text(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
-def _json_money(value: Any, name: str, problems: list[str], *,
+def _json_money(value: Any, name: str, problems: list[Sentence], *,
                 required: bool) -> Decimal | None:
     if value is None or value == "":
         if required:
-            problems.append(f"missing {name}")
+            problems.append(problem(N_("missing {name}"), name=name))
             return None
         return Decimal(0)
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        problems.append(f"{name} {value!r} is not a number")
+        problems.append(problem(N_("{name} {text} is not a number"), name=name,
+                                text=repr(value)))
         return None
     if isinstance(value, str):
         return parse_money(value, name, problems, required=required)
     amount = Decimal(value)
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.000001")):
-        problems.append(f"{name} {value} is not an amount of money")
+        problems.append(problem(N_("{name} {text} is not an amount of money"), name=name,
+                                text=value))
         return None
     if amount < 0:
-        problems.append(f"{name} {value} is negative")
+        problems.append(problem(N_("{name} {text} is negative"), name=name, text=value))
         return None
     return amount

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from bot.errors import CreditsError
+from bot.errors import CreditsError, Sentence
+from bot.i18n import t
 
 TEAMS, GRAPH, CDR = "teams", "graph", "cdr"
 CALLING_PLAN, DIRECT_ROUTING = "calling_plan", "direct_routing"  # who carried the call
@@ -50,17 +52,38 @@ class ParsedCall:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """A row that was not taken, and why."""
+    """A row that was not taken, and why: `message` in English (the CLI, logs, the audit) and
+    its problems as marked sentences, read in the reader's language by `text`."""
 
     line: int
     message: str
     unit: str = "line"  # "record" for JSON
+    member: str | None = None  # the zip member the row is in
+    sentences: tuple[Sentence, ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def of(cls, line: int, problems: Sentence | Sequence[Sentence],
+           unit: str = "line") -> RowError:
+        parts = (problems,) if isinstance(problems, Sentence) else tuple(problems)
+        return cls(line, "; ".join(str(part) for part in parts), unit, sentences=parts)
+
+    def text(self, locale: str | None) -> str:
+        problem = ("; ".join(part(locale) for part in self.sentences) if self.sentences
+                   else self.message)
+        where = (t("record {number}", locale, number=self.line) if self.unit == "record"
+                 else t("line {number}", locale, number=self.line))
+        return (f"{self.member} {where}" if self.member else where) + f": {problem}"
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.line}: {self.message}"
+        return self.text(None)
+
+
+def problem(message: str, **values: object) -> Sentence:
+    """One problem of a row: a marked sentence (`N_`) and its values."""
+    return Sentence(message, dict(values))
 
 
 class RowProblems(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: list[Sentence]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any, cast
 
+from bot.errors import Sentence
 from bot.i18n import N_
 from bot.usage.formats import direct_routing
 from bot.usage.formats.fields import (
@@ -17,7 +18,14 @@ from bot.usage.formats.fields import (
     parse_seconds,
     parse_time,
 )
-from bot.usage.formats.records import TEAMS, ParsedCall, RowError, RowProblems, UnsupportedFormat
+from bot.usage.formats.records import (
+    TEAMS,
+    ParsedCall,
+    RowError,
+    RowProblems,
+    UnsupportedFormat,
+    problem,
+)
 
 TEAMS_COLUMNS = (
     "UsageId", "Call ID", "Conference ID", "User Location", "Microsoft Entra ObjectId", "UPN",
@@ -67,7 +75,8 @@ def _records(reader: Any, width: int) -> Iterator[tuple[int, list[str] | RowErro
         line, last_line = last_line + 1, reader.line_num
         if len(fields) != width:
             if any(field.strip() for field in fields):
-                yield line, RowError(line, f"expected {width} fields, found {len(fields)}")
+                yield line, RowError.of(line, problem(N_("expected {width} fields, found {found}"),
+                                                  width=width, found=len(fields)))
             continue
         fields.append("")  # an optional column the file lacks reads as this empty field
         yield line, fields
@@ -93,16 +102,16 @@ def _calls_of(reader: Any, width: int, positions: list[int],
         try:
             yield make(values, line)
         except RowProblems as problems:
-            yield RowError(line, str(problems))
+            yield RowError.of(line, problems.problems)
 
 
 def _teams_call(values: list[str], line: int) -> ParsedCall:
     (key, call_id, upn, user_name, call_type, call_direction, number_type, dialed,
      destination, country, start_text, seconds, charge_text, fee_text, currency_text,
      capability) = values
-    problems: list[str] = []
+    problems: list[Sentence] = []
     if not key:
-        problems.append("missing UsageId")
+        problems.append(problem(N_("missing {name}"), name="UsageId"))
     direction = _teams_direction(call_direction, call_type or None, number_type, problems)
     start = parse_time(start_text, "Start Time", problems)
     duration = parse_seconds(seconds, "Duration Seconds", problems)
@@ -122,7 +131,7 @@ def _teams_call(values: list[str], line: int) -> ParsedCall:
 
 
 def _teams_direction(direction: str, call_type: str | None, number_type: str,
-                     problems: list[str]) -> str | None:
+                     problems: list[Sentence]) -> str | None:
     lowered = direction.lower()
     tollfree = "toll" in number_type.lower()
     if lowered == "outbound":
@@ -131,5 +140,6 @@ def _teams_direction(direction: str, call_type: str | None, number_type: str,
         return "tollfree_inbound" if tollfree else "inbound"
     found = call_type_direction(call_type, tollfree=tollfree)
     if found is None:
-        problems.append(f"unknown call direction {direction or call_type!r}")
+        problems.append(problem(N_("unknown call direction {text}"),
+                                text=repr(direction or call_type)))
     return found

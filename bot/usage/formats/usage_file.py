@@ -159,7 +159,7 @@ def _in_member(rows: Iterator[ParsedCall | RowError],
         return
     for row in rows:
         if isinstance(row, RowError):
-            yield RowError(row.line, row.message, f"{member} {row.unit}")
+            yield replace(row, member=member)
         elif row.flag is not None:
             yield replace(row, flag=f"{member}: {row.flag}")
         else:
