@@ -30,7 +30,7 @@ def test_long_lists_are_cut_and_counted():
     reply = import_reply(summary(rejected_count=30, rejected=errors, unlicensed_calls=25,
                                  unlicensed_users=users, difference_count=3,
                                  difference_total=Decimal("-0.02")), locale="de-DE")
-    assert reply.text.count("• line ") == MAX_LISTED
+    assert reply.text.count("• Zeile ") == MAX_LISTED  # the reader's language
     assert "…und 10 weitere." in reply.text and "…und 5 weitere." in reply.text
     assert "Belastungen, die vom Tarifverzeichnis abweichen: 3 (Differenz insgesamt" in reply.text
     assert all(len(block["text"]["text"]) <= 3000 for block in reply.blocks
