@@ -388,6 +388,10 @@ class ConsoleRun:
     def close(self) -> None:
         self.session.lazy.wait_idle()
         if self.background is not None:
+            # Alerts the last lines fired are shown before the console ends (a piped session
+            # is over before the relay's next turn).
+            if hasattr(self.background, "deliver_now"):
+                self.background.deliver_now()
             self.background.stop()
         self.session.lazy.shutdown(wait=True)
         self.slack.stop()

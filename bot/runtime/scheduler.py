@@ -250,6 +250,10 @@ class SchedulerHandle:
         except Exception:  # the lease then expires by itself
             log.exception("scheduler: releasing the lease failed")
 
+    def deliver_now(self) -> None:
+        """Deliver the due alerts at once (the console, before a piped session ends)."""
+        relay_job(self.runtime_id)
+
     def stop(self) -> None:
         """Shut down (the name `serve`'s background hook calls)."""
         self.shutdown()

@@ -171,6 +171,23 @@ def test_piped_console_answers_in_the_locale_switched_to(tmp_path):
     assert "Ihr Guthaben an Communications Credits beträgt" in result.stdout
 
 
+def test_a_piped_session_shows_the_alert_its_last_line_fired(tmp_path):
+    # The relay delivers every few seconds; a piped session ends sooner, and its alert was
+    # never seen. The console delivers what is due before it ends.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+           "PYTHONPATH": str(ROOT), "CREDITS_OUTBOX_SECONDS": "3600"}
+    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREDITS_ADMINS"):
+        env.pop(name, None)
+    lines = ("/credits alerts language de-DE\n/credits alerts add 900\n"
+             "/credits adjust -50 Korrektur\nclick adjust_confirm\n")
+    result = subprocess.run([sys.executable, "-m", "bot", "console", "--files-dir",
+                             str(tmp_path / "files")], input=lines, capture_output=True,
+                            text=True, env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    after = result.stdout.split("you> click adjust_confirm")[1]
+    assert "Die Communications Credits werden knapp" in after  # in the account's language
+
+
 def test_the_banner_speaks_the_consoles_language():
     settings = make_settings(database_url="sqlite:///demo.db")
     shown = {}
