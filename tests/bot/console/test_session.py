@@ -92,17 +92,24 @@ def test_uploaded_files_are_saved_and_named(console, tmp_path):
     assert (tmp_path / "files" / "usage.csv").read_bytes() == b"a,b\n1,2\n"
 
 
-@pytest.mark.slow
-def test_piped_console_end_to_end(tmp_path):
+def piped_console(tmp_path, lines: str, *options: str, **env_vars: str):
+    """`credits-bot console` in a subprocess, fed `lines`, on a database of its own and no
+    Slack settings from the environment (the README's piped session)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), **env_vars}
     for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREDITS_ADMINS"):
         env.pop(name, None)
-    lines = "/credits balance\nwhat is our balance?\n/credits deposit 500\n/credits balance\n"
-    result = subprocess.run([sys.executable, "-m", "bot", "console", "--files-dir",
+    result = subprocess.run([sys.executable, "-m", "bot", "console", *options, "--files-dir",
                              str(tmp_path / "files")], input=lines, capture_output=True,
                             text=True, env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.slow
+def test_piped_console_end_to_end(tmp_path):
+    lines = "/credits balance\nwhat is our balance?\n/credits deposit 500\n/credits balance\n"
+    result = piped_console(tmp_path, lines)
     out = result.stdout
     assert out.startswith("Credits Bot local console: sample prices")
     assert "you> what is our balance?" in out
@@ -150,40 +157,22 @@ def test_a_demo_account_started_in_german_writes_its_alerts_in_german(sqlite_eng
 
 
 def test_piped_console_answers_in_the_locale_switched_to(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-           "PYTHONPATH": str(ROOT)}
-    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREDITS_ADMINS"):
-        env.pop(name, None)
     lines = "Wie hoch ist das Guthaben?\nlocale de-DE\nWie hoch ist das Guthaben?\n"
-    result = subprocess.run([sys.executable, "-m", "bot", "console", "--files-dir",
-                             str(tmp_path / "files")], input=lines, capture_output=True,
-                            text=True, env=env, cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = piped_console(tmp_path, lines)
     english, german = result.stdout.split("you> locale de-DE")
     assert "balance is" in english and "beträgt" not in english
     assert "Ihr Guthaben an Communications Credits beträgt" in german
     # Started in German, it answers in German from the first line.
-    result = subprocess.run([sys.executable, "-m", "bot", "console", "--locale", "de-DE",
-                             "--files-dir", str(tmp_path / "files")],
-                            input="what is our balance?\n", capture_output=True, text=True,
-                            env=env, cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = piped_console(tmp_path, "what is our balance?\n", "--locale", "de-DE")
     assert "Ihr Guthaben an Communications Credits beträgt" in result.stdout
 
 
 def test_a_piped_session_shows_the_alert_its_last_line_fired(tmp_path):
     # The relay delivers every few seconds; a piped session ends sooner, and its alert was
     # never seen. The console delivers what is due before it ends.
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-           "PYTHONPATH": str(ROOT), "CREDITS_OUTBOX_SECONDS": "3600"}
-    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "CREDITS_ADMINS"):
-        env.pop(name, None)
     lines = ("/credits alerts language de-DE\n/credits alerts add 900\n"
              "/credits adjust -50 Korrektur\nclick adjust_confirm\n")
-    result = subprocess.run([sys.executable, "-m", "bot", "console", "--files-dir",
-                             str(tmp_path / "files")], input=lines, capture_output=True,
-                            text=True, env=env, cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = piped_console(tmp_path, lines, CREDITS_OUTBOX_SECONDS="3600")
     after = result.stdout.split("you> click adjust_confirm")[1]
     assert "Die Communications Credits werden knapp" in after  # in the account's language
 
