@@ -82,7 +82,7 @@ def test_toll_free_us_lists_its_prefixes_once(bolt, account):
 def test_german_user_gets_german_and_sample_warning(bolt, account):
     text = bolt.command_text("rate Deutschland", user=GERMAN)
     assert text.splitlines()[:3] == [
-        "Tarife für Deutschland", "Ihre Anrufe nach Deutschland, in USD:",
+        "Tarife: Deutschland", "Ihre Anrufe mit Ziel Deutschland, in USD:",
         "• *Germany* (+49): *0,022\xa0$* pro Minute, Verbindungsgebühr 0,00\xa0$, Abrechnung "
         "erst 60 s, dann je 6 s"]
     assert "BEISPIELPREISE" in text

@@ -124,16 +124,16 @@ def test_rate_questions_are_answered_in_english(bolt, account):
 
 def test_rate_questions_are_answered_in_german(bolt, account):
     text = dm(bolt, "Was kostet ein Anruf nach Japan?", user=GERMAN)
-    assert text.startswith("Tarife für Japan\nIhre Anrufe nach Japan, in USD:")
+    assert text.startswith("Tarife: Japan\nIhre Anrufe mit Ziel Japan, in USD:")
     assert "BEISPIELPREISE" in text
     text = dm(bolt, "Tarif für +49 30 1234567", user=GERMAN)
-    assert text.startswith("Tarife für +49 30 1234567 (Deutschland)")
+    assert text.startswith("Tarife: +49 30 1234567 (Deutschland)")
     assert "*Germany - Berlin* (+4930): *0,022\xa0$* pro Minute" in text
 
 
 def test_the_locale_wins_over_the_words(bolt, account):
     text = dm(bolt, "how much does it cost to call Japan?", user=GERMAN)
-    assert text.startswith("Tarife für Japan")
+    assert text.startswith("Tarife: Japan")
 
 
 def test_unknown_destinations_and_missing_ones_are_explained(bolt, account):
@@ -170,9 +170,9 @@ def test_help_lists_the_new_questions(bolt, account):
 
 def test_articles_and_prepositions_around_a_country_are_understood(bolt, account):
     text = dm(bolt, "Was kostet ein Anruf in die USA?", user=GERMAN)
-    assert text.startswith("Tarife für Vereinigte Staaten\n"), text
+    assert text.startswith("Tarife: Vereinigte Staaten\n"), text
     assert dm(bolt, "Was kostet ein Anruf nach den USA?", user=GERMAN).startswith(
-        "Tarife für Vereinigte Staaten\n")
+        "Tarife: Vereinigte Staaten\n")
     assert dm(bolt, "how much does it cost to call the US?").startswith(
         "Rates for United States\n")
     assert dm(bolt, "What does a call to the United States cost?").startswith(
@@ -183,7 +183,7 @@ def test_rate_questions_without_a_question_mark_or_capitals(bolt, account):
     # U0STRANGER has no Slack locale: the German words pick the German answer.
     for text in ("wie teuer ist ein anruf nach japan", "Was kostet eine Minute nach Japan",
                  "was kostet es, nach Japan zu telefonieren"):
-        assert dm(bolt, text, user="U0STRANGER").startswith("Tarife für Japan\n"), text
+        assert dm(bolt, text, user="U0STRANGER").startswith("Tarife: Japan\n"), text
 
 
 def test_minutes_last_month_in_english_and_german(bolt, account):
