@@ -33,9 +33,17 @@ from storage.events import Claim, claim_event, finish_event, release_event
 log = logging.getLogger(__name__)
 
 
+# Events whose answer may safely be given twice: App Home publishes the same view again (a
+# views.publish replaces the tab), so its deliveries are not claimed: no write inside the ack.
+IDEMPOTENT_EVENTS = frozenset({"app_home_opened"})
+
+
 def event_key(body: dict[str, Any]) -> str | None:
-    """The dedupe key of an Events API delivery, or None for other requests."""
+    """The dedupe key of an Events API delivery, or None for other requests (and for events
+    whose answer is idempotent)."""
     if body.get("type") != "event_callback" or not body.get("event_id"):
+        return None
+    if (body.get("event") or {}).get("type") in IDEMPOTENT_EVENTS:
         return None
     return f"event:{body['event_id']}"
 

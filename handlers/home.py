@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from handlers.asking import asker_of
 from handlers.blocks.home import dashboard_view, home_blocks
 from handlers.context import HandlerContext
-from handlers.dedupe import answering
 
 
 def register(app: App, ctx: HandlerContext) -> None:
@@ -26,11 +25,11 @@ def register(app: App, ctx: HandlerContext) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab needs no view
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
-        with answering(ctx, body):
-            locale = asker_of(context).locale
-            blocks = ctx.services.summaries.rendered(
-                team_id, ("home", locale), lambda summary: home_blocks(summary, locale=locale))
-            view = dashboard_view(blocks, locale=locale, now=ctx.services.clock.now())
-            client.views_publish(user_id=event["user"], view=view)
+        # No event claim (handlers/dedupe.py): a redelivery publishes the same view again.
+        locale = asker_of(context).locale
+        blocks = ctx.services.summaries.rendered(
+            team_id, ("home", locale), lambda summary: home_blocks(summary, locale=locale))
+        view = dashboard_view(blocks, locale=locale, now=ctx.services.clock.now())
+        client.views_publish(user_id=event["user"], view=view)
 
     app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])
