@@ -52,6 +52,7 @@ from bot.alerts.routing import (
 from bot.alerts.rules import Alert
 from bot.alerts.texts import alert_text
 from bot.clock import Clock
+from bot.i18n import N_
 from storage import outbox as outbox_db
 from storage.accounts import get_account_by_id
 from storage.db import read_session, write_transaction
@@ -59,6 +60,10 @@ from storage.models import OutboxMessage
 from storage.outbox import DM_PREFIX
 
 log = logging.getLogger(__name__)
+# Stored as the undelivered alert's last error, in English; `/credits alerts` reads it in the
+# reader's language (a sentence of the catalog).
+NO_RECIPIENT = N_("no alert channel and no admin to DM: set one with `/credits alerts channel "
+                  "#channel`, or list admins in CREDITS_ADMINS")
 
 Blocks = list[dict[str, Any]]
 Renderer = Callable[[Alert], Blocks | None]
@@ -360,8 +365,7 @@ class Relay:
         return True
 
     def _no_recipient(self, message: OutboxMessage, token: str, report: RelayReport) -> None:
-        error = ("no alert channel and no admin to DM: set one with `/credits alerts channel "
-                 "#channel`, or list admins in CREDITS_ADMINS")
+        error = NO_RECIPIENT
         with write_transaction(self.engine) as session:
             if message.attempts >= NO_RECIPIENT_LIMIT:
                 report.dead += 1

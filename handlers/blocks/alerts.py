@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot.alerts.settings import Threshold, UndeliveredAlert
 from bot.money import format_money
 from handlers.blocks.common import context, section
-from handlers.i18n import N_, format_moment, language_name, t, tn
+from handlers.i18n import N_, format_moment, language_name, reason_text, t, tn
 from handlers.reply import Reply
 
 
@@ -61,8 +61,9 @@ def undelivered_text(total: int, alerts: Sequence[UndeliveredAlert], *,
     lines = [tn("*{count}* alert not delivered yet:", "*{count}* alerts not delivered yet:",
                 total, locale)]
     for alert in alerts:
-        error = t(", last error: {error}",
-                  locale, error=alert.last_error) if alert.last_error else ""
+        # Slack's error codes stay as they are; the relay's own sentence is in the catalog.
+        error = t(", last error: {error}", locale,
+                  error=reason_text(alert.last_error, locale)) if alert.last_error else ""
         target = (t("the admins", locale) if alert.target is None
                   else f"<@{alert.target[1:]}>" if alert.target.startswith("@")
                   else f"<#{alert.target}>")

@@ -121,6 +121,7 @@ def test_alerts_lists_the_alerts_nobody_received(bolt, account, clock):
     german = bolt.command_text("alerts", user=GERMAN)
     assert "*1* Warnung noch nicht zugestellt:" in german
     assert "• 02.11.2026 09:00 UTC," in german and "1 Versuch, nächster nach 02.11.2026" in german
+    assert "kein Warnkanal und kein Admin für eine Direktnachricht" in german
 
 
 def test_alerts_says_when_everything_was_delivered(bolt, account):
