@@ -40,7 +40,7 @@ from bot.ledger import Ledger
 from bot.rates.deck import RateDeck
 from bot.rates.service import Rates
 from bot.rates.store import current_deck
-from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, RowError, problem
+from bot.usage.formats.records import CDR, DIRECT_ROUTING, GRAPH, RowError
 from bot.usage.formats.usage_file import Source, open_usage
 from bot.usage.frames import CallFrame, read_frames
 from bot.usage.limits import FileRefused
@@ -280,25 +280,25 @@ class _Batcher:
         """The sentence of a rejection that `_check` wrote as a code and its values."""
         kind, *values = code.split(_SEP)
         if kind == "currency":
-            return problem(N_("currency {currency} differs from the account's {account}"),
+            return Sentence.of(N_("currency {currency} differs from the account's {account}"),
                            currency=values[0], account=self.currency)
         if kind == "too_long":
-            return problem(N_("{name} is longer than {size} characters"), name=values[0],
+            return Sentence.of(N_("{name} is longer than {size} characters"), name=values[0],
                            size=values[1])
         if kind == "over_cap":
-            return problem(N_("the charge is over {cap} {currency}, more than a call can "
+            return Sentence.of(N_("the charge is over {cap} {currency}, more than a call can "
                               "cost: implausible"), cap=MAX_CALL_CHARGE, currency=self.currency)
         number, direction, day = values
         deck_currency = self.rater.deck.currency
         if deck_currency is None:
-            return problem(N_("no rate for {number} ({direction}) on {day}: no rate deck is "
+            return Sentence.of(N_("no rate for {number} ({direction}) on {day}: no rate deck is "
                               "loaded"), number=number, direction=direction, day=day)
         if deck_currency != self.currency:
-            return problem(N_("no rate for {number} ({direction}) on {day}: the rate deck is "
+            return Sentence.of(N_("no rate for {number} ({direction}) on {day}: the rate deck is "
                               "in {deck}, the account in {account}"), number=number,
                            direction=direction, day=day, deck=deck_currency,
                            account=self.currency)
-        return problem(N_("no rate for {number} ({direction}) on {day}"), number=number,
+        return Sentence.of(N_("no rate for {number} ({direction}) on {day}"), number=number,
                        direction=direction, day=day)
 
     def _check(self, calls: pl.DataFrame) -> tuple[pl.DataFrame, list[RowError]]:

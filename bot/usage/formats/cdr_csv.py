@@ -16,7 +16,6 @@ from bot.usage.formats.records import (
     RowError,
     RowProblems,
     UnsupportedFormat,
-    problem,
 )
 
 CDR_COLUMNS = ("call_id", "user", "start", "duration_seconds", "destination_number",
@@ -43,7 +42,7 @@ def cdr_rows(text: IO[str]) -> Iterator[ParsedCall | RowError]:
         if not any(field.strip() for field in fields):
             continue
         if len(fields) != width:
-            yield RowError.of(line, problem(N_("expected {width} fields, found {found}"),
+            yield RowError.of(line, Sentence.of(N_("expected {width} fields, found {found}"),
                                             width=width, found=len(fields)))
             continue
         yield parse_cdr_fields([fields[position].strip() for position in positions], line)
@@ -70,13 +69,13 @@ def _cdr_call(values: list[str], line: int) -> ParsedCall:
     call_id, user, start_text, seconds, number_text, direction_text = values
     problems: list[Sentence] = []
     if not call_id:
-        problems.append(problem(N_("missing {name}"), name="call_id"))
+        problems.append(Sentence.of(N_("missing {name}"), name="call_id"))
     start = parse_time(start_text, "start", problems)
     duration = parse_seconds(seconds, "duration_seconds", problems)
     number = parse_number(number_text, problems, required=True)
     direction = CDR_DIRECTION_WORDS.get(direction_text.lower())
     if direction is None:
-        problems.append(problem(N_("unknown direction {text}: outbound, inbound or "
+        problems.append(Sentence.of(N_("unknown direction {text}: outbound, inbound or "
                                    "tollfree_inbound"), text=repr(direction_text)))
     if problems:
         raise RowProblems(problems)

@@ -16,7 +16,6 @@ from bot.usage.formats.records import (
     ParsedCall,
     RowProblems,
     UnsupportedFormat,
-    problem,
 )
 
 # The Direct Routing CSV, by header names compared without case, spaces or punctuation
@@ -56,7 +55,7 @@ def csv_call(values: list[str], line: int) -> ParsedCall:
      seconds, country) = values
     problems: list[Sentence] = []
     if not key:
-        problems.append(problem(N_("missing {name}"), name="CorrelationId"))
+        problems.append(Sentence.of(N_("missing {name}"), name="CorrelationId"))
     # A failed call has no start: its invite (or failure) time is when it happened.
     when = next((text for text in (start_text, invite_text, failure_text)
                  if text and not text.startswith("0001-")), "")

@@ -12,7 +12,6 @@ from babel.numbers import list_currencies
 from bot.errors import InvalidNumber, Sentence
 from bot.i18n import N_
 from bot.numbers.phone import normalize
-from bot.usage.formats.records import problem
 
 # Decimal text as exports write money: no exponent, no sign games, at most 6 decimals (micros).
 _MONEY = re.compile(r"^-?\d{1,12}(?:\.\d{1,6})?$")
@@ -23,12 +22,12 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 def parse_time(text: str, name: str, problems: list[Sentence]) -> datetime | None:
     if not text:
-        problems.append(problem(N_("missing {name}"), name=name))
+        problems.append(Sentence.of(N_("missing {name}"), name=name))
         return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        problems.append(problem(N_("{name} {text} is not a date and time"), name=name,
+        problems.append(Sentence.of(N_("{name} {text} is not a date and time"), name=name,
                                 text=repr(text)))
         return None
     # A time without a zone is UTC: exports and PBXs that omit it write UTC.
@@ -37,13 +36,13 @@ def parse_time(text: str, name: str, problems: list[Sentence]) -> datetime | Non
 
 def parse_seconds(text: str, name: str, problems: list[Sentence]) -> int | None:
     if not _SECONDS.match(text):
-        problems.append(problem(N_("{name} {text} is not a whole number of seconds"), name=name,
+        problems.append(Sentence.of(N_("{name} {text} is not a whole number of seconds"), name=name,
                                 text=repr(text)) if text
-                        else problem(N_("missing {name}"), name=name))
+                        else Sentence.of(N_("missing {name}"), name=name))
         return None
     value = int(text)
     if value < 0:
-        problems.append(problem(N_("negative {name} {value}"), name=name, value=value))
+        problems.append(Sentence.of(N_("negative {name} {value}"), name=name, value=value))
         return None
     return value
 
@@ -52,21 +51,21 @@ def parse_money(text: str, name: str, problems: list[Sentence], *,
                 required: bool) -> Decimal | None:
     if not text:
         if required:
-            problems.append(problem(N_("missing {name}"), name=name))
+            problems.append(Sentence.of(N_("missing {name}"), name=name))
             return None
         return Decimal(0)
     if not _MONEY.match(text):
-        problems.append(problem(N_("{name} {text} is not an amount of money"), name=name,
+        problems.append(Sentence.of(N_("{name} {text} is not an amount of money"), name=name,
                                 text=repr(text)))
         return None
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        problems.append(problem(N_("{name} {text} is not an amount of money"), name=name,
+        problems.append(Sentence.of(N_("{name} {text} is not an amount of money"), name=name,
                                 text=repr(text)))
         return None
     if amount < 0:
-        problems.append(problem(N_("{name} {text} is negative"), name=name, text=text))
+        problems.append(Sentence.of(N_("{name} {text} is negative"), name=name, text=text))
         return None
     return amount
 
@@ -79,10 +78,10 @@ def _currencies() -> frozenset[str]:
 def parse_currency(text: str, problems: list[Sentence]) -> str | None:
     code = text.upper()
     if not code:
-        problems.append(problem(N_("missing {name}"), name="Currency"))
+        problems.append(Sentence.of(N_("missing {name}"), name="Currency"))
         return None
     if not _CURRENCY.match(code) or code not in _currencies():
-        problems.append(problem(N_("unknown currency {text}"), text=repr(text)))
+        problems.append(Sentence.of(N_("unknown currency {text}"), text=repr(text)))
         return None
     return code
 
@@ -90,12 +89,12 @@ def parse_currency(text: str, problems: list[Sentence]) -> str | None:
 def parse_number(text: str, problems: list[Sentence], *, required: bool) -> str | None:
     if not text:
         if required:
-            problems.append(problem(N_("missing destination number")))
+            problems.append(Sentence.of(N_("missing destination number")))
         return None
     try:
         return normalize(text).e164
     except InvalidNumber as exc:
-        problems.append(problem(N_("destination number: {reason}"), reason=exc.text))
+        problems.append(Sentence.of(N_("destination number: {reason}"), reason=exc.text))
         return None
 
 

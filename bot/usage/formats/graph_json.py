@@ -27,7 +27,6 @@ from bot.usage.formats.records import (
     RowError,
     RowProblems,
     UnsupportedFormat,
-    problem,
 )
 from bot.usage.limits import FileRefused
 
@@ -72,7 +71,7 @@ def has_next_link(document: Any) -> bool:
 def graph_rows(document: Any) -> Iterator[ParsedCall | RowError]:
     for number, record in enumerate(graph_records(document), start=1):
         if not isinstance(record, dict):
-            yield RowError.of(number, problem(N_("not a pstnCallLogRow or directRoutingLogRow "
+            yield RowError.of(number, Sentence.of(N_("not a pstnCallLogRow or directRoutingLogRow "
                                               "object")), "record")
             continue
         try:
@@ -99,7 +98,7 @@ def _graph_direct_routing_call(record: dict[str, Any], number: int) -> ParsedCal
     problems: list[Sentence] = []
     key = _field(record, "id") or _field(record, "correlationId")
     if not key:
-        problems.append(problem(N_("missing {name}"), name="id"))
+        problems.append(Sentence.of(N_("missing {name}"), name="id"))
     when = next((text for text in (_field(record, "startDateTime"),
                                    _field(record, "inviteDateTime"),
                                    _field(record, "failureDateTime"))
@@ -125,12 +124,12 @@ def _graph_call(record: dict[str, Any], number: int) -> ParsedCall:
 
     key = text("id")
     if not key:
-        problems.append(problem(N_("missing {name}"), name="id"))
+        problems.append(Sentence.of(N_("missing {name}"), name="id"))
     call_type = text("callType") or None
     tollfree = "toll" in text("inventoryType").lower()
     direction = call_type_direction(call_type, tollfree=tollfree)
     if direction is None:
-        problems.append(problem(N_("unknown callType {text}"), text=repr(call_type)))
+        problems.append(Sentence.of(N_("unknown callType {text}"), text=repr(call_type)))
     start = parse_time(text("startDateTime"), "startDateTime", problems)
     duration = parse_seconds(_json_int_text(record.get("duration")), "duration", problems)
     charge = _json_money(record.get("charge"), "charge", problems, required=True)
@@ -164,21 +163,21 @@ def _json_money(value: Any, name: str, problems: list[Sentence], *,
                 required: bool) -> Decimal | None:
     if value is None or value == "":
         if required:
-            problems.append(problem(N_("missing {name}"), name=name))
+            problems.append(Sentence.of(N_("missing {name}"), name=name))
             return None
         return Decimal(0)
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        problems.append(problem(N_("{name} {text} is not a number"), name=name,
+        problems.append(Sentence.of(N_("{name} {text} is not a number"), name=name,
                                 text=repr(value)))
         return None
     if isinstance(value, str):
         return parse_money(value, name, problems, required=required)
     amount = Decimal(value)
     if not amount.is_finite() or amount != amount.quantize(Decimal("0.000001")):
-        problems.append(problem(N_("{name} {text} is not an amount of money"), name=name,
+        problems.append(Sentence.of(N_("{name} {text} is not an amount of money"), name=name,
                                 text=value))
         return None
     if amount < 0:
-        problems.append(problem(N_("{name} {text} is negative"), name=name, text=value))
+        problems.append(Sentence.of(N_("{name} {text} is negative"), name=name, text=value))
         return None
     return amount

@@ -78,11 +78,6 @@ class RowError:
         return self.text(None)
 
 
-def problem(message: str, **values: object) -> Sentence:
-    """One problem of a row: a marked sentence (`N_`) and its values."""
-    return Sentence(message, dict(values))
-
-
 class RowProblems(Exception):
     def __init__(self, problems: list[Sentence]) -> None:
         super().__init__("; ".join(str(problem) for problem in problems))

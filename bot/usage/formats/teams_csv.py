@@ -24,7 +24,6 @@ from bot.usage.formats.records import (
     RowError,
     RowProblems,
     UnsupportedFormat,
-    problem,
 )
 
 TEAMS_COLUMNS = (
@@ -75,8 +74,9 @@ def _records(reader: Any, width: int) -> Iterator[tuple[int, list[str] | RowErro
         line, last_line = last_line + 1, reader.line_num
         if len(fields) != width:
             if any(field.strip() for field in fields):
-                yield line, RowError.of(line, problem(N_("expected {width} fields, found {found}"),
-                                                  width=width, found=len(fields)))
+                yield line, RowError.of(line, Sentence.of(
+                    N_("expected {width} fields, found {found}"), width=width,
+                    found=len(fields)))
             continue
         fields.append("")  # an optional column the file lacks reads as this empty field
         yield line, fields
@@ -111,7 +111,7 @@ def _teams_call(values: list[str], line: int) -> ParsedCall:
      capability) = values
     problems: list[Sentence] = []
     if not key:
-        problems.append(problem(N_("missing {name}"), name="UsageId"))
+        problems.append(Sentence.of(N_("missing {name}"), name="UsageId"))
     direction = _teams_direction(call_direction, call_type or None, number_type, problems)
     start = parse_time(start_text, "Start Time", problems)
     duration = parse_seconds(seconds, "Duration Seconds", problems)
@@ -140,6 +140,6 @@ def _teams_direction(direction: str, call_type: str | None, number_type: str,
         return "tollfree_inbound" if tollfree else "inbound"
     found = call_type_direction(call_type, tollfree=tollfree)
     if found is None:
-        problems.append(problem(N_("unknown call direction {text}"),
+        problems.append(Sentence.of(N_("unknown call direction {text}"),
                                 text=repr(direction or call_type)))
     return found
