@@ -43,7 +43,7 @@ from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.console.render import Button, Rendered, render_message
 from bot.errors import CreditsError
 from bot.i18n import N_, language, normalize_locale, t
-from bot.runtime.server import BackgroundStart, prepare_database
+from bot.runtime.server import Background, BackgroundStart, prepare_database
 from bot.services import Services
 from storage.db import write_transaction
 
@@ -383,15 +383,14 @@ class ConsoleRun:
     session: ConsoleSession
     slack: LocalSlack
     services: Services
-    background: Any = None
+    background: Background | None = None
 
     def close(self) -> None:
         self.session.lazy.wait_idle()
         if self.background is not None:
             # Alerts the last lines fired are shown before the console ends (a piped session
             # is over before the relay's next turn).
-            if hasattr(self.background, "deliver_now"):
-                self.background.deliver_now()
+            self.background.deliver_now()
             self.background.stop()
         self.session.lazy.shutdown(wait=True)
         self.slack.stop()

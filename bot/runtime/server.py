@@ -203,6 +203,9 @@ def prepare_database(settings: Settings, engine: Engine, clock: Clock,
 class Background(Protocol):
     """Something started beside the server (the scheduler), stopped when the server stops."""
 
+    def deliver_now(self) -> None:
+        """Deliver the alerts that are due at once (before a piped console ends)."""
+
     def stop(self) -> None: ...
 
 
