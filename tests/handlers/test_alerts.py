@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.alerts.outbox import OutboxWriter, Relay, SlackSender, relay_client
+from bot.alerts.outbox import OutboxWriter
 from bot.alerts.rules import Alert
 from bot.alerts.settings import Threshold
 from bot.console.local_slack import SlackChannel
@@ -107,13 +107,12 @@ def test_alerts_lists_the_alerts_nobody_received(bolt, account, clock):
     for user in bolt.slack.users.values():  # a workspace without owners or admins to DM ...
         user.is_admin = user.is_owner = False
     # ... and a relay without CREDITS_ADMINS: an alert with no channel reaches nobody yet.
-    relay = Relay(bolt.engine, clock, SlackSender(relay_client(bolt.app.client)))
     with write_transaction(bolt.engine) as session:
         OutboxWriter().write(session, Alert(
             kind="low_balance", key="low:test", account_id=account.id, team_id=TEAM,
             currency="USD", balance=Decimal(90), headline="Credits are low.",
             next_step="deposit"), account_channel=None, now=clock.now())
-    relay.run()
+    bolt.deliver_alerts()
     text = bolt.command_text("alerts", user=MEMBER)
     assert "*1* alert not delivered yet:" in text
     assert ("• Nov 2, 2026 09:00 UTC, :warning: Credits are low. (to the admins; 1 try, next "
@@ -197,7 +196,7 @@ def deliver_a_low_balance_alert(bolt, clock, account) -> tuple[str, list[dict]]:
     bolt.command_text("alerts channel <#C0BILLING|billing>")
     bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600), key="calls",
                                 actor="import")
-    Relay(bolt.engine, clock, SlackSender(relay_client(bolt.app.client))).run()
+    bolt.deliver_alerts()
     (post,) = [call for call in bolt.slack.calls_to("chat.postMessage")
                if call.params["channel"] == "C0BILLING"]
     return post.params["text"], post.params["blocks"]

@@ -8,9 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from slack_sdk import WebClient
 
-from bot.alerts.outbox import Relay, SlackSender, relay_client
 from handlers.blocks.deposit import CANCEL_ACTION, CHECK_ACTION, CONFIRM_ACTION
 from tests.factories import ledger_state, make_account
 from tests.payloads import TEAM
@@ -148,8 +146,7 @@ def test_a_worker_that_died_after_the_charge_is_reconciled_once(bolt_db, account
 
 def deliver_outbox(bolt) -> list[dict]:
     """Run the alert relay once against the local Slack; the messages it posted."""
-    client = WebClient(token="xoxb-test", base_url=bolt.slack.api_url)
-    Relay(bolt.engine, bolt.services.clock, SlackSender(relay_client(client))).run()
+    bolt.deliver_alerts()
     return [call.params for call in bolt.slack.calls_to("chat.postMessage")]
 
 
