@@ -10,6 +10,7 @@ from bot.money import format_money
 from handlers.blocks.common import context, section
 from handlers.i18n import N_, format_moment, language_name, reason_text, t, tn
 from handlers.reply import Reply
+from storage.outbox import DM_PREFIX
 
 
 def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str | None,
@@ -65,7 +66,8 @@ def undelivered_text(total: int, alerts: Sequence[UndeliveredAlert], *,
         error = t(", last error: {error}", locale,
                   error=reason_text(alert.last_error, locale)) if alert.last_error else ""
         target = (t("the admins", locale) if alert.target is None
-                  else f"<@{alert.target[1:]}>" if alert.target.startswith("@")
+                  else f"<@{alert.target.removeprefix(DM_PREFIX)}>"
+                  if alert.target.startswith(DM_PREFIX)
                   else f"<#{alert.target}>")
         values = {"time": format_moment(alert.created_at, locale), "headline": alert.headline,
                   "target": target, "error": error}
