@@ -52,7 +52,7 @@ from bot.errors import (
 )
 from bot.i18n import N_, t
 from bot.ledger import Ledger
-from bot.money import format_money, round_cents
+from bot.money import format_amount, round_cents
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt, expired_card_reason
 from storage import accounts as accounts_db
 from storage import deposits as attempts_db
@@ -293,7 +293,7 @@ class Deposits:
                     method=method, amount=attempt.amount, currency=attempt.currency,
                     idempotency_key=attempt.key,
                     description=f"Communications Credits deposit of "
-                                f"{format_money(attempt.amount, attempt.currency)}")
+                                f"{format_amount(attempt.amount, attempt.currency)}")
         except PaymentFailed as refusal:
             return self._settle_failed(attempt, refusal.reason, announce=announce)
         except GatewayTimeout:
@@ -370,7 +370,7 @@ class Deposits:
             attempts_db.save_deposit_attempt(session=session, attempt=row)
             log.info("deposits: attempt %s succeeded (%s)", row.id, receipt.reference)
             if announce:
-                money = partial(format_money, currency=attempt.currency, locale=account.language)
+                money = partial(format_amount, currency=attempt.currency, locale=account.language)
                 _tell_requester(session, account, row, now, t(
                     ":white_check_mark: Your deposit of {amount} is booked: the payment "
                     "service's answer had been lost, and it confirmed the charge "
@@ -403,7 +403,7 @@ class Deposits:
                 _tell_requester(session, account, row, now, t(
                     ":x: Your deposit of {amount} did not go through: {reason}. Nothing was "
                     "charged; `/credits deposit` tries again.", account.language,
-                    amount=format_money(attempt.amount, attempt.currency, account.language),
+                    amount=format_amount(attempt.amount, attempt.currency, account.language),
                     reason=why))
             return DepositOutcome(_attempt(row))
 
@@ -516,11 +516,11 @@ class Deposits:
             raise InvalidAmount(N_("Use at most {decimals} decimals for money."), decimals=2)
         if amount < self.min_deposit:
             raise PurchaseNotAllowed(N_("The smallest deposit is {amount}."),
-                                     amount=partial(format_money, self.min_deposit, currency))
+                                     amount=partial(format_amount, self.min_deposit, currency))
         if amount > self.max_deposit:
             raise PurchaseNotAllowed(
                 N_("One deposit can be at most {amount}. Split a larger amount into several "
-                   "deposits."), amount=partial(format_money, self.max_deposit, currency))
+                   "deposits."), amount=partial(format_amount, self.max_deposit, currency))
 
 
 def _tell_requester(session: Session, account: Account, row: DepositAttempt, now: datetime,

@@ -1,18 +1,28 @@
-"""Money as exact `Decimal` values: parsing what people type, rounding and formatting.
+"""Money as exact values: `Money` (an amount with its currency), parsing what people type,
+rounding and formatting.
 
 Floats never enter. Amounts are rounded half-up to cents only at the edges (display, and money
 that changes hands); internally they keep the micro-unit precision of the ledger.
+
+Above `storage/` an amount travels as a `Money`: the currency cannot get lost or be paired with
+the wrong amount, and adding dollars to euros is an error, not a number. Integer micro-units are
+the database's representation; `Money.from_micros` and `Money.micros` are the only crossings,
+used where rows are read and written (and in the importer's and rater's vectorised columns,
+which stay integers for speed).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
 
 from bot.errors import InvalidAmount, WrongCurrency
 from bot.i18n import N_, normalize_locale
+from storage.units import from_micros, to_micros
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
@@ -36,7 +46,7 @@ _CURRENCY_SIGNS = "".join(_SIGN_CURRENCIES)
 _MAX_TEXT = 40
 
 
-def parse_amount(text: str, *, currency: str, max_decimals: int = 2) -> Decimal:
+def parse_amount(text: str, *, currency: str, max_decimals: int = 2) -> Money:
     """Parse a positive amount of money in `currency` as a user types it: `1000`, `1,000`,
     `$1,000.00`, `100€`; WrongCurrency when its sign names another currency."""
     raw = (text or "").strip()
@@ -68,7 +78,7 @@ def parse_amount(text: str, *, currency: str, max_decimals: int = 2) -> Decimal:
         raise InvalidAmount(N_("An amount must be more than zero."))
     if value >= ABSURD:
         raise InvalidAmount(N_("That amount is too large."))
-    return value
+    return Money(value, currency)
 
 
 def _shorten(text: str) -> str:
@@ -81,9 +91,124 @@ def round_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_money(amount: Decimal, currency: str = DEFAULT_CURRENCY,
-                 locale: str | None = None) -> str:
-    """Format an amount for people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
+class CurrencyMismatch(TypeError):
+    """Two amounts of different currencies were combined: a programming error, never input."""
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency. Immutable; arithmetic keeps the currency and refuses to
+    mix two. Comparing with `==` compares amount and currency (`$1.0 == $1.00`)."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            # A float would carry binary noise into the ledger; an int is accepted as exact.
+            if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+                raise TypeError(f"money is a Decimal, not {type(self.amount).__name__}")
+            object.__setattr__(self, "amount", Decimal(self.amount))
+        if not self.amount.is_finite():
+            raise ValueError("money is a finite amount")
+        code = self.currency.upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"not a currency code: {self.currency!r}")
+        object.__setattr__(self, "currency", code)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_micros(cls, micros: int, currency: str) -> Money:
+        """The money a database row holds as integer micro-units."""
+        return cls(from_micros(micros), currency)
+
+    @classmethod
+    def total(cls, amounts: Iterable[Money], currency: str) -> Money:
+        """The sum of `amounts` (zero when there are none), all in `currency`."""
+        result = cls.zero(currency)
+        for amount in amounts:
+            result = result + amount
+        return result
+
+    @property
+    def micros(self) -> int:
+        """The amount as the database stores it; finer fractions are rounded half-up."""
+        return to_micros(self.amount)
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    @property
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    @property
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    def rounded(self) -> Money:
+        """Rounded half-up to cents: what changes hands."""
+        return Money(round_cents(self.amount), self.currency)
+
+    def format(self, locale: str | None = None) -> str:
+        """For people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
+        return format_money(self, locale)
+
+    def _same(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"{self.currency} and {other.currency} do not add up")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + self._same(other).amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - self._same(other).amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
+            raise TypeError(f"money is multiplied by a Decimal or an int, not "
+                            f"{type(factor).__name__}")
+        return Money(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._same(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._same(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other).amount
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def format_money(money: Money, locale: str | None = None) -> str:
+    """Format money for people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
+    return format_amount(money.amount, money.currency, locale)
+
+
+def format_amount(amount: Decimal, currency: str = DEFAULT_CURRENCY,
+                  locale: str | None = None) -> str:
+    """Format a bare amount in `currency`. Being replaced by `format_money(Money, locale)`."""
     # Round half-up ourselves first, to the currency's own digits (cents for most, none for
     # JPY, three for KWD): Babel would round half-even.
     unit = Decimal(1).scaleb(-get_currency_precision(currency))

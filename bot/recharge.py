@@ -43,7 +43,7 @@ from bot.clock import Clock
 from bot.errors import PaymentFailed
 from bot.i18n import N_
 from bot.ledger import Ledger, Posting
-from bot.money import format_money
+from bot.money import format_amount
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt
 from storage import recharges as attempts_db
 from storage.accounts import get_account_by_id, lock_account
@@ -270,7 +270,7 @@ class Recharger:
                     method=claim.method, amount=claim.amount,
                     currency=claim.currency, idempotency_key=claim.attempt_id,
                     description=(f"Communications Credits auto-recharge of "
-                                 f"{format_money(claim.amount, claim.currency)} for "
+                                 f"{format_amount(claim.amount, claim.currency)} for "
                                  f"{claim.name or claim.team_id}"))
         except PaymentFailed as refusal:
             return self._record_failed(claim, refusal.reason, refusal.code)
@@ -507,4 +507,4 @@ def _blocker(account: Account) -> tuple[str, str] | None:
 
 def _memo(account: Account) -> str:
     below = from_micros(account.autorecharge_below_micros or 0)
-    return f"auto-recharge: balance below {format_money(below, account.currency)}"
+    return f"auto-recharge: balance below {format_amount(below, account.currency)}"

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.forecast import WINDOW_DAYS, daily_spend
-from bot.money import format_money, round_cents
+from bot.money import format_amount, round_cents
 from storage.accounts import get_account_by_id
 from storage.db import read_session
 from storage.licenses import count_active_licenses
@@ -93,7 +93,7 @@ def table_recommendation(users: int) -> TableRecommendation:
 
 
 def _usd(amount: Decimal) -> str:
-    return format_money(amount, TABLE_CURRENCY)
+    return format_amount(amount, TABLE_CURRENCY)
 
 
 def percentile(values: Sequence[Decimal], pct: int) -> Decimal:
@@ -146,10 +146,10 @@ def spend_recommendation(daily: Sequence[Decimal], *, currency: str = TABLE_CURR
     recharge = max(round_up_to_step(average * supply_days), round_up_to_step(min_deposit))
     period = (f"the last {window_days} days" if len(daily) >= window_days
               else f"the last {len(daily)} days (all the spend data there is)")
-    basis = (f"A trigger of {format_money(trigger, currency)} covers {cover_days} days at the "
-             f"{pct}th-percentile daily spend of {format_money(high, currency)} over {period}; "
-             f"a recharge of {format_money(recharge, currency)} buys about {supply_days} days "
-             f"at the average daily spend of {format_money(average, currency)}.")
+    basis = (f"A trigger of {format_amount(trigger, currency)} covers {cover_days} days at the "
+             f"{pct}th-percentile daily spend of {format_amount(high, currency)} over {period}; "
+             f"a recharge of {format_amount(recharge, currency)} buys about {supply_days} days "
+             f"at the average daily spend of {format_amount(average, currency)}.")
     return SpendRecommendation(
         trigger=trigger, recharge_amount=recharge, high_daily_spend=high,
         average_daily_spend=average.quantize(Decimal("0.000001")), days=len(daily),

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from bot.accounts import AccountView, PaymentMethod
-from bot.money import format_money
+from bot.money import format_amount
 
 if TYPE_CHECKING:  # the outbox imports Alert from here
     pass
@@ -80,7 +80,7 @@ class Alert:
     locale: str = "en-US"  # the account's language: the texts above are written in it
 
     def money(self, amount: Decimal) -> str:
-        return format_money(amount, self.currency, self.locale)
+        return format_amount(amount, self.currency, self.locale)
 
 
 # -- rules: pure functions of state and time -------------------------------------------------

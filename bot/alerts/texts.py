@@ -34,7 +34,7 @@ from bot.alerts.rules import (
     Spike,
 )
 from bot.i18n import N_, format_day, format_moment, language, normalize_locale, t, tn
-from bot.money import format_money
+from bot.money import format_amount
 
 # Fragments of the next steps, translated with the sentence they are put in.
 DEPOSIT_HINT = N_("add credits with `/credits deposit <amount>`")
@@ -81,7 +81,7 @@ def _alert(account: AccountView, *, kind: str, key: str, headline: str, next_ste
 
 
 def _money(account: AccountView, amount: Decimal) -> str:
-    return format_money(amount, account.currency, account.language)
+    return format_amount(amount, account.currency, account.language)
 
 
 def _hint(account: AccountView, hint: str) -> str:

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from bot.cli import context as cli_context
 from bot.errors import CreditsError
-from bot.money import CENT, format_money
+from bot.money import CENT, format_amount
 from bot.usage.importer import ImportSummary
 
 MAX_SHOWN = 50
@@ -77,7 +77,7 @@ def import_usage_command(
 def show_summary(summary: ImportSummary) -> None:
     """Print an import's summary: totals, then rejected rows, unlicensed users, differences."""
     def money(amount: Decimal) -> str:
-        shown = format_money(amount, summary.currency)
+        shown = format_amount(amount, summary.currency)
         exact = exact_amount(amount)
         # Rated calls cost fractions of a cent: show the exact amount where rounding hides it.
         return shown if exact == f"{amount.quantize(CENT)}" else f"{shown} ({exact})"

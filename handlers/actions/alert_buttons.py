@@ -81,7 +81,7 @@ def named_amount(value: str, currency: str) -> tuple[str, Decimal | None]:
     if not mark:
         return key, None
     try:
-        amount = parse_amount(named, currency=currency)
+        amount = parse_amount(named, currency=currency).amount
     except InvalidAmount:
         return key, None
     return key, amount

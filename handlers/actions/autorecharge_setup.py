@@ -60,7 +60,7 @@ def register(app: App, ctx: HandlerContext) -> None:
         currency = asker.account.currency
         for block, text in typed.items():
             try:
-                amounts[block] = parse_amount(text, currency=currency)
+                amounts[block] = parse_amount(text, currency=currency).amount
             except InvalidAmount as exc:  # WrongCurrency too: it names the account's currency
                 errors[block] = error_text(exc, locale)[:150]
         if errors:

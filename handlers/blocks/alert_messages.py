@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.alerts.rules import AUTORECHARGE_ON, CHANGE_PAYMENT, RECHARGE_NOW, SHOW_USAGE, Alert
-from bot.money import format_money
+from bot.money import format_amount
 from handlers.blocks.common import Block, actions, button, context, section
 from handlers.blocks.payment_modal import CHANGE_ACTION
 from handlers.i18n import t
@@ -85,8 +85,8 @@ def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,
     """Auto-recharge was on already: nothing changed."""
     if amount and below:
         text = t("Auto-recharge is already on (add {amount} when below {below}); nothing "
-                 "changed.", locale, amount=format_money(amount, currency, locale),
-                 below=format_money(below, currency, locale))
+                 "changed.", locale, amount=format_amount(amount, currency, locale),
+                 below=format_amount(below, currency, locale))
     else:
         text = t("Auto-recharge is already on; nothing changed.", locale)
     return Reply(text=text, blocks=[section(text)])
@@ -95,5 +95,5 @@ def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,
 def already_bought_reply(*, amount: Decimal, currency: str, locale: str | None = None) -> Reply:
     """The Recharge now of this alert was clicked before: it bought once."""
     text = t("Credits were already bought from this alert ({amount}); nothing was charged "
-             "again.", locale, amount=format_money(amount, currency, locale))
+             "again.", locale, amount=format_amount(amount, currency, locale))
     return Reply(text=text, blocks=[section(text)])

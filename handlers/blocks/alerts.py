@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.alerts.settings import Threshold, UndeliveredAlert
-from bot.money import format_money
+from bot.money import format_amount
 from handlers.blocks.common import context, section
 from handlers.i18n import N_, format_moment, language_name, reason_text, t, tn
 from handlers.reply import Reply
@@ -18,7 +18,7 @@ def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str |
     """`$500.00 (armed), $100.00 (…)`; without states just the amounts."""
     parts = []
     for level in thresholds:
-        amount = format_money(level.amount, currency, locale)
+        amount = format_amount(level.amount, currency, locale)
         state = t("armed" if level.armed else N_("waits for the balance to rise above it"), locale)
         parts.append(f"{amount} ({state})" if states else amount)
     return ", ".join(parts) if parts else t("none", locale)
@@ -97,15 +97,15 @@ def threshold_added_reply(added: Threshold, *, balance: Decimal,
         key = N_(":white_check_mark: Added a low-balance alert at *{amount}*. The balance "
                  "({balance}) is not above it now, so it fires after the balance has risen "
                  "above it and falls again.")
-    head = t(key, locale, amount=format_money(added.amount, currency, locale),
-             balance=format_money(balance, currency, locale))
+    head = t(key, locale, amount=format_amount(added.amount, currency, locale),
+             balance=format_amount(balance, currency, locale))
     return _changed(head, thresholds, channel, currency, locale=locale)
 
 
 def threshold_removed_reply(amount: Decimal, *, thresholds: Sequence[Threshold],
                             channel: str | None, currency: str, locale: str | None) -> Reply:
     head = t(":white_check_mark: Removed the low-balance alert at *{amount}*.",
-             locale, amount=format_money(amount, currency, locale))
+             locale, amount=format_amount(amount, currency, locale))
     return _changed(head, thresholds, channel, currency, locale=locale)
 
 

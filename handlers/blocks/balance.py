@@ -8,7 +8,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.i18n import normalize_locale
-from bot.money import format_money
+from bot.money import format_amount
 from bot.summary import AccountSummary
 from handlers.blocks.common import context, fields, section
 from handlers.i18n import format_day, t, tn
@@ -19,7 +19,7 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     if summary.account.postpaid:
         return postpaid_reply(summary, locale=locale)
     account = summary.account
-    money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
+    money = lambda amount: format_amount(amount, account.currency, locale)  # noqa: E731
     balance = money(account.balance)
     if account.suspended:
         state = t("suspended (at or below zero)", locale)
@@ -55,7 +55,7 @@ def postpaid_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     """A post-paid (Microsoft Customer Agreement) account: what this month's calls cost so far,
     never a suspension, a run-out date or a hint to buy credits."""
     account = summary.account
-    money = lambda amount: format_money(amount, account.currency, locale)  # noqa: E731
+    money = lambda amount: format_amount(amount, account.currency, locale)  # noqa: E731
     month = (format_date(summary.postpaid_month, "MMMM y", locale=normalize_locale(locale))
              if summary.postpaid_month else "")
     headline = t(":receipt: Billed post-paid (Microsoft Customer Agreement): calls are "

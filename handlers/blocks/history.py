@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.history import HistoryEntry
-from bot.money import format_money
+from bot.money import format_amount
 from handlers.blocks.common import header, section
 from handlers.i18n import N_, format_moment, t
 from handlers.reply import Reply
@@ -27,7 +27,7 @@ MEMO_CHARS = 80
 
 def signed_money(amount: Decimal, currency: str, locale: str | None) -> str:
     """`+$500.00` for credits in, `-$12.30` for credits out."""
-    text = format_money(amount, currency, locale)
+    text = format_amount(amount, currency, locale)
     return text if amount < 0 else "+" + text
 
 
@@ -37,7 +37,7 @@ def entry_line(entry: HistoryEntry, *, currency: str, timezone: str,
     kind = t(ENTRY_KINDS[entry.kind], locale)
     line = (f"`{when}` {kind} *{signed_money(entry.amount, currency, locale)}* · "
             + t("balance {balance}", locale,
-                balance=format_money(entry.balance_after, currency, locale)))
+                balance=format_amount(entry.balance_after, currency, locale)))
     if entry.memo:
         memo = entry.memo if len(entry.memo) <= MEMO_CHARS else entry.memo[:MEMO_CHARS - 1] + "…"
         line += f" · _{memo}_"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from babel.numbers import format_decimal
 
 from bot.i18n import normalize_locale
-from bot.money import format_money
+from bot.money import format_amount
 from bot.recommend import TABLE_CURRENCY, TABLE_LIMIT, Recommendation
 from handlers.blocks.common import context, header, section
 from handlers.i18n import t, tn
@@ -34,8 +34,8 @@ def table_text(rec: Recommendation, *, locale: str | None) -> str:
               "*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit of "
               "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
               rec.table.users, locale, users=users, row=label, note=note,
-             deposit=format_money(row.initial_deposit, TABLE_CURRENCY, locale),
-              trigger=format_money(row.trigger, TABLE_CURRENCY, locale))
+             deposit=format_amount(row.initial_deposit, TABLE_CURRENCY, locale),
+              trigger=format_amount(row.trigger, TABLE_CURRENCY, locale))
 
 
 def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> str:
@@ -44,7 +44,7 @@ def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> 
     if spend is None:
         return t("There was no spend in the last {days} days to base a recommendation on: "
                  "start from the table and adjust once calls come in.", locale, days=window_days)
-    money = lambda amount: format_money(amount, rec.currency, locale)  # noqa: E731
+    money = lambda amount: format_amount(amount, rec.currency, locale)  # noqa: E731
     return t("*From your spend* over the last {days} days: a trigger of *{trigger}* covers "
              "{cover} days at the {pct}th-percentile daily spend ({high}); a recharge of "
              "*{amount}* buys about {supply} days at the average daily spend ({average}).",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.errors import InvalidAmount
-from bot.money import format_money, parse_amount
+from bot.money import format_amount, parse_amount
 from handlers.blocks.adjust import adjust_confirm_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
@@ -29,7 +29,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = invocation.asker.account
     amount = signed_amount(invocation.args[0], account.currency)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
-    money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
+    money = lambda value: format_amount(value, account.currency, locale)  # noqa: E731
     question = t("Book an adjustment of *{amount}* ({reason})? The balance would go from "
                  "*{balance}* to *{after}*.",
                  locale, amount=signed_text(money(amount), amount), reason=reason,
@@ -52,7 +52,7 @@ def signed_amount(text: str, currency: str) -> Decimal:
     sign = -1 if text[:1] in ("-", "−") else 1
     try:
         return sign * parse_amount(text[1:] if text[:1] in ("+", "-", "−") else text,
-                                   currency=currency)
+                                   currency=currency).amount
     except InvalidAmount as exc:
         raise UsageError(N_("{error} Write it as `adjust +25.00 refund of a wrong charge` or "
                             "`adjust -10 correction`: a signed amount, then the reason."),

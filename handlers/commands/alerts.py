@@ -6,7 +6,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.settings import DuplicateThreshold, UnknownThreshold
 from bot.errors import CreditsError
-from bot.money import format_money
+from bot.money import format_amount
 from handlers.blocks.alerts import (
     alerts_reply,
     channel_set_reply,
@@ -49,7 +49,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         settings.set_channel(invocation.team_id, channel)
         return channel_set_reply(channel, locale=locale)
     amount = read_amount(args[1], currency=account.currency, locale=locale)
-    money = format_money(amount, account.currency, locale)
+    money = format_amount(amount, account.currency, locale)
     if word == "add":
         try:
             added = settings.add_threshold(account_id=account.id, amount=amount)

@@ -15,7 +15,7 @@ def read_amount(text: str, *, currency: str, locale: str | None,
     """The amount typed, in `currency`; a malformed one, or one whose sign names another
     currency ("this account is in USD"), is a usage error in the user's language."""
     try:
-        return parse_amount(text, currency=currency)
+        return parse_amount(text, currency=currency).amount
     except WrongCurrency as exc:
         raise UsageError.of(exc) from exc
     except InvalidAmount as exc:

@@ -5,7 +5,7 @@ center shows as an adjustment, after a confirmation."""
 from __future__ import annotations
 
 from bot.errors import InvalidAmount
-from bot.money import format_money, parse_amount
+from bot.money import format_amount, parse_amount
 from handlers.blocks.adjust import said
 from handlers.blocks.balance import balance_reply
 from handlers.commands import adjust
@@ -32,11 +32,11 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
                            "admin center shows."))
     account = invocation.asker.account
     try:
-        target = parse_amount(invocation.args[1], currency=account.currency)
+        target = parse_amount(invocation.args[1], currency=account.currency).amount
     except InvalidAmount as exc:
         raise UsageError(N_("{error} Write it as `balance sync 1234.56`: the balance "
                             "Microsoft's Teams admin center shows."), error=exc.text) from exc
-    money = lambda value: format_money(value, account.currency, locale)  # noqa: E731
+    money = lambda value: format_amount(value, account.currency, locale)  # noqa: E731
     difference = target - account.balance
     if difference == 0:
         return said("The balance is *{balance}* already, as Microsoft shows: nothing to book.",
@@ -46,7 +46,7 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
                  locale, target=money(target), balance=money(account.balance),
                  amount=adjust.signed_text(money(difference), difference))
     reason = t("balance sync: Microsoft shows {target}",
-               None, target=format_money(target, account.currency))
+               None, target=format_amount(target, account.currency))
     return adjust.ask(ctx, invocation, amount=difference, reason=reason, question=question,
                       locale=locale)
 

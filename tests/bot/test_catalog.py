@@ -211,7 +211,7 @@ NOT_SENTENCES = {
         "Console demo", "demo deposit of the local console"},  # the demo's data
 }
 NOT_FOR_PEOPLE = {"ValueError", "TypeError", "RuntimeError", "KeyError", "LookupError",
-                  "AssertionError", "NotImplementedError"}
+                  "AssertionError", "NotImplementedError", "CurrencyMismatch"}
 LOGGERS = {"log", "logger", "logging"}
 
 

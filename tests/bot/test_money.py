@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from bot.errors import InvalidAmount
 from bot.i18n import normalize_locale
-from bot.money import format_money, parse_amount, round_cents
+from bot.money import (
+    CurrencyMismatch,
+    Money,
+    format_amount,
+    format_money,
+    parse_amount,
+    round_cents,
+)
 from storage.units import MICROS_PER_UNIT, from_micros, to_micros
 
 GOOD = [
@@ -28,7 +35,9 @@ GOOD = [
 
 @pytest.mark.parametrize(("text", "expected"), GOOD)
 def test_parse_amount_accepts_what_people_type(text, expected):
-    value = parse_amount(text, currency="USD")
+    money = parse_amount(text, currency="USD")
+    assert money.currency == "USD"
+    value = money.amount
     assert value == expected
     # Exact, not merely equal: the digits typed are the digits kept.
     assert value.as_tuple() == expected.as_tuple()
@@ -102,7 +111,7 @@ def test_none_is_treated_as_no_amount():
 
 
 def test_max_decimals_can_be_widened_for_prices():
-    assert parse_amount("0.0125", max_decimals=4, currency="USD") == Decimal("0.0125")
+    assert parse_amount("0.0125", max_decimals=4, currency="USD").amount == Decimal("0.0125")
     with pytest.raises(InvalidAmount, match="at most 4 decimals"):
         parse_amount("0.00125", max_decimals=4, currency="USD")
 
@@ -117,7 +126,7 @@ def _check_accepted(value: Decimal) -> None:
 @given(st.text())
 def test_parse_amount_never_raises_anything_else_on_any_text(text):
     try:
-        value = parse_amount(text, currency="USD")
+        value = parse_amount(text, currency="USD").amount
     except InvalidAmount:
         return
     _check_accepted(value)
@@ -126,7 +135,7 @@ def test_parse_amount_never_raises_anything_else_on_any_text(text):
 @given(st.text(alphabet="0123456789,.$-eE+ naif", max_size=30))
 def test_parse_amount_on_number_like_text_yields_only_sane_money(text):
     try:
-        value = parse_amount(text, currency="USD")
+        value = parse_amount(text, currency="USD").amount
     except InvalidAmount:
         return
     _check_accepted(value)
@@ -136,7 +145,7 @@ def test_parse_amount_on_number_like_text_yields_only_sane_money(text):
 
 @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2))
 def test_every_cent_amount_formatted_en_us_parses_back(amount):
-    assert parse_amount(format_money(amount), currency="USD") == amount
+    assert parse_amount(format_amount(amount), currency="USD") == Money(amount, "USD")
 
 
 # --- rounding -------------------------------------------------------------------------------
@@ -206,13 +215,13 @@ def test_from_micros_keeps_six_places():
     ("0.1235", "KWD", "en-US", "KWD0.124"),  # and one with three decimals keeps them
 ])
 def test_format_money(amount, currency, locale, expected):
-    assert format_money(Decimal(amount), currency, locale) == expected
+    assert format_amount(Decimal(amount), currency, locale) == expected
 
 
 @pytest.mark.parametrize("locale", [None, ""])
 def test_format_money_without_locale_is_en_us(locale):
-    assert format_money(Decimal("1000"), "USD", locale) == "$1,000.00"
-    assert format_money(Decimal("1000")) == "$1,000.00"
+    assert format_amount(Decimal("1000"), "USD", locale) == "$1,000.00"
+    assert format_amount(Decimal("1000")) == "$1,000.00"
 
 
 def test_normalize_locale():
@@ -229,7 +238,7 @@ def test_normalize_locale():
     ("¥500", "JPY", Decimal(500)), ("20", "EUR", Decimal(20)), ("$5", "usd", Decimal(5)),
 ])
 def test_a_sign_of_the_accounts_currency_is_accepted(text, currency, expected):
-    assert parse_amount(text, currency=currency) == expected
+    assert parse_amount(text, currency=currency) == Money(expected, currency)
 
 
 @pytest.mark.parametrize(("text", "currency"), [
@@ -243,3 +252,74 @@ def test_a_sign_of_another_currency_is_refused(text, currency):
         parse_amount(text, currency=currency)
     assert f"This account is in {currency}" in str(caught.value)
     assert caught.value.currency == currency
+
+
+# --- Money: the value type above storage ---------------------------------------------------
+
+def test_money_keeps_its_currency_through_arithmetic():
+    a = Money(Decimal("10.50"), "usd")
+    b = Money(Decimal("0.25"), "USD")
+    assert a.currency == "USD"
+    assert a + b == Money(Decimal("10.75"), "USD")
+    assert a - b == Money(Decimal("10.25"), "USD")
+    assert -a == Money(Decimal("-10.50"), "USD")
+    assert abs(-a) == a
+    assert a * 2 == 2 * a == Money(Decimal("21.00"), "USD")
+    assert a * Decimal("0.5") == Money(Decimal("5.25"), "USD")
+    assert Money.total([a, b, b], "USD") == Money(Decimal("11.00"), "USD")
+    assert Money.total([], "EUR") == Money.zero("EUR")
+
+
+def test_money_refuses_to_mix_currencies():
+    usd = Money(Decimal("1"), "USD")
+    eur = Money(Decimal("1"), "EUR")
+    with pytest.raises(CurrencyMismatch):
+        usd + eur
+    with pytest.raises(CurrencyMismatch):
+        usd - eur
+    with pytest.raises(CurrencyMismatch):
+        usd < eur  # noqa: B015 - the comparison is what raises
+    with pytest.raises(CurrencyMismatch):
+        Money.total([usd, eur], "USD")
+    assert usd != eur
+
+
+def test_money_refuses_floats_and_nonsense():
+    with pytest.raises(TypeError):
+        Money(0.1, "USD")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Money(True, "USD")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Money(Decimal(1), "USD") * 0.5  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        Money(Decimal(1), "USD") + Decimal(1)  # type: ignore[operator]
+    with pytest.raises(ValueError):
+        Money(Decimal("NaN"), "USD")
+    with pytest.raises(ValueError):
+        Money(Decimal(1), "dollars")
+    assert Money(5, "USD").amount == Decimal(5)
+
+
+def test_money_compares_and_signs():
+    zero = Money.zero("USD")
+    small = Money(Decimal("0.01"), "USD")
+    assert zero < small <= small and small > zero >= zero
+    assert max(-small, zero) == zero
+    assert zero.is_zero and small.is_positive and (-small).is_negative
+    assert Money(Decimal("1.0"), "USD") == Money(Decimal("1.00"), "USD")
+    assert len({Money(Decimal("1.0"), "USD"), Money(Decimal("1.00"), "USD")}) == 1
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15))
+def test_money_crosses_the_micro_unit_boundary_exactly(micros):
+    money = Money.from_micros(micros, "EUR")
+    assert money.micros == micros
+    assert money.currency == "EUR"
+
+
+def test_money_rounds_and_formats_in_its_own_currency():
+    assert Money(Decimal("2.345"), "USD").rounded() == Money(Decimal("2.35"), "USD")
+    assert Money(Decimal("1000"), "USD").format("en-US") == "$1,000.00"
+    assert format_money(Money(Decimal("1000"), "EUR"), "de-DE") == "1.000,00\xa0€"
+    assert Money(Decimal("1234.5"), "JPY").format("en-US") == "¥1,235"
+    assert str(Money(Decimal("3.10"), "GBP")) == "3.10 GBP"

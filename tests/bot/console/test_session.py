@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.console.demo import demo_start
 from bot.console.session import DEMO_DEPOSIT, TEAM_ID, banner, start_console
-from bot.money import format_money
+from bot.money import format_amount
 from bot.payments import SimulatedGateway
 from storage.db import read_session
 from storage.ledger import list_entries
@@ -59,7 +59,7 @@ def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engi
 
 def test_command_dm_and_home(console):
     shown = type_lines(console, "/credits balance", "what's our balance?", "home")
-    assert shown.count(format_money(balance(console[0]))) >= 3
+    assert shown.count(format_amount(balance(console[0]))) >= 3
     assert "bot (only you can see this):" in shown  # the command's ephemeral ack
     assert "App Home:" in shown and "Licensed users: 1" in shown
 
@@ -70,7 +70,7 @@ def test_large_deposit_is_confirmed_by_a_click(console):
     shown = type_lines(console, "/credits deposit 20000")
     assert "click deposit_confirm" in shown
     shown = type_lines(console, "click deposit_confirm")
-    assert "you clicked Confirm" in shown and format_money(start + 20000) in shown
+    assert "you clicked Confirm" in shown and format_amount(start + 20000) in shown
     assert balance(run) == start + 20000
 
 
@@ -79,7 +79,7 @@ def test_help_unknown_commands_and_exit(console):
     assert "click ACTION VALUE" in shown
     assert "Only /credits is a command of this app (/foo)" in shown
     assert "No button nothing was shown" in shown
-    assert format_money(balance(console[0])) not in shown  # nothing after exit
+    assert format_amount(balance(console[0])) not in shown  # nothing after exit
 
 
 def test_uploaded_files_are_saved_and_named(console, tmp_path):
@@ -117,7 +117,7 @@ def test_piped_console_end_to_end(tmp_path):
     start = Decimal(shown[0].replace(",", ""))
     assert shown[1] == shown[0]  # the command and the DM
     assert "Deposited $500.00" in out
-    assert f"balance is {format_money(start + 500)}" in out
+    assert f"balance is {format_amount(start + 500)}" in out
 
 
 def test_locale_line_switches_language_and_refuses_nonsense(console):
