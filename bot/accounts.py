@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 import phonenumbers
 from babel import Locale, UnknownLocaleError
@@ -20,11 +19,11 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
 from bot.i18n import N_, t
+from bot.money import CurrencyMismatch, Money
 from storage import accounts as accounts_db
 from storage import spend as spend_db
 from storage.db import read_session, write_transaction
 from storage.models import Account
-from storage.units import from_micros, to_micros
 
 BILLING_TYPES = {
     "mosa": "Microsoft Online Subscription Agreement",
@@ -113,13 +112,13 @@ class AccountView:
     region: str
     billing_region: str
     billing_type: str
-    balance: Decimal
+    balance: Money
     version: int
     suspended: bool
     suspended_at: datetime | None
     autorecharge_enabled: bool
-    autorecharge_amount: Decimal | None
-    autorecharge_below: Decimal | None
+    autorecharge_amount: Money | None
+    autorecharge_below: Money | None
     alert_channel: str | None
     payment: PaymentMethod | None
     language: str = DEFAULT_LANGUAGE  # of the account's alerts (a Slack-style locale tag)
@@ -167,16 +166,17 @@ def view(account: Account) -> AccountView:
         id=account.id or 0, team_id=account.team_id, name=account.name,
         currency=account.currency, timezone=account.timezone, region=account.region,
         billing_region=account.billing_region, billing_type=account.billing_type,
-        balance=from_micros(account.balance_micros), version=account.version,
+        balance=Money.from_micros(account.balance_micros, account.currency),
+        version=account.version,
         suspended=account.suspended, suspended_at=account.suspended_at,
         autorecharge_enabled=account.autorecharge_enabled,
-        autorecharge_amount=_maybe(account.autorecharge_amount_micros),
-        autorecharge_below=_maybe(account.autorecharge_below_micros),
+        autorecharge_amount=_maybe(account.autorecharge_amount_micros, account.currency),
+        autorecharge_below=_maybe(account.autorecharge_below_micros, account.currency),
         alert_channel=account.alert_channel, payment=payment, language=account.language)
 
 
-def _maybe(micros: int | None) -> Decimal | None:
-    return None if micros is None else from_micros(micros)
+def _maybe(micros: int | None, currency: str) -> Money | None:
+    return None if micros is None else Money.from_micros(micros, currency)
 
 
 def purchase_refusal_rule(account: AccountView) -> PurchaseRefusal | None:
@@ -386,21 +386,28 @@ class Accounts:
             account.payment_updated_at = self.clock.now()
             return view(account)
 
-    def set_autorecharge(self, team_id: str, *, enabled: bool, amount: Decimal | None = None,
-                         below: Decimal | None = None) -> AccountView:
+    def set_autorecharge(self, team_id: str, *, enabled: bool, amount: Money | None = None,
+                         below: Money | None = None) -> AccountView:
         with self._change(team_id) as account:
             account.autorecharge_enabled = enabled
             if enabled:
                 if amount is None or below is None:
                     raise CreditsError(N_("Auto-recharge needs an amount and a trigger."))
-                account.autorecharge_amount_micros = to_micros(amount)
-                account.autorecharge_below_micros = to_micros(below)
+                account.autorecharge_amount_micros = _in(account, amount).micros
+                account.autorecharge_below_micros = _in(account, below).micros
             return view(account)
 
     def set_alert_channel(self, team_id: str, channel: str | None) -> AccountView:
         with self._change(team_id) as account:
             account.alert_channel = channel
             return view(account)
+
+def _in(account: Account, amount: Money) -> Money:
+    """`amount`, refused unless it is in the account's currency (a programming error)."""
+    if amount.currency != account.currency.upper():
+        raise CurrencyMismatch(f"{amount.currency} for an account in {account.currency}")
+    return amount
+
 
 def _apply_billing_rules(account: Account, *, now: datetime) -> tuple[str, ...]:
     """Keep a changed account consistent with its billing type (inside its transaction)."""

@@ -28,7 +28,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +51,7 @@ from bot.errors import (
 )
 from bot.i18n import N_, t
 from bot.ledger import Ledger
-from bot.money import format_amount, round_cents
+from bot.money import CurrencyMismatch, Money
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt, expired_card_reason
 from storage import accounts as accounts_db
 from storage import deposits as attempts_db
@@ -61,7 +60,6 @@ from storage.db import read_session, write_transaction
 from storage.ledger import find_entry
 from storage.models import Account, DepositAttempt, OutboxMessage
 from storage.outbox import DM_PREFIX, insert_message
-from storage.units import from_micros, to_micros
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +90,15 @@ class DepositQuote:
 
     account_id: int
     team_id: str
-    amount: Decimal
-    currency: str
+    amount: Money
     method: str  # "Visa ending 4242, expires 08/2027" or "invoice (PO PO-123)"
-    balance: Decimal
-    balance_after: Decimal
+    balance: Money
+    balance_after: Money
     needs_confirmation: bool
+
+    @property
+    def currency(self) -> str:
+        return self.amount.currency
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,7 @@ class Attempt:
     key: str
     account_id: int
     status: str
-    amount: Decimal
-    currency: str
+    amount: Money
     memo: str | None
     requested_by: str
     method: str | None
@@ -118,6 +118,10 @@ class Attempt:
     entry_id: int | None
     created_at: datetime
     expires_at: datetime | None
+
+    @property
+    def currency(self) -> str:
+        return self.amount.currency
 
     @property
     def in_flight(self) -> bool:
@@ -131,15 +135,18 @@ class DepositResult:
 
     account_id: int
     team_id: str
-    amount: Decimal
-    currency: str
-    balance_after: Decimal
+    amount: Money
+    balance_after: Money
     reference: str | None  # the gateway's receipt reference
     method: str | None
     entry_id: int
     created_at: datetime
     applied: bool  # False: booked before; nothing was charged or booked now
     resumed: bool  # the deposit lifted a suspension
+
+    @property
+    def currency(self) -> str:
+        return self.amount.currency
 
 
 @dataclass(frozen=True)
@@ -179,15 +186,15 @@ class Deposits:
 
     # -- asking ---------------------------------------------------------------------------------
 
-    def quote(self, team_id: str, amount: Decimal) -> DepositQuote:
+    def quote(self, team_id: str, amount: Money) -> DepositQuote:
         """Check that the team may deposit this amount now; say whether to confirm first."""
         return self._quote(self._account(team_id), amount)
 
-    def quote_for(self, account: AccountView, amount: Decimal) -> DepositQuote:
+    def quote_for(self, account: AccountView, amount: Money) -> DepositQuote:
         """`quote` for an account the caller has just read (no second read of it)."""
         return self._quote(account, amount)
 
-    def request(self, team_id: str, amount: Decimal, *, attempt_id: str, key: str, actor: str,
+    def request(self, team_id: str, amount: Money, *, attempt_id: str, key: str, actor: str,
                 memo: str | None = None) -> DepositOutcome:
         """Write the attempt (before any gateway call): awaiting its confirmation when large,
         else `created` for `pay`. The same id or key again returns the first attempt."""
@@ -199,7 +206,7 @@ class Deposits:
         attempt = DepositAttempt(
             id=attempt_id, idempotency_key=key, account_id=quote.account_id,
             status=AWAITING if quote.needs_confirmation else CREATED,
-            amount_micros=to_micros(amount), currency=quote.currency, memo=memo,
+            amount_micros=amount.micros, currency=amount.currency, memo=memo,
             requested_by=actor, method=quote.method, created_at=now, updated_at=now,
             expires_at=now + self.confirm_ttl if quote.needs_confirmation else None,
             check_at=now + self.check_after)
@@ -214,7 +221,7 @@ class Deposits:
             return self._replayed(found, amount)
         return DepositOutcome(written)
 
-    def deposit(self, team_id: str, amount: Decimal, *, key: str, actor: str,
+    def deposit(self, team_id: str, amount: Money, *, key: str, actor: str,
                 memo: str | None = None) -> DepositOutcome:
         """Request and pay a deposit in one go (no confirmation asked, for callers without
         buttons: the CLI, the console's scripts, tests)."""
@@ -290,10 +297,8 @@ class Deposits:
                     return self._settle_failed(attempt, blocker, announce=announce)
                 assert method is not None  # _blocker refuses an account without one
                 receipt = self.gateway.charge(
-                    method=method, amount=attempt.amount, currency=attempt.currency,
-                    idempotency_key=attempt.key,
-                    description=f"Communications Credits deposit of "
-                                f"{format_amount(attempt.amount, attempt.currency)}")
+                    method=method, amount=attempt.amount, idempotency_key=attempt.key,
+                    description=f"Communications Credits deposit of {attempt.amount.format()}")
         except PaymentFailed as refusal:
             return self._settle_failed(attempt, refusal.reason, announce=announce)
         except GatewayTimeout:
@@ -370,16 +375,15 @@ class Deposits:
             attempts_db.save_deposit_attempt(session=session, attempt=row)
             log.info("deposits: attempt %s succeeded (%s)", row.id, receipt.reference)
             if announce:
-                money = partial(format_amount, currency=attempt.currency, locale=account.language)
                 _tell_requester(session, account, row, now, t(
                     ":white_check_mark: Your deposit of {amount} is booked: the payment "
                     "service's answer had been lost, and it confirmed the charge "
                     "({reference}). The balance is now {balance}.", account.language,
-                    amount=money(attempt.amount), reference=receipt.reference,
-                    balance=money(posting.balance_after)))
+                    amount=attempt.amount.format(account.language), reference=receipt.reference,
+                    balance=posting.balance_after.format(account.language)))
             return DepositOutcome(_attempt(row), DepositResult(
                 account_id=attempt.account_id, team_id=account.team_id, amount=posting.amount,
-                currency=attempt.currency, balance_after=posting.balance_after,
+                balance_after=posting.balance_after,
                 reference=receipt.reference, method=receipt.method, entry_id=posting.entry_id,
                 created_at=posting.created_at, applied=posting.applied,
                 resumed=posting.resumed_now))
@@ -403,7 +407,7 @@ class Deposits:
                 _tell_requester(session, account, row, now, t(
                     ":x: Your deposit of {amount} did not go through: {reason}. Nothing was "
                     "charged; `/credits deposit` tries again.", account.language,
-                    amount=format_amount(attempt.amount, attempt.currency, account.language),
+                    amount=attempt.amount.format(account.language),
                     reason=why))
             return DepositOutcome(_attempt(row))
 
@@ -449,7 +453,7 @@ class Deposits:
                    or attempts_db.find_deposit_attempt_by_key(session=session, key=key))
             return _attempt(row) if row is not None else None
 
-    def _replayed(self, attempt: Attempt, amount: Decimal) -> DepositOutcome:
+    def _replayed(self, attempt: Attempt, amount: Money) -> DepositOutcome:
         if attempt.amount != amount:
             raise IdempotencyConflict(N_("The request {key} was already used for another "
                                          "amount."), key=repr(attempt.key))
@@ -471,8 +475,9 @@ class Deposits:
             return None
         return DepositResult(
             account_id=row.account_id, team_id=account.team_id,
-            amount=from_micros(entry.amount_micros), currency=row.currency,
-            balance_after=from_micros(entry.balance_after_micros), reference=entry.reference,
+            amount=Money.from_micros(entry.amount_micros, row.currency),
+            balance_after=Money.from_micros(entry.balance_after_micros, row.currency),
+            reference=entry.reference,
             method=row.method, entry_id=entry.id or 0, created_at=entry.created_at,
             applied=False, resumed=False)
 
@@ -485,7 +490,7 @@ class Deposits:
         assert row is not None  # attempts are never deleted
         return row
 
-    def _quote(self, account: AccountView, amount: Decimal) -> DepositQuote:
+    def _quote(self, account: AccountView, amount: Money) -> DepositQuote:
         self._check_amount(amount, account.currency)
         check_purchase_allowed(account)
         method = account.payment
@@ -497,9 +502,9 @@ class Deposits:
                                      expiry=method.expiry_text, how=Sentence.of(HOW_TO_SET_PAYMENT))
         return DepositQuote(
             account_id=account.id, team_id=account.team_id, amount=amount,
-            currency=account.currency, method=method.describe(), balance=account.balance,
+            method=method.describe(), balance=account.balance,
             balance_after=account.balance + amount,
-            needs_confirmation=amount > self.confirm_above)
+            needs_confirmation=amount.amount > self.confirm_above)
 
     def _account(self, team_id: str) -> AccountView:
         with read_session(self.engine) as session:
@@ -509,18 +514,21 @@ class Deposits:
                                       team=team_id)
             return view(found)
 
-    def _check_amount(self, amount: Decimal, currency: str) -> None:
-        if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+    def _check_amount(self, amount: Money, currency: str) -> None:
+        # The bounds are plain numbers of the account's currency (CREDITS_MIN_DEPOSIT, …).
+        if not isinstance(amount, Money) or not amount.is_positive:
             raise InvalidAmount(N_("A deposit must be a positive amount."))
-        if amount != round_cents(amount):
+        if amount.currency != currency.upper():
+            raise CurrencyMismatch(f"a deposit in {amount.currency} to an account in {currency}")
+        if amount != amount.rounded():
             raise InvalidAmount(N_("Use at most {decimals} decimals for money."), decimals=2)
-        if amount < self.min_deposit:
+        if amount.amount < self.min_deposit:
             raise PurchaseNotAllowed(N_("The smallest deposit is {amount}."),
-                                     amount=partial(format_amount, self.min_deposit, currency))
-        if amount > self.max_deposit:
+                                     amount=Money(self.min_deposit, currency).format)
+        if amount.amount > self.max_deposit:
             raise PurchaseNotAllowed(
                 N_("One deposit can be at most {amount}. Split a larger amount into several "
-                   "deposits."), amount=partial(format_amount, self.max_deposit, currency))
+                   "deposits."), amount=Money(self.max_deposit, currency).format)
 
 
 def _tell_requester(session: Session, account: Account, row: DepositAttempt, now: datetime,
@@ -539,7 +547,7 @@ def _tell_requester(session: Session, account: Account, row: DepositAttempt, now
 def _attempt(row: DepositAttempt) -> Attempt:
     return Attempt(
         id=row.id, key=row.idempotency_key, account_id=row.account_id, status=row.status,
-        amount=from_micros(row.amount_micros), currency=row.currency, memo=row.memo,
+        amount=Money.from_micros(row.amount_micros, row.currency), memo=row.memo,
         requested_by=row.requested_by, method=row.method, reason=row.reason,
         reference=row.gateway_ref, entry_id=row.ledger_entry_id, created_at=row.created_at,
         expires_at=row.expires_at)

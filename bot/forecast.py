@@ -25,9 +25,9 @@ from sqlalchemy import Connection, Engine, select
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.money import CurrencyMismatch, Money
 from storage import spend as spend_db
 from storage.models import Account, Lot
-from storage.units import from_micros
 
 WINDOW_DAYS = 30
 # Beyond this the date is not a forecast any more; the number of days still says how long.
@@ -57,7 +57,7 @@ class AccountRow(Protocol):
 @dataclass(frozen=True)
 class DailySpend:
     day: date
-    amount: Decimal
+    amount: Money
 
 
 @dataclass(frozen=True)
@@ -66,27 +66,30 @@ class SpendSeries:
 
     days: tuple[DailySpend, ...]
     source: str  # calls | ledger | none
+    currency: str
 
     @property
-    def total(self) -> Decimal:
-        return sum((d.amount for d in self.days), Decimal(0))
+    def total(self) -> Money:
+        return Money.total((d.amount for d in self.days), self.currency)
 
     @property
     def amounts(self) -> tuple[Decimal, ...]:
-        return tuple(d.amount for d in self.days)
+        """The bare daily amounts in the series' currency, for statistics (percentiles)."""
+        return tuple(d.amount.amount for d in self.days)
 
-    def average(self) -> Decimal:
+    def average(self) -> Money:
         """The average daily spend, to the micro-unit; zero without data."""
         if not self.days:
-            return Decimal(0)
-        return (self.total / len(self.days)).quantize(_MICRO, rounding=ROUND_HALF_UP)
+            return Money.zero(self.currency)
+        return Money((self.total.amount / len(self.days)).quantize(_MICRO, rounding=ROUND_HALF_UP),
+                     self.currency)
 
 
 @dataclass(frozen=True)
 class CreditLot:
     """Credits left in one lot, and the local day they are gone (their expiry)."""
 
-    remaining: Decimal
+    remaining: Money
     expires_on: date
 
 
@@ -95,9 +98,8 @@ class Forecast:
     """When the credits run out at the recent average daily spend, or expire first."""
 
     account_id: int
-    currency: str
-    balance: Decimal
-    average_daily_spend: Decimal
+    balance: Money
+    average_daily_spend: Money
     days_counted: int  # days behind the average (at most the window)
     source: str  # calls | ledger | none
     days_left: Decimal | None  # None: nothing is spent; 0: out already
@@ -106,9 +108,13 @@ class Forecast:
     expires_on: date | None = None  # the day the last credits left expire (None: no lots)
 
     @property
+    def currency(self) -> str:
+        return self.balance.currency
+
+    @property
     def out_now(self) -> bool:
         """The balance is gone already (zero or below): the run-out is now."""
-        return self.balance <= 0
+        return not self.balance.is_positive
 
     @property
     def expiry_first(self) -> bool:
@@ -117,16 +123,16 @@ class Forecast:
 
 
 def build_series(by_day: dict[date, int], first: date | None, start: date,
-                 end: date, source: str) -> SpendSeries:
+                 end: date, source: str, currency: str) -> SpendSeries:
     """Lay micro-unit sums per day on consecutive days from max(start, first) to end."""
     if first is None or first > end:
-        return SpendSeries((), "none")
+        return SpendSeries((), "none", currency)
     day = max(start, first)
     days = []
     while day <= end:
-        days.append(DailySpend(day, from_micros(by_day.get(day, 0))))
+        days.append(DailySpend(day, Money.from_micros(by_day.get(day, 0), currency)))
         day += timedelta(days=1)
-    return SpendSeries(tuple(days), source)
+    return SpendSeries(tuple(days), source, currency)
 
 
 def local_today(now: datetime, timezone: str) -> date:
@@ -134,58 +140,66 @@ def local_today(now: datetime, timezone: str) -> date:
 
 
 def daily_spend(executor: Connection | Session, *, account_id: int, timezone: str,
-                now: datetime, days: int = WINDOW_DAYS) -> SpendSeries:
+                currency: str, now: datetime, days: int = WINDOW_DAYS) -> SpendSeries:
     """The account's spend per local day over the `days` days that end today."""
     end = local_today(now, timezone)
     start = end - timedelta(days=days - 1)
     calls, first = spend_db.spend_days(executor, account_id=account_id, first=start, last=end)
     if calls:
-        return build_series(calls, first, start, end, "calls")
+        return build_series(calls, first, start, end, "calls", currency)
     where = spend_db.zone(timezone)
     since = datetime.combine(start, time(), tzinfo=where).astimezone(UTC)
     until = datetime.combine(end + timedelta(days=1), time(), tzinfo=where).astimezone(UTC)
     charges, first = spend_db.daily_ledger_charges(executor, account_id=account_id,
                                                    since=since, until=until, timezone=timezone)
     if charges:
-        return build_series(charges, first, start, end, "ledger")
-    return SpendSeries((), "none")
+        return build_series(charges, first, start, end, "ledger", currency)
+    return SpendSeries((), "none", currency)
 
 
-def open_lots(executor: Connection | Session, *, account_id: int,
-              timezone: str) -> list[CreditLot]:
+def open_lots(executor: Connection | Session, *, account_id: int, timezone: str,
+              currency: str) -> list[CreditLot]:
     """The account's lots with credit left, in the order charges draw on them."""
     where = spend_db.zone(timezone)
     rows = executor.execute(
         select(_LOTS.c.remaining_micros, _LOTS.c.expires_at)
         .where(_LOTS.c.account_id == account_id, _LOTS.c.remaining_micros > 0)
         .order_by(_LOTS.c.purchased_at, _LOTS.c.id)).all()
-    return [CreditLot(from_micros(remaining), expires.astimezone(where).date())
+    return [CreditLot(Money.from_micros(remaining, currency), expires.astimezone(where).date())
             for remaining, expires in rows]
 
 
-def run_out(balance: Decimal, average: Decimal, today: date,
+def run_out(balance: Money, average: Money, today: date,
             lots: list[CreditLot] | None = None) -> tuple[Decimal | None, date | None]:
     """(days left, run-out day) at an average daily spend, from `today`: today when nothing
     is left, None when nothing is spent. With lots, the days end where the credits expire."""
-    if balance <= 0:
+    if not balance.is_positive:
         return Decimal(0), today
-    if average <= 0:
+    if not average.is_positive:
         return None, None
-    days_left = balance / average if not lots else _days_on_lots(lots, average, today)
+    days_left = (_days(balance, average) if not lots
+                 else _days_on_lots(lots, average, today))
     if days_left > HORIZON_DAYS:
         return days_left.quantize(_TENTH, rounding=ROUND_FLOOR), None
     whole = int(days_left.to_integral_value(rounding=ROUND_FLOOR))
     return days_left.quantize(_TENTH, rounding=ROUND_FLOOR), today + timedelta(days=whole)
 
 
-def _days_on_lots(lots: list[CreditLot], average: Decimal, today: date) -> Decimal:
+def _days(amount: Money, average: Money) -> Decimal:
+    """How many days of `average` spend `amount` pays for (same currency)."""
+    if amount.currency != average.currency:
+        raise CurrencyMismatch(f"{amount.currency} spent at {average.currency} a day")
+    return amount.amount / average.amount
+
+
+def _days_on_lots(lots: list[CreditLot], average: Money, today: date) -> Decimal:
     """Days from today until the lots are spent (oldest first) or gone at their expiry."""
     elapsed = Decimal(0)
     for lot in lots:
         expires_in = Decimal((lot.expires_on - today).days)
         if elapsed >= expires_in:
             continue  # expired before the spend reached it: it buys no day
-        elapsed = min(elapsed + lot.remaining / average, expires_in)
+        elapsed = min(elapsed + _days(lot.remaining, average), expires_in)
     return elapsed
 
 
@@ -193,14 +207,15 @@ def forecast_of(executor: Connection | Session, account: AccountRow, *, now: dat
                 window_days: int = WINDOW_DAYS) -> Forecast:
     """The forecast of an account row, read on the caller's connection (two indexed reads)."""
     account_id = account.id or 0
-    series = daily_spend(executor, account_id=account_id, timezone=account.timezone, now=now,
-                         days=window_days)
-    lots = open_lots(executor, account_id=account_id, timezone=account.timezone)
-    balance = from_micros(account.balance_micros)
+    series = daily_spend(executor, account_id=account_id, timezone=account.timezone,
+                         currency=account.currency, now=now, days=window_days)
+    lots = open_lots(executor, account_id=account_id, timezone=account.timezone,
+                     currency=account.currency)
+    balance = Money.from_micros(account.balance_micros, account.currency)
     average = series.average()
     today = local_today(now, account.timezone)
     days_left, when = run_out(balance, average, today, lots)
-    return Forecast(account_id=account_id, currency=account.currency, balance=balance,
+    return Forecast(account_id=account_id, balance=balance,
                     average_daily_spend=average, days_counted=len(series.days),
                     source=series.source, days_left=days_left, run_out=when, as_of=now,
                     expires_on=max((lot.expires_on for lot in lots), default=None))
@@ -219,7 +234,8 @@ class Forecaster:
         with self.engine.connect() as connection:
             account = _account(connection, account_id)
             return daily_spend(connection, account_id=account_id, timezone=account.timezone,
-                               now=self.clock.now(), days=days or self.window_days)
+                               currency=account.currency, now=self.clock.now(),
+                               days=days or self.window_days)
 
     def forecast(self, account_id: int) -> Forecast:
         """The average daily spend of the window and the day the credits run out."""

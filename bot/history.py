@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from bot.money import DEFAULT_CURRENCY, Money
 from bot.redaction import redact_card_numbers
+from storage.accounts import get_account_by_id
 from storage.db import read_session
 from storage.ledger import list_entries
-from storage.units import from_micros
 
 DEFAULT_ENTRIES = 10
 MAX_ENTRIES = 50
@@ -22,8 +22,8 @@ class HistoryEntry:
     """One ledger entry: what changed the balance, by how much, and what it left."""
 
     kind: str  # deposit | recharge | charge | expiry | adjustment
-    amount: Decimal  # signed: credits in are positive
-    balance_after: Decimal
+    amount: Money  # signed: credits in are positive
+    balance_after: Money
     memo: str | None
     actor: str
     created_at: datetime
@@ -40,9 +40,13 @@ class History:
         if not 1 <= limit <= MAX_ENTRIES:
             raise ValueError(f"limit must be 1 to {MAX_ENTRIES}")
         with read_session(self.engine) as session:
+            account = get_account_by_id(session=session, account_id=account_id)
+            currency = account.currency if account is not None else DEFAULT_CURRENCY
             rows = list_entries(session=session, account_id=account_id, limit=limit)
-            return [HistoryEntry(kind=row.kind, amount=from_micros(row.amount_micros),
-                                 balance_after=from_micros(row.balance_after_micros),
+            return [HistoryEntry(kind=row.kind,
+                                 amount=Money.from_micros(row.amount_micros, currency),
+                                 balance_after=Money.from_micros(row.balance_after_micros,
+                                                                 currency),
                                  # Entries booked before memos were redacted may hold one.
                                  memo=redact_card_numbers(row.memo) if row.memo else None,
                                  actor=row.actor, created_at=row.created_at)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,12 +25,13 @@ from sqlmodel import Session
 from bot.accounts import POSTPAID
 from bot.clock import Clock, add_months
 from bot.errors import IdempotencyConflict
+from bot.money import CurrencyMismatch, Money
 from bot.redaction import redact_card_numbers
 from storage import ledger as entries_db
-from storage.accounts import list_accounts, lock_account
+from storage.accounts import get_account_by_id, list_accounts, lock_account
 from storage.db import read_session, write_transaction
 from storage.models import Account, LedgerEntry, Lot
-from storage.units import from_micros, to_micros
+from storage.units import from_micros
 
 KINDS = ("deposit", "recharge", "charge", "expiry", "adjustment")
 PURCHASE_KINDS = ("deposit", "recharge")
@@ -42,8 +42,8 @@ LOT_LIFETIME_MONTHS = 12
 class LotView:
     """Purchased credits: how much, how much is left, and when what is left expires."""
 
-    purchased: Decimal
-    remaining: Decimal
+    purchased: Money
+    remaining: Money
     purchased_at: datetime
     expires_at: datetime
 
@@ -55,9 +55,9 @@ class Posting:
     entry_id: int
     account_id: int
     kind: str
-    amount: Decimal
-    balance_before: Decimal
-    balance_after: Decimal
+    amount: Money
+    balance_before: Money
+    balance_after: Money
     account_version: int
     idempotency_key: str
     created_at: datetime
@@ -65,18 +65,20 @@ class Posting:
 
     @property
     def suspended(self) -> bool:
-        return self.balance_after <= 0
+        return not self.balance_after.is_positive
 
     @property
     def suspended_now(self) -> bool:
-        return self.applied and self.balance_before > 0 >= self.balance_after
+        return (self.applied and self.balance_before.is_positive
+                and not self.balance_after.is_positive)
 
     @property
     def resumed_now(self) -> bool:
-        return self.applied and self.balance_before <= 0 < self.balance_after
+        return (self.applied and not self.balance_before.is_positive
+                and self.balance_after.is_positive)
 
 
-def deposit(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
+def deposit(session: Session, *, account_id: int, amount: Money, key: str, actor: str,
             now: datetime, memo: str | None = None, reference: str | None = None,
             kind: str = "deposit") -> Posting:
     """Add purchased credits (a deposit or a recharge) as a new lot."""
@@ -87,19 +89,19 @@ def deposit(session: Session, *, account_id: int, amount: Decimal, key: str, act
                  now=now, memo=memo, reference=reference)
 
 
-def charge(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
+def charge(session: Session, *, account_id: int, amount: Money, key: str, actor: str,
            now: datetime, memo: str | None = None, reference: str | None = None) -> Posting:
     """Take the cost of calls that already happened; never refused, may go below zero."""
-    if amount.is_finite() and amount < 0:  # NaN and infinities are refused by `_post`
+    if amount.is_negative:
         raise ValueError("a charge is a cost, not a refund: use an adjustment")
     return _post(session, account_id=account_id, kind="charge", amount=-amount, key=key,
                  actor=actor, now=now, memo=memo, reference=reference)
 
 
-def adjust(session: Session, *, account_id: int, amount: Decimal, key: str, actor: str,
+def adjust(session: Session, *, account_id: int, amount: Money, key: str, actor: str,
            now: datetime, memo: str | None = None) -> Posting:
     """Correct a balance by a signed amount (a positive one is a lot like a purchase)."""
-    if amount == 0:
+    if amount.is_zero:
         raise ValueError("an adjustment of zero changes nothing")
     return _post(session, account_id=account_id, kind="adjustment", amount=amount, key=key,
                  actor=actor, now=now, memo=memo, reference=None)
@@ -107,10 +109,10 @@ def adjust(session: Session, *, account_id: int, amount: Decimal, key: str, acto
 
 def expire_lots(session: Session, *, account_id: int, now: datetime) -> list[Posting]:
     """Write an `expiry` entry for what each lot past its 12 months still holds."""
-    lock_account(session=session, account_id=account_id)
+    account = lock_account(session=session, account_id=account_id)
     postings = []
     for lot in entries_db.lots_expired_by(session=session, account_id=account_id, now=now):
-        left = from_micros(lot.remaining_micros)
+        left = Money.from_micros(lot.remaining_micros, account.currency)
         postings.append(_post(
             session, account_id=account_id, kind="expiry", amount=-left,
             key=f"expiry:lot:{lot.id}", actor="system", now=now,
@@ -119,26 +121,27 @@ def expire_lots(session: Session, *, account_id: int, now: datetime) -> list[Pos
     return postings
 
 
-def _require_positive(amount: Decimal) -> None:
-    if not amount.is_finite() or amount <= 0:
+def _require_positive(amount: Money) -> None:
+    if not amount.is_positive:
         raise ValueError("amount must be positive")
 
 
-def _post(session: Session, *, account_id: int, kind: str, amount: Decimal, key: str, actor: str,
+def _post(session: Session, *, account_id: int, kind: str, amount: Money, key: str, actor: str,
           now: datetime, memo: str | None, reference: str | None,
           expiring_lot: Lot | None = None) -> Posting:
-    if not amount.is_finite():
-        raise ValueError("amount must be a finite number")
-    micros = to_micros(amount)
-    if from_micros(micros) != amount:
+    micros = amount.micros
+    if Money.from_micros(micros, amount.currency) != amount:
         raise ValueError("money is kept to the micro-unit; that amount is finer")
     account = lock_account(session=session, account_id=account_id)
+    if amount.currency != account.currency.upper():
+        # Dollars posted to a euro account are a programming error, never a conversion.
+        raise CurrencyMismatch(f"{amount.currency} posted to an account in {account.currency}")
     first = entries_db.find_entry(session=session, idempotency_key=key)
     if first is not None:
         if (first.account_id, first.kind, first.amount_micros) != (account_id, kind, micros):
             raise IdempotencyConflict(
                 f"idempotency key {key!r} was used for a different change")
-        return _posting(first, applied=False)
+        return _posting(first, applied=False, currency=account.currency)
 
     before = account.balance_micros
     after = before + micros
@@ -155,7 +158,7 @@ def _post(session: Session, *, account_id: int, kind: str, amount: Decimal, key:
                expiring_lot=expiring_lot)
     session.add(account)
     session.flush()
-    return _posting(entry, applied=True)
+    return _posting(entry, applied=True, currency=account.currency)
 
 
 def _move_lots(session: Session, *, account: Account, entry: LedgerEntry, before: int, after: int,
@@ -197,12 +200,13 @@ def _set_suspension(account: Account, balance: int, now: datetime) -> None:
         account.suspended, account.suspended_at = False, None
 
 
-def _posting(entry: LedgerEntry, *, applied: bool) -> Posting:
+def _posting(entry: LedgerEntry, *, applied: bool, currency: str) -> Posting:
     return Posting(
         entry_id=entry.id or 0, account_id=entry.account_id, kind=entry.kind,
-        amount=from_micros(entry.amount_micros),
-        balance_before=from_micros(entry.balance_after_micros - entry.amount_micros),
-        balance_after=from_micros(entry.balance_after_micros),
+        amount=Money.from_micros(entry.amount_micros, currency),
+        balance_before=Money.from_micros(entry.balance_after_micros - entry.amount_micros,
+                                         currency),
+        balance_after=Money.from_micros(entry.balance_after_micros, currency),
         account_version=entry.account_version, idempotency_key=entry.idempotency_key,
         created_at=entry.created_at, applied=applied)
 
@@ -270,7 +274,7 @@ class Ledger:
 
     # -- inside the caller's transaction (a change made with others) ----------------------------
 
-    def deposit_in(self, session: Session, *, account_id: int, amount: Decimal, key: str,
+    def deposit_in(self, session: Session, *, account_id: int, amount: Money, key: str,
                    actor: str, memo: str | None = None, reference: str | None = None,
                    kind: str = "deposit", now: datetime | None = None) -> Posting:
         """Post a deposit (or a recharge) inside the caller's transaction, with the change that
@@ -280,7 +284,7 @@ class Ledger:
             now=self.clock.now() if now is None else now, memo=memo, reference=reference,
             kind=kind))
 
-    def charge_in(self, session: Session, *, account_id: int, amount: Decimal, key: str,
+    def charge_in(self, session: Session, *, account_id: int, amount: Money, key: str,
                   actor: str, memo: str | None = None, reference: str | None = None,
                   now: datetime | None = None) -> Posting:
         """Post a charge inside the caller's transaction (an import batch's), running the
@@ -291,20 +295,20 @@ class Ledger:
 
     # -- in a transaction of their own ----------------------------------------------------------
 
-    def deposit(self, *, account_id: int, amount: Decimal, key: str, actor: str,
+    def deposit(self, *, account_id: int, amount: Money, key: str, actor: str,
                 memo: str | None = None, reference: str | None = None,
                 kind: str = "deposit") -> Posting:
         with write_transaction(self.engine) as session:
             return self.deposit_in(session, account_id=account_id, amount=amount, key=key,
                                    actor=actor, memo=memo, reference=reference, kind=kind)
 
-    def charge(self, *, account_id: int, amount: Decimal, key: str, actor: str,
+    def charge(self, *, account_id: int, amount: Money, key: str, actor: str,
                memo: str | None = None, reference: str | None = None) -> Posting:
         with write_transaction(self.engine) as session:
             return self.charge_in(session, account_id=account_id, amount=amount, key=key,
                                   actor=actor, memo=memo, reference=reference)
 
-    def adjust(self, *, account_id: int, amount: Decimal, key: str, actor: str,
+    def adjust(self, *, account_id: int, amount: Money, key: str, actor: str,
                memo: str | None = None) -> Posting:
         with write_transaction(self.engine) as session:
             return self._run(session, adjust(
@@ -314,8 +318,10 @@ class Ledger:
     def lots(self, *, account_id: int) -> list[LotView]:
         """The purchased credits with some left, oldest first (the order calls use them)."""
         with read_session(self.engine) as session:
-            return [LotView(purchased=from_micros(lot.purchased_micros),
-                            remaining=from_micros(lot.remaining_micros),
+            account = get_account_by_id(session=session, account_id=account_id)
+            currency = account.currency if account is not None else "USD"
+            return [LotView(purchased=Money.from_micros(lot.purchased_micros, currency),
+                            remaining=Money.from_micros(lot.remaining_micros, currency),
                             purchased_at=lot.purchased_at, expires_at=lot.expires_at)
                     for lot in entries_db.open_lots(session=session, account_id=account_id)]
 

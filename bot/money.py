@@ -150,6 +150,10 @@ class Money:
     def is_negative(self) -> bool:
         return self.amount < 0
 
+    def __bool__(self) -> bool:
+        # Like every number: no money is falsy (`if account.autorecharge_amount:`).
+        return self.amount != 0
+
     def rounded(self) -> Money:
         """Rounded half-up to cents: what changes hands."""
         return Money(round_cents(self.amount), self.currency)

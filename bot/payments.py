@@ -17,7 +17,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
@@ -26,11 +25,10 @@ from bot.accounts import PaymentMethod
 from bot.clock import Clock
 from bot.errors import CreditsError, IdempotencyConflict, PaymentFailed
 from bot.i18n import N_
-from bot.money import round_cents
+from bot.money import Money
 from storage import gateway_charges as charges_db
 from storage.db import read_session, write_transaction
 from storage.models import GatewayCharge
-from storage.units import from_micros, to_micros
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -59,16 +57,15 @@ class PaymentReceipt:
     """A payment that went through."""
 
     reference: str
-    amount: Decimal
-    currency: str
+    amount: Money
     method: str  # what the payer sees: "Visa ending 4242, expires 08/2027" or "invoice PO-1"
     idempotency_key: str
     charged_at: datetime
 
 
 class PaymentGateway(Protocol):
-    def charge(self, *, method: PaymentMethod, amount: Decimal, currency: str,
-               idempotency_key: str, description: str) -> PaymentReceipt:
+    def charge(self, *, method: PaymentMethod, amount: Money, idempotency_key: str,
+               description: str) -> PaymentReceipt:
         """Take a payment once per key; raise PaymentFailed on a refusal, GatewayTimeout when
         the outcome is unknown."""
         ...
@@ -97,15 +94,12 @@ def short_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
-def check_payment(method: PaymentMethod | None, amount: Decimal, currency: str,
-                  now: datetime) -> None:
+def check_payment(method: PaymentMethod | None, amount: Money, now: datetime) -> None:
     """Raise PaymentFailed when the simulated processor would refuse this payment."""
     if method is None:
         raise PaymentFailed(N_("There is no payment method on file."), code="no_payment_method")
-    if not amount.is_finite() or amount <= 0 or amount != round_cents(amount):
+    if not amount.is_positive or amount != amount.rounded():
         raise PaymentFailed(f"{amount} is not an amount that can be paid.", code="invalid_amount")
-    if len(currency) != 3 or not currency.isalpha():
-        raise PaymentFailed(f"{currency!r} is not a currency.", code="invalid_currency")
     if method.kind == "invoice":
         if not method.po:
             raise PaymentFailed("Invoice billing needs a purchase order number.",
@@ -139,8 +133,7 @@ class _Book(Protocol):
 @dataclass(frozen=True)
 class _Entry:
     key: str
-    amount: Decimal
-    currency: str
+    amount: Money
     result: PaymentReceipt | PaymentFailed
     at: datetime
 
@@ -192,26 +185,24 @@ class _TableBook:
 def _row_of(entry: _Entry) -> GatewayCharge:
     result = entry.result
     if isinstance(result, PaymentReceipt):
-        return GatewayCharge(idempotency_key=entry.key, amount_micros=to_micros(entry.amount),
-                             currency=entry.currency, outcome="succeeded",
+        return GatewayCharge(idempotency_key=entry.key, amount_micros=entry.amount.micros,
+                             currency=entry.amount.currency, outcome="succeeded",
                              reference=result.reference, method=result.method,
                              charged_at=result.charged_at)
-    return GatewayCharge(idempotency_key=entry.key, amount_micros=to_micros(entry.amount),
-                         currency=entry.currency, outcome="failed", code=result.code[:32],
+    return GatewayCharge(idempotency_key=entry.key, amount_micros=entry.amount.micros,
+                         currency=entry.amount.currency, outcome="failed", code=result.code[:32],
                          reason=result.reason[:300], method="", charged_at=entry.at)
 
 
 def _entry_of(row: GatewayCharge) -> _Entry:
-    amount = from_micros(row.amount_micros)
+    amount = Money.from_micros(row.amount_micros, row.currency)
     result: PaymentReceipt | PaymentFailed
     if row.outcome == "succeeded":
-        result = PaymentReceipt(reference=row.reference or "", amount=amount,
-                                currency=row.currency, method=row.method,
+        result = PaymentReceipt(reference=row.reference or "", amount=amount, method=row.method,
                                 idempotency_key=row.idempotency_key, charged_at=row.charged_at)
     else:
         result = PaymentFailed(row.reason or "", code=row.code or "declined")
-    return _Entry(key=row.idempotency_key, amount=amount, currency=row.currency, result=result,
-                  at=row.charged_at)
+    return _Entry(key=row.idempotency_key, amount=amount, result=result, at=row.charged_at)
 
 
 class SimulatedGateway:
@@ -263,8 +254,8 @@ class SimulatedGateway:
         with self._lock:
             self._lookup_timeouts += count
 
-    def charge(self, *, method: PaymentMethod, amount: Decimal, currency: str,
-               idempotency_key: str, description: str) -> PaymentReceipt:
+    def charge(self, *, method: PaymentMethod, amount: Money, idempotency_key: str,
+               description: str) -> PaymentReceipt:
         """Charge once per key; the same key again returns the first result."""
         with self._lock:
             self.calls += 1
@@ -276,15 +267,15 @@ class SimulatedGateway:
             raise GatewayTimeout()
         entry = self._book.get(idempotency_key)
         if entry is None:
-            decided = _Entry(key=idempotency_key, amount=amount, currency=currency,
-                             result=self._decide(method, amount, currency, idempotency_key),
+            decided = _Entry(key=idempotency_key, amount=amount,
+                             result=self._decide(method, amount, idempotency_key),
                              at=self.clock.now())
             entry = self._book.put(decided)
             if entry.at == decided.at:
-                log.info("gateway: %s %s %s for %s (%s)", currency, amount, masked(method),
+                log.info("gateway: %s %s for %s (%s)", amount, masked(method),
                          description, "ok" if isinstance(entry.result, PaymentReceipt)
                          else entry.result.code)
-        if (entry.amount, entry.currency) != (amount, currency):
+        if entry.amount != amount:
             raise IdempotencyConflict(N_("This payment key was already used for a different "
                                          "amount."))
         if self.latency:
@@ -305,16 +296,16 @@ class SimulatedGateway:
         return entry.result if entry is not None and isinstance(entry.result,
                                                                 PaymentReceipt) else None
 
-    def _decide(self, method: PaymentMethod, amount: Decimal, currency: str,
+    def _decide(self, method: PaymentMethod, amount: Money,
                 key: str) -> PaymentReceipt | PaymentFailed:
         now = self.clock.now()
         try:
-            check_payment(method, amount, currency, now)
+            check_payment(method, amount, now)
         except PaymentFailed as refusal:
             return refusal
         if method.kind == "invoice":
             reference = f"INV-{method.po}-{short_key(key)}"
         else:
             reference = f"ch_sim_{short_key(key)}"
-        return PaymentReceipt(reference=reference, amount=amount, currency=currency,
+        return PaymentReceipt(reference=reference, amount=amount,
                               method=method.describe(), idempotency_key=key, charged_at=now)

@@ -30,7 +30,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import Engine, event
@@ -43,13 +42,12 @@ from bot.clock import Clock
 from bot.errors import PaymentFailed
 from bot.i18n import N_
 from bot.ledger import Ledger, Posting
-from bot.money import format_amount
+from bot.money import Money
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt
 from storage import recharges as attempts_db
 from storage.accounts import get_account_by_id, lock_account
 from storage.db import read_session, write_transaction
 from storage.models import Account, RechargeAttempt
-from storage.units import from_micros
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +77,11 @@ class _AttemptOutcome:
     account_id: int
     team_id: str
     attempt_id: str
-    amount: Decimal
-    currency: str
+    amount: Money
+
+    @property
+    def currency(self) -> str:
+        return self.amount.currency
 
     @property
     def dedupe_key(self) -> str:
@@ -100,7 +101,7 @@ class RechargeSucceeded(_AttemptOutcome):
     """The recharge was paid and booked."""
 
     kind: ClassVar[str] = "recharge_succeeded"
-    balance_after: Decimal
+    balance_after: Money
     reference: str
     method: str
     tries: int
@@ -167,8 +168,7 @@ class _Claim:
     account_id: int
     team_id: str
     name: str
-    amount: Decimal
-    currency: str
+    amount: Money
     method: PaymentMethod | None
     reconcile: bool  # the attempt was `processing` already: ask before paying
     blocker: tuple[str, str] | None  # why it may not be paid now: (reason, code)
@@ -246,7 +246,7 @@ class Recharger:
             return None
         started = RechargeStarted(
             account_id=account_id, team_id=account.team_id, attempt_id=attempt.id,
-            amount=from_micros(attempt.amount_micros), currency=account.currency, tries=tries)
+            amount=_amount(attempt, account), tries=tries)
         self._emit(session, started)
         return started
 
@@ -267,10 +267,9 @@ class Recharger:
                     return self._record_failed(claim, reason, code)
                 assert claim.method is not None  # _blocker refuses an account without one
                 receipt = self.gateway.charge(
-                    method=claim.method, amount=claim.amount,
-                    currency=claim.currency, idempotency_key=claim.attempt_id,
+                    method=claim.method, amount=claim.amount, idempotency_key=claim.attempt_id,
                     description=(f"Communications Credits auto-recharge of "
-                                 f"{format_amount(claim.amount, claim.currency)} for "
+                                 f"{claim.amount.format()} for "
                                  f"{claim.name or claim.team_id}"))
         except PaymentFailed as refusal:
             return self._record_failed(claim, refusal.reason, refusal.code)
@@ -321,8 +320,8 @@ class Recharger:
             attempts_db.save_attempt(session=session, attempt=attempt)
             return _Claim(
                 attempt_id=attempt.id, account_id=account_id, team_id=account.team_id,
-                name=account.name, amount=from_micros(attempt.amount_micros),
-                currency=account.currency, method=view(account).payment, reconcile=reconcile,
+                name=account.name, amount=_amount(attempt, account),
+                method=view(account).payment, reconcile=reconcile,
                 blocker=blocker), None
 
     def _record_succeeded(self, claim: _Claim, receipt: PaymentReceipt) -> RechargeOutcome | None:
@@ -342,7 +341,7 @@ class Recharger:
                 memo=_memo(account), reference=receipt.reference)
             outcome = RechargeSucceeded(
                 account_id=claim.account_id, team_id=claim.team_id, attempt_id=attempt.id,
-                amount=claim.amount, currency=claim.currency,
+                amount=claim.amount,
                 balance_after=posting.balance_after, reference=receipt.reference,
                 method=receipt.method, tries=attempt.tries, resumed=posting.resumed_now)
             self._emit(session, outcome)
@@ -368,7 +367,7 @@ class Recharger:
             attempts_db.save_attempt(session=session, attempt=attempt)
             outcome = RechargePending(
                 account_id=claim.account_id, team_id=claim.team_id, attempt_id=attempt.id,
-                amount=claim.amount, currency=claim.currency, reason=attempt.reason)
+                amount=claim.amount, reason=attempt.reason)
             self._emit(session, outcome)
             return outcome
 
@@ -400,7 +399,7 @@ class Recharger:
                                                attempt=attempt)
         outcome = RechargeFailed(
             account_id=account.id or 0, team_id=account.team_id, attempt_id=attempt.id,
-            amount=from_micros(attempt.amount_micros), currency=account.currency,
+            amount=_amount(attempt, account),
             reason=reason, code=code, tries=attempt.tries, next_try_at=attempt.next_try_at,
             episode_id=first.id, episode_started_at=first.created_at, failed_at=now)
         self._emit(session, outcome)
@@ -413,7 +412,7 @@ class Recharger:
         attempts_db.save_attempt(session=session, attempt=attempt)
         outcome = RechargeCancelled(
             account_id=account.id or 0, team_id=account.team_id, attempt_id=attempt.id,
-            amount=from_micros(attempt.amount_micros), currency=account.currency, reason=reason)
+            amount=_amount(attempt, account), reason=reason)
         self._emit(session, outcome)
         return outcome
 
@@ -506,5 +505,9 @@ def _blocker(account: Account) -> tuple[str, str] | None:
 
 
 def _memo(account: Account) -> str:
-    below = from_micros(account.autorecharge_below_micros or 0)
-    return f"auto-recharge: balance below {format_amount(below, account.currency)}"
+    below = Money.from_micros(account.autorecharge_below_micros or 0, account.currency)
+    return f"auto-recharge: balance below {below.format()}"
+
+
+def _amount(attempt: RechargeAttempt, account: Account) -> Money:
+    return Money.from_micros(attempt.amount_micros, account.currency)

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.forecast import WINDOW_DAYS, daily_spend
-from bot.money import format_amount, round_cents
+from bot.money import Money
 from storage.accounts import get_account_by_id
 from storage.db import read_session
 from storage.licenses import count_active_licenses
@@ -93,7 +93,7 @@ def table_recommendation(users: int) -> TableRecommendation:
 
 
 def _usd(amount: Decimal) -> str:
-    return format_amount(amount, TABLE_CURRENCY)
+    return Money(amount, TABLE_CURRENCY).format()
 
 
 def percentile(values: Sequence[Decimal], pct: int) -> Decimal:
@@ -120,10 +120,10 @@ def round_up_to_step(amount: Decimal) -> Decimal:
 class SpendRecommendation:
     """A trigger and a recharge amount derived from the account's own daily spend."""
 
-    trigger: Decimal
-    recharge_amount: Decimal
-    high_daily_spend: Decimal  # the `percentile` daily spend
-    average_daily_spend: Decimal
+    trigger: Money
+    recharge_amount: Money
+    high_daily_spend: Money  # the `percentile` daily spend
+    average_daily_spend: Money
     days: int  # days of spend behind it (at most the window)
     percentile: int
     cover_days: int
@@ -137,7 +137,10 @@ def spend_recommendation(daily: Sequence[Decimal], *, currency: str = TABLE_CURR
                          min_deposit: Decimal = DEFAULT_MIN_DEPOSIT
                          ) -> SpendRecommendation | None:
     """Trigger: `cover_days` of the pct-percentile daily spend; recharge: `supply_days` of the
-    average, rounded up to a step and never below the minimum deposit. None without spend."""
+    average, rounded up to a step and never below the minimum deposit. None without spend.
+
+    `daily` are bare amounts in `currency` (statistics work on numbers); what comes out is
+    Money."""
     if not daily or sum(daily, Decimal(0)) <= 0:
         return None
     high = percentile(daily, pct)
@@ -146,13 +149,17 @@ def spend_recommendation(daily: Sequence[Decimal], *, currency: str = TABLE_CURR
     recharge = max(round_up_to_step(average * supply_days), round_up_to_step(min_deposit))
     period = (f"the last {window_days} days" if len(daily) >= window_days
               else f"the last {len(daily)} days (all the spend data there is)")
-    basis = (f"A trigger of {format_amount(trigger, currency)} covers {cover_days} days at the "
-             f"{pct}th-percentile daily spend of {format_amount(high, currency)} over {period}; "
-             f"a recharge of {format_amount(recharge, currency)} buys about {supply_days} days "
-             f"at the average daily spend of {format_amount(average, currency)}.")
+    money = {name: Money(value, currency) for name, value in (
+        ("trigger", trigger), ("high", high), ("recharge", recharge), ("average", average))}
+    basis = (f"A trigger of {money['trigger'].format()} covers {cover_days} days at the "
+             f"{pct}th-percentile daily spend of {money['high'].format()} over {period}; "
+             f"a recharge of {money['recharge'].format()} buys about {supply_days} days "
+             f"at the average daily spend of {money['average'].format()}.")
     return SpendRecommendation(
-        trigger=trigger, recharge_amount=recharge, high_daily_spend=high,
-        average_daily_spend=average.quantize(Decimal("0.000001")), days=len(daily),
+        trigger=money["trigger"], recharge_amount=money["recharge"],
+        high_daily_spend=money["high"],
+        average_daily_spend=Money(average.quantize(Decimal("0.000001")), currency),
+        days=len(daily),
         percentile=pct, cover_days=cover_days, supply_days=supply_days, basis=basis)
 
 
@@ -192,7 +199,8 @@ class Recommender:
             if users is None:
                 users = count_active_licenses(session=session, account_id=account_id)
             series = daily_spend(session, account_id=account_id, timezone=account.timezone,
-                                 now=self.clock.now(), days=self.window_days)
+                                 currency=account.currency, now=self.clock.now(),
+                                 days=self.window_days)
         spend = spend_recommendation(
             series.amounts, currency=account.currency, window_days=self.window_days,
             cover_days=self.cover_days, supply_days=self.supply_days, pct=self.pct,
@@ -204,21 +212,25 @@ class Recommender:
                               table=table_recommendation(users), spend=spend, spend_text=text)
 
 
-def recommended_setting(recommendation: Recommendation) -> tuple[Decimal, Decimal, str]:
+def recommended_setting(recommendation: Recommendation) -> tuple[Money, Money, str]:
     """(recharge amount, trigger, why) for auto-recharge: from the spend, else the table."""
     if recommendation.spend is not None:
         spend = recommendation.spend
         return spend.recharge_amount, spend.trigger, recommendation.spend_text
     row = recommendation.table.row or guidance_for(recommendation.table.users) or GUIDANCE[-1]
-    return row.initial_deposit, row.trigger, recommendation.table.text
+    # Microsoft's table is in dollars; an account in another currency takes its numbers as
+    # they are (a rule of thumb for sizing, not a price).
+    currency = recommendation.currency
+    return (Money(row.initial_deposit, currency), Money(row.trigger, currency),
+            recommendation.table.text)
 
 
 def recharge_now_amount(recommender: Recommender, account_id: int, *,
-                        autorecharge_amount: Decimal | None, min_deposit: Decimal) -> Decimal:
+                        autorecharge_amount: Money | None, min_deposit: Decimal) -> Money:
     """What "Recharge now" buys: the auto-recharge amount, else the recommendation (never less
-    than the smallest deposit), to the cent."""
-    if autorecharge_amount:
+    than the smallest deposit, a number in the account's currency), to the cent."""
+    if autorecharge_amount and autorecharge_amount.is_positive:
         amount = autorecharge_amount
     else:
         amount, _, _ = recommended_setting(recommender.recommend(account_id))
-    return max(round_cents(amount), min_deposit)
+    return max(amount.rounded(), Money(min_deposit, amount.currency))

@@ -24,10 +24,10 @@ from sqlalchemy import Connection, Engine, bindparam, func, select
 from bot.accounts import Accounts, AccountView, view
 from bot.clock import Clock
 from bot.forecast import WINDOW_DAYS, forecast_of, local_today
+from bot.money import Money
 from bot.usage.periods import parse_period
 from storage.models import Account, AlertThreshold, LedgerEntry, License
 from storage.spend import spend_days
-from storage.units import from_micros
 
 CACHED_TEAMS = 4_096
 _ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
@@ -40,7 +40,7 @@ Rendered = TypeVar("Rendered")
 @dataclass(frozen=True)
 class Purchase:
     kind: str
-    amount: Decimal
+    amount: Money
     at: datetime
 
 
@@ -49,13 +49,13 @@ class AccountSummary:
     account: AccountView
     last_recharge: Purchase | None
     recent_purchases: tuple[Purchase, ...]
-    thresholds: tuple[Decimal, ...]
+    thresholds: tuple[Money, ...]
     license_count: int
-    average_daily_spend: Decimal | None  # None: no spend yet
+    average_daily_spend: Money | None  # None: no spend yet
     run_out: date | None  # None: no spend yet, or beyond the forecast's horizon
     days_left: Decimal | None = None  # None: no spend yet; 0: the balance is used up
     # Post-paid (MCA) accounts: the calls of this month so far, invoiced after the fact.
-    postpaid_spend: Decimal | None = None
+    postpaid_spend: Money | None = None
     postpaid_month: date | None = None  # the first day of that month, in the account's zone
 
 
@@ -95,13 +95,13 @@ def read_summary(connection: Connection, account: Any, *, now: datetime,
         month = parse_period("this-month", timezone=shown.timezone, now=now)
         days, _ = spend_days(connection, account_id=account_id, first=month.first_day,
                              last=month.last_day)
-        spent = from_micros(sum(days.values()))
+        spent = Money.from_micros(sum(days.values()), shown.currency)
     spends = forecast.source != "none"  # without any spend there is nothing to forecast
     return AccountSummary(
         account=shown,
-        last_recharge=_purchase(recharge) if recharge else None,
-        recent_purchases=tuple(_purchase(row) for row in purchases),
-        thresholds=tuple(from_micros(amount) for amount in thresholds),
+        last_recharge=_purchase(recharge, shown.currency) if recharge else None,
+        recent_purchases=tuple(_purchase(row, shown.currency) for row in purchases),
+        thresholds=tuple(Money.from_micros(amount, shown.currency) for amount in thresholds),
         license_count=license_count,
         average_daily_spend=forecast.average_daily_spend if spends else None,
         run_out=forecast.run_out if spends else None,
@@ -109,8 +109,8 @@ def read_summary(connection: Connection, account: Any, *, now: datetime,
         postpaid_spend=spent, postpaid_month=month.first_day if month else None)
 
 
-def _purchase(row: Any) -> Purchase:
-    return Purchase(row.kind, from_micros(row.amount_micros), row.created_at)
+def _purchase(row: Any, currency: str) -> Purchase:
+    return Purchase(row.kind, Money.from_micros(row.amount_micros, currency), row.created_at)
 
 
 @dataclass

@@ -181,7 +181,7 @@ class DmImports:
                              new_calls=summary.new_calls, duplicates=summary.duplicates,
                              rejected=summary.rejected_count,
                              differences=summary.difference_count,
-                             charged=f"{summary.charged.normalize():f}")
+                             charged=f"{summary.charged.amount.normalize():f}")
         self.ctx.services.audit.record(team_id=team_id, actor=user, action=ACTION, result=result,
                                        arguments=arguments, detail=detail)
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.errors import InvalidNumber, NoRate, UnknownDestination
-from bot.money import format_amount
 from handlers.asking import Asker
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import section
@@ -119,13 +118,13 @@ def answer_spend(ctx: HandlerContext, question: Question) -> Reply:
                      question.locale, period=when,
                      minutes=number(summary.minutes, question.locale),
                      calls=calls(summary.calls, question.locale),
-                     spend=format_amount(summary.spend, summary.currency, question.locale))
+                     spend=summary.spend.format(question.locale))
     elif not summary.calls:
         text = t("You made no calls that cost credits {period}.", question.locale, period=when)
     else:
         text = t("You spent *{spend}* {period}: {calls}, {minutes} min.",
                  question.locale, period=when,
-                 spend=format_amount(summary.spend, summary.currency, question.locale),
+                 spend=summary.spend.format(question.locale),
                  calls=calls(summary.calls, question.locale),
                  minutes=number(summary.minutes, question.locale))
     return Reply(text=text, blocks=[section(text)])

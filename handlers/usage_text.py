@@ -11,7 +11,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from bot.i18n import normalize_locale
-from bot.money import format_amount
+from bot.money import Money
 from bot.usage.periods import Period
 from handlers.i18n import N_, language, t
 
@@ -22,10 +22,10 @@ def price(amount: Decimal, currency: str, locale: str | None) -> str:
                            decimal_quantization=False)
 
 
-def money_exact(amount: Decimal, currency: str, locale: str | None) -> str:
+def money_exact(amount: Money, locale: str | None) -> str:
     """Money in cents, with the exact amount beside it where cents would hide fractions."""
-    shown = format_amount(amount, currency, locale)
-    exact = price(amount, currency, locale)
+    shown = amount.format(locale)
+    exact = price(amount.amount, amount.currency, locale)
     return shown if exact == shown else f"{shown} ({exact})"
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from bot.accounts import Accounts, AccountView
 from bot.clock import Clock
 from bot.ledger import Ledger
+from bot.money import Money
 from storage import spend as spend_db
 from storage.accounts import get_account
 from storage.audit import list_audit_events
@@ -37,7 +38,8 @@ def make_account(engine: Engine, clock: Clock, *, team_id: str = "T1",
                           exp_year=exp[1])
     account = accounts.get(team_id)
     if balance:
-        Ledger(engine, clock).deposit(account_id=account.id, amount=balance,
+        Ledger(engine, clock).deposit(account_id=account.id,
+                                      amount=Money(balance, account.currency),
                                       key=f"seed:{team_id}", actor="test")
     return accounts.get(team_id)
 
@@ -118,13 +120,16 @@ def add_to_rollup(session: Session, account_id: int,
 
 def account_view(*, balance: Decimal = Decimal(0), amount: Decimal | None = None,
                  below: Decimal | None = None, currency: str = "USD") -> AccountView:
-    """An account snapshot for the pure Block Kit builders (no database)."""
+    """An account snapshot for the pure Block Kit builders (no database); the amounts are in
+    `currency`."""
+    def money(value: Decimal | None) -> Money | None:
+        return None if value is None else Money(value, currency)
     return AccountView(
         id=1, team_id="T1", name="Example", currency=currency, timezone="UTC", region="US",
-        billing_region="US", billing_type="mosa", balance=balance, version=1,
+        billing_region="US", billing_type="mosa", balance=Money(balance, currency), version=1,
         suspended=balance <= 0, suspended_at=None,
-        autorecharge_enabled=amount is not None, autorecharge_amount=amount,
-        autorecharge_below=below, alert_channel=None, payment=None)
+        autorecharge_enabled=amount is not None, autorecharge_amount=money(amount),
+        autorecharge_below=money(below), alert_channel=None, payment=None)
 
 
 def rollup_and_calls(engine: Engine, account_id: int, timezone: str = "UTC"

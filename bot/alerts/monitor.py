@@ -45,12 +45,12 @@ from bot.alerts.texts import (
 from bot.clock import Clock
 from bot.forecast import Forecaster
 from bot.ledger import Posting
+from bot.money import Money
 from bot.recharge import RechargeCapped, RechargeFailed, RechargeOutcome, RechargeSucceeded
 from storage.accounts import list_thresholds, lock_account
 from storage.db import write_transaction
 from storage.ledger import lots_expiring_between
 from storage.models import Account
-from storage.units import from_micros
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,9 @@ class SpendFacts:
 
     days_left: Decimal | None
     run_out: date | None
-    average: Decimal
+    average: Money
     days_counted: int
-    daily: tuple[tuple[date, Decimal], ...]
+    daily: tuple[tuple[date, Money], ...]
 
 
 class AlertMonitor:
@@ -78,7 +78,7 @@ class AlertMonitor:
 
     def __init__(self, engine: Engine, clock: Clock, sink: AlertSink, *,
                  forecaster: Forecaster | None = None,
-                 recharge_amount: Callable[[AccountView], Decimal] | None = None) -> None:
+                 recharge_amount: Callable[[AccountView], Money] | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.sink = sink  # the outbox writer (bot/alerts/outbox.py)
@@ -149,11 +149,12 @@ class AlertMonitor:
         snapshot = view(account)
         rows = list_thresholds(session=session, account_id=snapshot.id)
         crossed, rearm = threshold_changes(snapshot.balance, [
-            ThresholdState(from_micros(row.amount_micros), row.armed) for row in rows])
+            ThresholdState(Money.from_micros(row.amount_micros, snapshot.currency), row.armed)
+            for row in rows])
         if snapshot.postpaid:
             crossed = []  # nothing runs low when calls are invoiced after the fact
         for row in rows:
-            amount = from_micros(row.amount_micros)
+            amount = Money.from_micros(row.amount_micros, snapshot.currency)
             if amount in crossed or amount in rearm:
                 row.armed = amount in rearm
                 session.add(row)
@@ -173,7 +174,8 @@ class AlertMonitor:
         lots = lots_expiring_between(session=session, account_id=account.id, start=now,
                                      end=now + timedelta(days=FUNDS_WARN_DAYS))
         states = {lot.id or 0: lot for lot in lots}
-        due = lots_to_warn([LotState(lot.id or 0, from_micros(lot.remaining_micros),
+        due = lots_to_warn([LotState(lot.id or 0,
+                                     Money.from_micros(lot.remaining_micros, account.currency),
                                      lot.purchased_at, lot.expires_at, lot.expiry_warned)
                             for lot in lots], now)
         for lot in due:
@@ -221,7 +223,7 @@ class AlertMonitor:
 
 
 def _expiry_alerts(account: AccountView, posting: Posting) -> list[Alert]:
-    if posting.kind != "expiry" or not posting.applied or posting.amount >= 0:
+    if posting.kind != "expiry" or not posting.applied or not posting.amount.is_negative:
         return []
     return [funds_expired_alert(account, amount=-posting.amount, entry_id=posting.entry_id)]
 

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from bot.accounts import AccountView, PaymentMethod
-from bot.money import format_amount
+from bot.money import Money
 
 if TYPE_CHECKING:  # the outbox imports Alert from here
     pass
@@ -69,30 +69,33 @@ class Alert:
     key: str
     account_id: int
     team_id: str
-    currency: str
-    balance: Decimal
+    balance: Money
     headline: str  # what happened
     next_step: str  # what to do next
     detail: str | None = None
     buttons: tuple[str, ...] = ()
     severity: str = "warning"  # info | warning | critical
-    recharge_amount: Decimal | None = None  # what its Recharge now buys (named in the button)
+    recharge_amount: Money | None = None  # what its Recharge now buys (named in the button)
     locale: str = "en-US"  # the account's language: the texts above are written in it
 
-    def money(self, amount: Decimal) -> str:
-        return format_amount(amount, self.currency, self.locale)
+    @property
+    def currency(self) -> str:
+        return self.balance.currency
+
+    def money(self, amount: Money) -> str:
+        return amount.format(self.locale)
 
 
 # -- rules: pure functions of state and time -------------------------------------------------
 
 @dataclass(frozen=True)
 class ThresholdState:
-    amount: Decimal
+    amount: Money
     armed: bool
 
 
-def threshold_changes(balance: Decimal, thresholds: Sequence[ThresholdState]
-                      ) -> tuple[list[Decimal], list[Decimal]]:
+def threshold_changes(balance: Money, thresholds: Sequence[ThresholdState]
+                      ) -> tuple[list[Money], list[Money]]:
     """(levels crossed now, levels to re-arm): an armed level the balance is below fires and
     disarms; a disarmed level the balance is above again re-arms."""
     crossed = sorted((t.amount for t in thresholds if t.armed and balance < t.amount),
@@ -145,7 +148,7 @@ def card_state(method: PaymentMethod | None, now: datetime,
 @dataclass(frozen=True)
 class LotState:
     id: int
-    remaining: Decimal
+    remaining: Money
     purchased_at: datetime
     expires_at: datetime
     warned: bool
@@ -156,10 +159,10 @@ def lots_to_warn(lots: Sequence[LotState], now: datetime,
     """Lots with credit left that expire within `warn_days` and were not warned about yet."""
     horizon = now + timedelta(days=warn_days)
     return [lot for lot in lots
-            if not lot.warned and lot.remaining > 0 and now < lot.expires_at <= horizon]
+            if not lot.warned and lot.remaining.is_positive and now < lot.expires_at <= horizon]
 
 
-def runout_due(*, balance: Decimal, days_left: Decimal | None, autorecharge: bool,
+def runout_due(*, balance: Money, days_left: Decimal | None, autorecharge: bool,
                days_counted: int = RUNOUT_MIN_DAYS, within: int = RUNOUT_WARN_DAYS) -> bool:
     """True when the forecast says the balance runs out within `within` days.
 
@@ -167,19 +170,19 @@ def runout_due(*, balance: Decimal, days_left: Decimal | None, autorecharge: boo
     balance up before; a failed recharge alerts by itself), and not from less than
     RUNOUT_MIN_DAYS days of spend data.
     """
-    return (balance > 0 and not autorecharge and days_counted >= RUNOUT_MIN_DAYS
+    return (balance.is_positive and not autorecharge and days_counted >= RUNOUT_MIN_DAYS
             and days_left is not None and days_left <= within)
 
 
 @dataclass(frozen=True)
 class Spike:
     day: date
-    spend: Decimal
-    median: Decimal
+    spend: Money
+    median: Money
     ratio: Decimal | None  # None when the median is zero
 
 
-def spend_spike(daily: Sequence[tuple[date, Decimal]], day: date, *,
+def spend_spike(daily: Sequence[tuple[date, Money]], day: date, *,
                 factor: Decimal = SPIKE_FACTOR, floor: Decimal = SPIKE_FLOOR,
                 baseline_days: int = SPIKE_BASELINE_DAYS,
                 min_history: int = SPIKE_MIN_HISTORY) -> Spike | None:
@@ -187,10 +190,12 @@ def spend_spike(daily: Sequence[tuple[date, Decimal]], day: date, *,
     before it, and at least `floor`. Days missing from the series before the first spend data
     do not count; with fewer than `min_history` days of baseline there is no baseline."""
     by_day = dict(daily)
-    spend = by_day.get(day)
-    if spend is None or spend < floor:
+    money = by_day.get(day)
+    if money is None or money.amount < floor:
         return None
-    baseline = [by_day[d] for d in (day - timedelta(days=n) for n in range(1, baseline_days + 1))
+    spend = money.amount
+    baseline = [by_day[d].amount
+                for d in (day - timedelta(days=n) for n in range(1, baseline_days + 1))
                 if d in by_day]
     if len(baseline) < min_history:
         return None
@@ -198,4 +203,4 @@ def spend_spike(daily: Sequence[tuple[date, Decimal]], day: date, *,
     if spend < factor * median:
         return None
     ratio = (spend / median).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if median else None
-    return Spike(day=day, spend=spend, median=median, ratio=ratio)
+    return Spike(day=day, spend=money, median=Money(median, money.currency), ratio=ratio)

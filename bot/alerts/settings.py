@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import Engine
 
 from bot.accounts import Accounts, AccountView
 from bot.clock import Clock
 from bot.errors import CreditsError
-from bot.money import round_cents
+from bot.money import DEFAULT_CURRENCY, CurrencyMismatch, Money
 from storage import accounts as accounts_db
 from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
-from storage.units import from_micros, to_micros
 
 MAX_THRESHOLDS = 10
 UNDELIVERED_SHOWN = 10
@@ -37,7 +35,7 @@ class UnknownThreshold(CreditsError):
 
 @dataclass(frozen=True)
 class Threshold:
-    amount: Decimal
+    amount: Money
     armed: bool
 
 
@@ -67,17 +65,21 @@ class AlertSettings:
     def thresholds(self, *, account_id: int) -> list[Threshold]:
         """The thresholds, highest first."""
         with read_session(self.engine) as session:
-            return [Threshold(from_micros(row.amount_micros), row.armed)
+            account = accounts_db.get_account_by_id(session=session, account_id=account_id)
+            currency = account.currency if account is not None else DEFAULT_CURRENCY
+            return [Threshold(Money.from_micros(row.amount_micros, currency), row.armed)
                     for row in accounts_db.list_thresholds(session=session,
                                                            account_id=account_id)]
 
-    def add_threshold(self, *, account_id: int, amount: Decimal) -> Threshold:
+    def add_threshold(self, *, account_id: int, amount: Money) -> Threshold:
         """Add a low-balance level, armed when the balance is above it now."""
         _check(amount)
         with write_transaction(self.engine) as session:
             account = accounts_db.lock_account(session=session, account_id=account_id)
             existing = accounts_db.list_thresholds(session=session, account_id=account_id)
-            micros = to_micros(amount)
+            if amount.currency != account.currency.upper():
+                raise CurrencyMismatch(f"{amount.currency} for an account in {account.currency}")
+            micros = amount.micros
             if any(row.amount_micros == micros for row in existing):
                 raise DuplicateThreshold("That threshold is set already.")
             if len(existing) >= MAX_THRESHOLDS:
@@ -88,12 +90,12 @@ class AlertSettings:
                                       amount_micros=micros, armed=armed, now=self.clock.now())
             return Threshold(amount, armed)
 
-    def remove_threshold(self, *, account_id: int, amount: Decimal) -> None:
+    def remove_threshold(self, *, account_id: int, amount: Money) -> None:
         """Remove a low-balance level."""
         _check(amount)
         with write_transaction(self.engine) as session:
             if not accounts_db.remove_threshold(session=session, account_id=account_id,
-                                                amount_micros=to_micros(amount)):
+                                                amount_micros=amount.micros):
                 raise UnknownThreshold("There is no such threshold.")
 
     def channel(self, account: AccountView) -> str | None:
@@ -124,8 +126,8 @@ class AlertSettings:
                 last_error=row.last_error) for row in rows]
 
 
-def _check(amount: Decimal) -> None:
-    if not amount.is_finite() or amount <= 0:
+def _check(amount: Money) -> None:
+    if not amount.is_positive:
         raise CreditsError("A threshold must be a positive amount.")
-    if amount != round_cents(amount):
+    if amount != amount.rounded():
         raise CreditsError("Use at most 2 decimals for money.")

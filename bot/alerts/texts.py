@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from babel.numbers import format_decimal
 
@@ -34,7 +34,7 @@ from bot.alerts.rules import (
     Spike,
 )
 from bot.i18n import N_, format_day, format_moment, language, normalize_locale, t, tn
-from bot.money import format_amount
+from bot.money import Money
 
 # Fragments of the next steps, translated with the sentence they are put in.
 DEPOSIT_HINT = N_("add credits with `/credits deposit <amount>`")
@@ -75,13 +75,13 @@ def _alert(account: AccountView, *, kind: str, key: str, headline: str, next_ste
            detail: str | None = None, buttons: tuple[str, ...] = (),
            severity: str = "warning") -> Alert:
     return Alert(kind=kind, key=key, account_id=account.id, team_id=account.team_id,
-                 currency=account.currency, balance=account.balance, headline=headline,
+                 balance=account.balance, headline=headline,
                  next_step=next_step, detail=detail, buttons=buttons, severity=severity,
                  locale=account.language)
 
 
-def _money(account: AccountView, amount: Decimal) -> str:
-    return format_amount(amount, account.currency, account.language)
+def _money(account: AccountView, amount: Money) -> str:
+    return amount.format(account.language)
 
 
 def _hint(account: AccountView, hint: str) -> str:
@@ -113,7 +113,7 @@ def _topup_step(account: AccountView) -> tuple[str, tuple[str, ...]]:
     return step, (RECHARGE_NOW, AUTORECHARGE_ON, SHOW_USAGE)
 
 
-def low_balance_alert(account: AccountView, crossed: Sequence[Decimal], *,
+def low_balance_alert(account: AccountView, crossed: Sequence[Money], *,
                       episode: int) -> Alert:
     """The balance fell below one or more low-balance thresholds (named by the lowest)."""
     loc = account.language
@@ -138,7 +138,7 @@ def zero_balance_alert(account: AccountView, *, episode: int) -> Alert:
                  "numbers, auto attendants and call queues behind them, and meeting dial-out "
                  "are suspended.", loc, balance=_money(account, account.balance))
     detail = (t("Calls are still charged after they happen, so the balance can go below zero.",
-                loc) if account.balance < 0 else None)
+                loc) if account.balance.is_negative else None)
     step, buttons = _topup_step(account)
     return _alert(account, kind=ZERO, key=f"zero:{account.id}:{episode}", headline=headline,
                   next_step=t("service resumes as soon as the balance is above zero: {step}",
@@ -163,7 +163,7 @@ def lifted_alert(account: AccountView, *, episode: int) -> Alert:
                   severity="info")
 
 
-def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: Decimal,
+def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: Money,
                              method: str | None) -> Alert:
     """An auto-recharge bought credits."""
     loc = account.language
@@ -179,7 +179,7 @@ def recharge_succeeded_alert(account: AccountView, *, attempt_id: str, amount: D
 
 
 def recharge_failed_alert(account: AccountView, *, attempt_id: str, tries: int,
-                          amount: Decimal, reason: str, next_try: datetime | None,
+                          amount: Money, reason: str, next_try: datetime | None,
                           card_problem: bool, episode_id: str | None = None,
                           started: datetime | None = None, now: datetime | None = None,
                           code: str | None = None) -> Alert:
@@ -278,7 +278,7 @@ def card_alert(account: AccountView, state: tuple[str, int]) -> Alert | None:
 def funds_expiring_alert(account: AccountView, lots: Sequence[LotState]) -> Alert:
     """Credits bought about a year ago expire soon (charges use the oldest credits first)."""
     loc = account.language
-    total = sum((lot.remaining for lot in lots), Decimal(0))
+    total = Money.total((lot.remaining for lot in lots), account.currency)
     first = min(lots, key=lambda lot: lot.expires_at)
     parts = [t("{amount} bought {bought} expire {expires}", loc,
                amount=_money(account, lot.remaining), bought=_day(lot.purchased_at, account),
@@ -296,7 +296,7 @@ def funds_expiring_alert(account: AccountView, lots: Sequence[LotState]) -> Aler
                   buttons=(SHOW_USAGE,))
 
 
-def funds_expired_alert(account: AccountView, *, amount: Decimal, entry_id: int) -> Alert:
+def funds_expired_alert(account: AccountView, *, amount: Money, entry_id: int) -> Alert:
     """Credits bought 12 months ago expired unused: the balance fell by what they held."""
     loc = account.language
     return _alert(account, kind=FUNDS_EXPIRED, key=f"funds-expired:{entry_id}",
@@ -309,7 +309,7 @@ def funds_expired_alert(account: AccountView, *, amount: Decimal, entry_id: int)
 
 
 def runout_alert(account: AccountView, *, days_left: Decimal, run_out: date | None,
-                 average: Decimal, today: date) -> Alert:
+                 average: Money, today: date) -> Alert:
     """At the recent daily spend, the balance runs out within days."""
     loc = account.language
     step, buttons = _topup_step(account)
@@ -346,6 +346,6 @@ def spike_alert(account: AccountView, spike: Spike) -> Alert:
                   buttons=(SHOW_USAGE,), severity="critical")
 
 
-def _micros_key(amount: Decimal) -> str:
+def _micros_key(amount: Money) -> str:
     # Keys stay stable whatever the Decimal's exponent: 200, 200.00 and 200.000000 are one.
-    return str(int((amount * 1_000_000).to_integral_value(rounding=ROUND_HALF_UP)))
+    return str(amount.micros)

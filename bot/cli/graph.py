@@ -17,7 +17,7 @@ from rich.table import Table
 from bot.cli import context as cli_context
 from bot.errors import CreditsError
 from bot.graph.sync import SyncReport
-from bot.money import format_amount
+from bot.money import Money
 
 out = Console()
 err = Console(stderr=True)
@@ -85,7 +85,7 @@ def show_report(report: SyncReport, *, currency: str) -> None:
     table.add_row("Pages", f"{report.pages:,}")
     table.add_row("Records", f"{report.records:,}")
     table.add_row("New calls charged", f"{report.new_calls:,}")
-    table.add_row("Charged", format_amount(report.charged, currency))
+    table.add_row("Charged", (report.charged or Money.zero(currency)).format())
     table.add_row("Skipped as duplicates", f"{report.duplicates:,}")
     table.add_row("Rejected", f"{report.rejected:,}")
     table.add_row("Direct Routing rows", f"{report.direct_routing_rows:,}")

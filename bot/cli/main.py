@@ -21,7 +21,6 @@ from bot.cli import usage as cli_usage
 from bot.config import Settings
 from bot.errors import CreditsError
 from bot.ledger import check_balances
-from bot.money import format_amount
 from storage.db import read_session
 from storage.migrate import current_revision
 
@@ -80,15 +79,14 @@ def account_list() -> None:
     for column in ("Team", "Name", "Balance", "State", "Alert channel"):
         table.add_column(column)
     for account in accounts:
-        table.add_row(account.team_id, account.name or "", format_amount(account.balance,
-                                                                         account.currency),
+        table.add_row(account.team_id, account.name or "", account.balance.format(),
                       "suspended" if account.suspended else "active",
                       account.alert_channel or "none (admins get DMs)")
     out.print(table)
 
 
 def account_table(account: AccountView) -> Table:
-    money = lambda amount: format_amount(amount, account.currency)  # noqa: E731
+    money = lambda amount: amount.format()  # noqa: E731
     table = Table(title=f"Credits account {account.team_id}", show_header=False)
     table.add_row("Balance", money(account.balance))
     table.add_row("State", "post-paid (never suspended)" if account.postpaid

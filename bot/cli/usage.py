@@ -19,7 +19,7 @@ from rich.table import Table
 
 from bot.cli import context as cli_context
 from bot.errors import CreditsError
-from bot.money import CENT, format_amount
+from bot.money import CENT, Money
 from bot.usage.importer import ImportSummary
 
 MAX_SHOWN = 50
@@ -67,7 +67,7 @@ def import_usage_command(
     cli_context.audit(team_id=account.team_id, action="cli.import_usage",
                       result="ok" if summary.ok else "error",
                       arguments={"file": file.name, "new_calls": summary.new_calls,
-                                 "charged": str(summary.charged),
+                                 "charged": str(summary.charged.amount),
                                  "rejected": summary.rejected_count})
     show_summary(summary)
     if not summary.ok:
@@ -76,11 +76,11 @@ def import_usage_command(
 
 def show_summary(summary: ImportSummary) -> None:
     """Print an import's summary: totals, then rejected rows, unlicensed users, differences."""
-    def money(amount: Decimal) -> str:
-        shown = format_amount(amount, summary.currency)
-        exact = exact_amount(amount)
+    def money(amount: Money) -> str:
+        shown = amount.format()
+        exact = exact_amount(amount.amount)
         # Rated calls cost fractions of a cent: show the exact amount where rounding hides it.
-        return shown if exact == f"{amount.quantize(CENT)}" else f"{shown} ({exact})"
+        return shown if exact == f"{amount.amount.quantize(CENT)}" else f"{shown} ({exact})"
 
     table = Table(title=f"Imported {summary.name} ({summary.format})", show_header=False)
     table.add_row("Rows read", f"{summary.rows:,}")

@@ -43,6 +43,7 @@ from bot.console.local_slack import LocalSlack, SlackCall, SlackUser
 from bot.console.render import Button, Rendered, render_message
 from bot.errors import CreditsError
 from bot.i18n import N_, language, normalize_locale, t
+from bot.money import Money
 from bot.runtime.server import Background, BackgroundStart, prepare_database
 from bot.services import Services
 from storage.db import write_transaction
@@ -366,7 +367,8 @@ def seed_demo_account(services: Services, clock: Clock, *, locale: str = "en-US"
                                    exp_year=expires.year + 3)
     with write_transaction(services.engine) as session:
         # Booked at the start of the demo month, not today (before the calls it pays for).
-        services.ledger.deposit_in(session, account_id=account.id, amount=DEMO_DEPOSIT,
+        services.ledger.deposit_in(session, account_id=account.id,
+                                   amount=Money(DEMO_DEPOSIT, account.currency),
                                    key=DEMO_DEPOSIT_KEY, actor="console",
                                    now=demo_start(clock.now()),
                                    memo="demo deposit of the local console")

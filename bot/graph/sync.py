@@ -19,7 +19,6 @@ from collections.abc import Callable, Collection
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -35,6 +34,7 @@ from bot.graph.client import (
     GraphThrottled,
     Page,
 )
+from bot.money import DEFAULT_CURRENCY, Money
 from bot.rates.deck import RateDeck
 from bot.rates.store import current_deck
 from bot.usage.importer import ImportSummary, UsageImporter
@@ -44,7 +44,6 @@ from storage.accounts import get_account_by_id
 from storage.db import read_session, write_transaction
 from storage.licenses import licensed_emails
 from storage.models import GraphSync
-from storage.units import from_micros, to_micros
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class SyncView:
     duplicates: int
     rejected: int
     direct_routing_rows: int
-    charged: Decimal
+    charged: Money
     last_error: str | None
     retry_at: datetime | None
 
@@ -86,7 +85,7 @@ class SyncReport:
     duplicates: int = 0
     rejected: int = 0
     direct_routing_rows: int = 0
-    charged: Decimal = Decimal(0)
+    charged: Money | None = None  # None: nothing imported yet (its currency is the account's)
     error: str | None = None
     retry_after: int | None = None  # Graph asked to wait this long
     skipped: bool = False  # an earlier Retry-After has not passed yet
@@ -96,7 +95,8 @@ class SyncReport:
         self.new_calls += summary.new_calls
         self.duplicates += summary.duplicates
         self.rejected += summary.rejected_count
-        self.charged += summary.charged
+        self.charged = (summary.charged if self.charged is None
+                        else self.charged + summary.charged)
         if direct_routing:
             self.direct_routing_rows += records
 
@@ -130,7 +130,9 @@ class UsageSync:
         """The account's last run, or None before the first."""
         with read_session(self.engine) as session:
             row = sync_db.get_sync_state(session=session, account_id=account_id)
-            return None if row is None else _view(row)
+            account = get_account_by_id(session=session, account_id=account_id)
+            currency = account.currency if account is not None else DEFAULT_CURRENCY
+            return None if row is None else _view(row, currency)
 
     def run(self, account_id: int, *, since: datetime | None = None, force: bool = False,
             progress: Progress | None = None) -> SyncReport:
@@ -214,7 +216,7 @@ class UsageSync:
             state.pages, state.new_calls = report.pages, report.new_calls
             state.duplicates, state.rejected = report.duplicates, report.rejected
             state.direct_routing_rows = report.direct_routing_rows
-            state.charged_micros = to_micros(report.charged)
+            state.charged_micros = report.charged.micros if report.charged is not None else 0
             state.last_error = report.error
             state.retry_at = (now + timedelta(seconds=throttled.retry_after)
                               if throttled else None)
@@ -235,7 +237,7 @@ class UsageSync:
             return
         alert = Alert(kind=ALERT_KIND, key=f"graph:{account.id}:{now.isoformat()}",
                       account_id=account.id, team_id=account.team_id,
-                      currency=account.currency, balance=from_micros(account.balance_micros),
+                      balance=Money.from_micros(account.balance_micros, account.currency),
                       headline=f"Microsoft Graph refused the call records: {error[:300]}",
                       next_step=f"{PERMISSIONS_HINT}; `/credits sync` shows the last error, "
                                 "`/credits sync now` tries again.")
@@ -247,10 +249,11 @@ def _windows_text(windows: list[tuple[datetime, datetime]]) -> str:
                      f"{end.isoformat(timespec='seconds')}" for start, end in windows)
 
 
-def _view(row: GraphSync) -> SyncView:
+def _view(row: GraphSync, currency: str) -> SyncView:
     return SyncView(high_water_at=row.high_water_at, last_started_at=row.last_started_at,
                     last_finished_at=row.last_finished_at, windows=row.windows, pages=row.pages,
                     new_calls=row.new_calls, duplicates=row.duplicates, rejected=row.rejected,
                     direct_routing_rows=row.direct_routing_rows,
-                    charged=from_micros(row.charged_micros), last_error=row.last_error,
+                    charged=Money.from_micros(row.charged_micros, currency),
+                    last_error=row.last_error,
                     retry_at=row.retry_at)

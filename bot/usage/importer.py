@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.errors import AccountNotFound, Sentence
 from bot.i18n import N_
 from bot.ledger import Ledger
+from bot.money import Money
 from bot.rates.deck import RateDeck
 from bot.rates.service import Rates
 from bot.rates.store import current_deck
@@ -51,7 +52,6 @@ from storage import spend as spend_db
 from storage.accounts import get_account, get_account_by_id, lock_account
 from storage.db import read_session, write_transaction
 from storage.licenses import licensed_emails as licensed_emails_of
-from storage.units import from_micros
 
 DEFAULT_BATCH_SIZE = 50_000
 MAX_LISTED = 1_000  # rejected rows and reconciliation differences kept for the report
@@ -71,11 +71,11 @@ class Difference:
     destination_number: str | None
     start: datetime
     duration_seconds: int
-    charged: Decimal
-    deck_price: Decimal
+    charged: Money
+    deck_price: Money
 
     @property
-    def difference(self) -> Decimal:
+    def difference(self) -> Money:
         return self.charged - self.deck_price
 
 
@@ -85,24 +85,27 @@ class ImportSummary:
 
     name: str
     format: str
-    currency: str
     rows: int
     new_calls: int
     duplicates: int
-    charged: Decimal
+    charged: Money
     rejected_count: int
     rejected: tuple[RowError, ...]  # the first MAX_LISTED, in file order
     unlicensed_calls: int
     unlicensed_users: tuple[tuple[str, int], ...]  # (UPN or "", calls), most calls first
     difference_count: int
     differences: tuple[Difference, ...]  # the first MAX_LISTED
-    difference_total: Decimal  # charged minus deck price, over every difference
+    difference_total: Money  # charged minus deck price, over every difference
     entries: tuple[int, ...]  # ledger entries posted, one per batch with new charges
     direct_routing: int = 0  # new Direct Routing calls stored (charge 0)
     flagged_count: int = 0  # records kept with a note (a number that cannot be read)
     flagged: tuple[RowError, ...] = ()  # the first MAX_LISTED
     other_source: int = 0  # calls skipped: the same call from another source is stored
     more_pages: bool = False  # a Graph page ending with @odata.nextLink: more pages exist
+
+    @property
+    def currency(self) -> str:
+        return self.charged.currency
 
     @property
     def ok(self) -> bool:
@@ -124,6 +127,7 @@ class _Prepared:
 
 @dataclass
 class _Totals:
+    currency: str
     rows: int = 0
     new_calls: int = 0
     duplicates: int = 0
@@ -154,22 +158,24 @@ class _Totals:
             self.difference_micros += int((differ["charged"] - differ["deck"]).sum())
             room = max(MAX_LISTED - len(self.differences), 0)
             self.differences.extend(
-                Difference(key, line, number, start, seconds, from_micros(charged),
-                           from_micros(deck))
+                Difference(key, line, number, start, seconds,
+                           Money.from_micros(charged, self.currency),
+                           Money.from_micros(deck, self.currency))
                 for key, line, number, start, seconds, charged, deck
                 in differ.head(room).iter_rows())
 
-    def summary(self, *, name: str, fmt: str, currency: str,
-                more_pages: bool) -> ImportSummary:
+    def summary(self, *, name: str, fmt: str, more_pages: bool) -> ImportSummary:
         return ImportSummary(
-            name=name, format=fmt, currency=currency, rows=self.rows,
+            name=name, format=fmt, rows=self.rows,
             new_calls=self.new_calls, duplicates=self.duplicates,
-            charged=from_micros(self.charged_micros), rejected_count=self.rejected_count,
+            charged=Money.from_micros(self.charged_micros, self.currency),
+            rejected_count=self.rejected_count,
             rejected=tuple(self.rejected), unlicensed_calls=sum(self.unlicensed.values()),
             unlicensed_users=tuple(sorted(self.unlicensed.items(),
                                           key=lambda item: (-item[1], item[0]))),
             difference_count=self.difference_count, differences=tuple(self.differences),
-            difference_total=from_micros(self.difference_micros), entries=tuple(self.entries),
+            difference_total=Money.from_micros(self.difference_micros, self.currency),
+            entries=tuple(self.entries),
             direct_routing=self.direct_routing, flagged_count=self.flagged_count,
             flagged=tuple(self.flagged), other_source=self.other_source, more_pages=more_pages)
 
@@ -193,7 +199,7 @@ def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str |
     if licensed_emails is None:
         with read_session(engine) as session:
             licensed_emails = licensed_emails_of(session=session, account_id=account_id)
-    totals = _Totals()
+    totals = _Totals(currency)
     with open_usage(source, name=name) as usage:
         total_rows = usage.count_rows()
         batcher = _Batcher(currency=currency,
@@ -216,7 +222,7 @@ def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str |
                         progress(totals.rows, total_rows)
         finally:
             calls_db.end_bulk(engine=engine)
-        return totals.summary(name=usage.name, fmt=usage.format, currency=currency,
+        return totals.summary(name=usage.name, fmt=usage.format,
                               more_pages=usage.more_pages)
 
 
@@ -430,7 +436,8 @@ class _Writer:
     def _charge(self, session: Session, new: pl.DataFrame, amount: int, now: datetime) -> int:
         keys = new["record_key"].to_list()
         posting = self.ledger.charge_in(
-            session, account_id=self.account_id, amount=from_micros(amount),
+            session, account_id=self.account_id,
+            amount=Money.from_micros(amount, self.currency),
             key=_idempotency_key(self.account_id, keys), actor=self.actor, now=now,
             memo=f"{len(keys)} calls imported from {self.name}"[:500],
             reference=f"import:{self.fmt}")

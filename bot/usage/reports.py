@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from bot.clock import Clock
 from bot.errors import CreditsError
 from bot.i18n import N_, normalize_locale, t
+from bot.money import Money
 from bot.redaction import redact_card_numbers
 from bot.usage.periods import Period, parse_period, zone_of
 from storage import usage_queries as queries
@@ -75,7 +76,7 @@ class UsageLine:
     label: str
     calls: int
     seconds: int
-    spend: Decimal
+    spend: Money
 
     @property
     def minutes(self) -> Decimal:
@@ -87,14 +88,17 @@ class UsageSummary:
     """Spend, minutes and calls of a period, for everyone or one user, maybe grouped."""
 
     period: Period
-    currency: str
     user: str | None
     group_by: str | None
     calls: int
     seconds: int
-    spend: Decimal
+    spend: Money
     lines: tuple[UsageLine, ...]
     direct_routing: int = 0  # of `calls`: over the customer's own carrier, never charged
+
+    @property
+    def currency(self) -> str:
+        return self.spend.currency
 
     @property
     def minutes(self) -> Decimal:
@@ -104,7 +108,7 @@ class UsageSummary:
 @dataclass(frozen=True)
 class BalancePoint:
     at: datetime
-    balance: Decimal
+    balance: Money
 
 
 @dataclass(frozen=True)
@@ -112,18 +116,21 @@ class Report:
     """A period at a glance: totals, top destinations and users, balance, daily spend."""
 
     period: Period
-    currency: str
     calls: int
     seconds: int
-    spend: Decimal  # what the calls made in the period cost
-    added: Decimal  # deposits and recharges booked in the period
-    other: Decimal  # expiries, adjustments and charges without call records (signed)
-    balance_start: Decimal
-    balance_end: Decimal  # balance_start + added + other - spend
+    spend: Money  # what the calls made in the period cost
+    added: Money  # deposits and recharges booked in the period
+    other: Money  # expiries, adjustments and charges without call records (signed)
+    balance_start: Money
+    balance_end: Money  # balance_start + added + other - spend
     top_destinations: tuple[UsageLine, ...]
     top_users: tuple[UsageLine, ...]
     daily: tuple[UsageLine, ...]
     balance_points: tuple[BalancePoint, ...]
+
+    @property
+    def currency(self) -> str:
+        return self.spend.currency
 
     @property
     def minutes(self) -> Decimal:
@@ -193,16 +200,17 @@ class UsageReports:
             if group_by == "user":
                 lines = _by_spend(_lines(queries.sum_usage_by_user(
                     session=session, account_id=account.id, start=period.start,
-                    end=period.end, user=user)))
+                    end=period.end, user=user), account.currency))
             elif group_by == "destination":
                 lines = _by_spend(_lines(queries.sum_usage_by_destination(
                     session=session, account_id=account.id, start=period.start,
-                    end=period.end, user=user), labelled=False))
+                    end=period.end, user=user), account.currency, labelled=False))
             elif group_by == "day":
                 lines = self._daily(session, account, period, user)
-        return UsageSummary(period=period, currency=account.currency, user=user,
+        return UsageSummary(period=period, user=user,
                             group_by=group_by, calls=calls, seconds=seconds,
-                            spend=from_micros(micros), lines=lines, direct_routing=direct)
+                            spend=Money.from_micros(micros, account.currency), lines=lines,
+                            direct_routing=direct)
 
     def _daily(self, session: Any, account: AccountLike, period: Period,
                user: str | None) -> tuple[UsageLine, ...]:
@@ -211,7 +219,8 @@ class UsageReports:
         return tuple(UsageLine(key=day.isoformat(), label=day.isoformat(),
                                calls=sums.get(index, (0, 0, 0))[0],
                                seconds=sums.get(index, (0, 0, 0))[1],
-                               spend=from_micros(sums.get(index, (0, 0, 0))[2]))
+                               spend=Money.from_micros(sums.get(index, (0, 0, 0))[2],
+                                                       account.currency))
                      for index, day in enumerate(period.days()))
 
     def report(self, account: AccountLike, period: Period, *, top: int = 5) -> Report:
@@ -223,21 +232,23 @@ class UsageReports:
                 session=session, account_id=account.id, start=period.start, end=period.end)
             destinations = _by_spend(_lines(queries.sum_usage_by_destination(
                 session=session, account_id=account.id, start=period.start, end=period.end),
-                labelled=False))
+                account.currency, labelled=False))
             users = _by_spend(_lines(queries.sum_usage_by_user(
-                session=session, account_id=account.id, start=period.start, end=period.end)))
+                session=session, account_id=account.id, start=period.start, end=period.end),
+                account.currency))
             daily = self._daily(session, account, period, None)
             start_micros = queries.balance_at(session=session, account_id=account.id,
                                               at=period.start, day=period.first_day)
             entries = queries.other_entries_between(session=session, account_id=account.id,
                                                     start=period.start, end=period.end)
-        added = sum((from_micros(e.amount_micros) for e in entries if e.kind in PURCHASES),
-                    Decimal(0))
-        other = sum((from_micros(e.amount_micros) for e in entries if e.kind not in PURCHASES),
-                    Decimal(0))
-        start = from_micros(start_micros)
-        spend = from_micros(micros)
-        return Report(period=period, currency=account.currency, calls=calls, seconds=seconds,
+        currency = account.currency
+        added = Money.total((Money.from_micros(e.amount_micros, currency)
+                             for e in entries if e.kind in PURCHASES), currency)
+        other = Money.total((Money.from_micros(e.amount_micros, currency)
+                             for e in entries if e.kind not in PURCHASES), currency)
+        start = Money.from_micros(start_micros, currency)
+        spend = Money.from_micros(micros, currency)
+        return Report(period=period, calls=calls, seconds=seconds,
                       spend=spend, added=added, other=other, balance_start=start,
                       balance_end=start + added + other - spend,
                       top_destinations=destinations[:top], top_users=users[:top], daily=daily,
@@ -279,7 +290,7 @@ class UsageReports:
         return [ExportFile(f"{stem}.xlsx", to_xlsx(sheets), XLSX_MIME, len(calls) + len(ledger))]
 
 
-def _balance_points(period: Period, start: Decimal, entries: Sequence[LedgerEntry],
+def _balance_points(period: Period, start: Money, entries: Sequence[LedgerEntry],
                     daily: Sequence[UsageLine], until: datetime) -> tuple[BalancePoint, ...]:
     """The balance over the period by the reports' rule: each entry when it was booked, each
     day's calls at the end of that day; up to `until` (now, in the running period)."""
@@ -289,7 +300,7 @@ def _balance_points(period: Period, start: Decimal, entries: Sequence[LedgerEntr
     for day_end, line in zip(period.day_starts()[1:], daily, strict=True):
         while pending and pending[0].created_at < day_end:
             entry = pending.pop(0)
-            balance += from_micros(entry.amount_micros)
+            balance += Money.from_micros(entry.amount_micros, start.currency)
             points.append(BalancePoint(entry.created_at, balance))
         if line.spend:  # today's calls so far count from now, a past day's from its end
             balance -= line.spend
@@ -300,16 +311,16 @@ def _balance_points(period: Period, start: Decimal, entries: Sequence[LedgerEntr
     return tuple(points)
 
 
-def _lines(rows: Iterable[tuple[str, str, int, int, int]], *,
+def _lines(rows: Iterable[tuple[str, str, int, int, int]], currency: str, *,
            labelled: bool = True) -> list[UsageLine]:
     """Usage lines from (key, label, calls, seconds, micros); unlabelled ones show their key."""
     return [UsageLine(key=key, label=(label if labelled else "") or key or "unknown",
-                      calls=calls, seconds=seconds, spend=from_micros(micros))
+                      calls=calls, seconds=seconds, spend=Money.from_micros(micros, currency))
             for key, label, calls, seconds, micros in rows]
 
 
 def _by_spend(lines: Iterable[UsageLine]) -> tuple[UsageLine, ...]:
-    return tuple(sorted(lines, key=lambda line: (-line.spend, -line.seconds, line.key)))
+    return tuple(sorted(lines, key=lambda line: (-line.spend.amount, -line.seconds, line.key)))
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -418,14 +429,14 @@ def chart_figure(report: Report, *, title: str | None = None, locale: str | None
     balance_axes, spend_axes = figure.subplots(2, 1, sharex=True)
     # Floats only for drawing: the amounts themselves stay Decimal everywhere else.
     times = [point.at.astimezone(zone).replace(tzinfo=None) for point in report.balance_points]
-    balances = [float(point.balance) for point in report.balance_points]
+    balances = [float(point.balance.amount) for point in report.balance_points]
     balance_axes.step(times, balances, where="post", color="#1f77b4")
     balance_axes.axhline(0, color="#d62728", linewidth=0.8)
     balance_axes.set_ylabel(t("Balance ({currency})", locale, currency=report.currency))
     balance_axes.set_title(title or t("Credits: {period}", locale, period=report.period.label))
     balance_axes.grid(True, alpha=0.3)
     days = [datetime.combine(day, time()) for day in report.period.days()]
-    spends = [float(line.spend) for line in report.daily]
+    spends = [float(line.spend.amount) for line in report.daily]
     spend_axes.bar(days, spends, width=0.8, align="edge", color="#ff7f0e")
     spend_axes.set_xlim(report.period.start.astimezone(zone).replace(tzinfo=None),
                         report.period.end.astimezone(zone).replace(tzinfo=None))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from bot.accounts import AccountView
 from bot.confirmations import Confirmations, PendingOp, operation_id_for
 from bot.ledger import Ledger, Posting
+from bot.money import Money
 
 CONFIRM_KIND = "adjust"
 
@@ -37,13 +38,13 @@ class Adjustments:
         self.confirmations = confirmations
         self.ledger = ledger
 
-    def ask(self, account: AccountView, *, amount: Decimal, reason: str, actor: str,
+    def ask(self, account: AccountView, *, amount: Money, reason: str, actor: str,
             request: tuple[str, ...]) -> PendingOp:
         """Keep the adjustment for its Confirm button; `request` names the Slack request (the
         same request again finds the same operation)."""
         return self.confirmations.create(
             account_id=account.id, kind=CONFIRM_KIND,
-            payload={"amount": str(amount), "reason": reason}, requested_by=actor,
+            payload={"amount": str(amount.amount), "reason": reason}, requested_by=actor,
             operation_id=operation_id_for(account.team_id, CONFIRM_KIND, actor, *request))
 
     def decide(self, operation_id: str, *, account: AccountView, confirm: bool,
@@ -53,7 +54,9 @@ class Adjustments:
                                        confirm=confirm)
         if op is None or not confirm:
             return AdjustmentDecision(op)
-        posting = self.ledger.adjust(account_id=account.id, amount=Decimal(op.payload["amount"]),
+        # The payload keeps the bare amount: the account's currency is its.
+        amount = Money(Decimal(op.payload["amount"]), account.currency)
+        posting = self.ledger.adjust(account_id=account.id, amount=amount,
                                      key=ledger_key(op.id), actor=actor,
                                      memo=str(op.payload["reason"]))
         self.confirmations.finish(op.id, result={"entry": posting.entry_id})

@@ -7,11 +7,11 @@ two admins clicking their own copies of the alert buy once.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from bot.accounts import AccountView
 from bot.deposits import DepositOutcome, DepositQuote, Deposits, attempt_id_for
 from bot.errors import CreditsError, IdempotencyConflict
+from bot.money import Money
 from bot.recommend import Recommender, recharge_now_amount
 from bot.usecases.deposit_requests import Paying, alert_key
 
@@ -24,9 +24,8 @@ class AlertPurchase:
     nothing changed), `bought_before` (this alert bought already, with another amount),
     `requested` (the request; then `paid` is the payment when it was made now)."""
 
-    amount: Decimal
-    currency: str
-    confirm_above: Decimal
+    amount: Money
+    confirm_above: Money  # the deposit limit above which a Confirm is asked
     quote: DepositQuote | None = None
     requested: DepositOutcome | None = None
     paid: DepositOutcome | None = None
@@ -41,19 +40,19 @@ class AlertPurchases:
         self.deposits = deposits
         self.recommender = recommender
 
-    def amount(self, account: AccountView) -> Decimal:
+    def amount(self, account: AccountView) -> Money:
         """The auto-recharge amount, else the recommendation from the spend, else the table's."""
         return recharge_now_amount(self.recommender, account.id,
                                    autorecharge_amount=account.autorecharge_amount,
                                    min_deposit=self.deposits.min_deposit)
 
-    def buy(self, account: AccountView, alert: str, *, named: Decimal | None, actor: str,
+    def buy(self, account: AccountView, alert: str, *, named: Money | None, actor: str,
             paying: Paying) -> AlertPurchase:
         """Buy the amount the button named (else `amount`) once per alert; a large amount waits
         for the deposit's own Confirm button, like `/credits deposit`."""
         amount = named if named is not None else self.amount(account)
-        bought = AlertPurchase(amount=amount, currency=account.currency,
-                               confirm_above=self.deposits.confirm_above)
+        bought = AlertPurchase(amount=amount,
+                               confirm_above=Money(self.deposits.confirm_above, amount.currency))
         try:
             quote = self.deposits.quote_for(account, amount)
             requested = self.deposits.request(

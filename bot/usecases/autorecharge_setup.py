@@ -17,7 +17,7 @@ from bot.accounts import Accounts, AccountView, purchase_refusal
 from bot.confirmations import Confirmations, PendingOp, operation_id_for
 from bot.deposits import Deposits
 from bot.errors import CreditsError
-from bot.money import round_cents
+from bot.money import Money
 from bot.recharge import DEFAULT_MAX_PER_DAY, RechargeFailed, Recharger, RechargeSucceeded
 from bot.recommend import Recommender, recommended_setting
 
@@ -62,8 +62,8 @@ class Proposal:
 
     already: bool = False
     refusal: str | None = None
-    amount: Decimal = Decimal(0)
-    below: Decimal = Decimal(0)
+    amount: Money | None = None
+    below: Money | None = None
     basis: str = ""
 
 
@@ -88,11 +88,11 @@ class AutoRechargeSetup:
         return self.recharger.paused_until(account.id) if self.recharger is not None else None
 
     @staticmethod
-    def needs_confirmation(account: AccountView, *, below: Decimal) -> bool:
+    def needs_confirmation(account: AccountView, *, below: Money) -> bool:
         """A trigger at or above the balance buys at once (and may buy again at every charge)."""
         return below >= account.balance
 
-    def ask(self, account: AccountView, *, amount: Decimal, below: Decimal, actor: str,
+    def ask(self, account: AccountView, *, amount: Money, below: Money, actor: str,
             request: str) -> SetupAsked:
         """`/credits autorecharge on`: the deposit rules first (a CreditsError), then turn it on,
         or keep a setting that buys at once for its Confirm button (one per Slack request)."""
@@ -102,9 +102,10 @@ class AutoRechargeSetup:
                                                       below=below, method=quote.method))
         return SetupAsked(pending=self.confirmations.create(
             account_id=account.id, kind=CONFIRM_KIND,
-            payload={"amount": str(amount), "below": str(below)}, requested_by=actor,
-            operation_id=operation_id_for(account.team_id, CONFIRM_KIND, actor, str(amount),
-                                          str(below), request)))
+            payload={"amount": str(amount.amount), "below": str(below.amount)},
+            requested_by=actor,
+            operation_id=operation_id_for(account.team_id, CONFIRM_KIND, actor,
+                                          str(amount.amount), str(below.amount), request)))
 
     def decide(self, operation_id: str, *, account: AccountView, confirm: bool) -> Decision:
         """Carry out (confirm) or drop the pending setting, once."""
@@ -113,15 +114,17 @@ class AutoRechargeSetup:
         if op is None or not confirm:
             return Decision(op)
         try:
-            turned_on = self.turn_on(account.team_id, amount=Decimal(op.payload["amount"]),
-                                     below=Decimal(op.payload["below"]))
+            # The payload keeps bare amounts: the account's currency is theirs.
+            turned_on = self.turn_on(
+                account.team_id, amount=Money(Decimal(op.payload["amount"]), account.currency),
+                below=Money(Decimal(op.payload["below"]), account.currency))
         except CreditsError as exc:
             self.confirmations.finish(op.id, result={"error": str(exc)}, status="failed")
             return Decision(op, error=exc)
         self.confirmations.finish(op.id, result={"ok": True})
         return Decision(op, turned_on=turned_on)
 
-    def turn_on(self, team_id: str, *, amount: Decimal, below: Decimal) -> TurnedOn:
+    def turn_on(self, team_id: str, *, amount: Money, below: Money) -> TurnedOn:
         """Turn it on now (the deposit rules checked first: a CreditsError changes nothing)."""
         quote = self.deposits.quote(team_id, amount)
         return self._turn_on(team_id, amount=amount, below=below, method=quote.method)
@@ -134,10 +137,10 @@ class AutoRechargeSetup:
         if refusal:
             return Proposal(refusal=refusal)
         amount, below, basis = recommended_setting(self.recommender.recommend(account.id))
-        return Proposal(amount=max(round_cents(amount), self.deposits.min_deposit), below=below,
-                        basis=basis)
+        floor = Money(self.deposits.min_deposit, amount.currency)
+        return Proposal(amount=max(amount.rounded(), floor), below=below, basis=basis)
 
-    def _turn_on(self, team_id: str, *, amount: Decimal, below: Decimal,
+    def _turn_on(self, team_id: str, *, amount: Money, below: Money,
                  method: str) -> TurnedOn:
         account = self.accounts.set_autorecharge(team_id, enabled=True, amount=amount,
                                                  below=below)

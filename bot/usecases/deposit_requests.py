@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from bot.accounts import AccountView
 from bot.deposits import Attempt, DepositOutcome, DepositQuote, Deposits, attempt_id_for
+from bot.money import Money
 
 MAX_ATTEMPT_ID = 36  # attempt ids are UUIDs: anything longer is not one
 
@@ -35,7 +35,7 @@ class DepositRequested:
 
     quote: DepositQuote
     outcome: DepositOutcome
-    confirm_above: Decimal  # deposits above it wait for a Confirm
+    confirm_above: Money  # deposits above it wait for a Confirm
 
     @property
     def awaiting_confirmation(self) -> bool:
@@ -87,7 +87,7 @@ class DepositRequests:
         the same id."""
         return attempt_id_for(team_id, trigger)
 
-    def request(self, account: AccountView, amount: Decimal, *, trigger: str, actor: str,
+    def request(self, account: AccountView, amount: Money, *, trigger: str, actor: str,
                 memo: str | None) -> DepositRequested:
         """Within the ack: check the rules and write the attempt (raises a CreditsError when
         the deposit may not go ahead)."""
@@ -96,7 +96,8 @@ class DepositRequests:
         attempt_id = self.attempt_id(team_id, trigger)
         outcome = self.deposits.request(team_id, amount, attempt_id=attempt_id,
                                         key=command_key(attempt_id), actor=actor, memo=memo)
-        return DepositRequested(quote, outcome, self.deposits.confirm_above)
+        return DepositRequested(quote, outcome,
+                                Money(self.deposits.confirm_above, amount.currency))
 
     def pay_requested(self, team_id: str, *, trigger: str) -> DepositOutcome | None:
         """After the ack: pay the attempt the ack wrote; None when there is none to pay

@@ -7,12 +7,10 @@ a double click, a replayed delivery or two admins book it once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt import App
 
-from bot.money import format_amount
 from handlers.actions.click import Click, answer, register_decision, require_admin
 from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION, said
 from handlers.commands.adjust import signed_text
@@ -50,12 +48,11 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
                              locale, user=click.user_id),
                replace_original=True)
         return
-    amount = Decimal(op.payload["amount"])
     services.audit.record(team_id=click.team_id, actor=click.user_id, action=action,
                           result="ok", arguments={**arguments, "entry": posting.entry_id})
-    money = lambda value: format_amount(value, account.currency, locale)  # noqa: E731
     answer(respond, said(":white_check_mark: <@{user}> booked an adjustment of *{amount}* "
                          "({reason}). The balance is now *{balance}*.", locale, user=click.user_id,
-                         amount=signed_text(money(amount), amount),
-                         reason=op.payload["reason"], balance=money(posting.balance_after)),
+                         amount=signed_text(posting.amount, locale),
+                         reason=op.payload["reason"],
+                         balance=posting.balance_after.format(locale)),
            replace_original=True)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt import App
 
 from bot.deposits import Attempt
 from bot.errors import CreditsError, InvalidAmount
-from bot.money import parse_amount, round_cents
+from bot.money import Money, parse_amount
 from handlers.actions.autorecharge_setup import open_modal
 from handlers.actions.click import Click, answer, require_admin
 from handlers.asking import asker_of
@@ -75,13 +74,13 @@ def register(app: App, ctx: HandlerContext) -> None:
         app.action(action_id)(ack=acknowledge, lazy=[listener(run)])
 
 
-def named_amount(value: str, currency: str) -> tuple[str, Decimal | None]:
+def named_amount(value: str, currency: str) -> tuple[str, Money | None]:
     """(alert key, the amount its button named, if any) from a Recharge now value."""
     key, mark, named = value.partition(AMOUNT_MARK)
     if not mark:
         return key, None
     try:
-        amount = parse_amount(named, currency=currency).amount
+        amount = parse_amount(named, currency=currency)
     except InvalidAmount:
         return key, None
     return key, amount
@@ -95,15 +94,15 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     click = replace(click, value=alert_key)
 
     def paying(attempt: Attempt) -> None:
-        answer(respond, deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+        answer(respond, deposit_paying_reply(attempt.amount, attempt.method,
                                              locale=locale), replace_original=False)
 
     bought = ctx.use_cases.alert_purchases.buy(account, alert_key, named=named,
                                                actor=click.user_id, paying=paying)
-    amount = {"amount": str(bought.amount)}
+    amount = {"amount": str(bought.amount.amount)}
     if bought.bought_before:  # from this alert before, with another amount (it changed since)
         _audit(ctx, click, "ok", amount, "bought before")
-        answer(respond, already_bought_reply(amount=bought.amount, currency=bought.currency,
+        answer(respond, already_bought_reply(amount=bought.amount,
                                              locale=locale),
                replace_original=False)
         return
@@ -122,7 +121,7 @@ def recharge_now(ctx: HandlerContext, click: Click, respond: Respond) -> None:
         return
     if bought.paid is None:
         _audit(ctx, click, "ok", amount, "bought before")
-        reply = (already_bought_reply(amount=attempt.amount, currency=attempt.currency,
+        reply = (already_bought_reply(amount=attempt.amount,
                                        locale=locale)
                  if attempt.status == "succeeded"
                  else outcome_reply(bought.requested, locale=locale))
@@ -143,17 +142,18 @@ def autorecharge_on(ctx: HandlerContext, click: Click, respond: Respond, *,
     if proposal.already:
         answer(respond, autorecharge_already_reply(
             amount=account.autorecharge_amount, below=account.autorecharge_below,
-            currency=account.currency, locale=ctx.directory.locale(click.user_id)),
+            locale=ctx.directory.locale(click.user_id)),
             replace_original=False)
         return
     if proposal.refusal:
         _audit(ctx, click, "error", {}, proposal.refusal)
         answer(respond, error_reply(proposal.refusal), replace_original=False)
         return
-    _audit(ctx, click, "ok", {"amount": str(proposal.amount), "below": str(proposal.below)},
-           "modal opened")
+    assert proposal.amount is not None and proposal.below is not None  # neither on nor refused
+    _audit(ctx, click, "ok", {"amount": str(proposal.amount.amount),
+                              "below": str(proposal.below.amount)}, "modal opened")
     open_modal(ctx, click.asker, trigger_id=trigger_id, amount=proposal.amount,
-               below=round_cents(proposal.below), basis=proposal.basis, alert_key=click.value)
+               below=proposal.below.rounded(), basis=proposal.basis, alert_key=click.value)
 
 
 def show_usage(ctx: HandlerContext, click: Click, respond: Respond) -> None:

@@ -4,13 +4,12 @@ prefilled; Submit (by an admin, checked again) turns auto-recharge on with what 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt import App
 
 from bot.errors import CreditsError, InsufficientRights, InvalidAmount
-from bot.money import parse_amount
+from bot.money import Money, parse_amount
 from handlers.asking import Asker, asker_of
 from handlers.blocks.autorecharge import turned_on_reply
 from handlers.blocks.autorecharge_modal import (
@@ -28,11 +27,11 @@ from handlers.i18n import error_text
 Ack = Callable[..., None]
 
 
-def open_modal(ctx: HandlerContext, asker: Asker, *, trigger_id: str, amount: Decimal,
-               below: Decimal, basis: str, alert_key: str) -> None:
+def open_modal(ctx: HandlerContext, asker: Asker, *, trigger_id: str, amount: Money,
+               below: Money, basis: str, alert_key: str) -> None:
     """Open the modal (views.open needs the click's trigger_id, valid for 3 seconds)."""
     ctx.client.views_open(trigger_id=trigger_id, view=autorecharge_modal(
-        amount=amount, below=below, currency=asker.account.currency, basis=basis,
+        amount=amount, below=below, basis=basis,
         alert_key=alert_key, locale=asker.locale))
 
 
@@ -56,11 +55,11 @@ def register(app: App, ctx: HandlerContext) -> None:
             ack(response_action="errors", errors={AMOUNT_BLOCK: error_text(exc, locale)[:150]})
             return
         errors: dict[str, str] = {}
-        amounts: dict[str, Decimal] = {}
+        amounts: dict[str, Money] = {}
         currency = asker.account.currency
         for block, text in typed.items():
             try:
-                amounts[block] = parse_amount(text, currency=currency).amount
+                amounts[block] = parse_amount(text, currency=currency)
             except InvalidAmount as exc:  # WrongCurrency too: it names the account's currency
                 errors[block] = error_text(exc, locale)[:150]
         if errors:

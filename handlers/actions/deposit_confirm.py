@@ -60,7 +60,7 @@ def confirm(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     locale = click.asker.locale
 
     def paying(attempt: Attempt) -> None:
-        answer(respond, deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+        answer(respond, deposit_paying_reply(attempt.amount, attempt.method,
                                              locale=locale), replace_original=True)
 
     confirmed = ctx.use_cases.deposit_requests.confirm(
@@ -104,7 +104,7 @@ def cancel(ctx: HandlerContext, click: Click, respond: Respond) -> None:
     attempt = outcome.attempt
     if cancellation.cancelled:
         _audit(ctx, click, "ok", outcome, "cancelled")
-        answer(respond, deposit_cancelled_reply(attempt.amount, attempt.currency,
+        answer(respond, deposit_cancelled_reply(attempt.amount,
                                                 user_id=click.user_id, locale=locale),
                replace_original=True)
         return
@@ -150,5 +150,6 @@ def _audit(ctx: HandlerContext, click: Click, result: str, outcome: DepositOutco
     attempt = outcome.attempt
     ctx.services.audit.record(team_id=click.team_id, actor=click.user_id,
                               action=f"action.{click.action_id}", result=result,
-                              arguments={"operation": attempt.id, "amount": str(attempt.amount),
+                              arguments={"operation": attempt.id,
+                                         "amount": str(attempt.amount.amount),
                                          "memo": attempt.memo}, detail=detail)

@@ -7,11 +7,10 @@ blocks with the alert in the transaction that caused it. (The blocks of the aler
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from bot.alerts.rules import AUTORECHARGE_ON, CHANGE_PAYMENT, RECHARGE_NOW, SHOW_USAGE, Alert
-from bot.money import format_amount
+from bot.money import Money
 from handlers.blocks.common import Block, actions, button, context, section
 from handlers.blocks.payment_modal import CHANGE_ACTION
 from handlers.i18n import t
@@ -80,20 +79,20 @@ def _confirm(title: str, text: str, yes: str, no: str) -> dict[str, Any]:
             "deny": {"type": "plain_text", "text": no}}
 
 
-def autorecharge_already_reply(*, amount: Decimal | None, below: Decimal | None,
-                               currency: str, locale: str | None = None) -> Reply:
+def autorecharge_already_reply(*, amount: Money | None, below: Money | None,
+                               locale: str | None = None) -> Reply:
     """Auto-recharge was on already: nothing changed."""
     if amount and below:
         text = t("Auto-recharge is already on (add {amount} when below {below}); nothing "
-                 "changed.", locale, amount=format_amount(amount, currency, locale),
-                 below=format_amount(below, currency, locale))
+                 "changed.", locale, amount=amount.format(locale),
+                 below=below.format(locale))
     else:
         text = t("Auto-recharge is already on; nothing changed.", locale)
     return Reply(text=text, blocks=[section(text)])
 
 
-def already_bought_reply(*, amount: Decimal, currency: str, locale: str | None = None) -> Reply:
+def already_bought_reply(*, amount: Money, locale: str | None = None) -> Reply:
     """The Recharge now of this alert was clicked before: it bought once."""
     text = t("Credits were already bought from this alert ({amount}); nothing was charged "
-             "again.", locale, amount=format_amount(amount, currency, locale))
+             "again.", locale, amount=amount.format(locale))
     return Reply(text=text, blocks=[section(text)])

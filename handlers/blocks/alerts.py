@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from bot.alerts.settings import Threshold, UndeliveredAlert
-from bot.money import format_amount
+from bot.money import Money
 from handlers.blocks.common import context, section
 from handlers.i18n import N_, format_moment, language_name, reason_text, t, tn
 from handlers.reply import Reply
 from storage.outbox import DM_PREFIX
 
 
-def levels_text(thresholds: Sequence[Threshold], currency: str, *, locale: str | None,
+def levels_text(thresholds: Sequence[Threshold], *, locale: str | None,
                 states: bool = True) -> str:
     """`$500.00 (armed), $100.00 (…)`; without states just the amounts."""
     parts = []
     for level in thresholds:
-        amount = format_amount(level.amount, currency, locale)
+        amount = level.amount.format(locale)
         state = t("armed" if level.armed else N_("waits for the balance to rise above it"), locale)
         parts.append(f"{amount} ({state})" if states else amount)
     return ", ".join(parts) if parts else t("none", locale)
 
 
-def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
+def settings_lines(thresholds: Sequence[Threshold], channel: str | None, *,
                    locale: str | None, language: str | None = None) -> list[str]:
     if thresholds:
         first = t("Low-balance alerts at: {levels}.", locale,
-                  levels=levels_text(thresholds, currency, locale=locale))
+                  levels=levels_text(thresholds, locale=locale))
     else:
         first = t("No low-balance thresholds yet. Admins: `/credits alerts add <amount>`.", locale)
     where = (t("Alerts go to <#{channel}>.", locale, channel=channel) if channel
@@ -43,13 +42,13 @@ def settings_lines(thresholds: Sequence[Threshold], channel: str | None, currenc
     return [first, where, written]
 
 
-def alerts_reply(thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
+def alerts_reply(thresholds: Sequence[Threshold], channel: str | None, *,
                  locale: str | None,
                  undelivered: tuple[int, Sequence[UndeliveredAlert]] = (0, ()),
                  language: str | None = None) -> Reply:
     """`/credits alerts`: the thresholds, where alerts go, their language, and the alerts not
     delivered."""
-    lines = settings_lines(thresholds, channel, currency, locale=locale, language=language)
+    lines = settings_lines(thresholds, channel, locale=locale, language=language)
     lines.append(undelivered_text(*undelivered, locale=locale))
     return Reply(text="\n".join(lines), blocks=[section(line) for line in lines])
 
@@ -87,8 +86,8 @@ def undelivered_text(total: int, alerts: Sequence[UndeliveredAlert], *,
     return "\n".join(lines)
 
 
-def threshold_added_reply(added: Threshold, *, balance: Decimal,
-                          thresholds: Sequence[Threshold], channel: str | None, currency: str,
+def threshold_added_reply(added: Threshold, *, balance: Money,
+                          thresholds: Sequence[Threshold], channel: str | None,
                           locale: str | None) -> Reply:
     if added.armed:
         key = N_(":white_check_mark: Added a low-balance alert at *{amount}*: it fires when the "
@@ -97,16 +96,15 @@ def threshold_added_reply(added: Threshold, *, balance: Decimal,
         key = N_(":white_check_mark: Added a low-balance alert at *{amount}*. The balance "
                  "({balance}) is not above it now, so it fires after the balance has risen "
                  "above it and falls again.")
-    head = t(key, locale, amount=format_amount(added.amount, currency, locale),
-             balance=format_amount(balance, currency, locale))
-    return _changed(head, thresholds, channel, currency, locale=locale)
+    head = t(key, locale, amount=added.amount.format(locale), balance=balance.format(locale))
+    return _changed(head, thresholds, channel, locale=locale)
 
 
-def threshold_removed_reply(amount: Decimal, *, thresholds: Sequence[Threshold],
-                            channel: str | None, currency: str, locale: str | None) -> Reply:
+def threshold_removed_reply(amount: Money, *, thresholds: Sequence[Threshold],
+                            channel: str | None, locale: str | None) -> Reply:
     head = t(":white_check_mark: Removed the low-balance alert at *{amount}*.",
-             locale, amount=format_amount(amount, currency, locale))
-    return _changed(head, thresholds, channel, currency, locale=locale)
+             locale, amount=amount.format(locale))
+    return _changed(head, thresholds, channel, locale=locale)
 
 
 def channel_set_reply(channel: str, *, locale: str | None) -> Reply:
@@ -122,8 +120,8 @@ def language_set_reply(language: str, *, locale: str | None) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def _changed(head: str, thresholds: Sequence[Threshold], channel: str | None, currency: str, *,
+def _changed(head: str, thresholds: Sequence[Threshold], channel: str | None, *,
              locale: str | None) -> Reply:
-    lines = settings_lines(thresholds, channel, currency, locale=locale)
+    lines = settings_lines(thresholds, channel, locale=locale)
     return Reply(text="\n".join([head, *lines]),
                  blocks=[section(head), context("\n".join(lines))])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from bot.accounts import AccountView, describe_in
 from bot.alerts.texts import mid_sentence
-from bot.money import format_amount
+from bot.money import Money
 from bot.usecases.autorecharge_setup import TurnedOn
 from handlers.blocks.common import actions, button, context, section
 from handlers.i18n import format_moment, t
@@ -20,8 +19,8 @@ def setting_text(account: AccountView, *, locale: str | None) -> str:
             and account.autorecharge_below is not None):
         return t("Auto-recharge is *on*: add *{amount}* when the balance is below *{below}*.",
                  locale,
-                 amount=format_amount(account.autorecharge_amount, account.currency, locale),
-                 below=format_amount(account.autorecharge_below, account.currency, locale))
+                 amount=account.autorecharge_amount.format(locale),
+                 below=account.autorecharge_below.format(locale))
     return t("Auto-recharge is *off*.", locale)
 
 
@@ -46,11 +45,13 @@ def autorecharge_reply(account: AccountView, *, locale: str | None,
     return Reply(text=f"{text}\n{hint}", blocks=[section(text), context(hint)])
 
 
-def setting_warnings(account: AccountView, *, amount: Decimal, below: Decimal, cap: int,
+def setting_warnings(account: AccountView, *, amount: Money, below: Money, cap: int,
                      locale: str | None) -> list[str]:
     """What is surprising about a setting: a trigger at or above the balance buys at once; an
     amount below the trigger's shortfall buys again after every charge."""
-    money = lambda value: format_amount(value, account.currency, locale)  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format(locale)
+
     warnings = []
     if below >= account.balance:
         warnings.append(t(":warning: The trigger *{below}* is at or above the balance "
@@ -67,12 +68,12 @@ def setting_warnings(account: AccountView, *, amount: Decimal, below: Decimal, c
     return warnings
 
 
-def autorecharge_warning_reply(warnings: list[str], *, amount: Decimal, below: Decimal,
-                               currency: str, operation_id: str, locale: str | None) -> Reply:
+def autorecharge_warning_reply(warnings: list[str], *, amount: Money, below: Money,
+                               operation_id: str, locale: str | None) -> Reply:
     """The warnings, and Confirm / Cancel buttons carrying the pending operation."""
     ask = t("Turn auto-recharge on anyway (add *{amount}* when below *{below}*)?",
-            locale, amount=format_amount(amount, currency, locale),
-            below=format_amount(below, currency, locale))
+            locale, amount=amount.format(locale),
+            below=below.format(locale))
     lines = [*warnings, ask]
     return Reply(text="\n".join(lines), blocks=[
         section("\n".join(lines)),
@@ -89,12 +90,12 @@ def autorecharge_on_reply(account: AccountView, *, method: str, locale: str | No
     assert account.autorecharge_amount is not None and account.autorecharge_below is not None
     text = t(":white_check_mark: Auto-recharge is now *on*: add *{amount}* when the balance is "
              "below *{below}*, paid by {method}.", locale,
-             amount=format_amount(account.autorecharge_amount, account.currency, locale),
-             below=format_amount(account.autorecharge_below, account.currency, locale),
+             amount=account.autorecharge_amount.format(locale),
+             below=account.autorecharge_below.format(locale),
              method=describe_in(method, locale))
     blocks = [section(text)]
     note = None
-    balance = format_amount(account.balance, account.currency, locale)
+    balance = account.balance.format(locale)
     if recharged:
         note = t("The balance was below the trigger already, so the first recharge was bought "
                  "now: the balance is {balance}.", locale, balance=balance)

@@ -3,9 +3,9 @@ choice committed only on Submit."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from bot.money import Money
 from handlers.blocks.common import context, section
 from handlers.i18n import t
 
@@ -20,18 +20,19 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:24]}  # Slack's limit for modal titles/buttons
 
 
-def _input(block_id: str, action_id: str, label: str, initial: Decimal,
+def _input(block_id: str, action_id: str, label: str, initial: Money,
            hint: str) -> dict[str, Any]:
     return {"type": "input", "block_id": block_id,
             "label": {"type": "plain_text", "text": label},
             "hint": {"type": "plain_text", "text": hint},
             "element": {"type": "plain_text_input", "action_id": action_id,
-                        "initial_value": f"{initial:.2f}", "max_length": 20}}
+                        "initial_value": f"{initial.amount:.2f}", "max_length": 20}}
 
 
-def autorecharge_modal(*, amount: Decimal, below: Decimal, currency: str, basis: str,
+def autorecharge_modal(*, amount: Money, below: Money, basis: str,
                        alert_key: str, locale: str | None) -> View:
     """The modal: recharge amount and trigger, prefilled with the recommendation and why."""
+    currency = amount.currency
     return {
         "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": alert_key[:150],
         "title": _plain(t("Auto-recharge", locale)),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.i18n import normalize_locale
-from bot.money import format_amount
+from bot.money import Money
 from bot.summary import AccountSummary
 from handlers.blocks.common import context, fields, section
 from handlers.i18n import format_day, t, tn
@@ -19,7 +17,7 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     if summary.account.postpaid:
         return postpaid_reply(summary, locale=locale)
     account = summary.account
-    money = lambda amount: format_amount(amount, account.currency, locale)  # noqa: E731
+    money = lambda amount: amount.format(locale)  # noqa: E731
     balance = money(account.balance)
     if account.suspended:
         state = t("suspended (at or below zero)", locale)
@@ -55,18 +53,18 @@ def postpaid_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     """A post-paid (Microsoft Customer Agreement) account: what this month's calls cost so far,
     never a suspension, a run-out date or a hint to buy credits."""
     account = summary.account
-    money = lambda amount: format_amount(amount, account.currency, locale)  # noqa: E731
+    money = lambda amount: amount.format(locale)  # noqa: E731
     month = (format_date(summary.postpaid_month, "MMMM y", locale=normalize_locale(locale))
              if summary.postpaid_month else "")
     headline = t(":receipt: Billed post-paid (Microsoft Customer Agreement): calls are "
                  "invoiced after they are made, so no credits are needed and nothing stops at "
                  "zero. Spend this month ({month}): *{spend}*.", locale, month=month,
-                 spend=money(summary.postpaid_spend or Decimal(0)))
+                 spend=money(summary.postpaid_spend or Money.zero(account.currency)))
     spend = (money(summary.average_daily_spend) if summary.average_daily_spend is not None
              else t("no usage yet", locale))
     pairs = [(t("State", locale), t("post-paid (never suspended)", locale)),
              (t("Auto-recharge", locale), t("off (not used with post-paid billing)", locale))]
-    if account.balance > 0:  # Microsoft uses up credits bought before the switch first
+    if account.balance.is_positive:  # Microsoft uses up credits bought before the switch first
         pairs.append((t("Credits left (used before invoicing)", locale), money(account.balance)))
     pairs.append((t("Average daily spend", locale), spend))
     text = headline + "\n" + "\n".join(f"{label}: {value}" for label, value in pairs)
@@ -77,7 +75,7 @@ def run_out_text(summary: AccountSummary, *, locale: str | None) -> str:
     """When the balance runs out at the recent average daily spend, in words."""
     if summary.average_daily_spend is None:
         return t("no forecast (no spend yet)", locale)
-    if summary.account.balance <= 0:
+    if not summary.account.balance.is_positive:
         return t("now: the balance is used up", locale)
     if summary.run_out is None:
         return t("not within 10 years at this rate", locale)

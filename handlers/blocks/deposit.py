@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.accounts import describe_in
 from bot.deposits import Attempt, DepositOutcome, DepositQuote, DepositResult
-from bot.money import format_amount
+from bot.money import Money
 from handlers.blocks.common import actions, button, context, section
 from handlers.i18n import N_, reason_text, t
 from handlers.reply import Reply
@@ -34,10 +32,9 @@ def deposit_done_reply(result: DepositResult, *, memo: str | None,
                        locale: str | None) -> Reply:
     """A deposit that was paid and booked."""
     headline = t(":white_check_mark: Deposited *{amount}* ({method}). The balance is now "
-                 "*{balance}*.", locale, amount=format_amount(result.amount, result.currency,
-                                                             locale),
+                 "*{balance}*.", locale, amount=result.amount.format(locale),
                  method=describe_in(result.method, locale) or "—",
-                 balance=format_amount(result.balance_after, result.currency, locale))
+                 balance=result.balance_after.format(locale))
     lines = [headline]
     if result.resumed:
         lines.append(t(":large_green_circle: Toll-free numbers and dial-out work again.", locale))
@@ -52,15 +49,15 @@ def deposit_done_reply(result: DepositResult, *, memo: str | None,
     return Reply(text="\n".join(lines + notes), blocks=blocks)
 
 
-def deposit_confirm_reply(quote: DepositQuote, *, operation_id: str, limit: Decimal,
+def deposit_confirm_reply(quote: DepositQuote, *, operation_id: str, limit: Money,
                           expires_at_text: str, locale: str | None) -> Reply:
     """A large deposit waiting for an admin's Confirm (or Cancel)."""
     ask = t("Deposit *{amount}* through {method}? Deposits above {limit} need a confirmation. "
             "The balance would be *{balance}*.", locale,
-            amount=format_amount(quote.amount, quote.currency, locale),
+            amount=quote.amount.format(locale),
             method=describe_in(quote.method, locale),
-            limit=format_amount(limit, quote.currency, locale),
-            balance=format_amount(quote.balance_after, quote.currency, locale))
+            limit=limit.format(locale),
+            balance=quote.balance_after.format(locale))
     note = t("An admin can confirm until {time} UTC; nothing is deposited before.",
              locale, time=expires_at_text)
     blocks = [section(ask), actions(
@@ -83,11 +80,11 @@ def deposit_refused_reply(reason: str, *, locale: str | None) -> Reply:
     return Reply(text=text, blocks=[section(text)])
 
 
-def deposit_paying_reply(amount: Decimal, currency: str, method: str | None, *,
+def deposit_paying_reply(amount: Money, method: str | None, *,
                          locale: str | None) -> Reply:
     """What the ack says while the payment runs after it."""
     text = t(":hourglass_flowing_sand: Paying *{amount}* with {method}… The answer follows "
-             "here in a moment.", locale, amount=format_amount(amount, currency, locale),
+             "here in a moment.", locale, amount=amount.format(locale),
              method=describe_in(method, locale) or "—")
     return Reply(text=text, blocks=[section(text)])
 
@@ -99,7 +96,7 @@ def deposit_checking_reply(attempt: Attempt, *, locale: str | None) -> Reply:
              "is being checked. It is never charged twice, and it is booked once if it went "
              "through. Click *Check again* in a minute rather than sending the command again.",
              locale,
-             amount=format_amount(attempt.amount, attempt.currency, locale))
+             amount=attempt.amount.format(locale))
     blocks = [section(text), actions(
         CONFIRM_BLOCK, button(t("Check again", locale), CHECK_ACTION, attempt.id,
                               style="primary"))]
@@ -111,7 +108,7 @@ def deposit_cancel_in_flight_reply(attempt: Attempt, *, locale: str | None) -> R
     text = t(":hourglass: The payment of *{amount}* was already sent to the payment service "
              "and is being checked, so it cannot be cancelled now. If the card was charged, "
              "the deposit is booked once; nothing is charged twice.", locale,
-             amount=format_amount(attempt.amount, attempt.currency, locale))
+             amount=attempt.amount.format(locale))
     blocks = [section(text), actions(
         CONFIRM_BLOCK, button(t("Check again", locale), CHECK_ACTION, attempt.id,
                               style="primary"))]
@@ -131,10 +128,10 @@ def outcome_reply(outcome: DepositOutcome, *, locale: str | None) -> Reply:
     return operation_closed_reply(state, locale=locale)
 
 
-def deposit_cancelled_reply(amount: Decimal, currency: str, *, user_id: str,
+def deposit_cancelled_reply(amount: Money, *, user_id: str,
                             locale: str | None) -> Reply:
     text = t("The deposit of {amount} was cancelled by <@{user}>. Nothing was deposited.",
-             locale, amount=format_amount(amount, currency, locale),
+             locale, amount=amount.format(locale),
              user=user_id)
     return Reply(text=text, blocks=[section(text)])
 

@@ -29,7 +29,7 @@ def import_reply(summary: ImportSummary, *, locale: str | None) -> Reply:
     pairs = [(t("Rows read", locale), number(summary.rows, locale)),
              (t("New calls charged", locale), number(summary.new_calls, locale)),
              (t("Charged", locale),
-              money_exact(summary.charged, summary.currency, locale)),
+              money_exact(summary.charged, locale)),
              (t("Skipped as duplicates", locale), number(summary.duplicates, locale)),
              (t("Rejected", locale), number(summary.rejected_count, locale)),
              (t("Calls by unlicensed users", locale), number(summary.unlicensed_calls, locale))]
@@ -79,7 +79,7 @@ def import_reply(summary: ImportSummary, *, locale: str | None) -> Reply:
         note = t("Charges that differ from the rate deck: {count} (total difference {total}). "
                  "Their list follows as a CSV file.",
                  locale, count=number(summary.difference_count, locale),
-                 total=money_exact(summary.difference_total, summary.currency, locale))
+                 total=money_exact(summary.difference_total, locale))
         blocks.append(context(note))
         text.append(note)
     return Reply(text="\n".join(text), blocks=blocks)

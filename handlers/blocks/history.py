@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.history import HistoryEntry
-from bot.money import format_amount
+from bot.money import Money
 from handlers.blocks.common import header, section
 from handlers.i18n import N_, format_moment, t
 from handlers.reply import Reply
@@ -25,19 +24,19 @@ PER_SECTION = 20  # keeps each section well under Block Kit's 3,000 characters
 MEMO_CHARS = 80
 
 
-def signed_money(amount: Decimal, currency: str, locale: str | None) -> str:
+def signed_money(amount: Money, locale: str | None) -> str:
     """`+$500.00` for credits in, `-$12.30` for credits out."""
-    text = format_amount(amount, currency, locale)
-    return text if amount < 0 else "+" + text
+    text = amount.format(locale)
+    return text if amount.is_negative else "+" + text
 
 
 def entry_line(entry: HistoryEntry, *, currency: str, timezone: str,
                locale: str | None) -> str:
     when = format_moment(entry.created_at.astimezone(ZoneInfo(timezone)), locale)
     kind = t(ENTRY_KINDS[entry.kind], locale)
-    line = (f"`{when}` {kind} *{signed_money(entry.amount, currency, locale)}* · "
+    line = (f"`{when}` {kind} *{signed_money(entry.amount, locale)}* · "
             + t("balance {balance}", locale,
-                balance=format_amount(entry.balance_after, currency, locale)))
+                balance=entry.balance_after.format(locale)))
     if entry.memo:
         memo = entry.memo if len(entry.memo) <= MEMO_CHARS else entry.memo[:MEMO_CHARS - 1] + "…"
         line += f" · _{memo}_"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.money import format_amount
 from bot.summary import AccountSummary
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import context, divider, fields, header, section
@@ -29,8 +28,7 @@ def dashboard_view(blocks: list[dict[str, Any]], *, locale: str | None,
 
 def home_blocks(summary: AccountSummary, *, locale: str | None) -> list[dict[str, Any]]:
     """The dashboard of an account (the same until the account changes or the day does)."""
-    account = summary.account
-    money = lambda amount: format_amount(amount, account.currency, locale)  # noqa: E731
+    money = lambda amount: amount.format(locale)  # noqa: E731
     balance = balance_reply(summary, locale=locale)
     thresholds = (", ".join(money(amount) for amount in summary.thresholds)
                   or t("none", locale))

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot.ledger import LotView
-from bot.money import format_amount
 from handlers.blocks.common import section
 from handlers.i18n import format_day, t, tn
 from handlers.reply import Reply
@@ -21,7 +20,7 @@ def lots_reply(lots: Sequence[LotView], *, currency: str, today: datetime,
     if not lots:
         text = t("There are no purchased credits left.", locale)
         return Reply(text=text, blocks=[section(text)])
-    money = lambda value: format_amount(value, currency, locale)  # noqa: E731
+    money = lambda value: value.format(locale)  # noqa: E731
     total = sum((lot.remaining for lot in lots), Decimal(0))
     head = tn("*{total}* of purchased credits left, in {count} lot; calls use the oldest "
               "first, and what is left of a lot 12 months after its purchase expires:",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from babel.numbers import format_decimal
 
 from bot.i18n import normalize_locale
-from bot.money import format_amount
+from bot.money import Money
 from bot.recommend import TABLE_CURRENCY, TABLE_LIMIT, Recommendation
 from handlers.blocks.common import context, header, section
 from handlers.i18n import t, tn
@@ -34,8 +32,8 @@ def table_text(rec: Recommendation, *, locale: str | None) -> str:
               "*Microsoft's table:* for *{users}* licensed users ({row}) an initial deposit of "
               "*{deposit}*{note} and a trigger (lowest balance) of *{trigger}*.",
               rec.table.users, locale, users=users, row=label, note=note,
-             deposit=format_amount(row.initial_deposit, TABLE_CURRENCY, locale),
-              trigger=format_amount(row.trigger, TABLE_CURRENCY, locale))
+              deposit=Money(row.initial_deposit, TABLE_CURRENCY).format(locale),
+              trigger=Money(row.trigger, TABLE_CURRENCY).format(locale))
 
 
 def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> str:
@@ -44,7 +42,7 @@ def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> 
     if spend is None:
         return t("There was no spend in the last {days} days to base a recommendation on: "
                  "start from the table and adjust once calls come in.", locale, days=window_days)
-    money = lambda amount: format_amount(amount, rec.currency, locale)  # noqa: E731
+    money = lambda amount: amount.format(locale)  # noqa: E731
     return t("*From your spend* over the last {days} days: a trigger of *{trigger}* covers "
              "{cover} days at the {pct}th-percentile daily spend ({high}); a recharge of "
              "*{amount}* buys about {supply} days at the average daily spend ({average}).",
@@ -59,7 +57,8 @@ def apply_command(rec: Recommendation) -> str | None:
     if rec.spend is not None:
         amount, trigger = rec.spend.recharge_amount, rec.spend.trigger
     elif rec.table.row is not None and rec.currency == TABLE_CURRENCY:
-        amount, trigger = rec.table.row.initial_deposit, rec.table.row.trigger
+        amount = Money(rec.table.row.initial_deposit, TABLE_CURRENCY)
+        trigger = Money(rec.table.row.trigger, TABLE_CURRENCY)
     else:
         return None
     return f"/credits autorecharge on {_plain(amount)} below {_plain(trigger)}"
@@ -78,6 +77,6 @@ def recommend_reply(rec: Recommendation, *, window_days: int, locale: str | None
     return Reply(text="\n".join([title, *parts]), blocks=blocks)
 
 
-def _plain(amount: Decimal) -> str:
+def _plain(amount: Money) -> str:
     """An amount as the slash command reads it back: `1000`, `1000.5`."""
-    return format(amount.normalize(), "f")
+    return format(amount.amount.normalize(), "f")

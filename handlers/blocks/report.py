@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.money import format_amount
 from bot.usage.reports import Report, UsageLine
 from handlers.blocks.common import context, fields, header, section
 from handlers.i18n import N_, t
@@ -15,14 +14,14 @@ from handlers.usage_text import calls, number, period_label
 
 
 def _lines(lines: Sequence[UsageLine], *, currency: str, locale: str | None) -> list[str]:
-    return [f"• {line.label}: *{format_amount(line.spend, currency, locale)}* · "
+    return [f"• {line.label}: *{line.spend.format(locale)}* · "
             f"{number(line.minutes, locale)} min · {calls(line.calls, locale)}"
             for line in lines if line.calls]
 
 
 def report_reply(report: Report, *, show_users: bool, where: str, locale: str | None) -> Reply:
     """The summary; members get no per-user spend (they may see only their own)."""
-    money = lambda amount: format_amount(amount, report.currency, locale)  # noqa: E731
+    money = lambda amount: amount.format(locale)  # noqa: E731
     title = t("Credits report: {period}", locale, period=period_label(report.period, locale))
     pairs = [(t("Spend", locale), money(report.spend)),
              (t("Calls", locale), number(report.calls, locale)),

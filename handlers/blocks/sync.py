@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.graph.sync import SyncView
-from bot.money import format_amount
 from handlers.blocks.common import section
 from handlers.i18n import format_moment, t
 from handlers.reply import Reply
@@ -41,7 +40,7 @@ def sync_reply(view: SyncView | None, *, currency: str, overlap_hours: float,
                locale, started=_when(view.last_started_at, "?", locale),
                finished=_when(view.last_finished_at, not_yet, locale),
                windows=(view.windows or "-").replace("T", " ").replace("+00:00", ""),
-               new=f"{view.new_calls:,}", charged=format_amount(view.charged, currency),
+               new=f"{view.new_calls:,}", charged=view.charged.format(locale),
                duplicates=f"{view.duplicates:,}", rejected=f"{view.rejected:,}",
                direct=f"{view.direct_routing_rows:,}",
                mark=_when(view.high_water_at, nothing_yet, locale),

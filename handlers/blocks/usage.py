@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.money import format_amount
 from bot.usage.reports import UsageLine, UsageSummary
 from handlers.blocks.common import context, header, section
 from handlers.i18n import N_, format_day, t
@@ -24,13 +23,13 @@ PER_SECTION = 20  # keeps each section well under Block Kit's 3,000 characters
 
 def usage_line(line: UsageLine, *, currency: str, locale: str | None) -> str:
     return "• " + t("{label}: *{spend}* · {minutes} min · {calls}", locale, label=line.label,
-                    spend=format_amount(line.spend, currency, locale),
+                    spend=line.spend.format(locale),
                     minutes=number(line.minutes, locale), calls=calls(line.calls, locale))
 
 
 def totals_text(summary: UsageSummary, *, locale: str | None) -> str:
     return t("*{spend}* for {calls} and {minutes} min.",
-             locale, spend=format_amount(summary.spend, summary.currency, locale),
+             locale, spend=summary.spend.format(locale),
              calls=calls(summary.calls, locale), minutes=number(summary.minutes, locale))
 
 

@@ -7,10 +7,8 @@ books it once.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.errors import InvalidAmount
-from bot.money import format_amount, parse_amount
+from bot.money import Money, parse_amount
 from handlers.blocks.adjust import adjust_confirm_reply
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
@@ -29,16 +27,16 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = invocation.asker.account
     amount = signed_amount(invocation.args[0], account.currency)
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
-    money = lambda value: format_amount(value, account.currency, locale)  # noqa: E731
     question = t("Book an adjustment of *{amount}* ({reason})? The balance would go from "
                  "*{balance}* to *{after}*.",
-                 locale, amount=signed_text(money(amount), amount), reason=reason,
-                 balance=money(account.balance), after=money(account.balance + amount))
+                 locale, amount=signed_text(amount, locale), reason=reason,
+                 balance=account.balance.format(locale),
+                 after=(account.balance + amount).format(locale))
     return ask(ctx, invocation, amount=amount, reason=reason, question=question,
                locale=locale)
 
 
-def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason: str,
+def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Money, reason: str,
         question: str, locale: str | None) -> Reply:
     """Store the adjustment as a pending operation and ask for its confirmation."""
     op = ctx.use_cases.adjustments.ask(
@@ -47,20 +45,22 @@ def ask(ctx: HandlerContext, invocation: Invocation, *, amount: Decimal, reason:
     return adjust_confirm_reply(question, operation_id=op.id, locale=locale)
 
 
-def signed_amount(text: str, currency: str) -> Decimal:
+def signed_amount(text: str, currency: str) -> Money:
     """`+25`, `-10.50`, `25` (a plus): an amount with its sign."""
     sign = -1 if text[:1] in ("-", "−") else 1
     try:
         return sign * parse_amount(text[1:] if text[:1] in ("+", "-", "−") else text,
-                                   currency=currency).amount
+                                   currency=currency)
     except InvalidAmount as exc:
         raise UsageError(N_("{error} Write it as `adjust +25.00 refund of a wrong charge` or "
                             "`adjust -10 correction`: a signed amount, then the reason."),
                          error=exc.text) from exc
 
 
-def signed_text(money: str, amount: Decimal) -> str:
-    return money if amount < 0 else "+" + money
+def signed_text(amount: Money, locale: str | None) -> str:
+    """`+$25.00` or `-$10.00`: an adjustment with its sign."""
+    text = amount.format(locale)
+    return text if amount.is_negative else "+" + text
 
 
 SUBCOMMAND = Subcommand(name="adjust", usage=USAGE, run=run, admin=True,

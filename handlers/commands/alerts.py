@@ -6,7 +6,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.alerts.settings import DuplicateThreshold, UnknownThreshold
 from bot.errors import CreditsError
-from bot.money import format_amount
 from handlers.blocks.alerts import (
     alerts_reply,
     channel_set_reply,
@@ -33,7 +32,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     account = invocation.asker.account
     if not args:
         return alerts_reply(settings.thresholds(account_id=account.id), settings.channel(account),
-                            account.currency, locale=locale,
+                            locale=locale,
                             undelivered=settings.undelivered(account_id=account.id),
                             language=account.language)
     word = args[0].lower()
@@ -49,7 +48,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
         settings.set_channel(invocation.team_id, channel)
         return channel_set_reply(channel, locale=locale)
     amount = read_amount(args[1], currency=account.currency, locale=locale)
-    money = format_amount(amount, account.currency, locale)
+    money = amount.format(locale)
     if word == "add":
         try:
             added = settings.add_threshold(account_id=account.id, amount=amount)
@@ -58,17 +57,17 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
                                   "once per crossing."), amount=money) from exc
         return threshold_added_reply(
             added, balance=account.balance, thresholds=settings.thresholds(account_id=account.id),
-            channel=settings.channel(account), currency=account.currency, locale=locale)
+            channel=settings.channel(account), locale=locale)
     try:
         settings.remove_threshold(account_id=account.id, amount=amount)
     except UnknownThreshold as exc:
-        levels = levels_text(settings.thresholds(account_id=account.id), account.currency,
+        levels = levels_text(settings.thresholds(account_id=account.id),
                              locale=locale, states=False)
         raise CreditsError(N_("There is no alert at {amount}. The alerts are at: {levels}."),
                            amount=money, levels=levels) from exc
     return threshold_removed_reply(
         amount, thresholds=settings.thresholds(account_id=account.id),
-        channel=settings.channel(account), currency=account.currency, locale=locale)
+        channel=settings.channel(account), locale=locale)
 
 
 def _check_bot_can_post(ctx: HandlerContext, channel: str, locale: str | None) -> None:

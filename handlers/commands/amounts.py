@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.errors import InvalidAmount, Sentence, WrongCurrency
-from bot.money import parse_amount
+from bot.money import Money, parse_amount
 from handlers.commands.base import UsageError
 from handlers.i18n import N_
 
 
 def read_amount(text: str, *, currency: str, locale: str | None,
-                which: str | None = None) -> Decimal:
+                which: str | None = None) -> Money:
     """The amount typed, in `currency`; a malformed one, or one whose sign names another
     currency ("this account is in USD"), is a usage error in the user's language."""
     try:
-        return parse_amount(text, currency=currency).amount
+        return parse_amount(text, currency=currency)
     except WrongCurrency as exc:
         raise UsageError.of(exc) from exc
     except InvalidAmount as exc:

@@ -53,7 +53,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     # A setting that buys at once, or again at every charge: confirmed by a button first.
     return autorecharge_warning_reply(
         setting_warnings(account, amount=amount, below=below, cap=cap, locale=locale),
-        amount=amount, below=below, currency=account.currency,
+        amount=amount, below=below,
         operation_id=asked.pending.id, locale=locale)
 
 

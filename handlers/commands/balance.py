@@ -5,7 +5,7 @@ center shows as an adjustment, after a confirmation."""
 from __future__ import annotations
 
 from bot.errors import InvalidAmount
-from bot.money import format_amount, parse_amount
+from bot.money import parse_amount
 from handlers.blocks.adjust import said
 from handlers.blocks.balance import balance_reply
 from handlers.commands import adjust
@@ -32,21 +32,19 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
                            "admin center shows."))
     account = invocation.asker.account
     try:
-        target = parse_amount(invocation.args[1], currency=account.currency).amount
+        target = parse_amount(invocation.args[1], currency=account.currency)
     except InvalidAmount as exc:
         raise UsageError(N_("{error} Write it as `balance sync 1234.56`: the balance "
                             "Microsoft's Teams admin center shows."), error=exc.text) from exc
-    money = lambda value: format_amount(value, account.currency, locale)  # noqa: E731
     difference = target - account.balance
-    if difference == 0:
+    if difference.is_zero:
         return said("The balance is *{balance}* already, as Microsoft shows: nothing to book.",
-                    locale, balance=money(account.balance))
+                    locale, balance=account.balance.format(locale))
     question = t("Microsoft shows *{target}*, the bot *{balance}*. Book the difference, "
                  "*{amount}*, as an adjustment?",
-                 locale, target=money(target), balance=money(account.balance),
-                 amount=adjust.signed_text(money(difference), difference))
-    reason = t("balance sync: Microsoft shows {target}",
-               None, target=format_amount(target, account.currency))
+                 locale, target=target.format(locale), balance=account.balance.format(locale),
+                 amount=adjust.signed_text(difference, locale))
+    reason = t("balance sync: Microsoft shows {target}", None, target=target.format())
     return adjust.ask(ctx, invocation, amount=difference, reason=reason, question=question,
                       locale=locale)
 

@@ -57,7 +57,7 @@ def acknowledge(ctx: HandlerContext, invocation: Invocation) -> Reply:
                                      limit=requested.confirm_above,
                                      expires_at_text=expires, locale=asker.locale)
     if requested.paying_next:
-        return deposit_paying_reply(attempt.amount, attempt.currency, attempt.method,
+        return deposit_paying_reply(attempt.amount, attempt.method,
                                     locale=asker.locale)
     return outcome_reply(requested.outcome, locale=asker.locale)  # a replay: where it stands
 
