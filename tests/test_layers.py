@@ -1,8 +1,9 @@
 """The layers, read from the source with `ast`: storage/ is the bottom (it imports neither bot nor
 handlers), only the composition root imports handlers, and no modules import each other in a
 cycle. And one way into the ledger: outside bot/ledger.py nothing uses its bare rules (they run
-no hooks) and outside bot/usage/importer.py nothing imports through the bare `import_usage`;
-they go through `Ledger` and `UsageImporter`, whose hooks are the root's.
+no hooks) and outside bot/usage/importer.py nothing calls the importer's engine `import_usage`
+(it charges through whichever ledger it is handed); they go through `Ledger` and
+`UsageImporter`, whose hooks are the root's.
 
 An import counts wherever it is written: at the top, inside a function (the CLI's lazy imports)
 or under `if TYPE_CHECKING:`. A cycle only the type checker sees is still two modules that must
@@ -22,7 +23,8 @@ PACKAGES = ("bot", "handlers", "storage")
 # The modules of bot/ that may import handlers/: the composition root, which builds the
 # services and then the Bolt app with every listener on them.
 COMPOSITION_ROOTS = frozenset({"bot.app"})
-# Names that change money without the ledger's hooks, and the only module that may use them.
+# Names that change money without the ledger's hooks (or, import_usage, through whichever ledger
+# the caller hands it), and the only module that may use them.
 UNHOOKED = {("bot.ledger", "deposit"): "bot.ledger", ("bot.ledger", "charge"): "bot.ledger",
             ("bot.ledger", "adjust"): "bot.ledger", ("bot.ledger", "expire_lots"): "bot.ledger",
             ("bot", "ledger"): "bot.ledger",

@@ -3,9 +3,10 @@
 100,000 getPstnCalls records (tests/graph_standin.py's documented pstnCallLogRow shape) are
 served by the local Graph stand-in over HTTPS in pages of 1,000 (100 pages, `@odata.nextLink`
 followed); `UsageSync.run` reads them through msal's token, httpx and the importer, page by page
-(one all-or-nothing batch each). The floor is `import_usage` of one Graph JSON file holding the
-same records, into another fresh database. The stand-in runs in a child process of its own, as
-Graph would be elsewhere. Target: the sync within 1.5x of the floor.
+(one all-or-nothing batch each). The floor is the same composed importer (`UsageImporter.run`
+of `bot.app.build_services`, as the sync's) on one Graph JSON file holding the same records,
+into another fresh database. The stand-in runs in a child process of its own, as Graph would be
+elsewhere. Target: the sync within 1.5x of the floor.
 
 Usage: .venv/bin/python bench/graph/run.py [--records N] [--page-size N] [--write | --no-write]
 (RESULTS.md is written for the full 100,000 records, or with --write.)
@@ -66,31 +67,34 @@ def fresh_database(directory: Path, name: str) -> tuple[Any, int]:
     return engine, account.id
 
 
-def measure_floor(directory: Path, count: int) -> float:
+def composed(engine: Any, settings: dict[str, str]) -> Any:
+    """The services as the app composes them, the Microsoft 365 connection on the stand-in."""
+    from bot.app import build_services
     from bot.clock import ManualClock
-    from bot.usage.importer import import_usage
+    from bot.config import Settings
 
+    config = Settings(_env_file=None, **{name.lower(): value  # type: ignore[call-arg]
+                                         for name, value in settings.items()})
+    return build_services(config, engine=engine, clock=ManualClock(NOW))
+
+
+def measure_floor(directory: Path, settings: dict[str, str], count: int) -> float:
     file = directory / "calls.json"
     file.write_text(json.dumps({"value": records(count)}))
     engine, account_id = fresh_database(directory, "floor.db")
+    services = composed(engine, settings)
     began = time.perf_counter()
-    summary = import_usage(engine, ManualClock(NOW), source=file, account_id=account_id)
+    summary = services.usage_importer.run(file, account_id=account_id)
     took = time.perf_counter() - began
     assert summary.new_calls == count, summary
+    services.graph.close()
     engine.dispose()
     return took
 
 
 def measure_sync(directory: Path, settings: dict[str, str], count: int) -> tuple[float, int]:
-    from bot.app import build_services
-    from bot.clock import ManualClock
-    from bot.config import Settings
-
     engine, account_id = fresh_database(directory, "sync.db")
-    clock = ManualClock(NOW)
-    config = Settings(_env_file=None, **{name.lower(): value  # type: ignore[call-arg]
-                                         for name, value in settings.items()})
-    graph = build_services(config, engine=engine, clock=clock).graph
+    graph = composed(engine, settings).graph
     assert graph.connected
     began = time.perf_counter()
     report = graph.sync.run(account_id)
@@ -116,7 +120,7 @@ def main() -> None:
         server.start()
         try:
             settings = ready.get(timeout=120)
-            floor = measure_floor(directory, args.records)
+            floor = measure_floor(directory, settings, args.records)
             sync, pages = measure_sync(directory, settings, args.records)
         finally:
             stop.set()
@@ -129,7 +133,7 @@ def main() -> None:
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{multiprocessing.cpu_count()} CPUs. Run `.venv/bin/python bench/graph/run.py`.", "",
         "| measurement | seconds | records/s |", "|---|---|---|",
-        f"| floor: `import_usage` of one Graph JSON file | {floor:.2f} | "
+        f"| floor: the importer (`UsageImporter.run`) on one Graph JSON file | {floor:.2f} | "
         f"{args.records / floor:,.0f} |",
         f"| sync from the stand-in over HTTPS (token, pages, importer) | {sync:.2f} | "
         f"{args.records / sync:,.0f} |", "",

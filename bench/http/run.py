@@ -92,8 +92,8 @@ def seed(database: str, calls: int) -> None:
     upgrade(engine)
     clock = SystemClock()
     account = Accounts(engine, clock).ensure(TEAM, name="bench")
-    Ledger(engine, clock).deposit(account_id=account.id, amount=Decimal(50_000), key="seed",
-                                  actor="bench")
+    ledger = Ledger(engine, clock)  # seeding the data: no alerts, no auto-recharge
+    ledger.deposit(account_id=account.id, amount=Decimal(50_000), key="seed", actor="bench")
     if calls:
         begin = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) \
             - timedelta(days=30)
@@ -109,7 +109,7 @@ def seed(database: str, calls: int) -> None:
                                  recurring_increment=60, currency="USD",
                                  effective_from=begin.date() - timedelta(days=1))])
         import_usage(engine, clock, source=("\n".join(lines) + "\n").encode(), team_id=TEAM,
-                     deck=deck, licensed_emails=(), name="bench.csv")
+                     deck=deck, licensed_emails=(), ledger=ledger, name="bench.csv")
     engine.dispose()
 
 

@@ -182,16 +182,17 @@ class _Totals:
 
 def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str | None = None,
                  account_id: int | None = None, deck: RateDeck | None = None,
-                 licensed_emails: Collection[str] | None = None, ledger: Ledger | None = None,
+                 licensed_emails: Collection[str] | None = None, ledger: Ledger,
                  batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None,
                  actor: str = "import", name: str | None = None) -> ImportSummary:
-    """Import a usage file (Teams CSV or zip, Graph JSON, CDR CSV) into an account.
+    """Import a usage file (Teams CSV or zip, Graph JSON, CDR CSV) into an account: the
+    importer's engine, which `UsageImporter.run` calls (the app imports through that service).
 
     `licensed_emails` defaults to the account's active licenses, `deck` to the loaded rate
     deck; each batch's charge is posted through `ledger`, whose hooks run inside the batch's
-    transaction (a ledger without hooks when none is given: the app imports through
-    `UsageImporter`, whose ledger has the alert and auto-recharge hooks);
-    `progress(rows_done, total_or_None)` is called after each batch commits.
+    transaction. There is no default ledger: the caller names it, the composed one with the
+    alert and auto-recharge hooks (`UsageImporter`'s) or, to import without alerting, a `Ledger`
+    without hooks. `progress(rows_done, total_or_None)` is called after each batch commits.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -208,7 +209,7 @@ def import_usage(engine: Engine, clock: Clock, *, source: Source, team_id: str |
                            fmt=usage.format)
         writer = _Writer(engine, clock, account_id=account_id, currency=currency,
                          fmt=usage.format, name=usage.name, actor=actor,
-                         ledger=ledger if ledger is not None else Ledger(engine, clock))
+                         ledger=ledger)
         prepared = (batcher.prepare(frame) for frame in read_frames(usage, batch_size))
         # Reading, parsing and pricing the next batch (polars, off the GIL) overlaps with
         # writing this one.

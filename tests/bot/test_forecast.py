@@ -183,13 +183,13 @@ def test_the_spend_draws_on_the_oldest_lot_first_and_loses_what_expires(engine, 
 
 def test_a_month_imported_on_the_first_is_spread_over_the_days_its_calls_were_made(
         engine, clock):
-    from bot.usage.importer import import_usage
     from tests.bot.usage.test_spend_rollup import DECK, cdr
+    from tests.imports import app_importer
 
     account = make_account(engine, clock, balance=Decimal(1000))
     clock.set(datetime(2026, 11, 1, 8, tzinfo=UTC))  # October's export, imported on the 1st
-    summary = import_usage(engine, clock, source=cdr(100), team_id="T1", deck=DECK,
-                           licensed_emails=(), name="october.csv")
+    summary = app_importer(engine, clock).run(cdr(100), team_id="T1", deck=DECK,
+                                              licensed_emails=(), name="october.csv")
     assert summary.new_calls == 100 and summary.charged > 0
     forecast = Forecaster(engine, clock).forecast(account.id)
     series = Forecaster(engine, clock).series(account.id)

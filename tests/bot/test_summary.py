@@ -11,10 +11,10 @@ from bot.alerts.settings import AlertSettings
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.summary import AccountSummaries
-from bot.usage.importer import import_usage
 from tests.bot.usage.test_spend_rollup import DECK
 from tests.dbs import statements
 from tests.factories import make_account
+from tests.imports import app_importer
 
 
 def calls_csv(count: int, *, first: int = 0) -> bytes:
@@ -30,12 +30,12 @@ def calls_csv(count: int, *, first: int = 0) -> bytes:
 
 def test_a_summary_costs_the_same_statements_with_1k_and_20k_calls(engine, clock):
     account = make_account(engine, clock, balance=Decimal(5000))
-    import_usage(engine, clock, source=calls_csv(1_000), team_id="T1", deck=DECK,
-                 licensed_emails=(), name="a.csv")
+    importer = app_importer(engine, clock)
+    importer.run(calls_csv(1_000), team_id="T1", deck=DECK, licensed_emails=(), name="a.csv")
     with statements(engine) as small:
         first = AccountSummaries(engine, clock, Accounts(engine, clock)).summary("T1")
-    import_usage(engine, clock, source=calls_csv(19_000, first=1_000), team_id="T1",
-                 deck=DECK, licensed_emails=(), name="b.csv")
+    importer.run(calls_csv(19_000, first=1_000), team_id="T1", deck=DECK, licensed_emails=(),
+                 name="b.csv")
     summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
     with statements(engine) as large:
         second = summaries.summary("T1")
@@ -72,8 +72,8 @@ def test_a_cached_answer_changes_with_everything_it_shows(engine, clock):
     Accounts(engine, clock).set_autorecharge("T1", enabled=True, amount=Decimal(100),
                                              below=Decimal(10))
     assert shown().account.autorecharge_enabled  # type: ignore[attr-defined]
-    import_usage(engine, clock, source=calls_csv(10), team_id="T1", deck=DECK,
-                 licensed_emails=(), name="c.csv")
+    app_importer(engine, clock).run(calls_csv(10), team_id="T1", deck=DECK, licensed_emails=(),
+                                    name="c.csv")
     spending = shown()
     assert spending.average_daily_spend is not None  # type: ignore[attr-defined]
     count = len(renders)

@@ -169,12 +169,11 @@ def test_blocks_are_split_for_long_listings(bolt, calls):
 
 def test_direct_routing_calls_are_counted_in_usage_in_english_and_german(bolt, clock):
     from bot.rates.deck import RateDeck
-    from bot.usage.importer import import_usage
     from tests.samples import DIRECT_ROUTING_ROWS, microsoft_export_zip
 
     make_account(bolt.engine, clock, team_id=TEAM)
-    import_usage(bolt.engine, clock, source=microsoft_export_zip(), team_id=TEAM,
-                 deck=RateDeck([]), licensed_emails=())
+    bolt.services.usage_importer.run(microsoft_export_zip(), team_id=TEAM, deck=RateDeck([]),
+                                     licensed_emails=())
     text = bolt.command_text("usage 2026-10", user=ADMIN)
     assert "*$20.65* for 46 calls" in text
     assert f"Of these, {DIRECT_ROUTING_ROWS} calls went over Direct Routing" in text

@@ -4,10 +4,10 @@ from collections import Counter
 
 from bot.console.demo import demo_calls_csv
 from bot.rates.store import ensure_sample_deck
-from bot.usage.importer import import_usage
 from storage.db import read_session
 from tests import reads
 from tests.factories import make_account
+from tests.imports import app_importer
 
 
 def test_the_same_day_gives_the_same_calls(clock):
@@ -21,10 +21,11 @@ def test_every_demo_call_is_rated_named_and_charged_once(sqlite_engine, clock):
     ensure_sample_deck(sqlite_engine, now=clock.now())
     account = make_account(sqlite_engine, clock)
     source = demo_calls_csv(clock.now())
-    first = import_usage(sqlite_engine, clock, source=source, account_id=account.id)
+    importer = app_importer(sqlite_engine, clock)
+    first = importer.run(source, account_id=account.id)
     assert first.rejected_count == 0 and first.new_calls == len(source.splitlines()) - 1
     assert first.charged > 0
-    again = import_usage(sqlite_engine, clock, source=source, account_id=account.id)
+    again = importer.run(source, account_id=account.id)
     assert again.new_calls == 0 and again.charged == 0
     with read_session(sqlite_engine) as session:
         calls = reads.list_calls(session=session, account_id=account.id)

@@ -8,7 +8,6 @@ from decimal import Decimal
 from sqlmodel import select
 
 from bot.graph.sync import windows_between
-from bot.usage.importer import import_usage
 from storage.db import read_session
 from storage.models import OutboxMessage
 from tests import reads
@@ -148,7 +147,7 @@ def test_graph_and_a_file_import_of_the_same_calls_charge_once(
     account = make_account(engine, clock, team_id=TEAM, balance=Decimal(1000))
     records = rows(clock, 30)
     file = json.dumps({"value": records[:20]}).encode()
-    assert import_usage(engine, clock, source=file, account_id=account.id).new_calls == 20
+    assert graph_services.usage_importer.run(file, account_id=account.id).new_calls == 20
     standin.add_calls("getPstnCalls", records)
     report = sync_of(graph_services).run(account.id)
     assert report.new_calls == 10 and report.duplicates == 20

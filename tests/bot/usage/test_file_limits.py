@@ -13,6 +13,7 @@ import pytest
 
 from bot.accounts import Accounts
 from bot.errors import CreditsError
+from bot.ledger import Ledger
 from bot.rates.deck import RateDeck
 from bot.usage import limits
 from bot.usage.importer import import_usage
@@ -33,7 +34,7 @@ def account(engine, clock):
 def run(engine, clock, source, **kwargs):
     kwargs.setdefault("deck", RateDeck([]))
     return import_usage(engine, clock, source=source, team_id="T1", licensed_emails=(),
-                        **kwargs)
+                        ledger=Ledger(engine, clock), **kwargs)
 
 
 def teams_rows() -> list[str]:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from bot.accounts import Accounts
 from bot.clock import ManualClock
-from bot.ledger import check_balances
+from bot.ledger import Ledger, check_balances
 from bot.rates.deck import RateDeck
 from bot.rates.deck_file import load_deck_file
 from bot.usage.importer import import_usage
@@ -97,7 +97,7 @@ def reference(tmp_path: Path, cdr: Path, deck: Path) -> dict[str, int]:
     account = make_account(engine, clock)
     summary = import_usage(engine, clock, source=cdr, team_id="T1",
                            deck=RateDeck(load_deck_file(deck)[0]), licensed_emails=(),
-                           batch_size=BATCH)
+                           ledger=Ledger(engine, clock), batch_size=BATCH)
     assert summary.new_calls == ROWS and summary.ok
     with read_session(engine) as session:
         charges = {r.record_key: r.charge_micros
@@ -182,7 +182,8 @@ def main(url: str, cdr: str, deck_file: str, batch: str) -> None:
         print("ready", flush=True)
         sys.stdin.readline()
     summary = import_usage(engine, clock, source=Path(cdr), team_id="T1", deck=deck,
-                           licensed_emails=(), batch_size=int(batch), progress=progress)
+                           licensed_emails=(), ledger=Ledger(engine, clock),
+                           batch_size=int(batch), progress=progress)
     print(json.dumps({"new_calls": summary.new_calls, "duplicates": summary.duplicates,
                       "charged_micros": int(summary.charged * 1_000_000)}), flush=True)
 

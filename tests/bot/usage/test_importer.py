@@ -67,7 +67,10 @@ def account(engine, clock):
 
 
 def run(engine, clock, source, deck=None, **kwargs):
+    """`import_usage` into T1 through a ledger without hooks unless the test gives one: these
+    are the importer's own rules (the app's UsageImporter charges through the hooked ledger)."""
     kwargs.setdefault("licensed_emails", ())
+    kwargs.setdefault("ledger", Ledger(engine, clock))
     return import_usage(engine, clock, source=source, team_id="T1",
                         deck=deck if deck is not None else RateDeck(DECK_ROWS), **kwargs)
 
@@ -277,7 +280,8 @@ def test_calls_without_a_license_field_are_checked_against_the_license_list(engi
             account_id=account.id, slack_user_id="U1", email="Alan.Turing@contoso.example",
             assigned_at=clock.now()))
     # A CDR carries no license of its own: the bot's license list decides.
-    summary = import_usage(engine, clock, source=CDR_CSV, team_id="T1", deck=deck)
+    summary = import_usage(engine, clock, source=CDR_CSV, team_id="T1", deck=deck,
+                           ledger=Ledger(engine, clock))
     assert summary.rejected_count == 0
     stored = records(engine, account)
     alan = [r for r in stored if r.user_upn == "alan.turing@contoso.example"]

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.accounts import Accounts
+from bot.ledger import Ledger
 from bot.rates.deck import RateDeck
 from bot.usage.formats.records import CALLING_PLAN, DIRECT_ROUTING
 from bot.usage.formats.usage_file import open_usage
@@ -44,7 +45,8 @@ def account(engine, clock):
 def run(engine, clock, source, **kwargs):
     kwargs.setdefault("licensed_emails", ())
     kwargs.setdefault("deck", RateDeck([]))
-    return import_usage(engine, clock, source=source, team_id="T1", **kwargs)
+    return import_usage(engine, clock, source=source, team_id="T1",
+                        ledger=Ledger(engine, clock), **kwargs)
 
 
 def stored(engine, account) -> list[CallRecord]:
@@ -218,10 +220,11 @@ def test_the_same_calls_from_a_second_source_are_skipped_and_counted(engine, clo
         assert len(list_entries(session=session, account_id=account.id)) == 1
     # The other way round as well: the CDR first, then the Teams export of the same calls.
     other = make_account(engine, clock, team_id="T2")
+    ledger = Ledger(engine, clock)
     import_usage(engine, clock, source=cdr, team_id="T2", deck=RateDeck(DECK_ROWS),
-                 licensed_emails=())
+                 licensed_emails=(), ledger=ledger)
     teams = import_usage(engine, clock, source=TEAMS_CSV, team_id="T2", deck=RateDeck([]),
-                         licensed_emails=())
+                         licensed_emails=(), ledger=ledger)
     assert teams.other_source == count and teams.new_calls == TEAMS_ROWS - count
     assert len(stored(engine, other)) == TEAMS_ROWS
 

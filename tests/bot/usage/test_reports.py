@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 from bot.accounts import Accounts
 from bot.errors import CreditsError
 from bot.ledger import Ledger
-from bot.usage.importer import import_usage
 from bot.usage.reports import (
     CALL_COLUMNS,
     UsageReports,
@@ -28,6 +27,7 @@ from storage.db import read_session, write_transaction
 from storage.models import CallRecord
 from storage.units import to_micros
 from tests.factories import add_to_rollup, make_account
+from tests.imports import app_importer
 
 _keys = itertools.count(1)
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -311,8 +311,8 @@ def test_reports_add_up_when_a_month_is_imported_late(engine, clock, account):
     clock.set(datetime(2026, 12, 1, 8, tzinfo=UTC))
     ledger = Ledger(engine, clock)
     ledger.deposit(account_id=account.id, amount=Decimal("1000"), key="d1", actor="U1")
-    summary = import_usage(engine, clock, source=("\n".join(lines) + "\n").encode(),
-                           team_id="T1", deck=DECK, licensed_emails=(), name="november.csv")
+    summary = app_importer(engine, clock).run(("\n".join(lines) + "\n").encode(), team_id="T1",
+                                              deck=DECK, licensed_emails=(), name="november.csv")
     ledger.adjust(account_id=account.id, amount=Decimal("-5"), key="a1", actor="U1")
     reports = UsageReports(engine, clock)
     november = reports.report(account, reports.period(account, "last-month"))

@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.accounts import Accounts
+from bot.ledger import Ledger
 from bot.rates.deck import RateDeck
 from bot.usage.importer import import_usage
 from storage.db import make_engine
@@ -34,7 +35,8 @@ def cdr(count: int, *, first: int = 0) -> bytes:
 
 def run(engine, clock, source: bytes, batch_size: int = 40):
     return import_usage(engine, clock, source=source, team_id="T1", deck=DECK,
-                        licensed_emails=(), batch_size=batch_size, name="calls.csv")
+                        licensed_emails=(), ledger=Ledger(engine, clock), batch_size=batch_size,
+                        name="calls.csv")
 
 
 def test_imports_and_reimports_keep_the_rollup_equal_to_the_call_records(engine, clock):
