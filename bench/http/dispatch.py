@@ -16,6 +16,7 @@ Usage: .venv/bin/python bench/http/dispatch.py [-n 2000] [--variants floor,help,
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import os
 import pstats
@@ -69,6 +70,22 @@ class Lazy(ThreadPoolExecutor):
             future.result()
 
 
+async def through_asgi(asgi: Any, batch: list[tuple[str, dict[str, str]]], *,
+                       tasks: int) -> None:
+    """Post the requests to the ASGI app from `tasks` concurrent tasks on this event loop."""
+    import httpx
+
+    cursor = iter(batch)
+    transport = httpx.ASGITransport(app=asgi)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async def worker() -> None:
+            for body, headers in cursor:
+                response = await client.post("/slack/events", content=body, headers=headers)
+                assert response.status_code == 200, (response.status_code, response.text)
+
+        await asyncio.gather(*(worker() for _ in range(tasks)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--requests", type=int, default=2000)
@@ -78,6 +95,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--threads", type=int, default=1,
                         help="dispatch from this many threads at once (the server's pool)")
+    parser.add_argument("--asgi", action="store_true",
+                        help="through bot.runtime.server's ASGI app (its event loop and thread "
+                             "pool, no sockets), from --threads concurrent tasks")
     args = parser.parse_args()
 
     from slack_bolt import BoltRequest
@@ -86,6 +106,7 @@ def main() -> None:
     from bot.clock import SystemClock
     from bot.config import Settings
     from bot.payments import SimulatedGateway
+    from bot.runtime.server import create_asgi
     from storage.db import make_engine
 
     slack = subprocess.Popen([sys.executable, http.__file__, "--local-slack"],
@@ -108,6 +129,8 @@ def main() -> None:
             lazy = Lazy()
             real.listener_runner.lazy_listener_runner.executor = lazy  # type: ignore[attr-defined]
             floor = http.ack_only_app(api_url)
+            asgi = {flag: create_asgi(bolt, engine=engine, signing_secret=http.SECRET)
+                    for flag, bolt in ((False, real), (True, floor))}
             for variant in args.variants.split(","):
                 app = floor if variant == "floor" else real
                 name = "home-1k" if variant == "home" else variant
@@ -119,7 +142,13 @@ def main() -> None:
                     response = app.dispatch(BoltRequest(body=request[0], headers=request[1]))
                     assert response.status == 200, (response.status, response.body)
 
-                def loop(batch: list[tuple[str, dict[str, str]]]) -> None:
+                def loop(batch: list[tuple[str, dict[str, str]]],
+                         served: Any = asgi[variant == "floor"]) -> None:
+                    if args.asgi:
+                        asyncio.run(through_asgi(served, batch,
+                                                 tasks=args.threads))
+                        lazy.drain()
+                        return
                     if args.threads > 1:
                         with ThreadPoolExecutor(args.threads) as pool:
                             list(pool.map(one, batch))
