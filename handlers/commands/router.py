@@ -155,18 +155,20 @@ class Router:
             respond(**reply.as_message(), replace_original=False)
 
 
-class SlowOnly(Middleware):
-    """The listener middleware of the slow `/credits …` listener: it lets through the
-    subcommands that need the lazy listener and passes the others on to the next listener (a
-    `Middleware` that returns None without calling `next`). A listener matcher would do the
-    same, but Bolt builds a matcher's keyword arguments on every request and calls a
-    middleware's `process` directly."""
+class Paced(Middleware):
+    """The listener middleware that splits `/credits …` between its two listeners: it lets
+    through the subcommands whose pace (`slow`: they need the lazy listener) is this
+    listener's and passes the others on to the next listener (a `Middleware` that returns
+    None without calling `next`). A listener matcher would do the same, but Bolt builds a
+    matcher's keyword arguments on every request and calls a middleware's `process`
+    directly."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, slow: bool) -> None:
         self.router = router
+        self.slow = slow
 
     def process(self, *, req: BoltRequest, resp: BoltResponse,
                 next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
-        if self.router.is_slow(req.context[INVOCATION]):
+        if self.router.is_slow(req.context[INVOCATION]) is self.slow:
             return next()
         return None  # not this listener's: Bolt tries the next one
