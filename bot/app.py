@@ -53,7 +53,7 @@ from handlers.auth import Rights
 from handlers.blocks.alert_messages import alert_blocks
 from handlers.context import HandlerContext
 from handlers.directory import Directory
-from handlers.tenancy import Workspace, refuse_other_teams
+from handlers.tenancy import RefuseOtherTeams, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def create_app(settings: Settings, services: Services, *, client: WebClient,
     ctx = context or handler_context(settings, services, client=client)
     app = App(client=client, signing_secret=signing_secret, process_before_response=True,
               token_verification_enabled=False, logger=log)
-    app.use(refuse_other_teams(ctx.workspace, services.audit))
+    app.use(RefuseOtherTeams(ctx.workspace, services.audit))
     handlers.register(app, ctx)
 
     @app.error

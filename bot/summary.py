@@ -72,6 +72,44 @@ _PROBE = (select(_ACCOUNTS.c.version, _ACCOUNTS.c.summary_version,
           .where(_ACCOUNTS.c.team_id == bindparam("team_id")))
 
 
+class _Probe:
+    """`_PROBE` compiled once for the engine's dialect and run on a pooled DBAPI cursor: one
+    statement, no Core round trip (no BEGIN and ROLLBACK on SQLite, no compiled-cache lookup,
+    no result wrapping): about a seventh of the time of `connection.execute(_PROBE)`. A single
+    SELECT reads a consistent row without a transaction. A driver error falls back to Core,
+    which wraps it (and invalidates a dropped connection) as every other read does."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        compiled = _PROBE.compile(dialect=engine.dialect)
+        assert list(compiled.params) == ["team_id"], compiled.params
+        self.sql = compiled.string
+        self.positional = compiled.positional  # qmark (SQLite) or pyformat (psycopg)
+        self.driver_error = engine.dialect.loaded_dbapi.Error
+
+    def __call__(self, team_id: str) -> tuple[Any, ...] | None:
+        """The account's (version, summary_version, license count), or None: no account."""
+        failed, row = False, None
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self.sql, (team_id,) if self.positional else {"team_id": team_id})
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except self.driver_error as exc:
+            failed = True
+            if self.engine.dialect.is_disconnect(exc, connection.dbapi_connection, None):
+                connection.invalidate(exc)
+        finally:
+            connection.close()
+        if failed:
+            with self.engine.connect() as core:
+                row = core.execute(_PROBE, {"team_id": team_id}).first()
+        return None if row is None else tuple(row)
+
+
 def read_summary(connection: Connection, account: Any, *, now: datetime,
                  license_count: int, window_days: int = WINDOW_DAYS) -> AccountSummary:
     """The summary of an `accounts` row, read on the caller's connection."""
@@ -132,6 +170,7 @@ class AccountSummaries:
         self.size = size
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
+        self._probe = _Probe(engine)
 
     def summary(self, team_id: str) -> AccountSummary:
         """The team's summary as of now (its account created on first contact)."""
@@ -155,8 +194,7 @@ class AccountSummaries:
         with self._lock:
             cached = self._cache.get(team_id)
         if cached is not None:
-            with self.engine.connect() as connection:
-                probe = connection.execute(_PROBE, {"team_id": team_id}).first()
+            probe = self._probe(team_id)
             today = local_today(now, cached.summary.account.timezone)
             if probe is not None and (*probe, today) == cached.key:
                 with self._lock:

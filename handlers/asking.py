@@ -12,6 +12,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+
 from bot.accounts import Accounts, AccountView
 from handlers.auth import Rights
 from handlers.directory import Directory
@@ -78,17 +81,28 @@ def asker_of(context: Mapping[str, Any]) -> Asker:
     return asker
 
 
-def who_is_asking(accounts: Accounts, directory: Directory, rights: Rights, *,
-                  parse_command: Callable[[dict[str, Any], Asker], Any]) -> Callable[..., Any]:
+class WhoIsAsking(Middleware):
     """The Bolt middleware that puts the request's Asker (and a command's Invocation, read by
-    `parse_command`: handlers.commands.base.Invocation.from_payload) in its context."""
+    `parse_command`: handlers.commands.base.Invocation.from_payload) in its context.
 
-    def middleware(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
-        asker = Asker(str(context.team_id or ""), str(context.user_id or ""), accounts=accounts,
-                      directory=directory, rights=rights)
+    A `Middleware` subclass, not a function: Bolt calls its `process` directly, without
+    building the keyword arguments a function middleware asks for (one request's profile
+    spent a third of its time there)."""
+
+    def __init__(self, accounts: Accounts, directory: Directory, rights: Rights, *,
+                 parse_command: Callable[[dict[str, Any], Asker], Any]) -> None:
+        self.accounts = accounts
+        self.directory = directory
+        self.rights = rights
+        self.parse_command = parse_command
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        context = req.context
+        asker = Asker(str(context.team_id or ""), str(context.user_id or ""),
+                      accounts=self.accounts, directory=self.directory, rights=self.rights)
         context[ASKER] = asker
+        body = req.body
         if body.get("command"):
-            context[INVOCATION] = parse_command(body, asker)
+            context[INVOCATION] = self.parse_command(body, asker)
         return next()
-
-    return middleware

@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from handlers.context import HandlerContext
 from storage.db import read_session, write_transaction
@@ -48,19 +49,23 @@ def event_key(body: dict[str, Any]) -> str | None:
     return f"event:{body['event_id']}"
 
 
-def make_dedupe(ctx: HandlerContext) -> Callable[..., BoltResponse]:
-    """A global middleware that claims each event id before the listeners run."""
-    services = ctx.services
-    lease = timedelta(seconds=ctx.settings.credits_event_lease_seconds)
+class DedupeEvents(Middleware):
+    """A global middleware that claims each event id before the listeners run (a `Middleware`
+    subclass: Bolt calls it without building keyword arguments)."""
 
-    def dedupe_events(req: BoltRequest, resp: BoltResponse,
-                      next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name
+    def __init__(self, ctx: HandlerContext) -> None:
+        self.services = ctx.services
+        self.lease = timedelta(seconds=ctx.settings.credits_event_lease_seconds)
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
         key = event_key(req.body)
         if key is None:
             return next()
+        services = self.services
         with write_transaction(services.engine) as session:
             claim = claim_event(session=session, key=key, team_id=str(req.body.get("team_id", "")),
-                                now=services.clock.now(), lease=lease)
+                                now=services.clock.now(), lease=self.lease)
         retry = req.headers.get("x-slack-retry-num", ["?"])[0]
         if claim is Claim.ANSWERED:
             log.info("event %s delivered again (retry %s): already answered", key, retry)
@@ -70,8 +75,6 @@ def make_dedupe(ctx: HandlerContext) -> Callable[..., BoltResponse]:
                      key, retry)
             return BoltResponse(status=503, body="being answered")
         return next()
-
-    return dedupe_events
 
 
 def mark_answered(ctx: HandlerContext, body: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from handlers.asking import asker_of
 from handlers.context import HandlerContext
-from handlers.dedupe import answering, make_dedupe
+from handlers.dedupe import DedupeEvents, answering
 from handlers.messages import answer_message
 
 # Message subtypes that are a person writing; edits, deletions, joins and bot posts are not.
@@ -28,7 +28,7 @@ def team_of(body: dict[str, Any], event: dict[str, Any]) -> str:
 
 def register(app: App, ctx: HandlerContext) -> None:
     """Attach the dedupe middleware and the DM and mention listeners."""
-    app.middleware(make_dedupe(ctx))
+    app.middleware(DedupeEvents(ctx))
 
     @app.event("message")
     def on_direct_message(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any],

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -64,21 +65,29 @@ def what(body: dict[str, Any]) -> str:
     return f"event.{str(event.get('type') or body.get('type') or '')[:40]}"
 
 
-def refuse_other_teams(workspace: Workspace, audit: AuditLog) -> Callable[..., Any]:
-    """A Bolt middleware that lets through only requests of the installed team."""
+class RefuseOtherTeams(Middleware):
+    """A Bolt middleware that lets through only requests of the installed team (a `Middleware`
+    subclass: Bolt calls it without building keyword arguments)."""
 
-    def middleware(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:  # noqa: A002
+    def __init__(self, workspace: Workspace, audit: AuditLog) -> None:
+        self.workspace = workspace
+        self.audit = audit
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        context = req.context
         team = context.team_id
         if not team:  # url_verification, ssl_check: nothing of a team to protect
             return next()
-        installed = workspace.installed_team()
+        installed = self.workspace.installed_team()
         if installed is not None and team == installed:
             return next()
+        body = req.body
         user = context.user_id or ""
         detail = (f"team {team} is not the installed workspace {installed}" if installed
                   else "the installed workspace is not known (auth.test failed)")
-        audit.record(team_id=str(team)[:32], actor=str(user)[:64], action=what(body),
-                     result="refused", arguments={}, detail=detail)
+        self.audit.record(team_id=str(team)[:32], actor=str(user)[:64], action=what(body),
+                          result="refused", arguments={}, detail=detail)
         log.warning("tenancy: refused a request from team %s", str(team)[:32])
         if body.get("command"):
             sentence = N_("This Credits Bot is installed for another Slack workspace; nothing "
@@ -90,5 +99,3 @@ def refuse_other_teams(workspace: Workspace, audit: AuditLog) -> Callable[..., A
             return BoltResponse(status=200, body=json.dumps(answer),
                                 headers={"content-type": "application/json"})
         return BoltResponse(status=200, body="")
-
-    return middleware

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -33,6 +34,42 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+class _RecordingCursor:
+    def __init__(self, cursor: Any, seen: list[str]) -> None:
+        self._cursor, self._seen = cursor, seen
+
+    def execute(self, statement: str, *args: Any) -> Any:
+        self._seen.append(statement)
+        return self._cursor.execute(statement, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+class _RecordingConnection:
+    def __init__(self, connection: Any, seen: list[str]) -> None:
+        self._connection, self._seen = connection, seen
+
+    def cursor(self, *args: Any) -> _RecordingCursor:
+        return _RecordingCursor(self._connection.cursor(*args), self._seen)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+@contextmanager
+def raw_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on the DBAPI cursors of `engine.raw_connection()` inside the
+    block: what `statements` cannot see of code that bypasses Core."""
+    seen: list[str] = []
+    original = engine.raw_connection
+    engine.__dict__["raw_connection"] = lambda: _RecordingConnection(original(), seen)
+    try:
+        yield seen
+    finally:
+        del engine.__dict__["raw_connection"]
 
 
 def pg_base_url() -> str:

@@ -15,7 +15,8 @@ the clock starts. Variants:
 - home-<N>:      the real app, an `app_home_opened` event (a new event id each), with N calls:
                  nothing is written inside the ack (an App Home answer is idempotent: no
                  event claim); the dashboard is read and published with `views.publish` to the
-                 local Slack after it (a lazy listener, on the same worker's CPU).
+                 local Slack after it (on Bolt's lazy listener pool, on the same worker's
+                 CPU).
 
 Each variant runs `--rounds` times, the variants interleaved, so that other load on the machine
 falls on every variant alike; the table shows the median round (by requests/s) and the best.

@@ -10,6 +10,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+
 from bot.errors import CreditsError, InsufficientRights
 from handlers.asking import INVOCATION
 from handlers.blocks.common import error_reply
@@ -67,9 +70,8 @@ class Router:
 
         return self._guarded(sub, invocation, checking, audit=False)
 
-    def is_slow(self, context: dict[str, Any]) -> bool:
-        """Whether this `/credits …` needs the lazy listener (a Bolt listener matcher)."""
-        invocation = context[INVOCATION]
+    def is_slow(self, invocation: Invocation) -> bool:
+        """Whether this `/credits …` needs the lazy listener."""
         sub = self.find(invocation)
         return bool(sub and sub.runs_slow(self.ctx, invocation.args))
 
@@ -151,3 +153,22 @@ class Router:
                                   self._locale(invocation), name=sub.name))
         if reply is not None:
             respond(**reply.as_message(), replace_original=False)
+
+
+class Paced(Middleware):
+    """The listener middleware that splits `/credits …` between its two listeners: it lets
+    through the subcommands whose pace (`slow`: they need the lazy listener) is this
+    listener's and passes the others on to the next listener (a `Middleware` that returns
+    None without calling `next`). A listener matcher would do the same, but Bolt builds a
+    matcher's keyword arguments on every request and calls a middleware's `process`
+    directly."""
+
+    def __init__(self, router: Router, *, slow: bool) -> None:
+        self.router = router
+        self.slow = slow
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse,
+                next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+        if self.router.is_slow(req.context[INVOCATION]) is self.slow:
+            return next()
+        return None  # not this listener's: Bolt tries the next one

@@ -11,8 +11,9 @@ from bot.alerts.settings import AlertSettings
 from bot.ledger import Ledger
 from bot.licenses import Licenses
 from bot.summary import AccountSummaries
+from storage.db import make_engine
 from tests.bot.usage.test_spend_rollup import DECK
-from tests.dbs import statements
+from tests.dbs import raw_statements, statements
 from tests.factories import make_account
 from tests.imports import app_importer
 
@@ -44,9 +45,10 @@ def test_a_summary_costs_the_same_statements_with_1k_and_20k_calls(engine, clock
     assert second.average_daily_spend is not None and first.average_daily_spend is not None
     assert second.average_daily_spend > first.average_daily_spend
     assert second.account.id == account.id
-    with statements(engine) as cached:
+    with statements(engine) as cached, raw_statements(engine) as probed:
         assert summaries.summary("T1") is second
-    assert len(cached) <= 2 and "summary_version" in cached[-1]  # one probe (and BEGIN)
+    # One probe, on a pooled DBAPI cursor: no Core statement, no BEGIN.
+    assert cached == [] and len(probed) == 1 and "summary_version" in probed[0]
 
 
 def test_a_cached_answer_changes_with_everything_it_shows(engine, clock):
@@ -79,3 +81,29 @@ def test_a_cached_answer_changes_with_everything_it_shows(engine, clock):
     count = len(renders)
     clock.set(clock.now() + timedelta(days=1))  # the forecast moves with the day
     assert shown() is not spending and len(renders) == count + 1
+
+
+def test_a_cached_answer_sees_a_write_of_another_process(db_url, engine, clock):
+    # The probe runs on a pooled DBAPI connection outside Core: it still reads the committed
+    # state, also when the write comes from another engine (the scheduler, an import job).
+    account = make_account(engine, clock, balance=Decimal(100))
+    summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
+    for _ in range(3):  # the pool's connections have all probed before the write
+        assert summaries.summary("T1").account.balance == Decimal(100)
+    other = make_engine(db_url)
+    try:
+        Ledger(other, clock).deposit(account_id=account.id, amount=Decimal(5), key="other",
+                                     actor="t")
+    finally:
+        other.dispose()
+    assert summaries.summary("T1").account.balance == Decimal(105)
+
+
+def test_a_probe_that_fails_in_the_driver_is_asked_again_through_core(engine, clock):
+    make_account(engine, clock, balance=Decimal(100))
+    summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
+    first = summaries.summary("T1")
+    summaries._probe.sql = "SELECT no_such_column FROM accounts"  # a driver error
+    with statements(engine) as core:
+        assert summaries.summary("T1") is first
+    assert len(core) <= 2 and "summary_version" in core[-1]  # the Core probe (and BEGIN)

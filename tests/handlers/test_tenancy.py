@@ -6,11 +6,13 @@ import json
 from decimal import Decimal
 
 import pytest
+from sqlmodel import func, select
 
 from bot.console.local_slack import SlackUser
 from handlers.blocks.deposit import CONFIRM_ACTION
 from storage.accounts import list_accounts
 from storage.db import read_session
+from storage.models import ProcessedEvent
 from tests import payloads
 from tests.factories import audit_events, ledger_state, make_account
 from tests.payloads import TEAM
@@ -60,6 +62,20 @@ def test_an_event_of_another_team_is_not_answered(bolt, account):
     assert bolt.dispatch(body, content_type="application/json").status == 200
     assert not bolt.slack.calls_to("chat.postMessage") and teams(bolt) == [TEAM]
     assert audit_events(bolt.engine, OTHER, result="refused")
+
+
+def test_the_team_guard_runs_before_the_event_claim_and_app_home(bolt, account):
+    # The middlewares run in order: another team's event is refused before it is claimed,
+    # and its App Home is never published.
+    for event in (payloads.dm_event("what's our balance?", user_id=ADMIN),
+                  {"type": "app_home_opened", "user": ADMIN, "channel": "D0TEST", "tab": "home",
+                   "event_ts": "1700000000.000300"}):
+        body = payloads.event_callback(event, team_id=OTHER)
+        assert bolt.dispatch(body, content_type="application/json").status == 200
+    with read_session(bolt.engine) as session:
+        assert session.exec(select(func.count()).select_from(ProcessedEvent)).one() == 0
+    assert not bolt.slack.calls_to("views.publish")
+    assert len(audit_events(bolt.engine, OTHER, result="refused")) == 2
 
 
 def test_the_installed_team_is_learnt_from_auth_test_once(bolt, account):
