@@ -207,16 +207,10 @@ class Money:
 
 def format_money(money: Money, locale: str | None = None) -> str:
     """Format money for people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
-    return format_amount(money.amount, money.currency, locale)
-
-
-def format_amount(amount: Decimal, currency: str = DEFAULT_CURRENCY,
-                  locale: str | None = None) -> str:
-    """Format a bare amount in `currency`. Being replaced by `format_money(Money, locale)`."""
     # Round half-up ourselves first, to the currency's own digits (cents for most, none for
     # JPY, three for KWD): Babel would round half-even.
-    unit = Decimal(1).scaleb(-get_currency_precision(currency))
-    rounded = amount.quantize(unit, rounding=ROUND_HALF_UP)
-    return format_currency(rounded, currency, locale=normalize_locale(locale))
+    unit = Decimal(1).scaleb(-get_currency_precision(money.currency))
+    rounded = money.amount.quantize(unit, rounding=ROUND_HALF_UP)
+    return format_currency(rounded, money.currency, locale=normalize_locale(locale))
 
 

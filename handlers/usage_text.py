@@ -16,16 +16,16 @@ from bot.usage.periods import Period
 from handlers.i18n import N_, language, t
 
 
-def price(amount: Decimal, currency: str, locale: str | None) -> str:
+def price(amount: Money, locale: str | None) -> str:
     """A price with every decimal it has (rates have 4, or 6): `$0.022`, `0,022 $`."""
-    return format_currency(amount.normalize(), currency, locale=normalize_locale(locale),
-                           decimal_quantization=False)
+    return format_currency(amount.amount.normalize(), amount.currency,
+                           locale=normalize_locale(locale), decimal_quantization=False)
 
 
 def money_exact(amount: Money, locale: str | None) -> str:
     """Money in cents, with the exact amount beside it where cents would hide fractions."""
     shown = amount.format(locale)
-    exact = price(amount.amount, amount.currency, locale)
+    exact = price(amount, locale)
     return shown if exact == shown else f"{shown} ({exact})"
 
 

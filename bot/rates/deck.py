@@ -33,6 +33,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from bot.errors import NoRate, Sentence, UnknownDestination
 from bot.i18n import N_, language
+from bot.money import Money
 from bot.numbers.countries import country_name, region_for_name
 from bot.numbers.number_types import (
     ANY,
@@ -56,7 +57,11 @@ _AUTO: object = object()  # "the number's type from phonenumbers", the look-ups'
 
 @dataclass(frozen=True, slots=True)
 class RateRow:
-    """One rate of the deck; `prefix` is digits without `+`."""
+    """One rate of the deck; `prefix` is digits without `+`.
+
+    The prices stay bare Decimals beside the deck's currency: the rater turns thousands of rows
+    into integer columns (the speed exception of `bot.money`); `per_minute` and `fee` are
+    the same prices as Money for everything else."""
 
     prefix: str
     destination: str
@@ -68,6 +73,15 @@ class RateRow:
     recurring_increment: int
     currency: str
     effective_from: date
+
+    @property
+    def per_minute(self) -> Money:
+        return Money(self.rate_per_min, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        """The connection fee."""
+        return Money(self.connection_fee, self.currency)
 
     @property
     def display_prefix(self) -> str:
@@ -94,9 +108,9 @@ class PricedCall:
     cost_micros: int
 
     @property
-    def cost(self) -> Decimal:
+    def cost(self) -> Money:
         """The cost, 4 decimals (rounded up when priced)."""
-        return Decimal(self.cost_micros // 100).scaleb(-4)
+        return Money(Decimal(self.cost_micros // 100).scaleb(-4), self.rate.currency)
 
     @property
     def prefix(self) -> str:

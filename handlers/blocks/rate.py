@@ -36,8 +36,7 @@ def rate_line(row: RateRow, prefixes: Sequence[str], *, locale: str | None) -> s
     return "• " + t("*{destination}* ({prefixes}): *{rate}* per minute, connection fee {fee}, "
                     "billed {initial} s first, then every {recurring} s",
                     locale, destination=row.destination, prefixes=shown,
-                    rate=price(row.rate_per_min, row.currency, locale),
-                    fee=price(row.connection_fee, row.currency, locale),
+                    rate=price(row.per_minute, locale), fee=price(row.fee, locale),
                     initial=row.initial_increment, recurring=row.recurring_increment)
 
 

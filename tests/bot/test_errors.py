@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import partial
 
 from bot.errors import CreditsError, InvalidAmount, Sentence
-from bot.money import format_amount
+from bot.money import Money
 from bot.numbers.countries import country_name
 
 
@@ -23,7 +23,7 @@ def test_values_that_are_sentences_or_money_read_in_the_same_language():
     assert error.text("de") == ("`030` hat keine Ländervorwahl. Schreiben Sie sie mit "
                                 "Ländervorwahl, etwa +49 30 1234567 oder 0049 30 1234567.")
     smallest = CreditsError("The smallest deposit is {amount}.",
-                            amount=partial(format_amount, Decimal(50), "USD"))
+                            amount=Money(Decimal(50), "USD").format)
     assert str(smallest) == "The smallest deposit is $50.00."
     assert smallest.text("de-DE") == "Die kleinste Einzahlung ist 50,00\xa0$."
     no_rate = CreditsError("The deck has no toll-free rate for {country}.",

@@ -13,7 +13,6 @@ from bot.i18n import normalize_locale
 from bot.money import (
     CurrencyMismatch,
     Money,
-    format_amount,
     format_money,
     parse_amount,
     round_cents,
@@ -145,7 +144,7 @@ def test_parse_amount_on_number_like_text_yields_only_sane_money(text):
 
 @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2))
 def test_every_cent_amount_formatted_en_us_parses_back(amount):
-    assert parse_amount(format_amount(amount), currency="USD") == Money(amount, "USD")
+    assert parse_amount(Money(amount, "USD").format(), currency="USD") == Money(amount, "USD")
 
 
 # --- rounding -------------------------------------------------------------------------------
@@ -215,13 +214,13 @@ def test_from_micros_keeps_six_places():
     ("0.1235", "KWD", "en-US", "KWD0.124"),  # and one with three decimals keeps them
 ])
 def test_format_money(amount, currency, locale, expected):
-    assert format_amount(Decimal(amount), currency, locale) == expected
+    assert format_money(Money(Decimal(amount), currency), locale) == expected
 
 
 @pytest.mark.parametrize("locale", [None, ""])
 def test_format_money_without_locale_is_en_us(locale):
-    assert format_amount(Decimal("1000"), "USD", locale) == "$1,000.00"
-    assert format_amount(Decimal("1000")) == "$1,000.00"
+    assert format_money(Money(Decimal("1000"), "USD"), locale) == "$1,000.00"
+    assert Money(Decimal("1000"), "USD").format() == "$1,000.00"
 
 
 def test_normalize_locale():

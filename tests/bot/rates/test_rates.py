@@ -21,6 +21,7 @@ from bot.rates.service import Rates
 from bot.rates.store import current_deck, ensure_sample_deck, replace_deck
 from storage import rates as rates_db
 from storage.db import make_engine, read_session
+from tests.money import usd
 
 HEADER = ",".join(COLUMNS)
 DAY = date(2026, 10, 1)
@@ -60,7 +61,7 @@ def test_billed_seconds_follow_the_increments(inc, duration, billed):
     priced = deck.price_e164_digits("4930123456", START, duration)
     assert priced is not None
     assert priced.billed_seconds == billed
-    assert priced.cost == round_up(Decimal(billed) * Decimal("0.0600") / 60)
+    assert priced.cost == usd(round_up(Decimal(billed) * Decimal("0.0600") / 60))
 
 
 def test_the_design_examples():
@@ -74,14 +75,14 @@ def test_zero_second_call_costs_nothing_not_even_the_connection_fee():
     deck = RateDeck([row("44", "0.1200", fee="0.0500")])
     priced = deck.price_e164_digits("442079460000", START, 0)
     assert priced is not None
-    assert (priced.billed_seconds, priced.cost, priced.cost_micros) == (0, Decimal("0"), 0)
+    assert (priced.billed_seconds, priced.cost, priced.cost_micros) == (0, usd(0), 0)
 
 
 def test_connection_fee_is_added_to_calls_that_lasted():
     deck = RateDeck([row("44", "0.1200", fee="0.0500")])
     priced = deck.price_e164_digits("442079460000", START, 61)
     assert priced is not None
-    assert priced.cost == Decimal("0.2900")  # 2 minutes * 0.12 + 0.05
+    assert priced.cost == usd("0.2900")  # 2 minutes * 0.12 + 0.05
     assert priced.cost_micros == 290_000
 
 
@@ -90,15 +91,15 @@ def test_cost_rounds_up_at_the_fourth_decimal():
     one_second = deck.price_e164_digits("4930123456", START, 1)
     assert one_second is not None
     # 0.0125 / 60 = 0.000208333… -> 0.0003, never down to 0.0002
-    assert one_second.cost == Decimal("0.0003")
+    assert one_second.cost == usd("0.0003")
     seven = deck.price_e164_digits("4930123456", START, 7)
-    assert seven is not None and seven.cost == Decimal("0.0015")  # 0.00145833…
+    assert seven is not None and seven.cost == usd("0.0015")  # 0.00145833…
 
 
 def test_exact_costs_are_not_rounded_up():
     deck = RateDeck([row("49", "0.0600", inc=(1, 1))])
     priced = deck.price_e164_digits("4930123456", START, 1)
-    assert priced is not None and priced.cost == Decimal("0.0010")
+    assert priced is not None and priced.cost == usd("0.0010")
 
 
 @given(rate=st.decimals(min_value=0, max_value=50, places=6),
@@ -110,12 +111,12 @@ def test_integer_pricing_equals_the_decimal_formula(rate, fee, initial, recurrin
     priced = deck.price_e164_digits("4930123456", START, duration)
     assert priced is not None
     if duration == 0:
-        assert priced.cost == 0
+        assert priced.cost.is_zero
         return
     billed = initial if duration <= initial else \
         initial + -(-(duration - initial) // recurring) * recurring
     assert priced.billed_seconds == billed
-    assert priced.cost == round_up(Decimal(billed) * rate / 60 + fee)
+    assert priced.cost == usd(round_up(Decimal(billed) * rate / 60 + fee))
 
 
 def test_negative_duration_is_a_programming_error():
@@ -195,7 +196,7 @@ def test_toll_free_inbound_is_its_own_direction():
     deck = RateDeck([row("1", "0.0200"), row("1800", "0.0300", direction=TOLLFREE_INBOUND)])
     inbound = deck.price("+1 800 555 0100", START, 60, TOLLFREE_INBOUND)
     outbound = deck.price("+1 800 555 0100", START, 60)
-    assert inbound is not None and inbound.cost == Decimal("0.0300")
+    assert inbound is not None and inbound.cost == usd("0.0300")
     # Dialled out, the toll-free number is no ordinary US number: `any` does not price it.
     assert outbound is None
     assert deck.price("+1 415 555 0100", START, 60, TOLLFREE_INBOUND) is None
@@ -504,7 +505,7 @@ def test_price_with_a_stored_deck(engine, clock):
     replace_deck(engine, [row("49", "0.0220", inc=(60, 6))], source="t", sample=False,
                  now=clock.now())
     priced = current_deck(engine).price("+49 30 1234567", clock.now() - timedelta(days=1), 61)
-    assert priced is not None and priced.cost == Decimal("0.0242")
+    assert priced is not None and priced.cost == usd("0.0242")
 
 
 # --- number types ---------------------------------------------------------------------------------
@@ -525,7 +526,7 @@ def test_an_indian_mobile_in_the_80_range_is_priced_as_a_mobile(sample):
     assert passed is not None and passed.destination == "India - Bangalore"
     landline, rule, _ = sample.lookup("918023456789", TODAY)
     assert (landline.destination, rule) == ("India - Bangalore", "prefix")
-    assert sample.price("+91 80 1234 5678", START, 60).cost == Decimal("0.0800")
+    assert sample.price("+91 80 1234 5678", START, 60).cost == usd("0.0800")
 
 
 @pytest.mark.parametrize(("number", "country"), [
