@@ -21,6 +21,7 @@ from bot.cli import usage as cli_usage
 from bot.config import Settings
 from bot.errors import CreditsError
 from bot.ledger import check_balances
+from bot.money import Money
 from storage.db import read_session
 from storage.migrate import current_revision
 
@@ -86,7 +87,8 @@ def account_list() -> None:
 
 
 def account_table(account: AccountView) -> Table:
-    money = lambda amount: amount.format()  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format()
     table = Table(title=f"Credits account {account.team_id}", show_header=False)
     table.add_row("Balance", money(account.balance))
     table.add_row("State", "post-paid (never suspended)" if account.postpaid

@@ -17,7 +17,8 @@ def balance_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     if summary.account.postpaid:
         return postpaid_reply(summary, locale=locale)
     account = summary.account
-    money = lambda amount: amount.format(locale)  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format(locale)
     balance = money(account.balance)
     if account.suspended:
         state = t("suspended (at or below zero)", locale)
@@ -53,7 +54,8 @@ def postpaid_reply(summary: AccountSummary, *, locale: str | None) -> Reply:
     """A post-paid (Microsoft Customer Agreement) account: what this month's calls cost so far,
     never a suspension, a run-out date or a hint to buy credits."""
     account = summary.account
-    money = lambda amount: amount.format(locale)  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format(locale)
     month = (format_date(summary.postpaid_month, "MMMM y", locale=normalize_locale(locale))
              if summary.postpaid_month else "")
     headline = t(":receipt: Billed post-paid (Microsoft Customer Agreement): calls are "

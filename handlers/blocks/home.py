@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.money import Money
 from bot.summary import AccountSummary
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.common import context, divider, fields, header, section
@@ -28,7 +29,8 @@ def dashboard_view(blocks: list[dict[str, Any]], *, locale: str | None,
 
 def home_blocks(summary: AccountSummary, *, locale: str | None) -> list[dict[str, Any]]:
     """The dashboard of an account (the same until the account changes or the day does)."""
-    money = lambda amount: amount.format(locale)  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format(locale)
     balance = balance_reply(summary, locale=locale)
     thresholds = (", ".join(money(amount) for amount in summary.thresholds)
                   or t("none", locale))

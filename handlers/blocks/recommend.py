@@ -42,7 +42,8 @@ def spend_text(rec: Recommendation, *, window_days: int, locale: str | None) -> 
     if spend is None:
         return t("There was no spend in the last {days} days to base a recommendation on: "
                  "start from the table and adjust once calls come in.", locale, days=window_days)
-    money = lambda amount: amount.format(locale)  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format(locale)
     return t("*From your spend* over the last {days} days: a trigger of *{trigger}* covers "
              "{cover} days at the {pct}th-percentile daily spend ({high}); a recharge of "
              "*{amount}* buys about {supply} days at the average daily spend ({average}).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.money import Money
 from bot.usage.reports import Report, UsageLine
 from handlers.blocks.common import context, fields, header, section
 from handlers.i18n import N_, t
@@ -21,7 +22,8 @@ def _lines(lines: Sequence[UsageLine], *, currency: str, locale: str | None) -> 
 
 def report_reply(report: Report, *, show_users: bool, where: str, locale: str | None) -> Reply:
     """The summary; members get no per-user spend (they may see only their own)."""
-    money = lambda amount: amount.format(locale)  # noqa: E731
+    def money(value: Money) -> str:
+        return value.format(locale)
     title = t("Credits report: {period}", locale, period=period_label(report.period, locale))
     pairs = [(t("Spend", locale), money(report.spend)),
              (t("Calls", locale), number(report.calls, locale)),
