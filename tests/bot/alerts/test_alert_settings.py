@@ -63,12 +63,15 @@ def test_bad_amounts_and_too_many_thresholds_are_refused(engine, clock):
     assert len(alerts.thresholds(account_id=account.id)) == MAX_THRESHOLDS
 
 
-def test_a_threshold_in_another_currency_is_refused(engine, clock):
+def test_thresholds_are_in_the_accounts_currency(engine, clock):
     account = make_account(engine, clock, balance=Decimal(500))
     alerts = service(engine, clock)
     with pytest.raises(CurrencyMismatch):
         alerts.add_threshold(account_id=account.id, amount=eur(100))
     assert alerts.thresholds(account_id=account.id) == []
+    euros = make_account(engine, clock, team_id="T2", currency="EUR", balance=Decimal(500))
+    assert alerts.add_threshold(account_id=euros.id, amount=eur(100)) == Threshold(eur(100), True)
+    assert alerts.thresholds(account_id=euros.id) == [Threshold(eur(100), True)]
 
 
 def test_channel_defaults_to_the_setting_until_one_is_set(engine, clock):

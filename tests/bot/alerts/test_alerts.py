@@ -19,7 +19,7 @@ from storage.ledger import open_lots
 from tests import reads
 from tests.conftest import make_settings
 from tests.factories import make_account
-from tests.money import usd
+from tests.money import eur, usd
 
 D = Decimal
 
@@ -379,6 +379,15 @@ def test_a_spend_spike_alerts_once_that_day(services, engine, clock, account):
     assert monitor(services).check_account(account.id) == []
     clock.advance(timedelta(days=1))  # yesterday's spike is still the same alert
     assert alerts.SPIKE not in [a.kind for a in monitor(services).check_account(account.id)]
+
+
+def test_a_euro_account_is_alerted_in_euros(services, engine, clock):
+    euros = make_account(engine, clock, team_id="T2", currency="EUR", balance=D(1000))
+    services.alert_settings.add_threshold(account_id=euros.id, amount=eur(500))
+    services.ledger.charge(account_id=euros.id, amount=eur(600), key="c1", actor="t")
+    (row,) = [m for m in _rows(engine) if m.kind == alerts.LOW]
+    assert "fell below €500.00" in row.text and "Balance: €400.00." in row.text
+    assert row.dedupe_key.startswith(f"low:{euros.id}:500000000:")
 
 
 def test_without_a_channel_the_relay_picks_the_admins_at_delivery(services, engine, clock):
