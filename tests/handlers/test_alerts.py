@@ -14,6 +14,7 @@ from handlers.blocks.alerts import alerts_reply
 from storage.db import write_transaction
 from tests.factories import audit_events, make_account
 from tests.handlers.lazy import respond_texts
+from tests.money import eur, usd
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -42,8 +43,8 @@ def test_add_thresholds_armed_or_waiting(bolt, account):
     text = bolt.command_text("alerts add 2000", user=CREDITS_ADMIN)
     assert "The balance ($1,500.00) is not above it now" in text
     assert "$2,000.00 (waits for the balance to rise above it), $1,000.00 (armed)" in text
-    assert levels(bolt, account) == [Threshold(Decimal(2000), False),
-                                     Threshold(Decimal(1000), True)]
+    assert levels(bolt, account) == [Threshold(usd(2000), False),
+                                     Threshold(usd(1000), True)]
 
 
 def test_duplicate_threshold_is_explained(bolt, account):
@@ -60,7 +61,7 @@ def test_remove_and_unknown_threshold(bolt, account):
     assert "There is no alert at $250.00. The alerts are at: $500.00, $100.00." in text
     text = bolt.command_text("alerts remove $500")
     assert "Removed the low-balance alert at *$500.00*" in text and "$100.00 (armed)" in text
-    assert levels(bolt, account) == [Threshold(Decimal(100), True)]
+    assert levels(bolt, account) == [Threshold(usd(100), True)]
 
 
 def test_channel_is_set_and_listed(bolt, account):
@@ -110,7 +111,7 @@ def test_alerts_lists_the_alerts_nobody_received(bolt, account, clock):
     with write_transaction(bolt.engine) as session:
         OutboxWriter().write(session, Alert(
             kind="low_balance", key="low:test", account_id=account.id, team_id=TEAM,
-            currency="USD", balance=Decimal(90), headline="Credits are low.",
+            balance=usd(90), headline="Credits are low.",
             next_step="deposit"), account_channel=None, now=clock.now())
     bolt.deliver_alerts()
     text = bolt.command_text("alerts", user=MEMBER)
@@ -153,7 +154,7 @@ def test_malformed_commands_show_the_usage(bolt, account, text, words):
 
 
 def test_alerts_reply_builder():
-    reply = alerts_reply([Threshold(Decimal(500), True)], None, "EUR", locale="en-US")
+    reply = alerts_reply([Threshold(eur(500), True)], None, locale="en-US")
     assert reply.text == ("Low-balance alerts at: €500.00 (armed).\nNo alert channel is set: "
                           "alerts go as DMs to the admins (CREDITS_ADMINS and the workspace's "
                           "owners and admins). Admins: `/credits alerts channel #channel`.\n"
@@ -194,7 +195,7 @@ def deliver_a_low_balance_alert(bolt, clock, account) -> tuple[str, list[dict]]:
     the local Slack received them in the alert channel."""
     bolt.command_text("alerts add 1000")
     bolt.command_text("alerts channel <#C0BILLING|billing>")
-    bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600), key="calls",
+    bolt.services.ledger.charge(account_id=account.id, amount=usd(600), key="calls",
                                 actor="import")
     bolt.deliver_alerts()
     (post,) = [call for call in bolt.slack.calls_to("chat.postMessage")

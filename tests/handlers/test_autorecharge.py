@@ -10,6 +10,7 @@ import pytest
 
 from handlers.blocks.autorecharge import CANCEL_ACTION, CONFIRM_ACTION
 from tests.factories import audit_events, ledger_state, make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -32,7 +33,7 @@ def test_admin_turns_it_on_and_everyone_sees_it(bolt, clock):
     text = bolt.command_text("autorecharge on $1,000 below 250.50", user=CREDITS_ADMIN)
     assert "now *on*: add *$1,000.00* when the balance is below *$250.50*" in text
     assert "Visa ending 4242" in text and "below the trigger already" not in text
-    assert setting(bolt) == (True, Decimal(1000), Decimal("250.5"))
+    assert setting(bolt) == (True, usd(1000), usd("250.5"))
     assert "add *$1,000.00* when the balance is below *$250.50*" in bolt.command_text(
         "autorecharge", user=MEMBER)
     german = bolt.command_text("autorecharge", user=GERMAN)
@@ -63,7 +64,7 @@ def test_turning_on_below_the_trigger_buys_the_first_recharge_at_once(bolt, cloc
     text = confirmed(bolt, "autorecharge on 500 below 100")
     assert "the first recharge was bought now: the balance is $580.00" in text
     account = bolt.services.accounts.get(TEAM)
-    assert account.balance == Decimal(580)
+    assert account.balance == usd(580)
     kinds = [entry.kind for entry in bolt.services.history.recent(account_id=account.id, limit=5)]
     assert kinds.count("recharge") == 1
 
@@ -72,7 +73,7 @@ def test_turning_on_below_the_trigger_with_a_declined_card_says_why(bolt, clock)
     make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(80), card_last4="0002")
     text = confirmed(bolt, "autorecharge on 500 below 100")
     assert "the first recharge failed: your card was declined. It is retried" in text
-    assert bolt.services.accounts.get(TEAM).balance == Decimal(80)
+    assert bolt.services.accounts.get(TEAM).balance == usd(80)
 
 
 def test_the_reply_without_a_recharger_says_the_next_check_buys():
@@ -172,13 +173,13 @@ def test_the_confirmation_turns_it_on_once(bolt, clock):
     assert setting(bolt) == (False, None, None)
     bolt.click(CONFIRM_ACTION, confirm["value"])
     bolt.click(CONFIRM_ACTION, confirm["value"])  # a double click
-    assert setting(bolt) == (True, Decimal(100), Decimal(5000))
-    assert [c.amount for c in bolt.services.gateway.charges] == [Decimal(100)]
+    assert setting(bolt) == (True, usd(100), usd(5000))
+    assert [c.amount for c in bolt.services.gateway.charges] == [usd(100)]
     texts = [str(c.params["text"]) for c in bolt.slack.calls_to("respond")]
     assert "Only credits admins" in texts[0] and "now *on*" in texts[1]
     assert "answered already or has expired" in texts[2]
     bolt.click(CANCEL_ACTION, cancel["value"])
-    assert setting(bolt) == (True, Decimal(100), Decimal(5000))
+    assert setting(bolt) == (True, usd(100), usd(5000))
 
 
 def test_cancel_changes_nothing(bolt, clock):
@@ -204,7 +205,7 @@ def test_autorecharge_shows_paused_until_after_the_cap(bolt, clock):
     account = bolt.services.accounts.get(TEAM)
     for n in range(6):  # each charge takes the balance below $500: a recharge each, capped at 5
         clock.advance(timedelta(minutes=10))
-        bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600),
+        bolt.services.ledger.charge(account_id=account.id, amount=usd(600),
                                     key=f"calls:{n}", actor="t")
     assert len(bolt.services.gateway.charges) == 5
     text = bolt.command_text("autorecharge", user=MEMBER)
@@ -228,7 +229,7 @@ def test_the_cap_is_a_setting(local_slack, sqlite_engine, clock):
     account = bolt.services.accounts.get(TEAM)
     for n in range(4):
         clock.advance(timedelta(minutes=10))
-        bolt.services.ledger.charge(account_id=account.id, amount=Decimal(600),
+        bolt.services.ledger.charge(account_id=account.id, amount=usd(600),
                                     key=f"calls:{n}", actor="t")
     assert len(bolt.services.gateway.charges) == 2
     assert "bought credits 2 times in 24 hours" in bolt.command_text("autorecharge")

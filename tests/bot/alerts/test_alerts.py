@@ -19,6 +19,7 @@ from storage.ledger import open_lots
 from tests import reads
 from tests.conftest import make_settings
 from tests.factories import make_account
+from tests.money import eur, usd
 
 D = Decimal
 
@@ -26,22 +27,22 @@ D = Decimal
 # -- pure rules ------------------------------------------------------------------------------
 
 def levels(*pairs):
-    return [alerts.ThresholdState(D(a), armed) for a, armed in pairs]
+    return [alerts.ThresholdState(usd(a), armed) for a, armed in pairs]
 
 
 def test_an_armed_threshold_fires_below_it_and_re_arms_only_above_it():
-    assert alerts.threshold_changes(D(450), levels((500, True), (200, True))) == ([D(500)], [])
-    assert alerts.threshold_changes(D(150), levels((500, True), (200, True))) == (
-        [D(500), D(200)], [])
-    assert alerts.threshold_changes(D(500), levels((500, False))) == ([], [])  # at it: neither
-    assert alerts.threshold_changes(D(500), levels((500, True))) == ([], [])
-    assert alerts.threshold_changes(D("500.01"), levels((500, False))) == ([], [D(500)])
-    assert alerts.threshold_changes(D(100), levels((500, False))) == ([], [])
+    assert alerts.threshold_changes(usd(450), levels((500, True), (200, True))) == ([usd(500)], [])
+    assert alerts.threshold_changes(usd(150), levels((500, True), (200, True))) == (
+        [usd(500), usd(200)], [])
+    assert alerts.threshold_changes(usd(500), levels((500, False))) == ([], [])  # at it: neither
+    assert alerts.threshold_changes(usd(500), levels((500, True))) == ([], [])
+    assert alerts.threshold_changes(usd("500.01"), levels((500, False))) == ([], [usd(500)])
+    assert alerts.threshold_changes(usd(100), levels((500, False))) == ([], [])
 
 
 def snapshot(**changes):
     base = dict(id=1, team_id="T1", name="", currency="USD", timezone="UTC", region="US",
-                billing_region="US", billing_type="mosa", balance=D(10), version=3,
+                billing_region="US", billing_type="mosa", balance=usd(10), version=3,
                 suspended=False, suspended_at=None, autorecharge_enabled=False,
                 autorecharge_amount=None, autorecharge_below=None, alert_channel=None,
                 payment=PaymentMethod("card", "visa", "4242", 8, 2026))
@@ -74,48 +75,48 @@ def test_card_state_warns_30_days_ahead_and_then_says_expired():
 
 def test_lots_are_warned_about_14_days_ahead_once():
     now = datetime(2026, 11, 2, tzinfo=UTC)
-    lot = alerts.LotState(1, D(100), now - timedelta(days=350), now + timedelta(days=14), False)
+    lot = alerts.LotState(1, usd(100), now - timedelta(days=350), now + timedelta(days=14), False)
     assert alerts.lots_to_warn([lot], now) == [lot]
-    later = alerts.LotState(2, D(100), now, now + timedelta(days=15), False)
-    warned = alerts.LotState(3, D(100), now, now + timedelta(days=3), True)
-    empty = alerts.LotState(4, D(0), now, now + timedelta(days=3), False)
+    later = alerts.LotState(2, usd(100), now, now + timedelta(days=15), False)
+    warned = alerts.LotState(3, usd(100), now, now + timedelta(days=3), True)
+    empty = alerts.LotState(4, usd(0), now, now + timedelta(days=3), False)
     assert alerts.lots_to_warn([later, warned, empty], now) == []
 
 
 def test_a_spike_needs_a_baseline_a_floor_and_three_times_the_median():
     day = date(2026, 11, 2)
-    history = [(day - timedelta(days=n), D(20)) for n in range(1, 15)]
-    assert alerts.spend_spike(history + [(day, D(60))], day) is not None
-    spike = alerts.spend_spike(history + [(day, D(200))], day)
-    assert spike is not None and (spike.median, spike.ratio) == (D(20), D(10))
-    assert alerts.spend_spike(history + [(day, D(59))], day) is None  # under 3x the median
-    small = [(day - timedelta(days=n), D(1)) for n in range(1, 15)]
-    assert alerts.spend_spike(small + [(day, D(40))], day) is None  # under the floor
-    assert alerts.spend_spike(history[:6] + [(day, D(500))], day) is None  # no baseline yet
-    zeros = [(day - timedelta(days=n), D(0)) for n in range(1, 15)]
-    spike = alerts.spend_spike(zeros + [(day, D(80))], day)
+    history = [(day - timedelta(days=n), usd(20)) for n in range(1, 15)]
+    assert alerts.spend_spike(history + [(day, usd(60))], day) is not None
+    spike = alerts.spend_spike(history + [(day, usd(200))], day)
+    assert spike is not None and (spike.median, spike.ratio) == (usd(20), D(10))
+    assert alerts.spend_spike(history + [(day, usd(59))], day) is None  # under 3x the median
+    small = [(day - timedelta(days=n), usd(1)) for n in range(1, 15)]
+    assert alerts.spend_spike(small + [(day, usd(40))], day) is None  # under the floor
+    assert alerts.spend_spike(history[:6] + [(day, usd(500))], day) is None  # no baseline yet
+    zeros = [(day - timedelta(days=n), usd(0)) for n in range(1, 15)]
+    spike = alerts.spend_spike(zeros + [(day, usd(80))], day)
     assert spike is not None and spike.ratio is None
 
 
 def test_runout_is_due_within_7_days_unless_at_zero_or_recharging():
-    assert alerts.runout_due(balance=D(100), days_left=D(7), autorecharge=False)
-    assert not alerts.runout_due(balance=D(100), days_left=D("7.1"), autorecharge=False)
-    assert not alerts.runout_due(balance=D(100), days_left=None, autorecharge=False)
-    assert not alerts.runout_due(balance=D(0), days_left=D(0), autorecharge=False)
-    assert not alerts.runout_due(balance=D(100), days_left=D(2), autorecharge=True)
-    assert not alerts.runout_due(balance=D(100), days_left=D(2), autorecharge=False,
+    assert alerts.runout_due(balance=usd(100), days_left=D(7), autorecharge=False)
+    assert not alerts.runout_due(balance=usd(100), days_left=D("7.1"), autorecharge=False)
+    assert not alerts.runout_due(balance=usd(100), days_left=None, autorecharge=False)
+    assert not alerts.runout_due(balance=usd(0), days_left=D(0), autorecharge=False)
+    assert not alerts.runout_due(balance=usd(100), days_left=D(2), autorecharge=True)
+    assert not alerts.runout_due(balance=usd(100), days_left=D(2), autorecharge=False,
                                  days_counted=2)
 
 
 def test_every_alert_says_what_happened_the_balance_and_what_to_do():
-    account = snapshot(balance=D("-12.5"), suspended=True)
+    account = snapshot(balance=usd("-12.5"), suspended=True)
     made = [
-        alert_texts.low_balance_alert(account, [D(500), D(200)], episode=4),
+        alert_texts.low_balance_alert(account, [usd(500), usd(200)], episode=4),
         alert_texts.zero_balance_alert(account, episode=4),
         alert_texts.lifted_alert(account, episode=5),
-        alert_texts.recharge_succeeded_alert(account, attempt_id="a1", amount=D(500),
+        alert_texts.recharge_succeeded_alert(account, attempt_id="a1", amount=usd(500),
                                              method="Visa"),
-        alert_texts.recharge_failed_alert(account, attempt_id="a1", tries=2, amount=D(500),
+        alert_texts.recharge_failed_alert(account, attempt_id="a1", tries=2, amount=usd(500),
                                      reason="card expired 08/2026: update the payment method",
                                      next_try=None, card_problem=True),
         alert_texts.recharge_capped_alert(account, key="cap:1", limit=5,
@@ -123,11 +124,12 @@ def test_every_alert_says_what_happened_the_balance_and_what_to_do():
         alert_texts.card_alert(account, (alerts.CARD_EXPIRED, 0)),
         alert_texts.card_alert(account, (alerts.CARD_EXPIRING, 12)),
         alert_texts.funds_expiring_alert(account, [alerts.LotState(
-            7, D(300), datetime(2025, 11, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC),
+            7, usd(300), datetime(2025, 11, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC),
             False)]),
         alert_texts.runout_alert(account, days_left=D("4.5"), run_out=date(2026, 11, 6),
-                            average=D(30), today=date(2026, 11, 2)),
-        alert_texts.spike_alert(account, alerts.Spike(date(2026, 11, 2), D(200), D(20), D(10))),
+                            average=usd(30), today=date(2026, 11, 2)),
+        alert_texts.spike_alert(account, alerts.Spike(date(2026, 11, 2), usd(200), usd(20),
+                                                      D(10))),
     ]
     assert len({a.key for a in made if a}) == len(made)
     for alert in made:
@@ -148,13 +150,13 @@ def test_every_alert_says_what_happened_the_balance_and_what_to_do():
 
 def every_alert(account):
     return [
-        alert_texts.low_balance_alert(account, [D(500), D(200)], episode=4),
+        alert_texts.low_balance_alert(account, [usd(500), usd(200)], episode=4),
         alert_texts.zero_balance_alert(account, episode=4),
         alert_texts.lifted_alert(account, episode=5),
-        alert_texts.recharge_succeeded_alert(account, attempt_id="a1", amount=D(500),
+        alert_texts.recharge_succeeded_alert(account, attempt_id="a1", amount=usd(500),
                                              method="Visa ending 4242, expires 08/2026"),
         alert_texts.recharge_failed_alert(
-            account, attempt_id="a1", tries=2, amount=D(500), reason="Your card was declined.",
+            account, attempt_id="a1", tries=2, amount=usd(500), reason="Your card was declined.",
             next_try=datetime(2026, 11, 2, 9, 5, tzinfo=UTC), card_problem=True,
             code="card_declined"),
         alert_texts.recharge_capped_alert(account, key="cap:1", limit=5,
@@ -162,18 +164,18 @@ def every_alert(account):
         alert_texts.card_alert(account, (alerts.CARD_EXPIRED, 0)),
         alert_texts.card_alert(account, (alerts.CARD_EXPIRING, 12)),
         alert_texts.funds_expiring_alert(account, [alerts.LotState(
-            7, D(300), datetime(2025, 11, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC),
+            7, usd(300), datetime(2025, 11, 20, tzinfo=UTC), datetime(2026, 11, 20, tzinfo=UTC),
             False)]),
         alert_texts.runout_alert(account, days_left=D("4.5"), run_out=date(2026, 11, 6),
-                                 average=D(30), today=date(2026, 11, 2)),
-        alert_texts.spike_alert(account, alerts.Spike(date(2026, 11, 2), D(200), D(20),
+                                 average=usd(30), today=date(2026, 11, 2)),
+        alert_texts.spike_alert(account, alerts.Spike(date(2026, 11, 2), usd(200), usd(20),
                                                       D("10.5"))),
-        alert_texts.funds_expired_alert(account, amount=D(40), entry_id=9),
+        alert_texts.funds_expired_alert(account, amount=usd(40), entry_id=9),
     ]
 
 
 def test_a_german_account_gets_every_alert_in_german_with_german_dates_and_amounts():
-    made = every_alert(snapshot(balance=D("-12.5"), suspended=True, language="de-DE"))
+    made = every_alert(snapshot(balance=usd("-12.5"), suspended=True, language="de-DE"))
     english_words = ("Balance", "Next:", "credits ", " the ", " expires", "ending", "Recharge")
     for alert in made:
         assert alert is not None and alert.locale == "de-DE"
@@ -210,7 +212,7 @@ def test_alert_plurals_read_right_for_one_and_two():
 
     def reminder(tries, language):
         return alert_texts.recharge_failed_alert(
-            snapshot(language=language), attempt_id="a", tries=tries, amount=D(50),
+            snapshot(language=language), attempt_id="a", tries=tries, amount=usd(50),
             reason="declined", next_try=None, card_problem=False, episode_id="e",
             started=start, now=start + timedelta(days=1)).headline
     assert "(1 try)" in reminder(1, "en-US") and "(2 tries)" in reminder(2, "en-US")
@@ -231,7 +233,7 @@ def services(engine, clock):
 def account(services, engine, clock):
     made = make_account(engine, clock, balance=D(1000))
     services.accounts.set_alert_channel(made.team_id, "C0ALERTS")
-    for level in (D(500), D(200)):
+    for level in (usd(500), usd(200)):
         services.alert_settings.add_threshold(account_id=made.id, amount=level)
     return made
 
@@ -247,7 +249,7 @@ def sent(engine, kind=None):
 
 
 def spend(services, account, amount, key):
-    return services.ledger.charge(account_id=account.id, amount=D(amount), key=key, actor="t")
+    return services.ledger.charge(account_id=account.id, amount=usd(amount), key=key, actor="t")
 
 
 def test_each_threshold_alerts_once_per_crossing_and_re_arms_above_it(services, engine,
@@ -259,7 +261,7 @@ def test_each_threshold_alerts_once_per_crossing_and_re_arms_above_it(services, 
     assert [k for _, k in sent(engine, alerts.LOW)] == [
         f"low:{account.id}:500000000:{first.account_version}",
         f"low:{account.id}:200000000:{second.account_version}"]
-    services.ledger.deposit(account_id=account.id, amount=D(400), key="d1", actor="t")  # 550
+    services.ledger.deposit(account_id=account.id, amount=usd(400), key="d1", actor="t")  # 550
     third = spend(services, account, 100, "c4")  # 450: below 500 again, a new crossing
     assert len(sent(engine, alerts.LOW)) == 3
     (row,) = [m for m in _rows(engine)
@@ -273,9 +275,9 @@ def test_zero_balance_alerts_once_per_episode_and_says_when_lifted(services, eng
     spend(services, account, 10, "c2")
     monitor(services).check_account(account.id)
     assert [k for k, _ in sent(engine)] == [alerts.ZERO]  # the low alerts say less: left out
-    services.ledger.deposit(account_id=account.id, amount=D(100), key="d1", actor="t")
+    services.ledger.deposit(account_id=account.id, amount=usd(100), key="d1", actor="t")
     spend(services, account, 85, "c3")  # exactly zero: suspended again, a second episode
-    services.ledger.deposit(account_id=account.id, amount=D(50), key="d2", actor="t")
+    services.ledger.deposit(account_id=account.id, amount=usd(50), key="d2", actor="t")
     assert [k for k, _ in sent(engine)] == [alerts.ZERO, alerts.LIFTED, alerts.ZERO,
                                             alerts.LIFTED]
     assert len({k for _, k in sent(engine)}) == 4
@@ -284,7 +286,7 @@ def test_zero_balance_alerts_once_per_episode_and_says_when_lifted(services, eng
 def test_the_sweep_catches_up_on_a_change_made_without_the_hook(services, engine, clock,
                                                                 account):
     with write_transaction(engine) as session:  # e.g. a hook that failed and rolled back
-        charge(session, account_id=account.id, amount=D(1010), key="raw", actor="t",
+        charge(session, account_id=account.id, amount=usd(1010), key="raw", actor="t",
                now=clock.now())
     assert sent(engine) == []
     assert len(monitor(services).check_account(account.id)) == 1
@@ -299,7 +301,7 @@ def test_a_failing_alert_hook_does_not_undo_the_charge(services, engine, account
 
     monkeypatch.setattr("bot.alerts.monitor.low_balance_alert", broken)
     posting = spend(services, account, 600, "c1")
-    assert posting.applied and services.accounts.get(account.team_id).balance == D(400)
+    assert posting.applied and services.accounts.get(account.team_id).balance == usd(400)
     assert sent(engine) == []
     monkeypatch.undo()
     monitor(services).check_account(account.id)  # the threshold stayed armed: caught up
@@ -337,7 +339,7 @@ def test_lots_expiring_within_14_days_are_warned_once_then_expire(services, engi
                                                           account_id=account.id))
     clock.advance(timedelta(days=14))
     services.ledger.expire(account_id=account.id)  # the sweep does this before the rules
-    assert services.accounts.get(account.team_id).balance == 0
+    assert services.accounts.get(account.team_id).balance == usd(0)
     assert alerts.ZERO in [k for k, _ in sent(engine)]
 
 
@@ -350,8 +352,8 @@ def daily_spend(services, account, clock, amounts):
 
 def test_a_forecast_run_out_within_7_days_alerts_once_per_episode(services, engine, clock,
                                                                   account):
-    services.alert_settings.remove_threshold(account_id=account.id, amount=D(500))
-    services.alert_settings.remove_threshold(account_id=account.id, amount=D(200))
+    services.alert_settings.remove_threshold(account_id=account.id, amount=usd(500))
+    services.alert_settings.remove_threshold(account_id=account.id, amount=usd(200))
     forecaster = Forecaster(engine, clock)
     daily_spend(services, account, clock, [D(50)] * 10)  # 500 left, about 50 a day
     while (forecaster.forecast(account.id).days_left or 0) > 7:
@@ -361,7 +363,7 @@ def test_a_forecast_run_out_within_7_days_alerts_once_per_episode(services, engi
     assert runout.kind == alerts.RUNOUT and "in about" in runout.headline
     daily_spend(services, account, clock, [D(50)])
     assert monitor(services).check_account(account.id) == []  # the same episode
-    services.ledger.deposit(account_id=account.id, amount=D(1000), key="top-up", actor="t")
+    services.ledger.deposit(account_id=account.id, amount=usd(1000), key="top-up", actor="t")
     assert monitor(services).check_account(account.id) == []  # out of range: re-armed
     daily_spend(services, account, clock, [D(300), D(300), D(300)])  # a spike, and a new episode
     kinds = [a.kind for a in monitor(services).check_account(account.id)]
@@ -369,7 +371,7 @@ def test_a_forecast_run_out_within_7_days_alerts_once_per_episode(services, engi
 
 
 def test_a_spend_spike_alerts_once_that_day(services, engine, clock, account):
-    services.ledger.deposit(account_id=account.id, amount=D(5000), key="big", actor="t")
+    services.ledger.deposit(account_id=account.id, amount=usd(5000), key="big", actor="t")
     daily_spend(services, account, clock, [D(20)] * 14)
     spend(services, account, 200, "fraud")
     found = monitor(services).check_account(account.id)
@@ -377,6 +379,15 @@ def test_a_spend_spike_alerts_once_that_day(services, engine, clock, account):
     assert monitor(services).check_account(account.id) == []
     clock.advance(timedelta(days=1))  # yesterday's spike is still the same alert
     assert alerts.SPIKE not in [a.kind for a in monitor(services).check_account(account.id)]
+
+
+def test_a_euro_account_is_alerted_in_euros(services, engine, clock):
+    euros = make_account(engine, clock, team_id="T2", currency="EUR", balance=D(1000))
+    services.alert_settings.add_threshold(account_id=euros.id, amount=eur(500))
+    services.ledger.charge(account_id=euros.id, amount=eur(600), key="c1", actor="t")
+    (row,) = [m for m in _rows(engine) if m.kind == alerts.LOW]
+    assert "fell below €500.00" in row.text and "Balance: €400.00." in row.text
+    assert row.dedupe_key.startswith(f"low:{euros.id}:500000000:")
 
 
 def test_without_a_channel_the_relay_picks_the_admins_at_delivery(services, engine, clock):

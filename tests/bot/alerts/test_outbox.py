@@ -26,6 +26,7 @@ from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
 from tests import reads
 from tests.factories import make_account
+from tests.money import usd
 
 
 class PostLog:
@@ -60,7 +61,7 @@ class PostLog:
 
 def alert(account, n: int, kind: str = LOW) -> Alert:
     return Alert(kind=kind, key=f"test:{account.id}:{n}", account_id=account.id,
-                 team_id=account.team_id, currency="USD", balance=Decimal("12.50"),
+                 team_id=account.team_id, balance=usd("12.50"),
                  headline=f"alert number {n}", next_step="nothing")
 
 
