@@ -72,6 +72,10 @@ def test_thresholds_are_in_the_accounts_currency(engine, clock):
     euros = make_account(engine, clock, team_id="T2", currency="EUR", balance=Decimal(500))
     assert alerts.add_threshold(account_id=euros.id, amount=eur(100)) == Threshold(eur(100), True)
     assert alerts.thresholds(account_id=euros.id) == [Threshold(eur(100), True)]
+    # Dollars never remove the euro level of the same number.
+    with pytest.raises(CurrencyMismatch):
+        alerts.remove_threshold(account_id=euros.id, amount=usd(100))
+    assert alerts.thresholds(account_id=euros.id) == [Threshold(eur(100), True)]
 
 
 def test_channel_defaults_to_the_setting_until_one_is_set(engine, clock):
