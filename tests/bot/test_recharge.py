@@ -95,6 +95,7 @@ def test_falling_below_the_trigger_recharges_once_right_after_the_charge(engine,
     [entry] = world.recharges()
     assert entry.idempotency_key == f"recharge:{attempt.id}" and entry.actor == "auto-recharge"
     assert entry.reference == attempt.gateway_ref == world.gateway.charges[0].reference
+    assert entry.memo == "auto-recharge: balance below $200.00"  # formatted, not "200 USD"
     [receipt] = world.gateway.charges
     assert receipt.idempotency_key == attempt.id and receipt.amount == usd(500)
     [started] = world.of(RechargeStarted)
