@@ -27,6 +27,7 @@ from tests import payloads, reads
 from tests.bot.alerts.test_outbox import PostLog
 from tests.dbs import postgres_schema_url
 from tests.factories import make_account
+from tests.money import usd
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,14 +39,14 @@ def seed(engine: Engine) -> int:
     account = make_account(engine, CLOCK, team_id=payloads.TEAM, balance=Decimal(1000))
     Accounts(engine, CLOCK).set_alert_channel(payloads.TEAM, "C0ALERTS")
     AlertSettings(engine, CLOCK, Accounts(engine, CLOCK)).add_threshold(
-        account_id=account.id, amount=Decimal(500))
+        account_id=account.id, amount=usd(500))
     return account.id
 
 
 def spend_unhooked(engine: Engine, account_id: int, amount: str, key: str) -> None:
     """A charge written by another tool (no alert hooks): only the sweep can notice it."""
     with write_transaction(engine) as session:
-        charge(session, account_id=account_id, amount=Decimal(amount), key=key, actor="e2e",
+        charge(session, account_id=account_id, amount=usd(amount), key=key, actor="e2e",
                now=CLOCK.now())
 
 

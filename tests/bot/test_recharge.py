@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from bot.accounts import Accounts
 from bot.ledger import Ledger, Posting, check_balances
+from bot.money import Money
 from bot.payments import SimulatedGateway
 from bot.recharge import (
     BACKOFF,
@@ -27,6 +28,7 @@ from bot.recharge import (
 from storage.db import read_session, write_transaction
 from storage.models import Account, AuditEvent, LedgerEntry, RechargeAttempt
 from tests.factories import make_account
+from tests.money import usd
 
 
 class World:
@@ -38,8 +40,8 @@ class World:
         self.account = make_account(engine, clock, balance=Decimal(balance), card_last4=last4,
                                     exp=exp, **settings)
         self.accounts = Accounts(engine, clock)
-        self.accounts.set_autorecharge("T1", enabled=True, amount=Decimal(amount),
-                                       below=Decimal(below))
+        self.accounts.set_autorecharge("T1", enabled=True, amount=usd(amount),
+                                       below=usd(below))
         self.gateway = SimulatedGateway(clock)
         self.ledger = Ledger(engine, clock)
         self.outcomes: list = []
@@ -52,10 +54,10 @@ class World:
 
     def charge(self, amount: str) -> Posting:
         self.charges += 1
-        return self.ledger.charge(account_id=self.account.id, amount=Decimal(amount),
+        return self.ledger.charge(account_id=self.account.id, amount=usd(amount),
                                   key=f"calls:{self.charges}", actor="import")
 
-    def balance(self) -> Decimal:
+    def balance(self) -> Money:
         return self.accounts.get("T1").balance
 
     def attempts(self) -> list[RechargeAttempt]:
@@ -86,20 +88,21 @@ def test_backoff_schedule():
 def test_falling_below_the_trigger_recharges_once_right_after_the_charge(engine, clock):
     world = World(engine, clock)
     posting = world.charge("850")  # 1000 -> 150, below 200
-    assert posting.balance_after == Decimal(150)
-    assert world.balance() == Decimal(650)
+    assert posting.balance_after == usd(150)
+    assert world.balance() == usd(650)
     [attempt] = world.attempts()
     assert (attempt.status, attempt.tries, attempt.amount_micros) == ("succeeded", 1, 500_000_000)
     [entry] = world.recharges()
     assert entry.idempotency_key == f"recharge:{attempt.id}" and entry.actor == "auto-recharge"
     assert entry.reference == attempt.gateway_ref == world.gateway.charges[0].reference
+    assert entry.memo == "auto-recharge: balance below $200.00"  # formatted, not "200 USD"
     [receipt] = world.gateway.charges
-    assert receipt.idempotency_key == attempt.id and receipt.amount == Decimal(500)
+    assert receipt.idempotency_key == attempt.id and receipt.amount == usd(500)
     [started] = world.of(RechargeStarted)
     [done] = world.of(RechargeSucceeded)
     assert started.attempt_id == done.attempt_id == attempt.id
     assert (done.amount, done.balance_after, done.tries, done.resumed) == (
-        Decimal(500), Decimal(650), 1, False)
+        usd(500), usd(650), 1, False)
     assert done.dedupe_key == f"recharge-succeeded:{attempt.id}"
     world.books_balance()
 
@@ -109,9 +112,9 @@ def test_charges_that_stay_above_the_trigger_start_nothing_and_the_next_crossing
     world = World(engine, clock)
     world.charge("850")  # crossing 1 -> recharge to 650
     world.charge("400")  # 250: still above 200
-    assert len(world.attempts()) == 1 and world.balance() == Decimal(250)
+    assert len(world.attempts()) == 1 and world.balance() == usd(250)
     world.charge("100")  # 150: crossing 2
-    assert len(world.recharges()) == 2 and world.balance() == Decimal(650)
+    assert len(world.recharges()) == 2 and world.balance() == usd(650)
     assert len(world.gateway.charges) == 2
     world.books_balance()
 
@@ -129,7 +132,7 @@ def test_a_charge_while_the_attempt_is_open_starts_no_other(engine, clock):
                                             now=clock.now())
     assert again is None and len(world.attempts()) == 1
     done = world.recharger.process_pending(world.account.id)
-    assert isinstance(done, RechargeSucceeded) and done.balance_after == Decimal(550)
+    assert isinstance(done, RechargeSucceeded) and done.balance_after == usd(550)
     assert world.recharger.process_pending(world.account.id) is None
     assert world.recharger.evaluate(world.account.id) is None
     assert len(world.gateway.charges) == 1 and len(world.recharges()) == 1
@@ -138,9 +141,9 @@ def test_a_charge_while_the_attempt_is_open_starts_no_other(engine, clock):
 def test_a_recharge_that_leaves_the_balance_below_is_followed_by_another(engine, clock):
     world = World(engine, clock, amount="100", below="500")
     world.charge("900")  # 100 -> +100 = 200, still below 500
-    assert world.balance() == Decimal(200) and len(world.recharges()) == 1
+    assert world.balance() == usd(200) and len(world.recharges()) == 1
     outcome = world.recharger.evaluate(world.account.id)
-    assert isinstance(outcome, RechargeSucceeded) and outcome.balance_after == Decimal(300)
+    assert isinstance(outcome, RechargeSucceeded) and outcome.balance_after == usd(300)
     assert len(world.gateway.charges) == 2
 
 
@@ -152,7 +155,7 @@ def test_the_runaway_guard_caps_recharges_per_24_hours(engine, clock):
     world.charge("500")  # 650 -> 150: second recharge
     clock.advance(timedelta(hours=1))
     world.charge("500")  # third crossing within 24 h: capped
-    assert len(world.recharges()) == 2 and world.balance() == Decimal(150)
+    assert len(world.recharges()) == 2 and world.balance() == usd(150)
     [capped] = world.of(RechargeCapped)
     first = world.attempts()[0]
     assert (capped.limit, capped.until, capped.first_attempt_id) == (
@@ -161,7 +164,7 @@ def test_the_runaway_guard_caps_recharges_per_24_hours(engine, clock):
     assert world.recharger.sweep() == [capped]
     clock.set(first_done + timedelta(hours=24, seconds=1))
     [outcome] = world.recharger.sweep()
-    assert isinstance(outcome, RechargeSucceeded) and world.balance() == Decimal(650)
+    assert isinstance(outcome, RechargeSucceeded) and world.balance() == usd(650)
     assert len(world.gateway.charges) == 3
 
 
@@ -181,7 +184,7 @@ def test_a_refused_payment_fails_with_its_reason_and_books_nothing(engine, clock
     [attempt] = world.attempts()
     assert (attempt.status, attempt.reason) == ("failed", reason)
     assert world.recharges() == [] and world.gateway.charges == []
-    assert world.balance() == Decimal(150)
+    assert world.balance() == usd(150)
 
 
 def test_failures_are_retried_with_back_off_and_at_once_after_a_new_card(engine, clock):
@@ -226,13 +229,13 @@ def test_an_expired_card_is_retried_at_once_after_it_is_replaced(engine, clock):
     assert world.recharger.sweep() == []  # not due for another 55 seconds
     world.accounts.set_card("T1", brand="visa", last4="4242", exp_month=8, exp_year=2029)
     [outcome] = world.recharger.sweep()
-    assert isinstance(outcome, RechargeSucceeded) and world.balance() == Decimal(650)
+    assert isinstance(outcome, RechargeSucceeded) and world.balance() == usd(650)
 
 
 def test_a_deposit_that_lifts_the_balance_ends_the_failed_crossing(engine, clock):
     world = World(engine, clock, last4="0002")
     world.charge("850")
-    world.ledger.deposit(account_id=world.account.id, amount=Decimal(100), key="manual",
+    world.ledger.deposit(account_id=world.account.id, amount=usd(100), key="manual",
                          actor="U1")  # 250: above the trigger
     clock.advance(timedelta(days=1))
     assert world.recharger.evaluate(world.account.id) is None
@@ -252,7 +255,7 @@ def test_a_timeout_after_the_charge_is_reconciled_without_a_double_charge(engine
     outcome = world.recharger.evaluate(world.account.id)
     assert isinstance(outcome, RechargeSucceeded) and outcome.attempt_id == attempt.id
     assert len(world.gateway.charges) == 1 and world.gateway.calls == 1  # lookup, no charge
-    assert len(world.recharges()) == 1 and world.balance() == Decimal(650)
+    assert len(world.recharges()) == 1 and world.balance() == usd(650)
     world.books_balance()
 
 
@@ -281,7 +284,7 @@ def test_an_attempt_whose_worker_died_is_reconciled_after_its_claim_lapses(engin
                      .values(status="processing", next_try_at=clock.now() + CLAIM_TIMEOUT))
     account = world.accounts.get("T1")
     assert account.payment is not None
-    world.gateway.charge(method=account.payment, amount=Decimal(500), currency="USD",
+    world.gateway.charge(method=account.payment, amount=usd(500),
                          idempotency_key=started.attempt_id, description="the dead worker")
     assert world.recharger.sweep() == []  # the claim has not lapsed yet
     clock.advance(CLAIM_TIMEOUT)
@@ -299,10 +302,10 @@ def test_an_open_attempt_is_cancelled_when_turned_off_or_no_longer_needed(engine
     outcome = world.recharger.process_pending(world.account.id)
     assert isinstance(outcome, RechargeCancelled)
     assert outcome.reason == "Auto-recharge was turned off."
-    world.accounts.set_autorecharge("T1", enabled=True, amount=Decimal(500), below=Decimal(200))
+    world.accounts.set_autorecharge("T1", enabled=True, amount=usd(500), below=usd(200))
     with write_transaction(engine) as session:
         world.recharger.evaluate_in(session, account_id=world.account.id, now=clock.now())
-    world.ledger.deposit(account_id=world.account.id, amount=Decimal(100), key="d", actor="U")
+    world.ledger.deposit(account_id=world.account.id, amount=usd(100), key="d", actor="U")
     outcome = world.recharger.process_pending(world.account.id)
     assert isinstance(outcome, RechargeCancelled)
     assert outcome.reason == "The balance is back above the trigger."
@@ -336,7 +339,7 @@ def test_the_outcome_hook_is_atomic_with_the_outcome(engine, clock):
 
     world.recharger.on_outcome = alert
     world.charge("850")  # the charge commits; recording the recharge fails with its alert
-    assert world.balance() == Decimal(150) and world.recharges() == []
+    assert world.balance() == usd(150) and world.recharges() == []
     assert [a.status for a in world.attempts()] == ["processing"]
     assert len(world.gateway.charges) == 1
     clock.advance(CLAIM_TIMEOUT)
@@ -350,18 +353,18 @@ def test_the_outcome_hook_is_atomic_with_the_outcome(engine, clock):
 
 def test_other_ledger_hooks_see_the_recharge_entry(engine, clock):
     world = World(engine, clock)
-    seen: list[tuple[str, Decimal]] = []
+    seen: list[tuple[str, Money]] = []
     world.ledger.hooks.append(lambda _session, posting: seen.append(
         (posting.kind, posting.balance_after)))
     world.charge("850")
-    assert seen == [("charge", Decimal(150)), ("recharge", Decimal(650))]
+    assert seen == [("charge", usd(150)), ("recharge", usd(650))]
 
 
 def test_a_recharge_lifts_a_suspension(engine, clock):
     world = World(engine, clock, balance="100")
     world.charge("150")  # -50: suspended, below the trigger
     [done] = world.of(RechargeSucceeded)
-    assert done.resumed and done.balance_after == Decimal(450)
+    assert done.resumed and done.balance_after == usd(450)
     assert world.accounts.get("T1").suspended is False
 
 
@@ -380,9 +383,9 @@ def test_turning_auto_recharge_on_below_the_trigger_recharges_at_the_sweep(engin
     world = World(engine, clock, hooked=False, balance="100")
     world.accounts.set_autorecharge("T1", enabled=False)
     assert world.recharger.sweep() == []
-    world.accounts.set_autorecharge("T1", enabled=True, amount=Decimal(500), below=Decimal(200))
+    world.accounts.set_autorecharge("T1", enabled=True, amount=usd(500), below=usd(200))
     [outcome] = world.recharger.sweep()
-    assert isinstance(outcome, RechargeSucceeded) and outcome.balance_after == Decimal(600)
+    assert isinstance(outcome, RechargeSucceeded) and outcome.balance_after == usd(600)
 
 
 def test_a_post_paid_account_never_recharges(engine, clock):
@@ -396,7 +399,7 @@ def test_a_post_paid_account_never_recharges(engine, clock):
     world.charge("400")
     assert world.recharger.sweep() == []
     assert world.attempts() == [] and world.gateway.calls == 0
-    assert world.balance() == Decimal(-350)
+    assert world.balance() == usd(-350)
 
 
 def test_switching_to_post_paid_cancels_the_open_attempt(engine, clock):

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from bot.accounts import Accounts
 from bot.clock import ManualClock
 from bot.ledger import Ledger, check_balances
+from bot.money import Money
 from bot.payments import SimulatedGateway
 from bot.recharge import Recharger
 from storage.db import make_engine, read_session, write_transaction
@@ -29,9 +30,10 @@ from storage.models import LedgerEntry, RechargeAttempt
 from tests.conftest import START
 from tests.dbs import postgres_schema_url
 from tests.factories import make_account
+from tests.money import usd
 
 ROOT = Path(__file__).resolve().parents[2]
-TRIGGER, RECHARGE = Decimal(500), Decimal(1000)
+TRIGGER, RECHARGE = usd(500), usd(1000)
 
 
 def setup_account(engine, clock) -> int:
@@ -43,7 +45,7 @@ def setup_account(engine, clock) -> int:
 
 
 def count_books(engine, account_id: int) -> tuple[list[RechargeAttempt], list[LedgerEntry],
-                                                  Decimal]:
+                                                  Money]:
     with read_session(engine) as session:
         attempts = list(session.exec(select(RechargeAttempt)
                                      .where(RechargeAttempt.account_id == account_id)).all())
@@ -82,7 +84,7 @@ def test_threads_charging_across_the_trigger_buy_one_recharge_per_crossing(engin
     threads_count, per_thread = 8, 10
     errors: list[BaseException] = []
 
-    def run_round(number: int, amount: Decimal) -> None:
+    def run_round(number: int, amount: Money) -> None:
         barrier = threading.Barrier(threads_count + 2)
         charging_done = threading.Event()
 
@@ -114,25 +116,25 @@ def test_threads_charging_across_the_trigger_buy_one_recharge_per_crossing(engin
             thread.join()
 
     # Round 1: 80 x 7.50 = 600 from 1000 -> crosses 500 once; the recharge ends at 1400.
-    run_round(1, Decimal("7.50"))
+    run_round(1, usd("7.50"))
     assert errors == []
     attempts, recharges, balance = count_books(engine, account_id)
     assert [a.status for a in attempts] == ["succeeded"] and len(recharges) == 1
-    assert balance == Decimal(1400) and len(gateway.charges) == 1
+    assert balance == usd(1400) and len(gateway.charges) == 1
     # Round 2: 80 x 12.50 = 1000 from 1400 -> crosses once more; again it ends at 1400.
-    run_round(2, Decimal("12.50"))
+    run_round(2, usd("12.50"))
     assert errors == []
     attempts, recharges, balance = count_books(engine, account_id)
     assert sorted(a.status for a in attempts) == ["succeeded", "succeeded"]
     by_crossing = sorted(attempts, key=lambda a: a.account_version)
     assert [r.idempotency_key for r in recharges] == [f"recharge:{a.id}" for a in by_crossing]
-    assert balance == Decimal(1400) and len(gateway.charges) == 2
+    assert balance == usd(1400) and len(gateway.charges) == 2
 
 
 # --- separate processes ----------------------------------------------------------------------
 
 PROCESSES, PER_PROCESS = 6, 20
-AMOUNT = Decimal("5.00")  # 120 x 5 = 600 from 1000: one crossing, ends at 1400
+AMOUNT = usd("5.00")  # 120 x 5 = 600 from 1000: one crossing, ends at 1400
 
 
 def worker(url: str, account_id: int, worker_number: int) -> None:
@@ -194,7 +196,7 @@ def prove_processes(url: str) -> None:
     assert len(charges) == PROCESSES * PER_PROCESS
     assert [a.status for a in attempts] == ["succeeded"]
     assert [r.idempotency_key for r in recharges] == [f"recharge:{attempts[0].id}"]
-    assert balance == Decimal(1000) - PROCESSES * PER_PROCESS * AMOUNT + RECHARGE
+    assert balance == usd(1000) - PROCESSES * PER_PROCESS * AMOUNT + RECHARGE
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ from storage.models import CallRecord, License
 from storage.units import to_micros
 from tests.conftest import START
 from tests.factories import add_to_rollup, make_account
+from tests.money import eur, usd
 
 
 @pytest.mark.parametrize(("users", "label", "deposit", "trigger"), [
@@ -98,9 +99,9 @@ def test_spend_recommendation_from_30_days():
     advice = spend_recommendation(daily)
     assert advice is not None
     # p90 of 30 days is the 27th smallest: $10; 7 days of it is $70 -> $100.
-    assert advice.high_daily_spend == Decimal(10) and advice.trigger == Decimal(100)
+    assert advice.high_daily_spend == usd(10) and advice.trigger == usd(100)
     # Average (270 + 300) / 30 = $19; 30 days of it is $570 -> $600.
-    assert advice.average_daily_spend == Decimal(19) and advice.recharge_amount == Decimal(600)
+    assert advice.average_daily_spend == usd(19) and advice.recharge_amount == usd(600)
     assert advice.basis == (
         "A trigger of $100.00 covers 7 days at the 90th-percentile daily spend of $10.00 over "
         "the last 30 days; a recharge of $600.00 buys about 30 days at the average daily spend "
@@ -111,8 +112,8 @@ def test_spend_recommendation_is_never_below_the_minimum_deposit():
     daily = [Decimal("0.10")] * 10
     advice = spend_recommendation(daily, min_deposit=Decimal(75))
     assert advice is not None
-    assert advice.recharge_amount == Decimal(100)  # 30 x $0.10 = $3, but never below $75
-    assert advice.trigger == Decimal(50)  # $0.70 of cover rounds up to the first step
+    assert advice.recharge_amount == usd(100)  # 30 x $0.10 = $3, but never below $75
+    assert advice.trigger == usd(50)  # $0.70 of cover rounds up to the first step
     assert "over the last 10 days (all the spend data there is)" in advice.basis
 
 
@@ -120,8 +121,8 @@ def test_spend_recommendation_knobs_and_large_amounts():
     daily = [Decimal("1234.56")] * 30
     advice = spend_recommendation(daily, cover_days=3, supply_days=14, pct=95, currency="EUR")
     assert advice is not None
-    assert advice.trigger == Decimal(3800)  # 3703.68 -> $100 steps
-    assert advice.recharge_amount == Decimal(17300)  # 17283.84
+    assert advice.trigger == eur(3800)  # 3703.68 -> $100 steps
+    assert advice.recharge_amount == eur(17300)  # 17283.84
     assert "covers 3 days at the 95th-percentile daily spend of €1,234.56" in advice.basis
 
 
@@ -151,9 +152,9 @@ def test_the_recommender_uses_licenses_and_calls(engine, clock):
     assert answer.table.users == 300 and answer.table.row == guidance_for(300)
     assert answer.spend is not None and answer.spend.days == 20
     # 19 days at $20 and today at $200: p90 is the 18th smallest, $20; 7 x $20 = $140 -> $150.
-    assert answer.spend.trigger == Decimal(150)
+    assert answer.spend.trigger == usd(150)
     # Average $580 / 20 = $29; 30 x $29 = $870 -> $900.
-    assert answer.spend.recharge_amount == Decimal(900)
+    assert answer.spend.recharge_amount == usd(900)
     assert answer.spend_text == answer.spend.basis
 
 

@@ -24,8 +24,8 @@ from storage.models import LedgerEntry, RechargeAttempt
 from tests import reads
 from tests.conftest import make_settings
 from tests.factories import make_account
+from tests.money import usd
 
-D = Decimal
 TTL = timedelta(seconds=3)
 
 
@@ -40,10 +40,10 @@ class World:
         self.settings = make_settings(slack_api_url=local_slack.api_url, **settings)
         self.services = build_services(self.settings, engine=engine, clock=clock,
                                        gateway=self.gateway)
-        self.account = make_account(engine, clock, balance=D(balance), card_last4=last4,
+        self.account = make_account(engine, clock, balance=Decimal(balance), card_last4=last4,
                                     exp=exp)
         self.services.accounts.set_autorecharge(self.account.team_id, enabled=True,
-                                                amount=D(500), below=D(200))
+                                                amount=usd(500), below=usd(200))
         self.services.accounts.set_alert_channel(self.account.team_id, "C0ALERTS")
         self.client = WebClient(token="xoxb-test", base_url=local_slack.api_url)
         self.runtime = build_runtime(self.services, self.client, self.settings, holder="test",
@@ -52,7 +52,7 @@ class World:
 
     def charge(self, amount):
         self.charges += 1
-        return self.services.ledger.charge(account_id=self.account.id, amount=D(amount),
+        return self.services.ledger.charge(account_id=self.account.id, amount=usd(amount),
                                            key=f"calls:{self.charges}", actor="import")
 
     def sweep(self):
@@ -83,7 +83,7 @@ def test_a_charge_below_the_trigger_recharges_right_after_commit_and_alerts(
         engine, clock, local_slack):
     world = World(engine, clock, local_slack)
     world.charge("850")  # 150: below the trigger
-    assert world.balance() == D(650)
+    assert world.balance() == usd(650)
     assert [m.kind for m in world.outbox()] == [alerts.RECHARGE_OK]
     world.sweep()  # nothing more to do
     assert len(world.gateway.charges) == 1 and len(world.outbox()) == 1
@@ -99,7 +99,7 @@ def test_concurrent_charges_recharge_once_per_crossing_through_the_hook(engine, 
 
     def charge(n: int) -> None:
         barrier.wait()
-        world.services.ledger.charge(account_id=world.account.id, amount=D(110),
+        world.services.ledger.charge(account_id=world.account.id, amount=usd(110),
                                      key=f"race:{n}", actor="import")
 
     threads = [threading.Thread(target=charge, args=(n,)) for n in range(8)]
@@ -110,7 +110,7 @@ def test_concurrent_charges_recharge_once_per_crossing_through_the_hook(engine, 
     world.sweep()
     # 1000 - 880 = 120 crosses 200 once: one recharge of 500, whatever the interleaving.
     assert len(world.gateway.charges) == 1 and len(world.recharge_entries()) == 1
-    assert world.balance() == D(620)
+    assert world.balance() == usd(620)
     assert len(world.outbox(alerts.RECHARGE_OK)) == 1
 
 
@@ -136,7 +136,7 @@ def test_a_refused_card_fails_with_its_reason_alerts_once_per_episode_and_retrie
     world.services.accounts.set_card(world.account.team_id, brand="visa", last4="4242",
                                      exp_month=12, exp_year=2030)
     world.sweep()
-    assert world.balance() == D(650)
+    assert world.balance() == usd(650)
     assert len(world.outbox(alerts.RECHARGE_OK)) == 1 and len(world.gateway.charges) == 1
     world.deliver()
     texts = [c.params["text"] for c in local_slack.calls_to("chat.postMessage")]
@@ -170,10 +170,10 @@ def test_a_gateway_timeout_is_reconciled_by_the_sweep_without_a_second_charge(
     world = World(engine, clock, local_slack)
     world.gateway.time_out_next(after_charge=True)  # charged, but the answer is lost
     world.charge("850")
-    assert world.balance() == D(150) and world.outbox(alerts.RECHARGE_OK) == []
+    assert world.balance() == usd(150) and world.outbox(alerts.RECHARGE_OK) == []
     assert [a.status for a in world.attempts()] == ["processing"]
     world.sweep()  # asks the gateway what happened under the attempt's key
-    assert len(world.gateway.charges) == 1 and world.balance() == D(650)
+    assert len(world.gateway.charges) == 1 and world.balance() == usd(650)
     world.sweep()
     assert len(world.outbox(alerts.RECHARGE_OK)) == 1 and len(world.recharge_entries()) == 1
 
@@ -186,7 +186,7 @@ def test_the_sweep_expires_old_lots_and_alerts_about_it(engine, clock, local_sla
     assert report.alerts == 1 and [m.kind for m in world.outbox()] == [alerts.FUNDS_EXPIRING]
     clock.advance(timedelta(days=11))
     report = world.sweep()
-    assert report.expired_lots == 1 and world.balance() == 0
+    assert report.expired_lots == 1 and world.balance() == usd(0)
     # The zero balance, and the expiry itself (not only the warning 14 days ahead).
     assert [m.kind for m in world.outbox()] == [alerts.FUNDS_EXPIRING, alerts.ZERO,
                                                 alerts.FUNDS_EXPIRED]
@@ -223,7 +223,7 @@ def test_two_schedulers_deliver_each_alert_once_and_a_standby_takes_over(
     world = World(engine, clock, local_slack, balance="100",
                   credits_sweep_seconds=0.2, credits_outbox_seconds=0.2)
     world.services.accounts.set_autorecharge(world.account.team_id, enabled=False)
-    world.services.alert_settings.add_threshold(account_id=world.account.id, amount=D(50))
+    world.services.alert_settings.add_threshold(account_id=world.account.id, amount=usd(50))
     second = build_services(world.settings, engine=engine, clock=clock, gateway=world.gateway)
     first_handle = start_scheduler(world.services, world.client, world.settings, holder="first")
     second_handle = start_scheduler(second, world.client, world.settings, holder="second")
@@ -250,7 +250,7 @@ def test_the_runaway_guard_alerts_once_while_it_holds(engine, clock, local_slack
     world = World(engine, clock, local_slack)
     for amount in ("850", "500", "500", "500", "500"):  # each leaves 150, then 650 again
         world.charge(amount)
-    assert len(world.outbox(alerts.RECHARGE_OK)) == 5 and world.balance() == D(650)
+    assert len(world.outbox(alerts.RECHARGE_OK)) == 5 and world.balance() == usd(650)
     world.charge("550")  # 100: below the trigger, but five recharges in 24 hours
     world.sweep()
     world.sweep()
