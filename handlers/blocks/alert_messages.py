@@ -55,9 +55,10 @@ def _button(name: str, alert: Alert) -> Block:
             text = t("This buys the auto-recharge amount (or the recommended amount) with the "
                      "payment method on file.", loc)
         else:
-            # The amount rides in the value, so the click buys what the dialog named.
-            element = button(label, RECHARGE_NOW_ACTION, f"{alert.key}{AMOUNT_MARK}{amount}",
-                             style="primary")
+            # The amount rides in the value (the bare number, as parse_amount reads it), so the
+            # click buys what the dialog named.
+            element = button(label, RECHARGE_NOW_ACTION,
+                             f"{alert.key}{AMOUNT_MARK}{amount.amount}", style="primary")
             title = t("Buy {amount}?", loc, amount=alert.money(amount))
             text = t("This buys *{amount}* of credits now with the payment method on file.",
                      loc, amount=alert.money(amount))

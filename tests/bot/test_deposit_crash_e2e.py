@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-from decimal import Decimal
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from storage.models import DepositAttempt, GatewayCharge, LedgerEntry
 from tests import payloads
 from tests.bot.runtime.test_serve_e2e import ROOT, free_port
 from tests.factories import make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN
 
@@ -107,7 +107,7 @@ def test_sigkill_between_charge_and_ledger_is_booked_once_after_restart(tmp_path
         wait_until(lambda: counts(engine)[2] == ["succeeded"])
         time.sleep(1.5)  # a few more sweeps: nothing more happens
         assert counts(engine) == (1, 1, ["succeeded"])
-        assert Accounts(engine, SystemClock()).get(TEAM).balance == Decimal(500)
+        assert Accounts(engine, SystemClock()).get(TEAM).balance == usd(500)
     finally:
         for running in (process, restarted):
             if running is not None and running.poll() is None:

@@ -31,6 +31,7 @@ from handlers.blocks.payment_modal import CHANGE_ACTION
 from storage.db import read_session
 from tests import payloads, reads
 from tests.factories import audit_events, ledger_state, make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -54,7 +55,7 @@ def last_text(bolt) -> str:
 
 def snapshot(**changes):
     base = dict(id=1, team_id="T1", name="", currency="USD", timezone="UTC", region="US",
-                billing_region="US", billing_type="mosa", balance=D("150"), version=3,
+                billing_region="US", billing_type="mosa", balance=usd("150"), version=3,
                 suspended=False, suspended_at=None, autorecharge_enabled=False,
                 autorecharge_amount=None, autorecharge_below=None, alert_channel=None,
                 payment=PaymentMethod("card", "visa", "4242", 8, 2030))
@@ -65,7 +66,7 @@ def snapshot(**changes):
 # -- the blocks ------------------------------------------------------------------------------
 
 def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key():
-    alert = alert_texts.low_balance_alert(snapshot(), [D(200)], episode=3)
+    alert = alert_texts.low_balance_alert(snapshot(), [usd(200)], episode=3)
     blocks = alert_blocks(alert)
     assert blocks[0]["text"]["text"] == (
         ":warning: *Communications Credits are low: the balance fell below $200.00.*\n"
@@ -79,8 +80,8 @@ def test_alert_blocks_say_what_happened_the_balance_what_next_and_carry_the_key(
 
 
 def test_recharge_now_names_the_amount_it_buys_in_its_confirmation():
-    alert = replace(alert_texts.low_balance_alert(snapshot(), [D(200)], episode=3),
-                    recharge_amount=D(450))
+    alert = replace(alert_texts.low_balance_alert(snapshot(), [usd(200)], episode=3),
+                    recharge_amount=usd(450))
     (actions,) = [b for b in alert_blocks(alert) if b["type"] == "actions"]
     recharge = actions["elements"][0]
     assert recharge["confirm"]["title"]["text"] == "Buy $450.00?"
@@ -100,7 +101,7 @@ def test_a_card_alert_carries_the_button_that_opens_the_payment_form():
 
 def test_a_refused_card_alert_offers_the_form_not_another_purchase():
     failed = alert_texts.recharge_failed_alert(
-        snapshot(), attempt_id="a1", tries=1, amount=D(500), reason="Your card was declined.",
+        snapshot(), attempt_id="a1", tries=1, amount=usd(500), reason="Your card was declined.",
         code="card_declined", next_try=None, card_problem=True)
     actions = [b for b in alert_blocks(failed) if b["type"] == "actions"]
     assert [e["action_id"] for e in actions[0]["elements"]] == [CHANGE_ACTION, SHOW_USAGE_ACTION]
@@ -119,17 +120,29 @@ def test_the_card_alerts_button_opens_the_form_for_an_admin_only(bolt, account):
 # -- the clicks ------------------------------------------------------------------------------
 
 def test_recharge_now_buys_the_auto_recharge_amount_once_per_alert(bolt, account):
-    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=D(300), below=D(50))
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=usd(300), below=usd(50))
     bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3")
     assert "Deposited *$300.00*" in last_text(bolt)
     bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3", user=CREDITS_ADMIN)  # a double click
     assert "already bought from this alert" in last_text(bolt)
     assert ledger_state(bolt.engine, TEAM) == (D(400), 2)
-    assert [c.amount for c in bolt.services.gateway.charges] == [D(300)]
+    assert [c.amount for c in bolt.services.gateway.charges] == [usd(300)]
     bolt.click(RECHARGE_NOW_ACTION, "zero:1:9")  # another alert buys again
     assert ledger_state(bolt.engine, TEAM) == (D(700), 3)
     assert [e.result for e in audit_events(bolt.engine, TEAM)
             if e.action == f"action.{RECHARGE_NOW_ACTION}"] == ["ok", "ok", "ok"]
+
+
+def test_recharge_now_buys_the_amount_its_confirmation_named(bolt, account):
+    # The value the blocks write is the value the click reads: not the auto-recharge amount.
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=usd(300), below=usd(50))
+    alert = replace(alert_texts.low_balance_alert(bolt.services.accounts.get(TEAM), [usd(200)],
+                                                  episode=3), recharge_amount=usd(450))
+    (actions,) = [b for b in alert_blocks(alert) if b["type"] == "actions"]
+    bolt.click(RECHARGE_NOW_ACTION, actions["elements"][0]["value"])
+    assert "Deposited *$450.00*" in last_text(bolt)
+    assert [c.amount for c in bolt.services.gateway.charges] == [usd(450)]
+    assert ledger_state(bolt.engine, TEAM) == (D(550), 2)
 
 
 def test_recharge_now_without_auto_recharge_buys_the_recommended_amount(bolt, account):
@@ -140,7 +153,7 @@ def test_recharge_now_without_auto_recharge_buys_the_recommended_amount(bolt, ac
 
 
 def test_a_large_recharge_now_asks_for_the_deposit_confirmation(bolt, account):
-    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=D(20000), below=D(50))
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=usd(20000), below=usd(50))
     bolt.click(RECHARGE_NOW_ACTION, "low:1:200000000:3")
     (reply,) = responses(bolt)
     (block,) = [b for b in reply["blocks"] if b["type"] == "actions"]
@@ -203,10 +216,10 @@ def test_the_submitted_modal_turns_on_what_the_admin_chose_and_recharges_when_be
     assert "Auto-recharge is now *on*: add *$700.00* when the balance is below *$150.00*" in text
     now = bolt.services.accounts.get(TEAM)
     assert (now.autorecharge_enabled, now.autorecharge_amount, now.autorecharge_below) == (
-        True, D(700), D(150))
+        True, usd(700), usd(150))
     # The balance (100) was below the chosen trigger: the recharge happened at once.
-    assert now.balance == D(800) and [c.amount for c in bolt.services.gateway.charges] == [
-        D(700)]
+    assert now.balance == usd(800) and [c.amount for c in bolt.services.gateway.charges] == [
+        usd(700)]
     assert audit_events(bolt.engine, TEAM)[-1].action == "view.autorecharge_setup"
     bolt.click(AUTORECHARGE_ON_ACTION, "low:1:200000000:3")
     assert "already on" in last_text(bolt)
@@ -248,7 +261,7 @@ def test_turn_on_auto_recharge_is_refused_where_credits_cannot_be_bought(bolt, c
 
 
 def test_show_usage_shows_the_usage_the_alert_points_to(bolt, account):
-    bolt.services.ledger.charge(account_id=account.id, amount=D(30), key="calls", actor="t")
+    bolt.services.ledger.charge(account_id=account.id, amount=usd(30), key="calls", actor="t")
     bolt.click(SHOW_USAGE_ACTION, "low:1:200000000:3")
     text = last_text(bolt)
     # The answer of `/credits usage last-7-days by destination`, not the balance.
@@ -264,8 +277,8 @@ def test_a_value_that_is_no_alert_key_is_refused(bolt, account):
 
 
 def test_the_button_of_a_real_alert_buys_once(bolt, account):
-    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=D(80))
-    bolt.services.ledger.charge(account_id=account.id, amount=D(30), key="calls", actor="t")
+    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=usd(80))
+    bolt.services.ledger.charge(account_id=account.id, amount=usd(30), key="calls", actor="t")
     with read_session(bolt.engine) as session:
         (row,) = reads.list_messages(session=session, kind=alerts.LOW)
     (block,) = [b for b in json.loads(row.blocks or "[]") if b["type"] == "actions"]
@@ -276,5 +289,5 @@ def test_the_button_of_a_real_alert_buys_once(bolt, account):
     assert "This buys *$1,000.00*" in block["elements"][0]["confirm"]["text"]["text"]
     bolt.click(RECHARGE_NOW_ACTION, key)
     bolt.click(RECHARGE_NOW_ACTION, key, user=ADMIN)
-    assert [c.amount for c in bolt.services.gateway.charges] == [D(1000)]
+    assert [c.amount for c in bolt.services.gateway.charges] == [usd(1000)]
     assert ledger_state(bolt.engine, TEAM) == (D(1070), 3)

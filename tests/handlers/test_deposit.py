@@ -19,6 +19,7 @@ from handlers.blocks.deposit import (
 )
 from tests import payloads
 from tests.factories import audit_events, ledger_state, make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -57,7 +58,7 @@ def test_admin_deposit_is_acked_then_paid_and_booked(bolt, account):
     assert "The balance is now *$500.00*" in text and "Memo: Q4 top-up" in text
     assert "work again" in text  # the new account was suspended at zero
     assert ledger_state(bolt.engine, TEAM) == (Decimal(500), 1)
-    assert [c.amount for c in bolt.services.gateway.charges] == [Decimal(500)]
+    assert [c.amount for c in bolt.services.gateway.charges] == [usd(500)]
     assert audit_events(bolt.engine, TEAM)[-1].result == "ok"
 
 
@@ -177,7 +178,7 @@ def test_large_deposit_waits_for_a_confirmation(bolt, account):
     assert not bolt.services.gateway.charges
     attempt = bolt.services.deposits.get(operation_id(body))
     assert attempt.status == "awaiting_confirmation"
-    assert (attempt.amount, attempt.memo) == (Decimal(20_000), "Q1 budget")
+    assert (attempt.amount, attempt.memo) == (usd(20_000), "Q1 budget")
 
 
 def test_admin_click_deposits_once_and_updates_the_message(bolt, account):
@@ -302,10 +303,10 @@ def test_replayed_large_request_gives_the_same_operation(bolt, account):
 
 
 def test_confirmation_builder_carries_the_operation_in_both_buttons():
-    quote = DepositQuote(account_id=1, team_id="T1", amount=Decimal(20_000), currency="USD",
-                         method="Visa ending 4242, expires 08/2027", balance=Decimal(5),
-                         balance_after=Decimal(20_005), needs_confirmation=True)
-    reply = deposit_confirm_reply(quote, operation_id="op-1", limit=Decimal(10_000),
+    quote = DepositQuote(account_id=1, team_id="T1", amount=usd(20_000),
+                         method="Visa ending 4242, expires 08/2027", balance=usd(5),
+                         balance_after=usd(20_005), needs_confirmation=True)
+    reply = deposit_confirm_reply(quote, operation_id="op-1", limit=usd(10_000),
                                   expires_at_text="09:15", locale=None)
     ask = ("Deposit *$20,000.00* through Visa ending 4242, expires 08/2027? Deposits above "
            "$10,000.00 need a confirmation. The balance would be *$20,005.00*.")

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from bot.money import Money
 from handlers.blocks.deposit import CANCEL_ACTION, CHECK_ACTION, CONFIRM_ACTION
 from tests.factories import ledger_state, make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN
 
@@ -38,8 +40,8 @@ def texts(bolt) -> list[str]:
     return [str(call.params["text"]) for call in bolt.slack.calls_to("respond")]
 
 
-def booked_once(bolt, amount: Decimal) -> None:
-    assert ledger_state(bolt.engine, TEAM) == (amount, 1)
+def booked_once(bolt, amount: Money) -> None:
+    assert ledger_state(bolt.engine, TEAM) == (amount.amount, 1)  # the stored balance
     assert [c.amount for c in bolt.services.gateway.charges] == [amount]
 
 
@@ -55,7 +57,7 @@ def test_lost_answer_then_check_again_books_the_charge_once(bolt_db, account):
     bolt_db.click(CHECK_ACTION, attempt_id)
     bolt_db.click(CHECK_ACTION, attempt_id)  # a second click books nothing more
     assert "Deposited *$500.00*" in texts(bolt_db)[1]
-    booked_once(bolt_db, Decimal(500))
+    booked_once(bolt_db, usd(500))
 
 
 def test_no_answer_and_no_charge_then_check_again_charges_once(bolt_db, account):
@@ -65,7 +67,7 @@ def test_no_answer_and_no_charge_then_check_again_charges_once(bolt_db, account)
     assert not bolt_db.services.gateway.charges
     bolt_db.click(CHECK_ACTION, attempt_id)  # nothing was charged: pays under the same key
     bolt_db.click(CHECK_ACTION, attempt_id)
-    booked_once(bolt_db, Decimal(500))
+    booked_once(bolt_db, usd(500))
 
 
 def test_confirm_lost_answer_then_cancel_never_says_nothing_was_deposited(bolt_db, account):
@@ -85,7 +87,7 @@ def test_confirm_lost_answer_then_cancel_never_says_nothing_was_deposited(bolt_d
     bolt_db.click(CANCEL_ACTION, attempt_id)  # the gateway answers now: the truth
     assert "could not be cancelled: the payment had gone through" in texts(bolt_db)[3]
     assert "Deposited *$20,000.00*" in texts(bolt_db)[3]
-    booked_once(bolt_db, Decimal(20_000))
+    booked_once(bolt_db, usd(20_000))
 
 
 def test_an_unknown_outcome_is_never_expired_the_sweep_books_it(bolt_db, account, clock):
@@ -100,7 +102,7 @@ def test_an_unknown_outcome_is_never_expired_the_sweep_books_it(bolt_db, account
     (settled,) = bolt_db.services.deposits.sweep()
     assert settled.status == "succeeded"
     assert bolt_db.services.deposits.sweep() == []
-    booked_once(bolt_db, Decimal(20_000))
+    booked_once(bolt_db, usd(20_000))
 
 
 def test_a_confirmation_nobody_gave_expires_in_the_sweep_without_a_charge(bolt_db, account,
@@ -116,32 +118,32 @@ def test_a_confirmation_nobody_gave_expires_in_the_sweep_without_a_charge(bolt_d
 def test_a_worker_that_died_after_writing_the_attempt_is_replaced_by_the_sweep(bolt_db, account,
                                                                               clock):
     deposits = bolt_db.services.deposits
-    requested = deposits.request(TEAM, Decimal(300), attempt_id="a" * 36, key="deposit:test:1",
+    requested = deposits.request(TEAM, usd(300), attempt_id="a" * 36, key="deposit:test:1",
                                  actor="U0ADMIN")
     assert requested.status == "created"
     assert deposits.sweep() == []  # still its requester's to pay
     clock.advance(deposits.check_after)
     (settled,) = deposits.sweep()
     assert settled.status == "succeeded"
-    booked_once(bolt_db, Decimal(300))
+    booked_once(bolt_db, usd(300))
 
 
 def test_a_worker_that_died_after_the_charge_is_reconciled_once(bolt_db, account, clock):
     """The charge went through and the process died before the ledger entry: the claim lapses,
     and the sweep finds the charge with `lookup` instead of charging again."""
     deposits, gateway = bolt_db.services.deposits, bolt_db.services.gateway
-    requested = deposits.request(TEAM, Decimal(400), attempt_id="b" * 36, key="deposit:test:2",
+    requested = deposits.request(TEAM, usd(400), attempt_id="b" * 36, key="deposit:test:2",
                                  actor="U0ADMIN")
     claimed = deposits._claim(requested.attempt.id)  # the worker claims, then charges...
     assert claimed is not None
-    gateway.charge(method=claimed[1], amount=Decimal(400), currency="USD",
-                   idempotency_key="deposit:test:2", description="test")
+    gateway.charge(method=claimed[1], amount=usd(400), idempotency_key="deposit:test:2",
+                   description="test")
     # ... and dies here. Until its claim lapses, nobody else touches the attempt.
     assert deposits.sweep() == []
     clock.advance(deposits.check_after)
     (settled,) = deposits.sweep()
     assert settled.status == "succeeded" and gateway.calls == 1  # looked up, not charged
-    booked_once(bolt_db, Decimal(400))
+    booked_once(bolt_db, usd(400))
 
 
 def deliver_outbox(bolt) -> list[dict]:

@@ -17,6 +17,7 @@ from storage.models import Account
 from tests import payloads
 from tests.factories import audit_events, make_account
 from tests.handlers.lazy import wait_for
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN, CREDITS_ADMIN, GERMAN, MEMBER
 
@@ -144,7 +145,7 @@ def test_a_new_card_and_regions_are_saved_like_the_cli_saves_them(bolt, account)
 
 
 def test_switching_to_mca_turns_auto_recharge_off_and_says_so(bolt, account):
-    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=D(500), below=D(100))
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=usd(500), below=usd(100))
     submit(bolt, billing="mca")
     now = bolt.services.accounts.get(TEAM)
     assert now.billing_type == "mca" and not now.autorecharge_enabled
@@ -219,7 +220,7 @@ def test_a_german_admin_gets_the_modal_and_the_confirmation_in_german(bolt, acco
     assert view["title"]["text"] == "Zahlungsmethode" and view["submit"]["text"] == "Speichern"
     answer = submit(bolt, last4="42", user=GERMAN)
     assert "die letzten 4 Ziffern" in answer["errors"][modal.LAST4_BLOCK]
-    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=D(500), below=D(100))
+    bolt.services.accounts.set_autorecharge(TEAM, enabled=True, amount=usd(500), below=usd(100))
     submit(bolt, billing="mca", user=GERMAN)
     text = confirmation(bolt)
     assert text.startswith(f":white_check_mark: <@{GERMAN}> hat die Zahlungsmethode dieses "
