@@ -202,7 +202,14 @@ class Money:
         return self.amount >= self._same(other).amount
 
     def __str__(self) -> str:
+        """For logs and repr-like uses: `10.50 USD` (people read `.format(locale)`)."""
         return f"{self.amount} {self.currency}"
+
+    def __format__(self, spec: str) -> str:
+        # An f-string or a sentence's `{amount}` with a Money in it is a slip: it would write
+        # `450 USD` into a button value or a reply. Say so instead of writing it.
+        raise TypeError("write money with .format(locale) for people, str(money) for logs, or "
+                        "its .amount for machines; not by formatting it")
 
 
 def format_money(money: Money, locale: str | None = None) -> str:

@@ -99,7 +99,8 @@ def check_payment(method: PaymentMethod | None, amount: Money, now: datetime) ->
     if method is None:
         raise PaymentFailed(N_("There is no payment method on file."), code="no_payment_method")
     if not amount.is_positive or amount != amount.rounded():
-        raise PaymentFailed(f"{amount} is not an amount that can be paid.", code="invalid_amount")
+        raise PaymentFailed(f"{amount.amount} is not an amount that can be paid.",
+                            code="invalid_amount")
     if method.kind == "invoice":
         if not method.po:
             raise PaymentFailed("Invoice billing needs a purchase order number.",

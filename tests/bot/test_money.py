@@ -322,3 +322,12 @@ def test_money_rounds_and_formats_in_its_own_currency():
     assert format_money(Money(Decimal("1000"), "EUR"), "de-DE") == "1.000,00\xa0€"
     assert Money(Decimal("1234.5"), "JPY").format("en-US") == "¥1,235"
     assert str(Money(Decimal("3.10"), "GBP")) == "3.10 GBP"
+
+
+def test_money_cannot_slip_into_text_by_formatting():
+    money = Money(Decimal("450"), "USD")
+    with pytest.raises(TypeError):
+        f"{money}"  # noqa: B018 - the formatting is what raises
+    with pytest.raises(TypeError):
+        f"#{money}"
+    assert str(money) == "450 USD" and f"{money.amount}" == "450"
