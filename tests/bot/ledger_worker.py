@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from bot.clock import ManualClock
 from bot.ledger import Ledger
+from bot.money import Money
 from storage.db import make_engine
 
 SHARED_KEYS = 100
@@ -28,7 +29,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 class Operation:
     key: str
     kind: str  # deposit | charge
-    amount: str  # positive, as typed to the ledger
+    amount: str  # positive, in US dollars (the account's currency), as typed to the ledger
 
 
 def shared_operation(index: int) -> Operation:
@@ -84,10 +85,10 @@ def run(url: str, account_id: int, operations: list[Operation], wait: bool) -> l
                         "balance_after": None, "error": None}
         try:
             change = ledger.deposit if operation.kind == "deposit" else ledger.charge
-            posting = change(account_id=account_id, amount=Decimal(operation.amount),
+            posting = change(account_id=account_id, amount=Money(Decimal(operation.amount), "USD"),
                              key=operation.key, actor="worker")
             record.update(applied=posting.applied, entry_id=posting.entry_id,
-                          balance_after=str(posting.balance_after))
+                          balance_after=str(posting.balance_after.amount))
         except Exception as exc:  # recorded, so a broken lock shows all its failures
             record["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         results.append(record)

@@ -12,9 +12,11 @@ from sqlalchemy import text
 from bot.accounts import Accounts, PaymentMethod, check_purchase_allowed, purchase_refusal
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
 from bot.ledger import Ledger, check_balances
+from bot.money import CurrencyMismatch
 from storage.db import read_session
 from tests.conftest import START
 from tests.factories import make_account
+from tests.money import eur, usd
 
 
 def test_ensure_creates_the_account_once(engine, clock):
@@ -24,7 +26,7 @@ def test_ensure_creates_the_account_once(engine, clock):
     assert again.id == first.id and again.name == "Example"
     assert [a.team_id for a in accounts.list()] == ["T1"]
     assert (first.balance, first.version, first.currency, first.region, first.billing_type) == (
-        Decimal("0"), 0, "USD", "US", "mosa")
+        usd("0"), 0, "USD", "US", "mosa")
     assert first.suspended and first.suspended_at == START
     assert first.payment is None
 
@@ -72,7 +74,7 @@ def test_currency_cannot_change_once_the_ledger_has_entries(engine, clock):
     accounts = Accounts(engine, clock)
     account = accounts.ensure("T1")
     assert accounts.update("T1", currency="EUR").currency == "EUR"
-    Ledger(engine, clock).deposit(account_id=account.id, amount=Decimal("10"), key="d",
+    Ledger(engine, clock).deposit(account_id=account.id, amount=eur("10"), key="d",
                                   actor="U1")
     with pytest.raises(CreditsError, match="currency cannot change"):
         accounts.update("T1", currency="USD", region="DE")
@@ -181,8 +183,8 @@ def test_the_region_caveat_is_microsofts_for_enterprise_agreements_only(engine, 
 def test_switching_to_mca_turns_auto_recharge_off_and_ends_the_suspension(engine, clock):
     accounts = Accounts(engine, clock)
     account = make_account(engine, clock, balance=Decimal(100))
-    accounts.set_autorecharge("T1", enabled=True, amount=Decimal(100), below=Decimal(20))
-    Ledger(engine, clock).charge(account_id=account.id, amount=Decimal(130), key="c1",
+    accounts.set_autorecharge("T1", enabled=True, amount=usd(100), below=usd(20))
+    Ledger(engine, clock).charge(account_id=account.id, amount=usd(130), key="c1",
                                  actor="test")
     assert accounts.get("T1").suspended
     change = accounts.change_settings("T1", billing_type="mca")
@@ -191,14 +193,14 @@ def test_switching_to_mca_turns_auto_recharge_off_and_ends_the_suspension(engine
     assert any("Auto-recharge is now off" in notice for notice in change.notices)
     assert accounts.get("T1").autorecharge_enabled is False
     # More calls below zero never suspend a post-paid account, and the books still check.
-    Ledger(engine, clock).charge(account_id=account.id, amount=Decimal(5), key="c2",
+    Ledger(engine, clock).charge(account_id=account.id, amount=usd(5), key="c2",
                                  actor="test")
     assert not accounts.get("T1").suspended
     with read_session(engine) as session:
         assert check_balances(session)[1] == []
     # Back to prepaid billing below zero: suspended again, and the check agrees.
     back = accounts.change_settings("T1", billing_type="mosa").account
-    assert back.suspended and back.balance == Decimal(-35)
+    assert back.suspended and back.balance == usd(-35)
     with read_session(engine) as session:
         assert check_balances(session)[1] == []
 
@@ -236,13 +238,18 @@ def test_resolve_with_several_accounts_needs_a_team(engine, clock):
 def test_autorecharge_and_alert_channel_settings(engine, clock):
     accounts = Accounts(engine, clock)
     accounts.ensure("T1")
-    on = accounts.set_autorecharge("T1", enabled=True, amount=Decimal("500"),
-                                   below=Decimal("100.50"))
+    on = accounts.set_autorecharge("T1", enabled=True, amount=usd("500"),
+                                   below=usd("100.50"))
     assert (on.autorecharge_enabled, on.autorecharge_amount, on.autorecharge_below) == (
-        True, Decimal("500"), Decimal("100.50"))
+        True, usd("500"), usd("100.50"))
     with pytest.raises(CreditsError, match="amount and a trigger"):
-        accounts.set_autorecharge("T1", enabled=True, amount=Decimal("500"))
-    assert accounts.get("T1").autorecharge_amount == Decimal("500")
+        accounts.set_autorecharge("T1", enabled=True, amount=usd("500"))
+    with pytest.raises(CurrencyMismatch, match="EUR for an account in USD"):
+        accounts.set_autorecharge("T1", enabled=True, amount=eur("50"), below=usd("10"))
+    with pytest.raises(CurrencyMismatch, match="EUR for an account in USD"):
+        accounts.set_autorecharge("T1", enabled=True, amount=usd("50"), below=eur("10"))
+    assert accounts.get("T1").autorecharge_amount == usd("500")
+    assert accounts.get("T1").autorecharge_below == usd("100.50")
     assert accounts.set_autorecharge("T1", enabled=False).autorecharge_enabled is False
     assert accounts.set_alert_channel("T1", "C123").alert_channel == "C123"
 

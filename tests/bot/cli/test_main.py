@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -11,6 +9,7 @@ from typer.testing import CliRunner
 from bot.cli import context as cli_context
 from bot.cli.main import app
 from bot.ledger import Ledger
+from tests.money import eur, usd
 
 runner = CliRunner()
 
@@ -59,12 +58,27 @@ def test_account_set_language_is_shown_and_audited(cli_db):
 
 def test_switching_to_mca_says_that_auto_recharge_is_off(cli_db):
     invoke("account", "set", "--team", "T1")
-    cli_context.accounts().set_autorecharge("T1", enabled=True, amount=Decimal(500),
-                                            below=Decimal(100))
+    cli_context.accounts().set_autorecharge("T1", enabled=True, amount=usd(500),
+                                            below=usd(100))
     code, output = invoke("account", "set", "--team", "T1", "--billing-type", "mca")
     assert code == 0 and "Auto-recharge is now off" in output
     assert "post-paid (never suspended)" in output and "SUSPENDED" not in output
     assert not cli_context.accounts().get("T1").autorecharge_enabled
+
+
+def test_account_show_and_list_format_money_in_the_account_currency(cli_db, clock):
+    invoke("account", "set", "--team", "T1", "--currency", "EUR")
+    account = cli_context.accounts().get("T1")
+    Ledger(cli_context.engine(), clock).deposit(account_id=account.id, amount=eur("1234.5"),
+                                                key="d1", actor="test")
+    cli_context.accounts().set_autorecharge("T1", enabled=True, amount=eur(500),
+                                            below=eur("100.25"))
+    code, output = invoke("account", "show")
+    assert code == 0 and "€1,234.50" in output
+    assert "add €500.00 when below €100.25" in output
+    assert output.count("EUR") == 1  # the currency row: amounts are shown with their sign
+    code, output = invoke("account", "list")
+    assert code == 0 and "€1,234.50" in output and "1234.5 EUR" not in output
 
 
 @pytest.mark.parametrize("args, message", [
@@ -98,7 +112,7 @@ def test_ledger_check_passes_on_good_books_and_fails_on_a_tampered_balance(cli_d
     invoke("account", "set", "--team", "T1")
     engine = cli_context.engine()
     account = cli_context.accounts().get("T1")
-    Ledger(engine, clock).deposit(account_id=account.id, amount=Decimal("100"), key="d1",
+    Ledger(engine, clock).deposit(account_id=account.id, amount=usd("100"), key="d1",
                                   actor="test")
     code, output = invoke("ledger", "check")
     assert code == 0 and "OK: 1 account(s)" in output
@@ -106,3 +120,4 @@ def test_ledger_check_passes_on_good_books_and_fails_on_a_tampered_balance(cli_d
         conn.execute(text("UPDATE accounts SET balance_micros = balance_micros + 1"))
     code, output = invoke("ledger", "check")
     assert code == 1 and "MISMATCH T1" in output
+    assert "balance 100.000001 != sum of entries 100.000000" in output

@@ -8,6 +8,7 @@ from storage.db import read_session
 from tests import reads
 from tests.factories import make_account
 from tests.imports import app_importer
+from tests.money import usd
 
 
 def test_the_same_day_gives_the_same_calls(clock):
@@ -24,9 +25,9 @@ def test_every_demo_call_is_rated_named_and_charged_once(sqlite_engine, clock):
     importer = app_importer(sqlite_engine, clock)
     first = importer.run(source, account_id=account.id)
     assert first.rejected_count == 0 and first.new_calls == len(source.splitlines()) - 1
-    assert first.charged > 0
+    assert first.charged.is_positive
     again = importer.run(source, account_id=account.id)
-    assert again.new_calls == 0 and again.charged == 0
+    assert again.new_calls == 0 and again.charged == usd(0)
     with read_session(sqlite_engine) as session:
         calls = reads.list_calls(session=session, account_id=account.id)
     names = Counter(call.destination_name for call in calls)

@@ -5,7 +5,6 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,13 @@ from slack_sdk import WebClient
 
 from bot.console.demo import demo_start
 from bot.console.session import DEMO_DEPOSIT, TEAM_ID, banner, start_console
-from bot.money import format_amount
+from bot.money import Money
 from bot.payments import SimulatedGateway
 from storage.db import read_session
 from storage.ledger import list_entries
 from tests.conftest import make_settings
 from tests.console_screen import type_lines
+from tests.money import usd
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,8 +48,9 @@ def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engi
     assert [entry.kind for entry in entries] == ["charge", "deposit"]
     # Booked at the start of the demo month, before its first call, not today.
     assert entries[1].created_at == demo_start(clock.now()) < clock.now() - timedelta(days=29)
-    demo_charge = Decimal(entries[0].amount_micros).scaleb(-6)
-    assert demo_charge < 0 and account.balance == DEMO_DEPOSIT + demo_charge
+    demo_charge = Money.from_micros(entries[0].amount_micros, account.currency)
+    assert demo_charge.is_negative
+    assert account.balance == Money(DEMO_DEPOSIT, account.currency) + demo_charge
     again = start_console(make_settings(), engine=sqlite_engine, clock=clock,
                           gateway=SimulatedGateway(clock), out=Console(quiet=True),
                           files_dir=tmp_path)
@@ -59,7 +60,7 @@ def test_demo_account_has_a_card_and_the_first_deposit_once(console, sqlite_engi
 
 def test_command_dm_and_home(console):
     shown = type_lines(console, "/credits balance", "what's our balance?", "home")
-    assert shown.count(format_amount(balance(console[0]))) >= 3
+    assert shown.count(balance(console[0]).format()) >= 3
     assert "bot (only you can see this):" in shown  # the command's ephemeral ack
     assert "App Home:" in shown and "Licensed users: 1" in shown
 
@@ -70,8 +71,8 @@ def test_large_deposit_is_confirmed_by_a_click(console):
     shown = type_lines(console, "/credits deposit 20000")
     assert "click deposit_confirm" in shown
     shown = type_lines(console, "click deposit_confirm")
-    assert "you clicked Confirm" in shown and format_amount(start + 20000) in shown
-    assert balance(run) == start + 20000
+    assert "you clicked Confirm" in shown and (start + usd(20000)).format() in shown
+    assert balance(run) == start + usd(20000)
 
 
 def test_help_unknown_commands_and_exit(console):
@@ -79,7 +80,7 @@ def test_help_unknown_commands_and_exit(console):
     assert "click ACTION VALUE" in shown
     assert "Only /credits is a command of this app (/foo)" in shown
     assert "No button nothing was shown" in shown
-    assert format_amount(balance(console[0])) not in shown  # nothing after exit
+    assert balance(console[0]).format() not in shown  # nothing after exit
 
 
 def test_uploaded_files_are_saved_and_named(console, tmp_path):
@@ -114,10 +115,10 @@ def test_piped_console_end_to_end(tmp_path):
     assert out.startswith("Credits Bot local console: sample prices")
     assert "you> what is our balance?" in out
     shown = re.findall(r"balance is \$([\d,]+\.\d\d)", out)
-    start = Decimal(shown[0].replace(",", ""))
+    start = usd(shown[0].replace(",", ""))
     assert shown[1] == shown[0]  # the command and the DM
     assert "Deposited $500.00" in out
-    assert f"balance is {format_amount(start + 500)}" in out
+    assert f"balance is {(start + usd(500)).format()}" in out
 
 
 def test_locale_line_switches_language_and_refuses_nonsense(console):
