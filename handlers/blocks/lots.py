@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from bot.ledger import LotView
+from bot.money import Money
 from handlers.blocks.common import section
 from handlers.i18n import format_day, t, tn
 from handlers.reply import Reply
@@ -21,7 +21,7 @@ def lots_reply(lots: Sequence[LotView], *, currency: str, today: datetime,
         text = t("There are no purchased credits left.", locale)
         return Reply(text=text, blocks=[section(text)])
     money = lambda value: value.format(locale)  # noqa: E731
-    total = sum((lot.remaining for lot in lots), Decimal(0))
+    total = Money.total((lot.remaining for lot in lots), currency)
     head = tn("*{total}* of purchased credits left, in {count} lot; calls use the oldest "
               "first, and what is left of a lot 12 months after its purchase expires:",
               "*{total}* of purchased credits left, in {count} lots; calls use the oldest "
