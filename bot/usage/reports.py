@@ -462,8 +462,8 @@ DIFFERENCE_COLUMNS = ("Line", "Destination", "Start (UTC)", "Seconds", "Charged"
 
 def differences_csv(differences: Iterable[Difference]) -> bytes:
     """The charges that differ from the rate deck, one row a call, in file order."""
-    rows = [(d.line, d.destination_number, _utc(d.start), d.duration_seconds, d.charged,
-             d.deck_price, d.difference)
+    rows = [(d.line, d.destination_number, _utc(d.start), d.duration_seconds, d.charged.amount,
+             d.deck_price.amount, d.difference.amount)
             for d in sorted(differences, key=lambda d: d.line)]
     return to_csv(DIFFERENCE_COLUMNS, rows)
 

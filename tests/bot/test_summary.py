@@ -16,6 +16,7 @@ from tests.bot.usage.test_spend_rollup import DECK
 from tests.dbs import raw_statements, statements
 from tests.factories import make_account
 from tests.imports import app_importer
+from tests.money import usd
 
 
 def calls_csv(count: int, *, first: int = 0) -> bytes:
@@ -62,17 +63,17 @@ def test_a_cached_answer_changes_with_everything_it_shows(engine, clock):
 
     before = shown()
     assert shown() is before and len(renders) == 1  # cached while nothing changes
-    Ledger(engine, clock).deposit(account_id=account.id, amount=Decimal(50), key="d",
+    Ledger(engine, clock).deposit(account_id=account.id, amount=usd(50), key="d",
                                   actor="t")
-    assert shown().account.balance == Decimal(150)  # type: ignore[attr-defined]
+    assert shown().account.balance == usd(150)  # type: ignore[attr-defined]
     AlertSettings(engine, clock, Accounts(engine, clock)).add_threshold(
-        account_id=account.id, amount=Decimal(20))
-    assert shown().thresholds == (Decimal(20),)  # type: ignore[attr-defined]
+        account_id=account.id, amount=usd(20))
+    assert shown().thresholds == (usd(20),)  # type: ignore[attr-defined]
     Licenses(engine, clock).assign(account_id=account.id, slack_user_id="U9",
                                    email="u9@contoso.example", actor="t")
     assert shown().license_count == 1  # type: ignore[attr-defined]
-    Accounts(engine, clock).set_autorecharge("T1", enabled=True, amount=Decimal(100),
-                                             below=Decimal(10))
+    Accounts(engine, clock).set_autorecharge("T1", enabled=True, amount=usd(100),
+                                             below=usd(10))
     assert shown().account.autorecharge_enabled  # type: ignore[attr-defined]
     app_importer(engine, clock).run(calls_csv(10), team_id="T1", deck=DECK, licensed_emails=(),
                                     name="c.csv")
@@ -89,14 +90,14 @@ def test_a_cached_answer_sees_a_write_of_another_process(db_url, engine, clock):
     account = make_account(engine, clock, balance=Decimal(100))
     summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
     for _ in range(3):  # the pool's connections have all probed before the write
-        assert summaries.summary("T1").account.balance == Decimal(100)
+        assert summaries.summary("T1").account.balance == usd(100)
     other = make_engine(db_url)
     try:
-        Ledger(other, clock).deposit(account_id=account.id, amount=Decimal(5), key="other",
+        Ledger(other, clock).deposit(account_id=account.id, amount=usd(5), key="other",
                                      actor="t")
     finally:
         other.dispose()
-    assert summaries.summary("T1").account.balance == Decimal(105)
+    assert summaries.summary("T1").account.balance == usd(105)
 
 
 def test_a_probe_that_fails_in_the_driver_is_asked_again_through_core(engine, clock):

@@ -15,6 +15,7 @@ from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION
 from tests import reads
 from tests.conftest import make_bolt, make_settings
 from tests.factories import audit_events, ledger_state, make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import GERMAN, MEMBER, BoltHarness
 
@@ -57,7 +58,7 @@ def test_adjust_asks_first_then_books_once_and_is_audited(money_bolt, account):
     bolt.click(CONFIRM_ACTION, confirm)  # a double click books nothing more
     assert ledger_state(bolt.engine, TEAM) == (D("974.50"), 2)
     (entry,) = bolt.services.history.recent(account_id=account.id, limit=1)
-    assert (entry.kind, entry.amount) == ("adjustment", D("-25.50"))
+    assert (entry.kind, entry.amount) == ("adjustment", usd("-25.50"))
     texts = responded(bolt)
     assert "booked an adjustment of *-$25.50* (wrong charge on 2026-10-30). The balance is " \
            "now *$974.50*." in texts[0]
@@ -80,7 +81,7 @@ def test_concurrent_confirms_book_once(money_bolt, account):
 
 def test_balance_sync_books_the_difference_to_microsofts_balance(money_bolt, account):
     bolt = money_bolt
-    bolt.services.ledger.charge(account_id=account.id, amount=D("71.25"), key="calls",
+    bolt.services.ledger.charge(account_id=account.id, amount=usd("71.25"), key="calls",
                                 actor="t")
     response = bolt.command("balance sync $900.00")
     assert json.loads(response.body)["text"] == (
@@ -137,9 +138,9 @@ def test_german_admin_is_asked_in_german(money_bolt, account):
 def test_credits_lists_the_lots_and_when_they_expire(money_bolt, account, clock):
     bolt = money_bolt
     clock.advance(timedelta(days=30))
-    bolt.services.ledger.deposit(account_id=account.id, amount=D(500), key="second",
+    bolt.services.ledger.deposit(account_id=account.id, amount=usd(500), key="second",
                                  actor="t")
-    bolt.services.ledger.charge(account_id=account.id, amount=D(300), key="calls", actor="t")
+    bolt.services.ledger.charge(account_id=account.id, amount=usd(300), key="calls", actor="t")
     text = bolt.command_text("credits", user=MEMBER)
     assert text.splitlines() == [
         "*$1,200.00* of purchased credits left, in 2 lots; calls use the oldest first, and "

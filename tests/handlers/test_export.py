@@ -17,6 +17,7 @@ from bot.console.local_slack import ScriptedFailure, SlackChannel
 from handlers.channel_privacy import POST_HERE_ACTION
 from tests.factories import add_call, audit_events, make_account
 from tests.handlers.lazy import respond_texts, wait_for
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN, GERMAN, MEMBER
 
@@ -28,7 +29,7 @@ USAGE = "Usage: `/credits export [period] [csv | xlsx]`"
 def account(bolt, clock):
     """$500 deposited and $3.55 charged in November; three calls, one in October."""
     account = make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(500))
-    bolt.services.ledger.charge(account_id=account.id, amount=Decimal("3.55"), key="imp1",
+    bolt.services.ledger.charge(account_id=account.id, amount=usd("3.55"), key="imp1",
                                 actor="import", memo="3 calls")
     add_call(bolt.engine, account.id, at=NOV + timedelta(hours=8), seconds=180, charge="1.25",
              user="bob@contoso.example", name="Bob", number="+4930123456",

@@ -21,6 +21,7 @@ from tests import payloads, reads
 from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.factories import audit_events, ledger_state, make_account
 from tests.handlers.lazy import wait_for
+from tests.money import usd
 from tests.samples import (
     DIRECT_ROUTING_ROWS,
     GRAPH_DR_EXAMPLES,
@@ -409,7 +410,7 @@ def test_a_differences_file_slack_refuses_is_explained(bolt, account):
 
 def test_an_import_that_crosses_a_low_balance_level_alerts_it(bolt, account):
     # The DM import charges through the composed ledger: its hooks (alerts) run for each batch.
-    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=Decimal(90))
+    bolt.services.alert_settings.add_threshold(account_id=account.id, amount=usd(90))
     share(bolt, TEAMS_CSV.read_bytes())
     assert summary_of(bolt).startswith("Imported")  # 100 - 20.65: below 90
     with read_session(bolt.engine) as session:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 
 from bot.history import HistoryEntry
 from handlers.blocks.history import history_reply
 from tests.factories import make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import GERMAN, MEMBER
 
@@ -20,7 +20,7 @@ def post(bolt, account, clock, count: int) -> None:
     ledger = bolt.services.ledger
     for i in range(count):
         clock.advance(timedelta(hours=1))
-        ledger.deposit(account_id=account.id, amount=Decimal(100 + i), key=f"d{i}", actor="A",
+        ledger.deposit(account_id=account.id, amount=usd(100 + i), key=f"d{i}", actor="A",
                        memo=f"deposit {i}")
 
 
@@ -32,9 +32,9 @@ def test_empty_ledger_says_so(bolt, clock):
 def test_entries_are_signed_newest_first_with_balance_and_memo(bolt, clock):
     account = make_account(bolt.engine, clock, team_id=TEAM, timezone="Europe/Berlin")
     ledger = bolt.services.ledger
-    ledger.deposit(account_id=account.id, amount=Decimal(1000), key="d", actor="A", memo="Q4")
+    ledger.deposit(account_id=account.id, amount=usd(1000), key="d", actor="A", memo="Q4")
     clock.advance(timedelta(hours=2))
-    ledger.charge(account_id=account.id, amount=Decimal("12.345"), key="c", actor="import")
+    ledger.charge(account_id=account.id, amount=usd("12.345"), key="c", actor="import")
     text = bolt.command_text("history", user=MEMBER)
     assert text.splitlines() == [
         "Last 2 ledger entries",
@@ -67,7 +67,7 @@ def test_bad_counts_show_the_usage(bolt, clock, text, words):
 
 def test_builder_splits_long_histories_into_sections():
     when = datetime(2026, 1, 1, tzinfo=UTC)
-    entries = [HistoryEntry("expiry", Decimal(-1), Decimal(0), "x" * 200, "system", when)] * 45
+    entries = [HistoryEntry("expiry", usd(-1), usd(0), "x" * 200, "system", when)] * 45
     reply = history_reply(entries, currency="USD", timezone="UTC", locale=None)
     assert reply.blocks is not None
     assert [b["type"] for b in reply.blocks] == ["header", "section", "section", "section"]

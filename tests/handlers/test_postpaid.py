@@ -12,6 +12,7 @@ from tests import payloads
 from tests.conftest import START
 from tests.factories import add_call, ledger_state, make_account
 from tests.handlers.lazy import wait_for
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN, GERMAN, MEMBER
 
@@ -26,13 +27,13 @@ def postpaid(bolt, clock):
                  charge=charge)
     add_call(bolt.engine, account.id, at=START - timedelta(days=40), seconds=60,
              charge="99.00")  # an earlier month: not this month's spend
-    bolt.services.ledger.charge(account_id=account.id, amount=Decimal("75.50"), key="batch",
+    bolt.services.ledger.charge(account_id=account.id, amount=usd("75.50"), key="batch",
                                 actor="import")
     return bolt.services.accounts.get(TEAM)
 
 
 def test_balance_shows_post_paid_spend_not_a_suspension(bolt, postpaid):
-    assert postpaid.balance == Decimal("-35.50") and not postpaid.suspended
+    assert postpaid.balance == usd("-35.50") and not postpaid.suspended
     text = bolt.command_text("balance", user=MEMBER)
     month = f"{START:%B %Y}"
     assert "Billed post-paid (Microsoft Customer Agreement)" in text

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
 from bot.recommend import Recommendation, table_recommendation
 from handlers.blocks.recommend import recommend_reply
 from tests.factories import add_licenses, make_account
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import GERMAN, MEMBER
 
@@ -50,10 +50,10 @@ def test_the_tables_end_at_two_hundred_thousand(bolt, clock, account):
 
 
 def test_spend_line_when_there_is_spend(bolt, clock, account):
-    bolt.services.ledger.deposit(account_id=account.id, amount=Decimal(5000), key="d",
+    bolt.services.ledger.deposit(account_id=account.id, amount=usd(5000), key="d",
                                  actor="test")
     for day in range(10):
-        bolt.services.ledger.charge(account_id=account.id, amount=Decimal(20), key=f"c{day}",
+        bolt.services.ledger.charge(account_id=account.id, amount=usd(20), key=f"c{day}",
                                     actor="import")
         clock.advance(timedelta(days=1))
     clock.advance(timedelta(days=-1))  # the last charge was today

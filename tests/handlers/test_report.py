@@ -11,6 +11,7 @@ import pytest
 from bot.console.local_slack import SlackChannel
 from tests.factories import add_call, make_account
 from tests.handlers.lazy import respond_texts, wait_for
+from tests.money import usd
 from tests.payloads import TEAM
 from tests.slack import ADMIN, GERMAN, MEMBER
 
@@ -21,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def account(bolt, clock):
     account = make_account(bolt.engine, clock, team_id=TEAM, balance=Decimal(500))
-    bolt.services.ledger.charge(account_id=account.id, amount=Decimal("3.55"), key="imp1",
+    bolt.services.ledger.charge(account_id=account.id, amount=usd("3.55"), key="imp1",
                                 actor="import", reference="import:cdr")  # as the importer
     add_call(bolt.engine, account.id, at=NOV + timedelta(hours=8), seconds=180, charge="1.25",
              user="bob@contoso.example", name="Bob", number="+4930123456",

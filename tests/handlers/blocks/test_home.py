@@ -1,12 +1,12 @@
 """The App Home builder, from a summary to the view."""
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from bot.accounts import AccountView, PaymentMethod
 from bot.summary import AccountSummary, Purchase
 from handlers.blocks.balance import balance_reply
 from handlers.blocks.home import dashboard_view, home_blocks
+from tests.money import usd
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -19,20 +19,20 @@ def home_view(summary: AccountSummary, *, locale: str | None, now: datetime) -> 
 def account(balance="1500", suspended=False, autorecharge=True):
     return AccountView(
         id=1, team_id="T1", name="Contoso", currency="USD", timezone="UTC", region="US",
-        billing_region="US", billing_type="mosa", balance=Decimal(balance), version=3,
+        billing_region="US", billing_type="mosa", balance=usd(balance), version=3,
         suspended=suspended, suspended_at=None, autorecharge_enabled=autorecharge,
-        autorecharge_amount=Decimal("1000"), autorecharge_below=Decimal("200"),
+        autorecharge_amount=usd("1000"), autorecharge_below=usd("200"),
         alert_channel=None, payment=PaymentMethod("card", "visa", "4242", 8, 2027))
 
 
 def summary(**kwargs):
     return AccountSummary(
         account=account(**kwargs),
-        last_recharge=Purchase("recharge", Decimal("1000"), datetime(2026, 10, 20, tzinfo=UTC)),
-        recent_purchases=(Purchase("recharge", Decimal("1000"), datetime(2026, 10, 20, tzinfo=UTC)),
-                          Purchase("deposit", Decimal("500"), datetime(2026, 9, 1, tzinfo=UTC))),
-        thresholds=(Decimal("500"), Decimal("200")), license_count=42,
-        average_daily_spend=Decimal("12.3456"), run_out=date(2027, 1, 31))
+        last_recharge=Purchase("recharge", usd("1000"), datetime(2026, 10, 20, tzinfo=UTC)),
+        recent_purchases=(Purchase("recharge", usd("1000"), datetime(2026, 10, 20, tzinfo=UTC)),
+                          Purchase("deposit", usd("500"), datetime(2026, 9, 1, tzinfo=UTC))),
+        thresholds=(usd("500"), usd("200")), license_count=42,
+        average_daily_spend=usd("12.3456"), run_out=date(2027, 1, 31))
 
 
 def texts(view):

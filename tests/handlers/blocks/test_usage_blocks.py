@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from bot.usage.formats.records import RowError
 from bot.usage.importer import ImportSummary
 from handlers.blocks.file_import import MAX_LISTED, import_reply, progress_text
+from tests.money import usd
 
 
 def summary(**changes) -> ImportSummary:
-    values = dict(name="usage.csv", format="teams", currency="USD", rows=100, new_calls=60,
-                  duplicates=10, charged=Decimal("15.8693"), rejected_count=0, rejected=(),
+    values = dict(name="usage.csv", format="teams", rows=100, new_calls=60,
+                  duplicates=10, charged=usd("15.8693"), rejected_count=0, rejected=(),
                   unlicensed_calls=0, unlicensed_users=(), difference_count=0, differences=(),
-                  difference_total=Decimal(0), entries=(1,))
+                  difference_total=usd(0), entries=(1,))
     values.update(changes)
     return ImportSummary(**values)
 
@@ -29,7 +28,7 @@ def test_long_lists_are_cut_and_counted():
     users = tuple((f"user{i}@contoso.example", 1) for i in range(25))
     reply = import_reply(summary(rejected_count=30, rejected=errors, unlicensed_calls=25,
                                  unlicensed_users=users, difference_count=3,
-                                 difference_total=Decimal("-0.02")), locale="de-DE")
+                                 difference_total=usd("-0.02")), locale="de-DE")
     assert reply.text.count("• Zeile ") == MAX_LISTED  # the reader's language
     assert "…und 10 weitere." in reply.text and "…und 5 weitere." in reply.text
     assert "Belastungen, die vom Tarifverzeichnis abweichen: 3 (Differenz insgesamt" in reply.text
