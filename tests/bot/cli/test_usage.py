@@ -15,11 +15,13 @@ from bot.cli import context as cli_context
 from bot.cli.main import app as cli_app
 from bot.cli.usage import exact_amount
 from bot.clock import ManualClock
+from bot.money import Money
 from storage.db import read_session
 from tests import reads
 from tests.bot.usage.test_microsoft_shapes import cdr_of_teams_calls
 from tests.conftest import START
 from tests.factories import make_account
+from tests.money import usd
 from tests.samples import (
     CDR_CSV,
     DIRECT_ROUTING_ROWS,
@@ -53,7 +55,7 @@ def invoke(app: typer.Typer, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def balance() -> Decimal:
+def balance() -> Money:
     return Accounts(cli_context.engine(), cli_context.clock()).get("T1").balance
 
 
@@ -66,12 +68,12 @@ def test_importing_the_teams_export_prints_the_summary_and_charges_it(app, accou
     assert re.search(r"Calls by unlicensed users\s*│\s*0\s", output)
     assert "alan.turing@contoso.example" not in output
     assert re.search(r"line \d+: \+\d+ \d+s charged \$", output)  # differences from the deck
-    assert balance() == Decimal("-20.65")
+    assert balance() == usd("-20.65")
 
     code, output = invoke(app, "import-usage", str(TEAMS_CSV))  # one account: --team optional
     assert code == 0
     assert re.search(r"Skipped as duplicates\s*│\s*40\b", output) and "$0.00" in output
-    assert balance() == Decimal("-20.65")
+    assert balance() == usd("-20.65")
 
 
 def test_rejected_rows_are_listed_by_line_and_exit_1(app, account, tmp_path):
@@ -85,14 +87,14 @@ def test_rejected_rows_are_listed_by_line_and_exit_1(app, account, tmp_path):
     assert code == 1
     assert "line 5: negative Duration Seconds -1" in output
     assert "Rejected" in output
-    assert balance() < 0  # the good rows were charged all the same
+    assert balance() < usd(0)  # the good rows were charged all the same
 
 
 def test_cdr_calls_are_rated_with_the_loaded_deck(app, account):
     code, output = invoke(app, "import-usage", str(CDR_CSV))
     assert code == 0, output
     assert re.search(r"New calls charged\s*│\s*32\b", output)
-    assert balance() < 0
+    assert balance() < usd(0)
 
 
 def test_a_file_of_no_known_format_is_an_error(app, account, tmp_path):
@@ -123,7 +125,7 @@ def test_microsofts_export_zip_counts_direct_routing_and_charges_the_calling_pla
     assert re.search(rf"Direct Routing calls \(not charged\)\s*│\s*{DIRECT_ROUTING_ROWS}\b",
                      output)
     assert re.search(rf"New calls charged\s*│\s*{40 + DIRECT_ROUTING_ROWS}\b", output)
-    assert balance() == Decimal("-20.65")
+    assert balance() == usd("-20.65")
 
 
 def test_a_graph_page_of_more_and_its_odd_number_are_told(app, account):
@@ -140,7 +142,7 @@ def test_the_same_calls_from_another_source_are_named_in_the_summary(app, accoun
     code, output = invoke(app, "import-usage", str(cdr))
     assert re.search(r"Skipped: already imported from another source\s*│\s*\d+", output)
     assert "match calls already imported from another source" in output
-    assert balance() == Decimal("-20.65")
+    assert balance() == usd("-20.65")
 
 
 @pytest.mark.parametrize("content, message", [
@@ -171,7 +173,7 @@ def test_an_import_that_empties_the_account_alerts_it(app, account):
     # The CLI imports through the services of the composition root, as the app does: the
     # ledger's hooks write the zero-balance alert with the batch that spent the last credit.
     code, _ = invoke(app, "import-usage", str(TEAMS_CSV))
-    assert code == 0 and balance() == Decimal("-20.65")
+    assert code == 0 and balance() == usd("-20.65")
     with read_session(cli_context.engine()) as session:
         kinds = [m.kind for m in reads.list_messages(session=session)]
     assert kinds == ["zero_balance"]

@@ -13,6 +13,7 @@ from storage.models import OutboxMessage
 from tests import reads
 from tests.factories import ledger_state, make_account
 from tests.graph_standin import Failure, direct_routing_row, pstn_row
+from tests.money import usd
 
 TEAM = "T0GRAPH"
 
@@ -169,7 +170,7 @@ def test_a_sync_that_crosses_a_low_balance_level_alerts_it(graph_services, stand
                                                           clock):
     # The sync charges through the composed ledger: its hooks (alerts) run for each batch.
     account = make_account(engine, clock, team_id=TEAM, balance=Decimal(10))
-    graph_services.alert_settings.add_threshold(account_id=account.id, amount=Decimal(8))
+    graph_services.alert_settings.add_threshold(account_id=account.id, amount=usd(8))
     standin.add_calls("getPstnCalls", rows(clock, 10))  # 10 x 0.25: 7.50 left
     assert sync_of(graph_services).run(account.id).new_calls == 10
     with read_session(engine) as session:

@@ -7,13 +7,13 @@ import io
 import time
 import tracemalloc
 import zipfile
-from decimal import Decimal
 
 import pytest
 
 from bot.accounts import Accounts
 from bot.errors import CreditsError
 from bot.ledger import Ledger
+from bot.money import Money
 from bot.rates.deck import RateDeck
 from bot.usage import limits
 from bot.usage.importer import import_usage
@@ -21,9 +21,10 @@ from bot.usage.reports import UsageReports
 from storage.db import read_session
 from tests import reads
 from tests.factories import make_account
+from tests.money import usd
 from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 
-SAMPLE_TOTAL = Decimal("20.65")
+SAMPLE_TOTAL = usd("20.65")
 
 
 @pytest.fixture
@@ -67,10 +68,10 @@ def test_nineteen_calls_of_a_trillion_are_rejected_by_line_and_the_balance_still
     account_now = accounts.get("T1")
     with read_session(engine) as session:
         charged = reads.sum_charges(session=session, account_id=account.id)
-    assert account_now.balance == -Decimal(charged).scaleb(-6)
+    assert account_now.balance == -Money.from_micros(charged, "USD")
     reports = UsageReports(engine, clock)
     usage = reports.summary(account_now, reports.period(account_now, "2026-10"))
-    assert usage.calls == 21 and usage.spend == Decimal(charged).scaleb(-6)
+    assert usage.calls == 21 and usage.spend == Money.from_micros(charged, "USD")
 
 
 def test_the_per_call_cap_is_ten_thousand(engine, clock, account):
@@ -85,7 +86,7 @@ def test_the_per_call_cap_is_ten_thousand(engine, clock, account):
 
     text = "\n".join([lines[0], row(lines[1], "10000.00"), row(lines[2], "10000.01")])
     summary = run(engine, clock, text.encode())
-    assert summary.new_calls == 1 and summary.charged == Decimal("10000.00")
+    assert summary.new_calls == 1 and summary.charged == usd("10000.00")
     assert [error.line for error in summary.rejected] == [3]
 
 

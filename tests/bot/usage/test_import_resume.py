@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from bot.accounts import Accounts
 from bot.clock import ManualClock
 from bot.ledger import Ledger, check_balances
+from bot.money import Money
 from bot.rates.deck import RateDeck
 from bot.rates.deck_file import load_deck_file
 from bot.usage.importer import import_usage
@@ -117,7 +118,7 @@ def stored_charges(engine: Engine, account_id: int) -> dict[str, int]:
 def assert_charged_once(engine: Engine, clock, account_id: int, expected: dict[str, int]):
     assert stored_charges(engine, account_id) == expected
     total = sum(expected.values())
-    assert Accounts(engine, clock).get("T1").balance * 1_000_000 == -total
+    assert Accounts(engine, clock).get("T1").balance == -Money.from_micros(total, "USD")
     with read_session(engine) as session:
         entries = list_entries(session=session, account_id=account_id, kinds=["charge"])
         _, problems = check_balances(session)
@@ -185,7 +186,7 @@ def main(url: str, cdr: str, deck_file: str, batch: str) -> None:
                            licensed_emails=(), ledger=Ledger(engine, clock),
                            batch_size=int(batch), progress=progress)
     print(json.dumps({"new_calls": summary.new_calls, "duplicates": summary.duplicates,
-                      "charged_micros": int(summary.charged * 1_000_000)}), flush=True)
+                      "charged_micros": summary.charged.micros}), flush=True)
 
 
 if __name__ == "__main__":

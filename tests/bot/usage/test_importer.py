@@ -15,6 +15,7 @@ import pytest
 from bot.accounts import Accounts
 from bot.errors import AccountNotFound
 from bot.ledger import Ledger, check_balances
+from bot.money import Money
 from bot.rates.deck import RateDeck, RateRow
 from bot.usage.formats.records import RowError
 from bot.usage.formats.usage_file import open_usage
@@ -27,6 +28,7 @@ from storage.models import CallRecord, License
 from storage.units import from_micros
 from tests import reads
 from tests.factories import make_account
+from tests.money import usd
 from tests.samples import CDR_CSV, GRAPH_JSON, TEAMS_CSV
 
 CDR_HEADER = "call_id,user,start,duration_seconds,destination_number,direction\n"
@@ -75,7 +77,7 @@ def run(engine, clock, source, deck=None, **kwargs):
                         deck=deck if deck is not None else RateDeck(DECK_ROWS), **kwargs)
 
 
-def balance(engine, clock) -> Decimal:
+def balance(engine, clock) -> Money:
     return Accounts(engine, clock).get("T1").balance
 
 
@@ -103,10 +105,10 @@ def charged_by_entry(engine, account) -> dict[int, int]:
 
 def test_the_teams_export_charges_exactly_20_65(engine, clock, account):
     summary = run(engine, clock, TEAMS_CSV, batch_size=15)
-    assert summary.charged == Decimal("20.65")
+    assert summary.charged == usd("20.65")
     assert (summary.rows, summary.new_calls, summary.duplicates) == (40, 40, 0)
     assert summary.rejected == () and summary.ok
-    assert balance(engine, clock) == Decimal("-20.65")
+    assert balance(engine, clock) == usd("-20.65")
     stored = records(engine, account)
     assert len(stored) == 40
     assert sum(record.charge_micros for record in stored) == 20_650_000
@@ -120,10 +122,10 @@ def test_the_teams_export_charges_exactly_20_65(engine, clock, account):
     assert_books_balance(engine)
 
 
-def graph_total() -> Decimal:
+def graph_total() -> Money:
     document = json.loads(GRAPH_JSON.read_text(), parse_float=Decimal)
-    return sum((Decimal(row["charge"]) + Decimal(row["connectionCharge"] or 0)
-                for row in document["value"]), Decimal(0))
+    return usd(sum((Decimal(row["charge"]) + Decimal(row["connectionCharge"] or 0)
+                    for row in document["value"]), Decimal(0)))
 
 
 def test_the_graph_json_charges_its_own_total(engine, clock, account):
@@ -140,7 +142,7 @@ def test_the_same_calls_from_teams_and_graph_are_charged_once(engine, clock, acc
     one = run(engine, clock, first)
     two = run(engine, clock, second)
     assert one.new_calls == 40 and two.new_calls == 0 and two.duplicates == 40
-    assert two.charged == 0 and two.entries == ()
+    assert two.charged == usd(0) and two.entries == ()
     assert balance(engine, clock) == -one.charged
     assert len(records(engine, account)) == 40
 
@@ -150,7 +152,7 @@ def test_the_teams_zip_charges_what_its_csv_charges(engine, clock, account, tmp_
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("Export.callingplans.20261101.csv", TEAMS_CSV.read_bytes())
     summary = run(engine, clock, path)
-    assert summary.charged == Decimal("20.65") and summary.new_calls == 40
+    assert summary.charged == usd("20.65") and summary.new_calls == 40
 
 
 def by_hand(number: str, seconds: int) -> Decimal:
@@ -183,8 +185,8 @@ def test_the_cdr_sample_is_rated_against_the_deck(engine, clock, account, deck):
     assert charges["cdr-7-21"] == Decimal("0.0367")
     with CDR_CSV.open() as handle:
         rows = list(csv.DictReader(handle))
-    expected = sum((by_hand(row["destination_number"], int(row["duration_seconds"]))
-                    for row in rows), Decimal(0))
+    expected = usd(sum((by_hand(row["destination_number"], int(row["duration_seconds"]))
+                        for row in rows), Decimal(0)))
     assert {key: by_hand(row["destination_number"], int(row["duration_seconds"]))
             for key, row in ((row["call_id"], row) for row in rows)} == charges
     assert summary.charged == expected and summary.new_calls == 32
@@ -196,13 +198,13 @@ def test_the_cdr_sample_is_rated_against_the_deck(engine, clock, account, deck):
 
 # -- rejected rows, and importing the corrected file ------------------------------------------
 
-def with_bad_rows() -> tuple[bytes, dict[int, Decimal]]:
+def with_bad_rows() -> tuple[bytes, dict[int, Money]]:
     """The Teams sample with three broken rows, and what those rows would have charged."""
     lines = TEAMS_CSV.read_text().splitlines()
-    broken: dict[int, Decimal] = {}
+    broken: dict[int, Money] = {}
     for number, column, value in ((4, 19, "n/a"), (9, 17, "-60"), (21, 15, "2026-13-45")):
         fields = lines[number - 1].split(",")
-        broken[number] = Decimal(fields[19]) + Decimal(fields[18])
+        broken[number] = usd(fields[19]) + usd(fields[18])
         fields[column] = value
         lines[number - 1] = ",".join(fields)
     return ("\n".join(lines) + "\n").encode(), broken
@@ -214,12 +216,12 @@ def test_bad_rows_are_rejected_by_line_and_the_corrected_file_charges_only_the_r
     first = run(engine, clock, data, batch_size=8)
     assert [error.line for error in first.rejected] == [4, 9, 21]
     assert first.rejected_count == 3 and not first.ok
-    assert first.charged == Decimal("20.65") - sum(broken.values())
+    assert first.charged == usd("20.65") - Money.total(broken.values(), "USD")
     assert first.new_calls == 37
     second = run(engine, clock, TEAMS_CSV, batch_size=8)
     assert second.new_calls == 3 and second.duplicates == 37
-    assert second.charged == sum(broken.values())
-    assert balance(engine, clock) == Decimal("-20.65")
+    assert second.charged == Money.total(broken.values(), "USD")
+    assert balance(engine, clock) == usd("-20.65")
     assert len(records(engine, account)) == 40
     assert_books_balance(engine)
 
@@ -227,7 +229,7 @@ def test_bad_rows_are_rejected_by_line_and_the_corrected_file_charges_only_the_r
 def test_importing_the_same_file_twice_charges_once(engine, clock, account, deck):
     first = run(engine, clock, CDR_CSV, deck=deck)
     again = run(engine, clock, CDR_CSV, deck=deck)
-    assert again.charged == 0 and again.new_calls == 0 and again.duplicates == 32
+    assert again.charged == usd(0) and again.new_calls == 0 and again.duplicates == 32
     assert balance(engine, clock) == -first.charged
     assert len(records(engine, account)) == 32
 
@@ -237,9 +239,9 @@ def test_a_key_twice_in_one_file_is_charged_once(engine, clock, account, deck):
                          "x1,a@x.example,2026-10-01T07:00:00Z,60,+442075908301,outbound\n"
                          "x2,a@x.example,2026-10-01T07:05:00Z,60,+442075908301,outbound\n")
     summary = run(engine, clock, text.encode(), deck=deck, batch_size=1)
-    assert (summary.new_calls, summary.duplicates, summary.charged) == (2, 1, Decimal("0.06"))
+    assert (summary.new_calls, summary.duplicates, summary.charged) == (2, 1, usd("0.06"))
     summary = run(engine, clock, text.encode(), deck=deck, batch_size=10)
-    assert (summary.new_calls, summary.duplicates, summary.charged) == (0, 3, 0)
+    assert (summary.new_calls, summary.duplicates, summary.charged) == (0, 3, usd(0))
 
 
 def test_cdr_calls_without_a_rate_are_rejected_and_the_others_charged(engine, clock, account):
@@ -308,12 +310,13 @@ def test_charges_that_differ_from_the_deck_are_listed_for_reconciliation(engine,
             continue
         checked += 1
         difference = listed[call.record_key]
-        assert (difference.charged, difference.deck_price) == (call.provider_total, priced.cost)
+        assert (difference.charged, difference.deck_price) == (usd(call.provider_total),
+                                                               usd(priced.cost))
         assert difference.line == call.line
     assert checked == summary.difference_count == len(listed) > 0
-    assert summary.difference_total == sum(d.difference for d in listed.values())
+    assert summary.difference_total == Money.total((d.difference for d in listed.values()), "USD")
     # The provider's charge is what is charged, whatever the deck says.
-    assert summary.charged == Decimal("20.65")
+    assert summary.charged == usd("20.65")
 
 
 # -- batches: one transaction, one charge, one key each -----------------------------------------
@@ -336,7 +339,7 @@ def test_a_batch_of_free_calls_posts_no_entry(engine, clock, account, deck):
     text = CDR_HEADER + ("f1,a@x.example,2026-10-01T07:00:00Z,0,+442075908301,outbound\n"
                          "f2,a@x.example,2026-10-01T07:05:00Z,0,+442075908301,outbound\n")
     summary = run(engine, clock, text.encode(), deck=deck)
-    assert summary.new_calls == 2 and summary.charged == 0 and summary.entries == ()
+    assert summary.new_calls == 2 and summary.charged == usd(0) and summary.entries == ()
     assert [record.ledger_entry_id for record in records(engine, account)] == [None, None]
 
 
@@ -357,7 +360,7 @@ def test_hooks_run_in_the_batch_transaction_and_a_failure_rolls_the_batch_back(e
     assert balance(engine, clock) == seen[0].amount
     summary = run(engine, clock, TEAMS_CSV, batch_size=10)
     assert summary.new_calls == 30 and summary.duplicates == 10
-    assert balance(engine, clock) == Decimal("-20.65")
+    assert balance(engine, clock) == usd("-20.65")
     assert_books_balance(engine)
 
 
@@ -370,7 +373,7 @@ def test_progress_is_reported_after_each_batch(engine, clock, account):
 
 def test_a_file_object_can_be_imported(engine, clock, account):
     summary = run(engine, clock, io.BytesIO(TEAMS_CSV.read_bytes()), name="upload.csv")
-    assert summary.charged == Decimal("20.65") and summary.name == "upload.csv"
+    assert summary.charged == usd("20.65") and summary.name == "upload.csv"
 
 
 # -- reading ahead -----------------------------------------------------------------------------

@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
 from bot.accounts import Accounts
 from bot.ledger import Ledger
+from bot.money import Money
 from bot.rates.deck import RateDeck
 from bot.usage.formats.records import CALLING_PLAN, DIRECT_ROUTING
 from bot.usage.formats.usage_file import open_usage
@@ -23,6 +23,7 @@ from storage.ledger import list_entries
 from storage.models import CallRecord
 from tests import reads
 from tests.factories import make_account
+from tests.money import usd
 from tests.samples import (
     DIRECT_ROUTING_CSV,
     DIRECT_ROUTING_ROWS,
@@ -33,7 +34,7 @@ from tests.samples import (
     microsoft_export_zip,
 )
 
-SAMPLE_TOTAL = Decimal("20.65")
+SAMPLE_TOTAL = usd("20.65")
 TEAMS_ROWS = 40
 
 
@@ -54,7 +55,7 @@ def stored(engine, account) -> list[CallRecord]:
         return reads.list_calls(session=session, account_id=account.id)
 
 
-def balance(engine, clock) -> Decimal:
+def balance(engine, clock) -> Money:
     return Accounts(engine, clock).get("T1").balance
 
 
@@ -65,7 +66,7 @@ def test_graphs_getpstncalls_examples_import_flagged_licensed_and_one_page_of_mo
         engine, clock, account, example):
     summary = run(engine, clock, example)
     assert (summary.rows, summary.new_calls, summary.rejected_count) == (1, 1, 0)
-    assert summary.charged == 0 and summary.entries == ()
+    assert summary.charged == usd(0) and summary.entries == ()
     # `+1234567890` fits no numbering plan: Microsoft's charge (0.00) is booked, flagged.
     assert summary.flagged_count == 1
     assert "'+1234567890' cannot be read" in summary.flagged[0].message
@@ -84,14 +85,14 @@ def test_graphs_getdirectroutingcalls_examples_are_stored_uncharged_as_direct_ro
         engine, clock, account, example):
     summary = run(engine, clock, example)
     assert (summary.rows, summary.new_calls, summary.rejected_count) == (1, 1, 0)
-    assert summary.direct_routing == 1 and summary.charged == 0 and summary.more_pages
+    assert summary.direct_routing == 1 and summary.charged == usd(0) and summary.more_pages
     assert summary.difference_count == 0 and summary.unlicensed_calls == 0
     [record] = stored(engine, account)
     assert (record.route, record.charge_micros, record.rated_micros) == (DIRECT_ROUTING, 0, None)
     assert record.call_id == "c98e1515-a937-4b81-b8a8-3992afde64e0"
     assert record.direction == "inbound" and record.duration_seconds == 5
     assert record.destination_number == "+12345678***"  # the caller, masked as Graph sends it
-    assert balance(engine, clock) == 0
+    assert balance(engine, clock) == usd(0)
 
 
 def test_a_batch_with_no_good_row_after_a_good_one_imports_the_good_one(engine, clock,
@@ -132,7 +133,7 @@ def test_microsofts_export_zip_imports_calling_plans_and_direct_routing(engine, 
 def test_the_zip_again_charges_nothing(engine, clock, account):
     run(engine, clock, microsoft_export_zip())
     again = run(engine, clock, microsoft_export_zip())
-    assert (again.new_calls, again.charged) == (0, 0)
+    assert (again.new_calls, again.charged) == (0, usd(0))
     assert again.duplicates == TEAMS_ROWS + DIRECT_ROUTING_ROWS
 
 
@@ -174,7 +175,7 @@ def test_the_records_license_decides_and_only_records_without_one_use_the_list(e
 def test_a_charged_call_with_an_unreadable_number_is_booked_and_flagged(engine, clock, account):
     rows = list(csv.reader(io.StringIO(TEAMS_CSV.read_text())))
     header = rows[0]
-    charges = [Decimal(row[header.index("Charge")]) + Decimal(row[header.index("Connection Fee")])
+    charges = [usd(row[header.index("Charge")]) + usd(row[header.index("Connection Fee")])
                for row in rows[1:4]]
     for row in rows[1:4]:
         row[header.index("Destination Number")] = "+1234567890"
@@ -182,7 +183,7 @@ def test_a_charged_call_with_an_unreadable_number_is_booked_and_flagged(engine, 
     csv.writer(out).writerows(rows[:4])
     summary = run(engine, clock, out.getvalue().encode())
     assert summary.rejected_count == 0 and summary.flagged_count == 3
-    assert summary.charged == sum(charges)
+    assert summary.charged == Money.total(charges, "USD")
     assert [flag.line for flag in summary.flagged] == [2, 3, 4]
 
 
@@ -214,7 +215,7 @@ def test_the_same_calls_from_a_second_source_are_skipped_and_counted(engine, clo
     cdr = cdr_of_teams_calls()
     count = cdr.count(b"\n") - 1
     second = run(engine, clock, cdr, deck=RateDeck(DECK_ROWS))
-    assert second.other_source == count and second.new_calls == 0 and second.charged == 0
+    assert second.other_source == count and second.new_calls == 0 and second.charged == usd(0)
     assert balance(engine, clock) == -SAMPLE_TOTAL
     with read_session(engine) as session:
         assert len(list_entries(session=session, account_id=account.id)) == 1

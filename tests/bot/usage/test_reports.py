@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from bot.accounts import Accounts
 from bot.errors import CreditsError
 from bot.ledger import Ledger
+from bot.money import Money
 from bot.usage.reports import (
     CALL_COLUMNS,
     UsageReports,
@@ -28,6 +29,7 @@ from storage.models import CallRecord
 from storage.units import to_micros
 from tests.factories import add_to_rollup, make_account
 from tests.imports import app_importer
+from tests.money import usd
 
 _keys = itertools.count(1)
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -82,7 +84,7 @@ def test_summary_totals_are_exact(reports, october):
     period = reports.period(october, "2026-10")
     summary = reports.summary(october, period)
     assert (summary.calls, summary.seconds) == (4, 120 + 61 + 0 + 3600)
-    assert summary.spend == Decimal("5.6812")
+    assert summary.spend == usd("5.6812")
     assert summary.minutes == Decimal("63.02")
     assert summary.currency == "USD" and summary.lines == ()
 
@@ -90,7 +92,7 @@ def test_summary_totals_are_exact(reports, october):
 def test_one_users_summary_ignores_the_case_of_the_upn(reports, october):
     period = reports.period(october, "2026-10")
     alice = reports.summary(october, period, user="ALICE@contoso.example ")
-    assert (alice.calls, alice.spend) == (3, Decimal("0.2812"))
+    assert (alice.calls, alice.spend) == (3, usd("0.2812"))
     assert reports.summary(october, period, user="nobody@contoso.example").calls == 0
 
 
@@ -98,28 +100,28 @@ def test_usage_by_user(reports, october):
     summary = reports.summary(october, reports.period(october, "2026-10"), group_by="user")
     assert [(line.key, line.label, line.calls, line.seconds, line.spend)
             for line in summary.lines] == [
-        ("bob@contoso.example", "Bob", 1, 3600, Decimal("5.40")),
-        ("alice@contoso.example", "Alice", 3, 181, Decimal("0.2812"))]
-    assert sum(line.spend for line in summary.lines) == summary.spend
+        ("bob@contoso.example", "Bob", 1, 3600, usd("5.40")),
+        ("alice@contoso.example", "Alice", 3, 181, usd("0.2812"))]
+    assert Money.total((line.spend for line in summary.lines), "USD") == summary.spend
 
 
 def test_usage_by_destination(reports, october):
     summary = reports.summary(october, reports.period(october, "2026-10"),
                               group_by="destination")
     assert [(line.label, line.calls, line.spend) for line in summary.lines] == [
-        ("Brazil", 1, Decimal("5.40")), ("Germany", 2, Decimal("0.2212")),
-        ("United Kingdom", 1, Decimal("0.06"))]
+        ("Brazil", 1, usd("5.40")), ("Germany", 2, usd("0.2212")),
+        ("United Kingdom", 1, usd("0.06"))]
 
 
 def test_usage_by_day_is_zero_filled(reports, october):
     summary = reports.summary(october, reports.period(october, "2026-10"), group_by="day")
     assert len(summary.lines) == 31
     by_day = {line.key: line for line in summary.lines}
-    assert (by_day["2026-10-01"].calls, by_day["2026-10-01"].spend) == (1, Decimal("0.06"))
-    assert (by_day["2026-10-02"].calls, by_day["2026-10-02"].spend) == (2, Decimal("0.2212"))
+    assert (by_day["2026-10-01"].calls, by_day["2026-10-01"].spend) == (1, usd("0.06"))
+    assert (by_day["2026-10-02"].calls, by_day["2026-10-02"].spend) == (2, usd("0.2212"))
     assert (by_day["2026-10-31"].calls, by_day["2026-10-31"].seconds) == (1, 3600)
-    assert by_day["2026-10-15"].calls == 0 and by_day["2026-10-15"].spend == 0
-    assert sum(line.spend for line in summary.lines) == summary.spend
+    assert by_day["2026-10-15"].calls == 0 and by_day["2026-10-15"].spend == usd(0)
+    assert Money.total((line.spend for line in summary.lines), "USD") == summary.spend
 
 
 def test_days_are_the_accounts_calendar_days(engine, clock, reports):
@@ -161,16 +163,16 @@ def booked(engine, clock, october):
     memo), as the importer books them."""
     ledger = Ledger(engine, clock)
     clock.set(OCT - timedelta(seconds=1))  # September's last call, imported at once
-    ledger.charge(account_id=october.id, amount=Decimal("1.00"), key="chg-0", actor="import",
+    ledger.charge(account_id=october.id, amount=usd("1.00"), key="chg-0", actor="import",
                   reference="import:cdr")
     clock.set(OCT + timedelta(hours=1))
-    ledger.deposit(account_id=october.id, amount=Decimal("100"), key="dep-1", actor="U1",
+    ledger.deposit(account_id=october.id, amount=usd("100"), key="dep-1", actor="U1",
                    memo="=HYPERLINK(\"http://evil\")")
     clock.set(OCT + timedelta(days=3))
-    ledger.charge(account_id=october.id, amount=Decimal("5.6812"), key="chg-1", actor="import",
+    ledger.charge(account_id=october.id, amount=usd("5.6812"), key="chg-1", actor="import",
                   memo="@batch", reference="import:cdr")
     clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    ledger.deposit(account_id=october.id, amount=Decimal("50"), key="dep-2", actor="U1")
+    ledger.deposit(account_id=october.id, amount=usd("50"), key="dep-2", actor="U1")
     return october
 
 
@@ -254,20 +256,21 @@ def test_export_formats(reports, account):
 
 def test_report_summary(reports, booked):
     report = reports.report(booked, reports.period(booked, "2026-10"), top=2)
-    assert (report.calls, report.spend, report.added) == (4, Decimal("5.6812"), Decimal("100"))
-    assert (report.balance_start, report.balance_end) == (Decimal("-1"), Decimal("93.3188"))
+    assert (report.calls, report.spend, report.added) == (4, usd("5.6812"), usd("100"))
+    assert (report.balance_start, report.balance_end) == (usd("-1"), usd("93.3188"))
     assert [line.label for line in report.top_destinations] == ["Brazil", "Germany"]
     assert [line.key for line in report.top_users] == ["bob@contoso.example",
                                                        "alice@contoso.example"]
-    assert len(report.daily) == 31 and sum(d.spend for d in report.daily) == report.spend
+    assert len(report.daily) == 31
+    assert Money.total((d.spend for d in report.daily), "USD") == report.spend
     # The deposit when it was booked, each day's calls at the day's end (import charges are
     # the calls themselves, so they are not steps of their own).
     assert [(p.at, p.balance) for p in report.balance_points] == [
-        (OCT, Decimal("-1")), (OCT + timedelta(hours=1), Decimal("99")),
-        (OCT + timedelta(days=1), Decimal("98.94")),
-        (OCT + timedelta(days=2), Decimal("98.7188")),
-        (OCT + timedelta(days=31), Decimal("93.3188")),
-        (OCT + timedelta(days=31), Decimal("93.3188"))]
+        (OCT, usd("-1")), (OCT + timedelta(hours=1), usd("99")),
+        (OCT + timedelta(days=1), usd("98.94")),
+        (OCT + timedelta(days=2), usd("98.7188")),
+        (OCT + timedelta(days=31), usd("93.3188")),
+        (OCT + timedelta(days=31), usd("93.3188"))]
     assert report.balance_points[-1].at == datetime(2026, 11, 1, tzinfo=UTC)
 
 
@@ -275,7 +278,7 @@ def test_report_of_the_running_month_starts_from_the_previous_balance(reports, b
     report = reports.report(booked, reports.period(booked, "this-month"))
     assert report.period.first_day == date(2026, 11, 1)
     assert (report.balance_start, report.balance_end, report.added) == (
-        Decimal("93.3188"), Decimal("143.3188"), Decimal("50"))
+        usd("93.3188"), usd("143.3188"), usd("50"))
     assert report.calls == 0
     assert report.balance_points[-1].at == clock.now()
 
@@ -310,23 +313,23 @@ def test_reports_add_up_when_a_month_is_imported_late(engine, clock, account):
                      "+442075908301,outbound")
     clock.set(datetime(2026, 12, 1, 8, tzinfo=UTC))
     ledger = Ledger(engine, clock)
-    ledger.deposit(account_id=account.id, amount=Decimal("1000"), key="d1", actor="U1")
+    ledger.deposit(account_id=account.id, amount=usd("1000"), key="d1", actor="U1")
     summary = app_importer(engine, clock).run(("\n".join(lines) + "\n").encode(), team_id="T1",
                                               deck=DECK, licensed_emails=(), name="november.csv")
-    ledger.adjust(account_id=account.id, amount=Decimal("-5"), key="a1", actor="U1")
+    ledger.adjust(account_id=account.id, amount=usd("-5"), key="a1", actor="U1")
     reports = UsageReports(engine, clock)
     november = reports.report(account, reports.period(account, "last-month"))
     december = reports.report(account, reports.period(account, "this-month"))
-    assert summary.new_calls == 90 and november.spend == summary.charged > 0
-    assert (november.balance_start, november.added, november.other) == (0, 0, 0)
-    assert (december.spend, december.added, december.other) == (0, Decimal(1000), Decimal(-5))
+    assert summary.new_calls == 90 and november.spend == summary.charged > usd(0)
+    assert (november.balance_start, november.added, november.other) == (usd(0),) * 3
+    assert (december.spend, december.added, december.other) == (usd(0), usd(1000), usd(-5))
     for report in (november, december):
         assert report.balance_start + report.added + report.other - report.spend \
             == report.balance_end
         with read_session(engine) as session:
             assert balance_at(session=session, account_id=account.id, at=report.period.end,
                               day=report.period.last_day + timedelta(days=1)) \
-                == to_micros(report.balance_end)
+                == report.balance_end.micros
         assert report.balance_points[-1].balance == report.balance_end
     assert november.balance_end == december.balance_start == -summary.charged
     assert december.balance_end == Accounts(engine, clock).get("T1").balance

@@ -47,8 +47,8 @@ def test_imports_and_reimports_keep_the_rollup_equal_to_the_call_records(engine,
     assert (first.new_calls, again.new_calls, more.new_calls) == (100, 0, 40)
     rollup, expected = rollup_and_calls(engine, account.id)
     assert rollup == expected and sum(calls for _, _, calls in rollup.values()) == 140
-    assert sum(spend for spend, _, _ in rollup.values()) == -int(
-        Accounts(engine, clock).get("T1").balance * 1_000_000)
+    assert sum(spend for spend, _, _ in rollup.values()) == -(
+        Accounts(engine, clock).get("T1").balance.micros)
 
 
 def test_the_rollup_counts_days_in_the_accounts_time_zone_and_follows_a_change(engine, clock):
