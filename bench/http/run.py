@@ -84,6 +84,7 @@ def seed(database: str, calls: int) -> None:
     from bot.accounts import Accounts
     from bot.clock import SystemClock
     from bot.ledger import Ledger
+    from bot.money import Money
     from bot.rates.deck import RateDeck, RateRow
     from bot.usage.importer import import_usage
     from storage.db import make_engine
@@ -94,7 +95,8 @@ def seed(database: str, calls: int) -> None:
     clock = SystemClock()
     account = Accounts(engine, clock).ensure(TEAM, name="bench")
     ledger = Ledger(engine, clock)  # seeding the data: no alerts, no auto-recharge
-    ledger.deposit(account_id=account.id, amount=Decimal(50_000), key="seed", actor="bench")
+    ledger.deposit(account_id=account.id, amount=Money(Decimal(50_000), account.currency),
+                   key="seed", actor="bench")
     if calls:
         begin = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) \
             - timedelta(days=30)
