@@ -88,7 +88,7 @@ def measure_import(url: str, data: Path, batch_size: int) -> dict[str, Any]:
         _, mismatches = check_balances(session)
     engine.dispose()
     return {"seconds": seconds, "rows": summary.rows, "new_calls": summary.new_calls,
-            "rejected": summary.rejected_count, "charged": str(summary.charged),
+            "rejected": summary.rejected_count, "charged": str(summary.charged.amount),
             "batches": len(summary.entries), "ledger_ok": not mismatches,
             "peak_mb": _peak_mb(), "before_mb": before, "load": load}
 
