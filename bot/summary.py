@@ -11,6 +11,7 @@ day). A cached answer is checked with one indexed probe of the account row.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -110,6 +111,48 @@ class _Probe:
         return None if row is None else tuple(row)
 
 
+@dataclass
+class _TeamProbes:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: int = -1  # the sequence number of the last probe's start
+    row: tuple[Any, ...] | None = None
+    ok: bool = False  # `row` is the answer of the probe that started at `started`
+
+
+class _SharedProbe:
+    """Askers of one team at the same moment share one probe, without reading stale state: a
+    probe's answer serves an asker only if the probe started after the asker asked, so every
+    change committed before someone asked is in the answer they get.
+
+    One probe of a team runs at a time; those who asked while it ran wait for it, then the first
+    of them probes again and the others take that answer. A burst of balance questions in one
+    workspace (everyone after an alert) costs a probe per wave instead of one each, and fewer
+    threads wait on the database driver (which releases the interpreter lock) at once."""
+
+    def __init__(self, probe: Callable[[str], tuple[Any, ...] | None]) -> None:
+        self.probe = probe
+        self._lock = threading.Lock()
+        self._sequence = itertools.count()
+        self._teams: dict[str, _TeamProbes] = {}
+
+    def __call__(self, team_id: str) -> tuple[Any, ...] | None:
+        with self._lock:
+            asked = next(self._sequence)
+            team = self._teams.get(team_id)
+            if team is None:
+                if len(self._teams) >= CACHED_TEAMS:
+                    self._teams.clear()  # bounded: a team's entry is only a lock and a row
+                team = self._teams[team_id] = _TeamProbes()
+        with team.lock:
+            if team.ok and team.started > asked:
+                return team.row
+            with self._lock:
+                team.started, team.ok = next(self._sequence), False
+            team.row = self.probe(team_id)
+            team.ok = True
+            return team.row
+
+
 def read_summary(connection: Connection, account: Any, *, now: datetime,
                  license_count: int, window_days: int = WINDOW_DAYS) -> AccountSummary:
     """The summary of an `accounts` row, read on the caller's connection."""
@@ -170,7 +213,7 @@ class AccountSummaries:
         self.size = size
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
-        self._probe = _Probe(engine)
+        self._probe = _SharedProbe(_Probe(engine))
 
     def summary(self, team_id: str) -> AccountSummary:
         """The team's summary as of now (its account created on first contact)."""

@@ -3,6 +3,8 @@ calls the account has, and a cached answer that is never stale."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,7 +12,7 @@ from bot.accounts import Accounts
 from bot.alerts.settings import AlertSettings
 from bot.ledger import Ledger
 from bot.licenses import Licenses
-from bot.summary import AccountSummaries
+from bot.summary import AccountSummaries, _SharedProbe
 from storage.db import make_engine
 from tests.bot.usage.test_spend_rollup import DECK
 from tests.dbs import raw_statements, statements
@@ -104,7 +106,53 @@ def test_a_probe_that_fails_in_the_driver_is_asked_again_through_core(engine, cl
     make_account(engine, clock, balance=Decimal(100))
     summaries = AccountSummaries(engine, clock, Accounts(engine, clock))
     first = summaries.summary("T1")
-    summaries._probe.sql = "SELECT no_such_column FROM accounts"  # a driver error
+    summaries._probe.probe.sql = "SELECT no_such_column FROM accounts"  # a driver error
     with statements(engine) as core:
         assert summaries.summary("T1") is first
     assert len(core) <= 2 and "summary_version" in core[-1]  # the Core probe (and BEGIN)
+
+
+def test_one_askers_probe_is_never_an_earlier_ones():
+    asked: list[str] = []
+    probe = _SharedProbe(lambda team: (asked.append(team), (len(asked),))[1])
+    assert [probe("T1"), probe("T1"), probe("T2")] == [(1,), (2,), (3,)]
+
+
+def test_askers_at_once_share_a_probe_that_started_after_they_asked():
+    # A "write" bumps `version`; each asker notes the version when it asks, and the answer it
+    # gets must be at least that: it never misses a change committed before it asked.
+    version, probes = [0], [0]
+    gate = threading.Event()
+
+    def slow_probe(team: str) -> tuple[int]:
+        probes[0] += 1
+        seen = version[0]
+        gate.wait(5)
+        return (seen,)
+
+    shared = _SharedProbe(slow_probe)
+    results: list[tuple[int, tuple[int] | None]] = []
+    lock = threading.Lock()
+
+    def ask() -> None:
+        with lock:
+            version[0] += 1  # a write committed just before this asker asks
+            before = version[0]
+        answer = shared("T1")
+        with lock:
+            results.append((before, answer))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    while probes[0] == 0:
+        time.sleep(0.001)
+    others = [threading.Thread(target=ask) for _ in range(20)]
+    for thread in others:
+        thread.start()
+    time.sleep(0.05)  # the 20 wait behind the first probe
+    gate.set()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert len(results) == 21
+    assert all(answer is not None and answer[0] >= before for before, answer in results)
+    assert probes[0] <= 3  # one for the first asker, then one (rarely two) for the wave
