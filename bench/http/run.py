@@ -324,8 +324,11 @@ def table(results: dict[str, dict[str, float]], *, connections: int, seconds: fl
     lines += ["", "Targets (issue 12): `/credits balance` and App Home at ≥ 50% of the floor's "
               "requests/s with p99 ≤ 2x the floor's, in the same run; a balance's cost flat in "
               "the account's calls. The balance reads the account once, the spend rollup and "
-              "about eight indexed rows in one Core transaction, and a cached answer is checked "
-              "with one probe of the account row (`bot/summary.py`)."]
+              "about eight indexed rows in one Core transaction; a cached answer is checked "
+              "with one probe of the account row on a pooled DBAPI cursor, shared by the "
+              "askers of the same moment when it started after they asked (`bot/summary.py`). "
+              "App Home's figure is its ack: the dashboard is read and published after it on "
+              "the lazy pool, which this bench does not wait for."]
     return "\n".join(lines) + "\n"
 
 
