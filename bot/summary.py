@@ -117,6 +117,7 @@ class _TeamProbes:
     started: int = -1  # the sequence number of the last probe's start
     row: tuple[Any, ...] | None = None
     ok: bool = False  # `row` is the answer of the probe that started at `started`
+    error: BaseException | None = None  # or that probe failed with this
 
 
 class _SharedProbe:
@@ -144,11 +145,20 @@ class _SharedProbe:
                     self._teams.clear()  # bounded: a team's entry is only a lock and a row
                 team = self._teams[team_id] = _TeamProbes()
         with team.lock:
-            if team.ok and team.started > asked:
-                return team.row
+            if team.started > asked:
+                if team.ok:
+                    return team.row
+                if team.error is not None:
+                    # The database failed a probe made for this asker too: say so now rather
+                    # than queue behind the lock for another try each (an outage stays short).
+                    raise team.error
             with self._lock:
-                team.started, team.ok = next(self._sequence), False
-            team.row = self.probe(team_id)
+                team.started, team.ok, team.error = next(self._sequence), False, None
+            try:
+                team.row = self.probe(team_id)
+            except Exception as exc:
+                team.error = exc
+                raise
             team.ok = True
             return team.row
 

@@ -156,3 +156,38 @@ def test_askers_at_once_share_a_probe_that_started_after_they_asked():
     assert len(results) == 21
     assert all(answer is not None and answer[0] >= before for before, answer in results)
     assert probes[0] <= 3  # one for the first asker, then one (rarely two) for the wave
+
+
+def test_askers_waiting_on_a_probe_that_fails_fail_with_it_instead_of_queueing():
+    calls, gate = [0], threading.Event()
+
+    def failing(team: str) -> tuple[int]:
+        calls[0] += 1
+        gate.wait(5)
+        raise ConnectionError("database down")
+
+    shared = _SharedProbe(failing)
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            shared("T1")
+        except ConnectionError as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=ask)
+    first.start()
+    while calls[0] == 0:
+        time.sleep(0.001)
+    waiting = [threading.Thread(target=ask) for _ in range(10)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(0.05)
+    gate.set()
+    for thread in [first, *waiting]:
+        thread.join(5)
+    assert len(errors) == 11 and calls[0] <= 3  # not one more probe (and timeout) per asker
+    gate.clear()
+    calls[0] = 0
+    shared.probe = lambda team: (7,)
+    assert shared("T1") == (7,)  # the next asker tries again
