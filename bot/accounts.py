@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
 from bot.i18n import N_, t
-from bot.money import CurrencyMismatch, Money
+from bot.money import Money
 from storage import accounts as accounts_db
 from storage import spend as spend_db
 from storage.db import read_session, write_transaction
@@ -393,21 +393,14 @@ class Accounts:
             if enabled:
                 if amount is None or below is None:
                     raise CreditsError(N_("Auto-recharge needs an amount and a trigger."))
-                account.autorecharge_amount_micros = _in(account, amount).micros
-                account.autorecharge_below_micros = _in(account, below).micros
+                account.autorecharge_amount_micros = amount.in_currency(account.currency).micros
+                account.autorecharge_below_micros = below.in_currency(account.currency).micros
             return view(account)
 
     def set_alert_channel(self, team_id: str, channel: str | None) -> AccountView:
         with self._change(team_id) as account:
             account.alert_channel = channel
             return view(account)
-
-def _in(account: Account, amount: Money) -> Money:
-    """`amount`, refused unless it is in the account's currency (a programming error)."""
-    if amount.currency != account.currency.upper():
-        raise CurrencyMismatch(f"{amount.currency} for an account in {account.currency}")
-    return amount
-
 
 def _apply_billing_rules(account: Account, *, now: datetime) -> tuple[str, ...]:
     """Keep a changed account consistent with its billing type (inside its transaction)."""

@@ -51,7 +51,7 @@ from bot.errors import (
 )
 from bot.i18n import N_, t
 from bot.ledger import Ledger
-from bot.money import CurrencyMismatch, Money
+from bot.money import Money
 from bot.payments import GatewayTimeout, PaymentGateway, PaymentReceipt, expired_card_reason
 from storage import accounts as accounts_db
 from storage import deposits as attempts_db
@@ -518,8 +518,7 @@ class Deposits:
         # The bounds are plain numbers of the account's currency (CREDITS_MIN_DEPOSIT, …).
         if not isinstance(amount, Money) or not amount.is_positive:
             raise InvalidAmount(N_("A deposit must be a positive amount."))
-        if amount.currency != currency.upper():
-            raise CurrencyMismatch(f"a deposit in {amount.currency} to an account in {currency}")
+        amount.in_currency(currency, use="deposited to")
         if amount != amount.rounded():
             raise InvalidAmount(N_("Use at most {decimals} decimals for money."), decimals=2)
         if amount.amount < self.min_deposit:

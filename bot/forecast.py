@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlmodel import Session
 
 from bot.clock import Clock
-from bot.money import CurrencyMismatch, Money
+from bot.money import Money
 from storage import spend as spend_db
 from storage.models import Account, Lot
 
@@ -177,19 +177,12 @@ def run_out(balance: Money, average: Money, today: date,
         return Decimal(0), today
     if not average.is_positive:
         return None, None
-    days_left = (_days(balance, average) if not lots
+    days_left = (balance / average if not lots
                  else _days_on_lots(lots, average, today))
     if days_left > HORIZON_DAYS:
         return days_left.quantize(_TENTH, rounding=ROUND_FLOOR), None
     whole = int(days_left.to_integral_value(rounding=ROUND_FLOOR))
     return days_left.quantize(_TENTH, rounding=ROUND_FLOOR), today + timedelta(days=whole)
-
-
-def _days(amount: Money, average: Money) -> Decimal:
-    """How many days of `average` spend `amount` pays for (same currency)."""
-    if amount.currency != average.currency:
-        raise CurrencyMismatch(f"{amount.currency} spent at {average.currency} a day")
-    return amount.amount / average.amount
 
 
 def _days_on_lots(lots: list[CreditLot], average: Money, today: date) -> Decimal:
@@ -199,7 +192,7 @@ def _days_on_lots(lots: list[CreditLot], average: Money, today: date) -> Decimal
         expires_in = Decimal((lot.expires_on - today).days)
         if elapsed >= expires_in:
             continue  # expired before the spend reached it: it buys no day
-        elapsed = min(elapsed + _days(lot.remaining, average), expires_in)
+        elapsed = min(elapsed + lot.remaining / average, expires_in)
     return elapsed
 
 

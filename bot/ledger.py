@@ -25,7 +25,7 @@ from sqlmodel import Session
 from bot.accounts import POSTPAID
 from bot.clock import Clock, add_months
 from bot.errors import IdempotencyConflict
-from bot.money import CurrencyMismatch, Money
+from bot.money import Money
 from bot.redaction import redact_card_numbers
 from storage import ledger as entries_db
 from storage.accounts import get_account_by_id, list_accounts, lock_account
@@ -133,9 +133,7 @@ def _post(session: Session, *, account_id: int, kind: str, amount: Money, key: s
     if Money.from_micros(micros, amount.currency) != amount:
         raise ValueError("money is kept to the micro-unit; that amount is finer")
     account = lock_account(session=session, account_id=account_id)
-    if amount.currency != account.currency.upper():
-        # Dollars posted to a euro account are a programming error, never a conversion.
-        raise CurrencyMismatch(f"{amount.currency} posted to an account in {account.currency}")
+    amount.in_currency(account.currency, use="posted to")
     first = entries_db.find_entry(session=session, idempotency_key=key)
     if first is not None:
         if (first.account_id, first.kind, first.amount_micros) != (account_id, kind, micros):

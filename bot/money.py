@@ -162,6 +162,14 @@ class Money:
         """For people: en-US `$1,000.00`, de-DE `1.000,00 $`."""
         return format_money(self, locale)
 
+    def in_currency(self, currency: str, *, use: str = "for") -> Money:
+        """This money, refused (CurrencyMismatch: "EUR {use} an account in USD") unless it is
+        in `currency`: dollars handed to a euro account are a programming error, never a
+        conversion."""
+        if self.currency != currency.upper():
+            raise CurrencyMismatch(f"{self.currency} {use} an account in {currency.upper()}")
+        return self
+
     def _same(self, other: Money) -> Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine money with {type(other).__name__}")
@@ -188,6 +196,10 @@ class Money:
         return Money(self.amount * factor, self.currency)
 
     __rmul__ = __mul__
+
+    def __truediv__(self, other: Money) -> Decimal:
+        """How many times `other` goes into this (same currency): days of spend, say."""
+        return self.amount / self._same(other).amount
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other).amount

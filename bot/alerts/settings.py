@@ -16,11 +16,10 @@ from sqlalchemy import Engine
 from bot.accounts import Accounts, AccountView
 from bot.clock import Clock
 from bot.errors import CreditsError
-from bot.money import DEFAULT_CURRENCY, CurrencyMismatch, Money
+from bot.money import DEFAULT_CURRENCY, Money
 from storage import accounts as accounts_db
 from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
-from storage.models import Account
 
 MAX_THRESHOLDS = 10
 UNDELIVERED_SHOWN = 10
@@ -78,7 +77,7 @@ class AlertSettings:
         with write_transaction(self.engine) as session:
             account = accounts_db.lock_account(session=session, account_id=account_id)
             existing = accounts_db.list_thresholds(session=session, account_id=account_id)
-            _same_currency(account, amount)
+            amount.in_currency(account.currency)
             micros = amount.micros
             if any(row.amount_micros == micros for row in existing):
                 raise DuplicateThreshold("That threshold is set already.")
@@ -95,7 +94,7 @@ class AlertSettings:
         _check(amount)
         with write_transaction(self.engine) as session:
             account = accounts_db.lock_account(session=session, account_id=account_id)
-            _same_currency(account, amount)
+            amount.in_currency(account.currency)
             if not accounts_db.remove_threshold(session=session, account_id=account_id,
                                                 amount_micros=amount.micros):
                 raise UnknownThreshold("There is no such threshold.")
@@ -126,11 +125,6 @@ class AlertSettings:
                 target=row.channel, given_up=row.status == outbox_db.DEAD,
                 attempts=row.attempts, next_attempt_at=row.next_attempt_at,
                 last_error=row.last_error) for row in rows]
-
-
-def _same_currency(account: Account, amount: Money) -> None:
-    if amount.currency != account.currency.upper():
-        raise CurrencyMismatch(f"{amount.currency} for an account in {account.currency}")
 
 
 def _check(amount: Money) -> None:

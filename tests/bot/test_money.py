@@ -331,3 +331,13 @@ def test_money_cannot_slip_into_text_by_formatting():
     with pytest.raises(TypeError):
         f"#{money}"
     assert str(money) == "450 USD" and f"{money.amount}" == "450"
+
+
+def test_money_is_kept_in_one_currency_and_divides_into_a_ratio():
+    usd = Money(Decimal("90"), "USD")
+    assert usd.in_currency("usd") is usd
+    with pytest.raises(CurrencyMismatch):
+        usd.in_currency("EUR")
+    assert usd / Money(Decimal("30"), "USD") == Decimal(3)
+    with pytest.raises(CurrencyMismatch):
+        usd / Money(Decimal("30"), "EUR")  # noqa: B018 - the division is what raises
