@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.errors import AccountNotFound, CreditsError, PurchaseNotAllowed
 from bot.i18n import N_, t
-from bot.money import Money
+from bot.money import DEFAULT_CURRENCY, Money
 from storage import accounts as accounts_db
 from storage import spend as spend_db
 from storage.db import read_session, write_transaction
@@ -173,6 +173,12 @@ def view(account: Account) -> AccountView:
         autorecharge_amount=_maybe(account.autorecharge_amount_micros, account.currency),
         autorecharge_below=_maybe(account.autorecharge_below_micros, account.currency),
         alert_channel=account.alert_channel, payment=payment, language=account.language)
+
+
+def currency_of(session: Session, account_id: int) -> str:
+    """The currency an account's stored amounts are in (the default one for no account)."""
+    account = accounts_db.get_account_by_id(session=session, account_id=account_id)
+    return account.currency if account is not None else DEFAULT_CURRENCY
 
 
 def _maybe(micros: int | None, currency: str) -> Money | None:

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.money import DEFAULT_CURRENCY, Money
+from bot.accounts import currency_of
+from bot.money import Money
 from bot.redaction import redact_card_numbers
-from storage.accounts import get_account_by_id
 from storage.db import read_session
 from storage.ledger import list_entries
 
@@ -40,8 +40,7 @@ class History:
         if not 1 <= limit <= MAX_ENTRIES:
             raise ValueError(f"limit must be 1 to {MAX_ENTRIES}")
         with read_session(self.engine) as session:
-            account = get_account_by_id(session=session, account_id=account_id)
-            currency = account.currency if account is not None else DEFAULT_CURRENCY
+            currency = currency_of(session, account_id)
             rows = list_entries(session=session, account_id=account_id, limit=limit)
             return [HistoryEntry(kind=row.kind,
                                  amount=Money.from_micros(row.amount_micros, currency),

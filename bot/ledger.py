@@ -22,13 +22,13 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.accounts import POSTPAID
+from bot.accounts import POSTPAID, currency_of
 from bot.clock import Clock, add_months
 from bot.errors import IdempotencyConflict
 from bot.money import Money
 from bot.redaction import redact_card_numbers
 from storage import ledger as entries_db
-from storage.accounts import get_account_by_id, list_accounts, lock_account
+from storage.accounts import list_accounts, lock_account
 from storage.db import read_session, write_transaction
 from storage.models import Account, LedgerEntry, Lot
 from storage.units import from_micros
@@ -316,8 +316,7 @@ class Ledger:
     def lots(self, *, account_id: int) -> list[LotView]:
         """The purchased credits with some left, oldest first (the order calls use them)."""
         with read_session(self.engine) as session:
-            account = get_account_by_id(session=session, account_id=account_id)
-            currency = account.currency if account is not None else "USD"
+            currency = currency_of(session, account_id)
             return [LotView(purchased=Money.from_micros(lot.purchased_micros, currency),
                             remaining=Money.from_micros(lot.remaining_micros, currency),
                             purchased_at=lot.purchased_at, expires_at=lot.expires_at)

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.accounts import Accounts, AccountView
+from bot.accounts import Accounts, AccountView, currency_of
 from bot.clock import Clock
 from bot.errors import CreditsError
-from bot.money import DEFAULT_CURRENCY, Money
+from bot.money import Money
 from storage import accounts as accounts_db
 from storage import outbox as outbox_db
 from storage.db import read_session, write_transaction
@@ -65,8 +65,7 @@ class AlertSettings:
     def thresholds(self, *, account_id: int) -> list[Threshold]:
         """The thresholds, highest first."""
         with read_session(self.engine) as session:
-            account = accounts_db.get_account_by_id(session=session, account_id=account_id)
-            currency = account.currency if account is not None else DEFAULT_CURRENCY
+            currency = currency_of(session, account_id)
             return [Threshold(Money.from_micros(row.amount_micros, currency), row.armed)
                     for row in accounts_db.list_thresholds(session=session,
                                                            account_id=account_id)]

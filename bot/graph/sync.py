@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.accounts import currency_of
 from bot.alerts.rules import Alert
 from bot.alerts.sink import AlertSink
 from bot.clock import Clock
@@ -34,7 +35,7 @@ from bot.graph.client import (
     GraphThrottled,
     Page,
 )
-from bot.money import DEFAULT_CURRENCY, Money
+from bot.money import Money
 from bot.rates.deck import RateDeck
 from bot.rates.store import current_deck
 from bot.usage.importer import ImportSummary, UsageImporter
@@ -130,8 +131,7 @@ class UsageSync:
         """The account's last run, or None before the first."""
         with read_session(self.engine) as session:
             row = sync_db.get_sync_state(session=session, account_id=account_id)
-            account = get_account_by_id(session=session, account_id=account_id)
-            currency = account.currency if account is not None else DEFAULT_CURRENCY
+            currency = currency_of(session, account_id)
             return None if row is None else _view(row, currency)
 
     def run(self, account_id: int, *, since: datetime | None = None, force: bool = False,
