@@ -113,11 +113,11 @@ _CodeInfo = tuple[frozenset[int], re.Pattern[str] | None]
 _CODES: dict[str, _CodeInfo] = {}
 
 
-def _codes() -> dict[str, _CodeInfo]:
-    """Per country calling code: possible national lengths and the national prefix to strip."""
-    if _CODES:
-        return _CODES
-    table: dict[str, _CodeInfo] = {}
+def national_rules() -> list[tuple[str, frozenset[int], str | None]]:
+    """(calling code, possible national lengths, the national prefix pattern to strip) for
+    every country calling code phonenumbers' metadata knows: the rules both number readers
+    (this module's and the importer's columnar one) apply."""
+    rules = []
     for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
         main = phonenumbers.region_code_for_country_code(code)
         metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, main)
@@ -126,9 +126,16 @@ def _codes() -> dict[str, _CodeInfo]:
         desc = metadata.general_desc
         lengths = frozenset(desc.possible_length or ()) | frozenset(
             desc.possible_length_local_only or ())
-        prefix = metadata.national_prefix_for_parsing
-        table[str(code)] = (lengths, re.compile(prefix) if prefix else None)
-    _CODES.update(table)
+        rules.append((str(code), lengths, metadata.national_prefix_for_parsing or None))
+    return rules
+
+
+def _codes() -> dict[str, _CodeInfo]:
+    """Per country calling code: possible national lengths and the national prefix to strip."""
+    if _CODES:
+        return _CODES
+    _CODES.update({code: (lengths, re.compile(prefix) if prefix else None)
+                   for code, lengths, prefix in national_rules()})
     return _CODES
 
 

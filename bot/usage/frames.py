@@ -18,10 +18,9 @@ from functools import cache
 from itertools import islice
 from typing import IO, Any
 
-import phonenumbers
 import polars as pl
-from phonenumbers import PhoneMetadata
 
+from bot.numbers.phone import national_rules
 from bot.usage.formats.cdr_csv import (
     CDR_COLUMNS,
     CDR_DIRECTION_WORDS,
@@ -252,21 +251,13 @@ def _calling_codes() -> pl.DataFrame:
     to phonenumbers.
     """
     rows: list[tuple[str, list[int], str | None]] = []
-    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-        main = phonenumbers.region_code_for_country_code(code)
-        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, main)
-        if metadata is None or metadata.general_desc is None:
-            continue
-        desc = metadata.general_desc
-        lengths = sorted(set(desc.possible_length or ()) | set(
-            desc.possible_length_local_only or ()))
-        prefix = metadata.national_prefix_for_parsing
+    for code, lengths, prefix in national_rules():
         pattern = f"^(?:{prefix})" if prefix else None
         if pattern is not None:
             try:
                 pl.Series([""]).str.contains(pattern)
             except pl.exceptions.PolarsError:
                 continue
-        rows.append((str(code), lengths, pattern))
+        rows.append((code, sorted(lengths), pattern))
     return pl.DataFrame(rows, schema={"code": pl.String, "lengths": pl.List(pl.Int64),
                                       "pattern": pl.String}, orient="row")
