@@ -8,6 +8,7 @@ when any row was rejected (the good rows are charged all the same).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from rich.table import Table
 from bot.cli import context as cli_context
 from bot.errors import CreditsError
 from bot.money import CENT, Money
+from bot.usage.formats.records import RowError
 from bot.usage.importer import ImportSummary
 
 MAX_SHOWN = 50
@@ -102,17 +104,12 @@ def show_summary(summary: ImportSummary) -> None:
                   "another source[/yellow] (same call id and start time): not charged a second "
                   "time.", highlight=False)
     if summary.flagged:
-        out.print(f"[yellow]Kept with a note[/yellow] ({summary.flagged_count:,}; the record's "
-                  "own charge is booked):", highlight=False)
-        for row in summary.flagged[:MAX_SHOWN]:
-            out.print(f"  {row}", highlight=False, markup=False)
-        _more(summary.flagged_count, MAX_SHOWN)
+        _rows(f"[yellow]Kept with a note[/yellow] ({summary.flagged_count:,}; the record's own "
+              "charge is booked):", summary.flagged, summary.flagged_count)
     if summary.rejected:
-        out.print(f"[red]Rejected rows[/red] ({summary.rejected_count:,}; fix them and import "
-                  "the file again: only what was not charged is charged):", highlight=False)
-        for error in summary.rejected[:MAX_SHOWN]:
-            out.print(f"  {error}", highlight=False, markup=False)
-        _more(summary.rejected_count, MAX_SHOWN)
+        _rows(f"[red]Rejected rows[/red] ({summary.rejected_count:,}; fix them and import the "
+              "file again: only what was not charged is charged):", summary.rejected,
+              summary.rejected_count)
     if summary.unlicensed_users:
         out.print("[yellow]Calls by users without a Communications Credits license:[/yellow]")
         for upn, calls in summary.unlicensed_users[:MAX_SHOWN]:
@@ -135,6 +132,14 @@ def exact_amount(amount: Decimal) -> str:
     text = f"{amount.normalize():f}"
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def _rows(head: str, rows: Sequence[RowError], count: int) -> None:
+    """A heading, the first MAX_SHOWN rows (as they are, no markup), and how many more."""
+    out.print(head, highlight=False)
+    for row in rows[:MAX_SHOWN]:
+        out.print(f"  {row}", highlight=False, markup=False)
+    _more(count, MAX_SHOWN)
 
 
 def _more(count: int, shown: int) -> None:
