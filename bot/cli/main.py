@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -50,6 +53,28 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     # soft_wrap: one sentence stays one line (rich would cut it at 80 columns in a pipe).
     err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+@dataclass
+class AuditedChange:
+    team_id: str | None  # set once the command knows the account it changes
+
+
+@contextmanager
+def audited(action: str, arguments: Mapping[str, Any],
+            team_id: str | None) -> Iterator[AuditedChange]:
+    """Audit an operator's change as it ends: `ok`, or `error` with the refusal (when the
+    account is known), which the operator reads as the command's error."""
+    change = AuditedChange(team_id)
+    try:
+        yield change
+    except CreditsError as exc:
+        if change.team_id:
+            cli_context.audit(team_id=change.team_id, action=action, result="error",
+                              arguments=arguments, detail=str(exc))
+        raise fail(str(exc)) from None
+    assert change.team_id is not None  # resolved, or resolving it refused
+    cli_context.audit(team_id=change.team_id, action=action, arguments=arguments)
 
 
 @db_app.command("upgrade")
@@ -126,18 +151,11 @@ def account_set(
     changes = {"region": region, "billing_region": billing_region,
                "billing_type": billing_type, "currency": currency, "timezone": timezone,
                "language": language}
-    team_id = team
-    try:
-        team_id = team or cli_context.resolve_account(None).team_id
+    with audited("cli.account_set", changes, team) as record:
+        record.team_id = team_id = team or cli_context.resolve_account(None).team_id
         change = accounts.change_settings(
             team_id, region=region, billing_region=billing_region, billing_type=billing_type,
             currency=currency, timezone=timezone, language=language)
-    except CreditsError as exc:
-        if team_id:
-            cli_context.audit(team_id=team_id, action="cli.account_set", result="error",
-                              arguments=changes, detail=str(exc))
-        raise fail(str(exc)) from None
-    cli_context.audit(team_id=team_id, action="cli.account_set", arguments=changes)
     out.print(account_table(change.account))
     for notice in change.notices:
         out.print(f"[yellow]note:[/yellow] {notice}", highlight=False)
@@ -158,9 +176,8 @@ def account_set_payment_method(
     """Keep the payment method: a card's brand, last 4 and expiry, or an invoice PO."""
     accounts = cli_context.accounts()
     arguments = {"kind": kind, "brand": brand, "last4": last4, "expires": expires, "po": po}
-    team_id = team
-    try:
-        team_id = team or cli_context.resolve_account(None).team_id
+    with audited("cli.set_payment_method", arguments, team) as record:
+        record.team_id = team_id = team or cli_context.resolve_account(None).team_id
         if kind == "card":
             if not (brand and last4 and expires):
                 raise CreditsError("usage: account set-payment-method card --brand visa "
@@ -176,12 +193,6 @@ def account_set_payment_method(
             account = accounts.set_invoice(team_id, po=po)
         else:
             raise CreditsError("the payment method is `card` or `invoice`.")
-    except CreditsError as exc:
-        if team_id:
-            cli_context.audit(team_id=team_id, action="cli.set_payment_method", result="error",
-                              arguments=arguments, detail=str(exc))
-        raise fail(str(exc)) from None
-    cli_context.audit(team_id=team_id, action="cli.set_payment_method", arguments=arguments)
     out.print(f"Payment method: {account.payment.describe() if account.payment else 'none'}")
 
 
