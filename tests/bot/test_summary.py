@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -118,6 +119,23 @@ def test_one_askers_probe_is_never_an_earlier_ones():
     assert [probe("T1"), probe("T1"), probe("T2")] == [(1,), (2,), (3,)]
 
 
+def ask_in_a_wave(ask: Callable[[], None], probes: list[int], gate: threading.Event, *,
+                  behind: int) -> None:
+    """One asker starts a probe held at `gate`; `behind` more ask while it is held; then the
+    gate opens and every asker ends."""
+    first = threading.Thread(target=ask)
+    first.start()
+    while probes[0] == 0:
+        time.sleep(0.001)
+    others = [threading.Thread(target=ask) for _ in range(behind)]
+    for thread in others:
+        thread.start()
+    time.sleep(0.05)  # the others wait behind the first probe
+    gate.set()
+    for thread in [first, *others]:
+        thread.join(5)
+
+
 def test_askers_at_once_share_a_probe_that_started_after_they_asked():
     # A "write" bumps `version`; each asker notes the version when it asks, and the answer it
     # gets must be at least that: it never misses a change committed before it asked.
@@ -142,17 +160,7 @@ def test_askers_at_once_share_a_probe_that_started_after_they_asked():
         with lock:
             results.append((before, answer))
 
-    first = threading.Thread(target=ask)
-    first.start()
-    while probes[0] == 0:
-        time.sleep(0.001)
-    others = [threading.Thread(target=ask) for _ in range(20)]
-    for thread in others:
-        thread.start()
-    time.sleep(0.05)  # the 20 wait behind the first probe
-    gate.set()
-    for thread in [first, *others]:
-        thread.join(5)
+    ask_in_a_wave(ask, probes, gate, behind=20)
     assert len(results) == 21
     assert all(answer is not None and answer[0] >= before for before, answer in results)
     assert probes[0] <= 3  # one for the first asker, then one (rarely two) for the wave
@@ -175,17 +183,7 @@ def test_askers_waiting_on_a_probe_that_fails_fail_with_it_instead_of_queueing()
         except ConnectionError as exc:
             errors.append(exc)
 
-    first = threading.Thread(target=ask)
-    first.start()
-    while calls[0] == 0:
-        time.sleep(0.001)
-    waiting = [threading.Thread(target=ask) for _ in range(10)]
-    for thread in waiting:
-        thread.start()
-    time.sleep(0.05)
-    gate.set()
-    for thread in [first, *waiting]:
-        thread.join(5)
+    ask_in_a_wave(ask, calls, gate, behind=10)
     assert len(errors) == 11 and calls[0] <= 3  # not one more probe (and timeout) per asker
     gate.clear()
     calls[0] = 0
