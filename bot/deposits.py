@@ -518,7 +518,7 @@ class Deposits:
         # The bounds are plain numbers of the account's currency (CREDITS_MIN_DEPOSIT, …).
         if not isinstance(amount, Money) or not amount.is_positive:
             raise InvalidAmount(N_("A deposit must be a positive amount."))
-        amount.in_currency(currency, use="deposited to")
+        amount.in_currency(currency)
         if amount != amount.rounded():
             raise InvalidAmount(N_("Use at most {decimals} decimals for money."), decimals=2)
         if amount.amount < self.min_deposit:
