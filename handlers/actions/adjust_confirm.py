@@ -13,7 +13,7 @@ from slack_bolt import App
 
 from handlers.actions.click import Click, answer, register_decision, require_admin
 from handlers.blocks.adjust import CANCEL_ACTION, CONFIRM_ACTION, said
-from handlers.commands.adjust import signed_text
+from handlers.blocks.history import signed_money
 from handlers.context import HandlerContext
 
 Respond = Callable[..., Any]
@@ -52,7 +52,7 @@ def decide(ctx: HandlerContext, click: Click, respond: Respond) -> None:
                           result="ok", arguments={**arguments, "entry": posting.entry_id})
     answer(respond, said(":white_check_mark: <@{user}> booked an adjustment of *{amount}* "
                          "({reason}). The balance is now *{balance}*.", locale, user=click.user_id,
-                         amount=signed_text(posting.amount, locale),
+                         amount=signed_money(posting.amount, locale),
                          reason=op.payload["reason"],
                          balance=posting.balance_after.format(locale)),
            replace_original=True)

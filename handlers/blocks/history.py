@@ -25,7 +25,7 @@ MEMO_CHARS = 80
 
 
 def signed_money(amount: Money, locale: str | None) -> str:
-    """`+$500.00` for credits in, `-$12.30` for credits out."""
+    """`+$500.00` for credits in, `-$12.30` for credits out (adjustments read the same)."""
     text = amount.format(locale)
     return text if amount.is_negative else "+" + text
 

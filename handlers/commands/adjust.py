@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.errors import InvalidAmount
 from bot.money import Money, parse_amount
 from handlers.blocks.adjust import adjust_confirm_reply
+from handlers.blocks.history import signed_money
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
 from handlers.i18n import N_, t
@@ -29,7 +30,7 @@ def run(ctx: HandlerContext, invocation: Invocation) -> Reply:
     reason = " ".join(invocation.args[1:])[:MAX_REASON]
     question = t("Book an adjustment of *{amount}* ({reason})? The balance would go from "
                  "*{balance}* to *{after}*.",
-                 locale, amount=signed_text(amount, locale), reason=reason,
+                 locale, amount=signed_money(amount, locale), reason=reason,
                  balance=account.balance.format(locale),
                  after=(account.balance + amount).format(locale))
     return ask(ctx, invocation, amount=amount, reason=reason, question=question,
@@ -56,11 +57,6 @@ def signed_amount(text: str, currency: str) -> Money:
                             "`adjust -10 correction`: a signed amount, then the reason."),
                          error=exc.text) from exc
 
-
-def signed_text(amount: Money, locale: str | None) -> str:
-    """`+$25.00` or `-$10.00`: an adjustment with its sign."""
-    text = amount.format(locale)
-    return text if amount.is_negative else "+" + text
 
 
 SUBCOMMAND = Subcommand(name="adjust", usage=USAGE, run=run, admin=True,

@@ -8,6 +8,7 @@ from bot.errors import InvalidAmount
 from bot.money import parse_amount
 from handlers.blocks.adjust import said
 from handlers.blocks.balance import balance_reply
+from handlers.blocks.history import signed_money
 from handlers.commands import adjust
 from handlers.commands.base import Invocation, Subcommand, UsageError
 from handlers.context import HandlerContext
@@ -43,7 +44,7 @@ def sync(ctx: HandlerContext, invocation: Invocation) -> Reply:
     question = t("Microsoft shows *{target}*, the bot *{balance}*. Book the difference, "
                  "*{amount}*, as an adjustment?",
                  locale, target=target.format(locale), balance=account.balance.format(locale),
-                 amount=adjust.signed_text(difference, locale))
+                 amount=signed_money(difference, locale))
     reason = t("balance sync: Microsoft shows {target}", None, target=target.format())
     return adjust.ask(ctx, invocation, amount=difference, reason=reason, question=question,
                       locale=locale)
