@@ -5,8 +5,9 @@ in a process of its own): each request is signed before the clock starts and dis
 `-n` times in a row to `bot.app.create_app` on a seeded SQLite database (`floor`: run.py's
 ack-only app); App Home waits for its work after the ack (the dashboard read and
 `views.publish`) before the next request, so its time per request is the ack and the work
-after it. Prints the wall time and this process's CPU time per request (the local Slack's CPU
-is not in it); `--threads 32` dispatches from 32 threads at once, as the server's pool does.
+after it. Prints the wall time (and its ratio to the floor when `floor` runs first) and this
+process's CPU time per request (the local Slack's CPU is not in it); `--threads 32`
+dispatches from 32 threads at once, as the server's pool does.
 `--profile` runs the loop under cProfile and prints the top functions by cumulative time.
 
 Usage: .venv/bin/python bench/http/dispatch.py [-n 2000] [--variants floor,help,balance,home]
@@ -131,6 +132,7 @@ def main() -> None:
             floor = http.ack_only_app(api_url)
             asgi = {flag: create_asgi(bolt, engine=engine, signing_secret=http.SECRET)
                     for flag, bolt in ((False, real), (True, floor))}
+            floor_time: float | None = None  # measured when `floor` runs first
             for variant in args.variants.split(","):
                 app = floor if variant == "floor" else real
                 name = "home-1k" if variant == "home" else variant
@@ -179,7 +181,11 @@ def main() -> None:
                     loop(timed)
                     best = min(best, (time.perf_counter() - start) / len(timed))
                     cpu = min(cpu, (time.process_time() - start_cpu) / len(timed))
-                print(f"{variant:8} {best * 1000:7.3f} ms per dispatch, CPU {cpu * 1000:7.3f} ms "
+                if variant == "floor":
+                    floor_time = best
+                ratio = f", {best / floor_time:.2f}x the floor" if floor_time else ""
+                print(f"{variant:8} {best * 1000:7.3f} ms per dispatch{ratio}, "
+                      f"CPU {cpu * 1000:7.3f} ms "
                       f"(best of {args.rounds}, {args.threads} thread(s))", flush=True)
             lazy.shutdown()
             engine.dispose()
